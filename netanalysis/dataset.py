@@ -1,0 +1,144 @@
+"""Dataset: the three canonical tables plus the load report, with a parquet round trip."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.errors
+
+from . import schema
+from .errors import UserError
+
+TABLES = ("contacts", "interactions", "outcomes")
+
+
+def _as_list(v) -> list:
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return []
+
+
+def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.DataFrame):
+    contacts = contacts.copy()
+    for c in ("contact_id", "name", "company", "title", "linkedin_url"):
+        contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
+    for c in ("emails", "sources"):
+        contacts[c] = contacts[c].map(_as_list) if c in contacts else [[] for _ in range(len(contacts))]
+    contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True)
+    interactions = interactions.copy()
+    for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
+        interactions[c] = interactions[c].astype("string")
+    interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(schema.UTC)
+    interactions["duration_minutes"] = interactions["duration_minutes"].astype("float64")
+    interactions["source_row"] = interactions["source_row"].astype("int64")
+    outcomes = outcomes.copy()
+    for c in ("outcome_id", "contact_id", "account", "kind", "status", "currency", "source"):
+        outcomes[c] = outcomes[c].astype("string")
+    outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(schema.UTC)
+    outcomes["value"] = outcomes["value"].astype("float64")
+    outcomes["source_row"] = outcomes["source_row"].astype("int64")
+    return contacts, interactions, outcomes
+
+
+def validate(contacts, interactions, outcomes) -> None:
+    """Validate all three tables lazily; one UserError lists every problem."""
+    problems = []
+    for name, model, df in (("contacts", schema.Contacts, contacts), ("interactions", schema.Interactions, interactions),
+                            ("outcomes", schema.Outcomes, outcomes)):
+        try:
+            model.validate(df, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+            for _, row in cases.head(20).iterrows():
+                problems.append(f"{name}.{row.get('column')}: {row.get('check')} failed for {row.get('failure_case')!r}")
+    if problems:
+        raise UserError("the data does not fit the canonical tables:\n  " + "\n  ".join(problems))
+
+
+@dataclass
+class Dataset:
+    """The canonical contacts, interactions and outcomes, and how they were loaded.
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
+    >>> ds.panel(half_life_months=3).columns[:3].tolist()  # doctest: +SKIP
+    ['contact_id', 'period', 'touches']
+    """
+
+    contacts: pd.DataFrame
+    interactions: pd.DataFrame
+    outcomes: pd.DataFrame
+    load_report: dict = field(default_factory=dict)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "reason", "raw"]))
+
+    @classmethod
+    def from_frames(cls, contacts, interactions, outcomes, load_report=None, rejected=None, check: bool = True):
+        contacts, interactions, outcomes = _coerce(contacts, interactions, outcomes)
+        if check:
+            validate(contacts, interactions, outcomes)
+        interactions = interactions.sort_values(["timestamp", "interaction_id"], kind="stable").reset_index(drop=True)
+        outcomes = outcomes.sort_values(["timestamp", "outcome_id"], kind="stable").reset_index(drop=True)
+        return cls(contacts.reset_index(drop=True), interactions, outcomes, load_report or {},
+                   rejected if rejected is not None else pd.DataFrame(columns=["file", "row", "reason", "raw"]))
+
+    # -- persistence -------------------------------------------------------
+    def to_parquet(self, folder) -> Path:
+        """Write the tables, `load_report.json` and `rejected.csv` into `folder`."""
+        from .safety import write_safe_csv
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "load_report.json").write_text(json.dumps(self.load_report, indent=2, default=str), encoding="utf-8")
+        write_safe_csv(self.rejected, folder / "rejected.csv")
+        return folder
+
+    @classmethod
+    def read_parquet(cls, folder) -> "Dataset":
+        folder = Path(folder)
+        missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
+        if missing:
+            raise UserError(f"{folder}: not a loaded dataset (missing {', '.join(m + '.parquet' for m in missing)}); run `netanalysis load` first")
+        frames = [pd.read_parquet(folder / f"{n}.parquet") for n in TABLES]
+        report = json.loads((folder / "load_report.json").read_text()) if (folder / "load_report.json").exists() else {}
+        rejected = pd.read_csv(folder / "rejected.csv", dtype=str, keep_default_na=False) if (folder / "rejected.csv").exists() else None
+        return cls.from_frames(*frames, load_report=report, rejected=rejected, check=False)
+
+    # -- views -------------------------------------------------------------
+    def until(self, as_of) -> "Dataset":
+        """The dataset as it was known at `as_of` (nothing after it)."""
+        from .timeutil import parse_as_of
+
+        cut = parse_as_of(as_of)
+        inter = self.interactions[self.interactions["timestamp"] <= cut]
+        outc = self.outcomes[self.outcomes["timestamp"] <= cut]
+        seen = set(inter["contact_id"]) | set(outc["contact_id"].dropna())
+        cont = self.contacts[(self.contacts["first_seen"] <= cut) | self.contacts["contact_id"].isin(seen)]
+        return Dataset(cont.reset_index(drop=True), inter.reset_index(drop=True), outc.reset_index(drop=True),
+                       self.load_report, self.rejected)
+
+    @property
+    def last_timestamp(self) -> pd.Timestamp | None:
+        stamps = pd.concat([self.interactions["timestamp"], self.outcomes["timestamp"]])
+        return stamps.max() if len(stamps) else None
+
+    def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
+              minutes_by_channel: dict | None = None) -> pd.DataFrame:
+        """The unit x period investment panel; see :func:`netanalysis.panel.build_panel`."""
+        from .panel import build_panel
+
+        return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
+                           minutes_by_channel=minutes_by_channel)
+
+    def __repr__(self) -> str:
+        return (f"Dataset({len(self.contacts)} contacts, {len(self.interactions)} interactions, "
+                f"{len(self.outcomes)} outcomes)")

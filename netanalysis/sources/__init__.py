@@ -1,0 +1,9 @@
+"""Export formats: one module per family, and a registry that detects by content."""
+
+from __future__ import annotations
+
+from .base import Format, Parsed, Sniff  # noqa: F401
+from .registry import FORMATS, detect_format, register  # noqa: F401
+
+# Importing a family module registers its formats.
+from . import canonical  # noqa: F401,E402

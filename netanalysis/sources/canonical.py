@@ -1,0 +1,170 @@
+"""The canonical CSV format of DESIGN.md (contacts, interactions, outcomes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from ..schema import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
+from ..timeutil import to_utc
+from .base import (
+    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff,
+    clean, frame, header_fields, read_csv_table, rejected_frame,
+)
+from .registry import register
+
+SOURCE = "canonical"
+EMAIL_LIKE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _header(sn: Sniff) -> set[str]:
+    first = next((ln for ln in sn.lines if ln.strip()), "")
+    return {c.lower() for c in header_fields(first)}
+
+
+def _score(required: set[str], optional: set[str], forbidden: set[str] = frozenset()):
+    def detect(sn: Sniff) -> float:
+        cols = _header(sn)
+        if cols & forbidden or not cols <= (required | optional):
+            # Extra columns are allowed only if most required ones are there.
+            if len(cols & required) < len(required):
+                return 0.0
+        hit = len(cols & required) / len(required)
+        if hit == 1:
+            return 0.95
+        return 0.6 if hit >= 0.6 and "contact_id" in cols else 0.0
+    return detect
+
+
+def _require(table, path, required: list[str]):
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise UserError(f"{path}: missing required column {', '.join(missing)} (canonical {'/'.join(required)} file)")
+
+
+def _lower_columns(table):
+    table.rows.columns = [c if c == "__row__" else c.strip().lower() for c in table.rows.columns]
+    table.columns = [c.strip().lower() for c in table.columns]
+    return table
+
+
+def _person_from_ref(refs: pd.Series) -> pd.DataFrame:
+    """Every contact_id an interaction names is a person; an e-mail id is an e-mail."""
+    ref = refs.dropna().unique()
+    ref = pd.Series(ref, dtype="string")
+    emails = [[r.lower()] if pd.notna(r) and pd.Series([r]).str.match(EMAIL_LIKE).iloc[0] else [] for r in ref]
+    return frame(pd.DataFrame({"ref": ref, "emails": emails}), PEOPLE_COLUMNS)
+
+
+def read_contacts(path, sn: Sniff, ctx) -> Parsed:
+    t = _lower_columns(read_csv_table(path, sn.encoding))
+    _require(t, path, ["contact_id"])
+    r = t.rows
+    cid = clean(r["contact_id"])
+    bad = list(t.bad)
+    missing = cid.isna()
+    bad += [(int(n), "missing contact_id", "") for n in r.loc[missing, "__row__"]]
+    r, cid = r[~missing], cid[~missing]
+    email = clean(r["email"]).str.lower() if "email" in r else pd.Series(pd.NA, index=r.index, dtype="string")
+    id_is_email = cid.str.match(EMAIL_LIKE).fillna(False)
+    emails = [
+        sorted({e for e in ([em] if pd.notna(em) else []) + ([c.lower()] if ie else [])})
+        for em, c, ie in zip(email, cid, id_is_email)
+    ]
+    people = pd.DataFrame({
+        "ref": cid.to_numpy(),
+        "name": clean(r["name"]).to_numpy() if "name" in r else pd.NA,
+        "emails": emails,
+        "company": clean(r["company"]).to_numpy() if "company" in r else pd.NA,
+        "title": clean(r["title"]).to_numpy() if "title" in r else pd.NA,
+        "linkedin_url": clean(r["linkedin_url"]).to_numpy() if "linkedin_url" in r else pd.NA,
+        "source_row": r["__row__"].to_numpy(),
+        "record_key": ("contact|" + cid).to_numpy(),
+    })
+    return Parsed("canonical_contacts", SOURCE, t.rows_read, frame(people, PEOPLE_COLUMNS),
+                  frame(None, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(bad))
+
+
+def read_interactions(path, sn: Sniff, ctx) -> Parsed:
+    t = _lower_columns(read_csv_table(path, sn.encoding))
+    _require(t, path, ["contact_id", "timestamp", "channel"])
+    r = t.rows
+    n = len(r)
+    reason = pd.Series(pd.NA, index=r.index, dtype="string")
+    cid = clean(r["contact_id"])
+    ts = to_utc(r["timestamp"], ctx.tz)
+    channel = clean(r["channel"]).str.lower()
+    direction = clean(r["direction"]).str.lower().fillna("unknown") if "direction" in r else pd.Series("unknown", index=r.index, dtype="string")
+    dur_raw = clean(r["duration_minutes"]) if "duration_minutes" in r else pd.Series(pd.NA, index=r.index, dtype="string")
+    duration = pd.to_numeric(dur_raw, errors="coerce")
+    reason = reason.mask(reason.isna() & dur_raw.notna() & duration.isna(), "duration_minutes is not a number")
+    reason = reason.mask(reason.isna() & (duration < 0).fillna(False), "negative duration_minutes")
+    reason = reason.mask(reason.isna() & ~direction.isin(DIRECTIONS), "unknown direction")
+    reason = reason.mask(reason.isna() & ~channel.isin(CHANNELS).fillna(False), "unknown channel")
+    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp")
+    reason = reason.mask(cid.isna(), "missing contact_id")
+    bad = reason.notna()
+    raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
+    rejected = list(t.bad) + list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
+    ok = ~bad
+    ts_ok = ts[ok]
+    key = (cid[ok] + "|" + ts_ok.dt.strftime("%Y-%m-%dT%H:%M:%S") + "|" + channel[ok] + "|" + direction[ok]
+           + "|" + dur_raw[ok].fillna(""))
+    inter = pd.DataFrame({
+        "ref": cid[ok].to_numpy(), "timestamp": ts_ok.to_numpy(), "channel": channel[ok].to_numpy(),
+        "direction": direction[ok].to_numpy(), "duration_minutes": duration[ok].astype(float).to_numpy(),
+        "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy(),
+    })
+    inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True)
+    del n
+    return Parsed("canonical_interactions", SOURCE, t.rows_read, _person_from_ref(inter["ref"]),
+                  frame(inter, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(rejected))
+
+
+def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
+    t = _lower_columns(read_csv_table(path, sn.encoding))
+    _require(t, path, ["timestamp", "kind"])
+    if "contact_id" not in t.columns and "account" not in t.columns:
+        raise UserError(f"{path}: missing required column contact_id or account (canonical outcomes file)")
+    r = t.rows
+    empty = pd.Series(pd.NA, index=r.index, dtype="string")
+    cid = clean(r["contact_id"]) if "contact_id" in r else empty
+    account = clean(r["account"]) if "account" in r else empty
+    ts = to_utc(r["timestamp"], ctx.tz)
+    kind = clean(r["kind"]).str.lower()
+    status = clean(r["status"]).str.lower().fillna("won") if "status" in r else pd.Series("won", index=r.index, dtype="string")
+    value_raw = clean(r["value"]) if "value" in r else empty
+    value = pd.to_numeric(value_raw, errors="coerce")
+    currency = clean(r["currency"]).str.upper() if "currency" in r else empty
+    reason = pd.Series(pd.NA, index=r.index, dtype="string")
+    reason = reason.mask(value_raw.notna() & value.isna(), "value is not a number")
+    reason = reason.mask(reason.isna() & ~status.isin(OUTCOME_STATUSES).fillna(False), "unknown status")
+    reason = reason.mask(reason.isna() & ~kind.isin(OUTCOME_KINDS).fillna(False), "unknown kind")
+    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp")
+    reason = reason.mask(cid.isna() & account.isna(), "missing contact_id and account")
+    bad = reason.notna()
+    raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
+    rejected = list(t.bad) + list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
+    ok = ~bad
+    key = (cid[ok].fillna("") + "|" + account[ok].fillna("") + "|" + ts[ok].dt.strftime("%Y-%m-%dT%H:%M:%S")
+           + "|" + kind[ok] + "|" + status[ok] + "|" + value_raw[ok].fillna(""))
+    out = pd.DataFrame({
+        "ref": cid[ok].to_numpy(), "account": account[ok].to_numpy(), "timestamp": ts[ok].to_numpy(),
+        "kind": kind[ok].to_numpy(), "status": status[ok].to_numpy(), "value": value[ok].astype(float).to_numpy(),
+        "currency": currency[ok].to_numpy(), "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy(),
+    })
+    out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
+    return Parsed("canonical_outcomes", SOURCE, t.rows_read, _person_from_ref(out["ref"]),
+                  frame(None, INTERACTION_COLUMNS), frame(out, OUTCOME_COLUMNS), rejected_frame(rejected))
+
+
+register(Format("canonical_contacts", SOURCE,
+                _score({"contact_id", "name"}, {"email", "company", "title", "linkedin_url"}, {"timestamp"}),
+                read_contacts, "contact_id,name,email,company,title,linkedin_url"))
+register(Format("canonical_interactions", SOURCE,
+                _score({"contact_id", "timestamp", "channel"}, {"direction", "duration_minutes"}),
+                read_interactions, "contact_id,timestamp,channel,direction,duration_minutes"))
+register(Format("canonical_outcomes", SOURCE,
+                _score({"timestamp", "kind"}, {"contact_id", "account", "status", "value", "currency"}),
+                read_outcomes, "contact_id,account,timestamp,kind,status,value,currency"))
