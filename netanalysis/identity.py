@@ -100,9 +100,10 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
         sorted({e for e in (normalize_email(x) for x in (lst if isinstance(lst, (list, tuple, np.ndarray)) else [])) if e})
         for lst in p["emails"]
     ]
-    p["_url"] = [normalize_url(u) for u in p["linkedin_url"]]
-    p["_name"] = [fold(x) for x in p["name"]]
-    p["_company"] = [normalize_company(x) for x in p["company"]]
+    # Object columns keep None as None (a string column would turn it into NaN).
+    p["_url"] = pd.Series([normalize_url(u) for u in p["linkedin_url"]], index=p.index, dtype=object)
+    p["_name"] = pd.Series([fold(x) for x in p["name"]], index=p.index, dtype=object)
+    p["_company"] = pd.Series([normalize_company(x) for x in p["company"]], index=p.index, dtype=object)
 
     keys_rec, keys_val = [], []
     # Records with the same ref are the same person by construction.
@@ -112,7 +113,7 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
         for e in lst:
             keys_rec.append(i); keys_val.append("email:" + e)
     for i, u in enumerate(p["_url"]):
-        if u:
+        if isinstance(u, str):
             keys_rec.append(i); keys_val.append("url:" + u)
     keys = pd.DataFrame({"rec": keys_rec, "key": keys_val})
     codes, uniques = pd.factorize(keys["key"])
@@ -151,7 +152,7 @@ def _cluster_identifiers(p: pd.DataFrame) -> dict:
     for c, e, u in zip(p["_cluster"], p["_email_list"], p["_url"]):
         d = out.setdefault(c, (set(), set()))
         d[0].update(e)
-        if u:
+        if isinstance(u, str):
             d[1].add(u)
     return out
 
@@ -201,7 +202,7 @@ def _merge(p: pd.DataFrame, owner_keys: set[str]):
     p["_src"] = p["ref"].astype(str).str.split(":", n=1).str[0]
     for _, grp in p.groupby("_cluster", sort=False):
         emails = sorted({e for lst in grp["_email_list"] for e in lst})
-        urls = sorted({u for u in grp["_url"] if u})
+        urls = sorted({u for u in grp["_url"] if isinstance(u, str)})
         names = [x for x in grp["name"] if isinstance(x, str) and x.strip()]
         name = pd.Series(names).value_counts().index[0] if names else None
         # The user's own ids win; a plain id is preferred to an e-mail used as an id.

@@ -51,6 +51,8 @@ def expand_inputs(paths) -> list[tuple[Path, bool]]:
 
 def _hash_ids(source: pd.Series, key: pd.Series, prefix: str) -> pd.Series:
     """Stable 64-bit ids of source|natural key (fixed hash key, so run-independent)."""
+    if len(key) == 0:
+        return pd.Series([], index=key.index, dtype=object)
     text = (source.astype(str) + "|" + key.astype(str)).astype(object)
     h = pd.util.hash_pandas_object(text, index=False, hash_key="netanalysis-ids-1"[:16])
     return prefix + pd.Series(h.to_numpy(), index=key.index).map("{:016x}".format)

@@ -179,3 +179,17 @@ def _empty(unit_col, cut, half_life_months, freq, unit) -> pd.DataFrame:
     out.attrs.update({"as_of": cut.isoformat(), "half_life_months": half_life_months, "freq": freq, "unit": unit,
                       "outcomes_outside_panel": 0})
     return out
+
+
+def period_totals(panel: pd.DataFrame, new_months: int = 3) -> pd.DataFrame:
+    """Per period: hours with new relationships (first `new_months` months) and with nurtured ones,
+    active relationships (touched this period), new relationships, and won outcomes."""
+    if panel.empty:
+        return pd.DataFrame(columns=["period", "new_hours", "nurtured_hours", "active", "new", "outcomes_won", "value_won"])
+    new = panel["months_since_first"] < new_months
+    g = panel.assign(new_hours=np.where(new, panel["minutes"], 0.0) / 60.0,
+                     nurtured_hours=np.where(~new, panel["minutes"], 0.0) / 60.0,
+                     active=(panel["touches"] > 0).astype(int),
+                     new=(panel["months_since_first"] == 0).astype(int))
+    return (g.groupby("period", sort=True)[["new_hours", "nurtured_hours", "active", "new", "outcomes_won", "value_won"]]
+            .sum().reset_index())

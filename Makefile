@@ -1,0 +1,38 @@
+# Two commands: `make report` and `make test`. Each creates .venv if missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup report test lab sample benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name netanalysis --display-name "netanalysis (project)" >/dev/null
+	touch $(STAMP)
+
+## Run the report on the bundled sample data into reports/<as_of>/
+report: $(STAMP)
+	$(BIN)/netanalysis report
+
+## Run the test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## Explore the notebooks in JupyterLab with the project's kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## Re-create the bundled sample from the simulator
+sample: $(STAMP)
+	rm -rf data/sample && $(BIN)/netanalysis simulate --out data/sample --contacts 400 --months 36 --seed 7
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

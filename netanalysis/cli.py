@@ -1,0 +1,125 @@
+"""Command line: argument parsing only; the work is done by the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # bad arguments are user errors: exit 2, one line
+        self.exit(2, f"netanalysis: error: {message}\n")
+
+
+def _params(items) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"-p {item}: expected NAME=VALUE")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="netanalysis", description="How time invested in relationships relates to the outcomes that come back.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("simulate", help="write a simulated world as exports or canonical CSV, with ground_truth.json")
+    s.add_argument("--out", required=True)
+    s.add_argument("--contacts", type=int, default=400)
+    s.add_argument("--months", type=int, default=36)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--half-life", type=float, default=3.0)
+    s.add_argument("--format", choices=["exports", "canonical"], default="exports")
+
+    ld = sub.add_parser("load", help="read exports into canonical parquet tables with a load report")
+    ld.add_argument("inputs", nargs="+")
+    ld.add_argument("--out", required=True)
+    ld.add_argument("--tz", default="UTC")
+    ld.add_argument("--me", action="append", default=[], help="e-mail, profile URL or name of the owner (repeatable)")
+
+    r = sub.add_parser("report", help="run the notebooks into an HTML report")
+    r.add_argument("inputs", nargs="*")
+    r.add_argument("--as-of", dest="as_of")
+    r.add_argument("--period", default="month")
+    r.add_argument("--anonymize", action="store_true")
+    r.add_argument("--out")
+    r.add_argument("--tz", default="UTC")
+    r.add_argument("--me", action="append", default=[])
+    r.add_argument("--show-code", action="store_true")
+    r.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
+
+    c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")
+    c.add_argument("--out")
+    c.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
+
+    pn = sub.add_parser("panel", help="build the unit x period panel from a loaded folder")
+    pn.add_argument("data_dir")
+    pn.add_argument("--out", required=True)
+    pn.add_argument("--freq", default="M")
+    pn.add_argument("--half-life", type=float, default=3.0)
+    pn.add_argument("--unit", default="contact")
+    pn.add_argument("--as-of", dest="as_of")
+    pn.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
+    pn.add_argument("--scheduler")
+    return p
+
+
+def run(args) -> int:
+    if args.command == "simulate":
+        from .simulate import simulate_to_folder
+
+        out = simulate_to_folder(args.out, contacts=args.contacts, months=args.months, seed=args.seed,
+                                 half_life=args.half_life, fmt=args.format)
+        print(f"wrote a simulated world to {out}")
+    elif args.command == "load":
+        from .loader import load
+
+        ds = load(args.inputs, tz=args.tz, me=args.me)
+        ds.to_parquet(args.out)
+        t = ds.load_report["totals"]
+        print(f"{t['rows_read']} rows read: {t['loaded']} loaded, {t['duplicates']} duplicates, {t['rejected']} rejected "
+              f"-> {len(ds.contacts)} contacts, {len(ds.interactions)} interactions, {len(ds.outcomes)} outcomes in {args.out}")
+    elif args.command == "report":
+        from .report import run_report
+
+        out = run_report(args.inputs, out=args.out, as_of=args.as_of, period=args.period, anonymize=args.anonymize,
+                         parameters=_params(args.params), tz=args.tz, me=args.me, show_code=args.show_code)
+        print(f"report written to {out / 'index.html'}")
+    elif args.command == "classroom":
+        from .classroom import run_classroom
+
+        out = run_classroom(out=args.out, parameters=_params(args.params))
+        print(f"classroom demo written to {out / 'index.html'}")
+    elif args.command == "panel":
+        from .scale import panel_command
+
+        out = panel_command(args.data_dir, args.out, freq=args.freq, half_life=args.half_life, unit=args.unit,
+                            as_of=args.as_of, engine=args.engine, scheduler=args.scheduler)
+        print(f"panel written to {out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except UserError as exc:
+        print(f"netanalysis: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("netanalysis: interrupted", file=sys.stderr)
+        return 130
+    except ImportError as exc:
+        if os.environ.get("NETANALYSIS_DEBUG"):
+            raise
+        print(f"netanalysis: error: {args.command} is not available in this version ({exc})", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The report's front page: headline numbers with intervals, figures and links.
+
+Every string that comes from the data or the summary is passed through
+`html.escape`; the page has no script.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+LABELS = {
+    "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),
+    "first_outcome_probability_24m": ("Chance a new relationship pays within 24 months", "pct"),
+    "time_to_first_outcome_median_months": ("Median months to a first won outcome", "months"),
+    "outcomes_within_30d_share": ("Won outcomes that came within 30 days of first contact", "pct"),
+    "carryover_half_life_months": ("Half-life of invested time (months)", "months"),
+    "holdout_auc": ("Prediction of next outcomes (hold-out AUC)", "num"),
+    "holdout_auc_recency_baseline": ("Recency-only baseline (hold-out AUC)", "num"),
+}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px;margin:1.2rem 0}
+.card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;background:#f6f8fa}
+.card .v{font-size:1.6rem;font-weight:600}.card .ci{color:#57606a;font-size:.85rem}.card .l{font-size:.9rem}
+.null .v{color:#8c959f;font-size:1.1rem}
+figure{margin:1.2rem 0}figure img{max-width:100%;border:1px solid #eaeef2;border-radius:6px}
+figcaption{color:#3d444d;font-size:.92rem;margin-top:.3rem}
+ul.notes li{color:#57606a;font-size:.9rem} table{border-collapse:collapse} td,th{padding:3px 8px;border-bottom:1px solid #eaeef2}
+"""
+
+
+def fmt(value, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "months":
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def card(key: str, metrics: dict) -> str:
+    label, kind = LABELS.get(key, (key, "num"))
+    value = metrics.get(key)
+    ci = metrics.get(f"{key}_ci")
+    n = metrics.get(f"{key}_n")
+    e = html.escape
+    if value is None:
+        return f'<div class="card null"><div class="l">{e(label)}</div><div class="v">not estimated</div></div>'
+    ci_txt = f"95% CI {fmt(ci[0], kind)} to {fmt(ci[1], kind)}" if ci and None not in ci else "no interval"
+    n_txt = f" · {n} units" if n is not None else ""
+    return (f'<div class="card"><div class="l">{e(label)}</div><div class="v">{e(fmt(value, kind))}</div>'
+            f'<div class="ci">{e(ci_txt + n_txt)}</div></div>')
+
+
+def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str = "netanalysis report") -> Path:
+    """Write `index.html` into the report folder."""
+    e = html.escape
+    metrics = summary.get("metrics", {})
+    captions = summary.get("captions", {})
+    counts = summary.get("counts", {})
+    cards = "".join(card(k, metrics) for k in LABELS)
+    figs = []
+    for png in sorted((folder / "figures").glob("*.png")):
+        cap = captions.get(png.stem, png.stem.replace("_", " "))
+        figs.append(f'<figure><img src="figures/{e(png.name)}" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>')
+    links = "".join(f'<li><a href="{e(nb.stem)}.html">{e(nb.stem.replace("_", " ")[3:].capitalize())}</a></li>'
+                    for nb in notebooks)
+    notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
+    counts_txt = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{e(title)} · {e(summary.get('as_of', ''))}</title><style>{CSS}</style></head>
+<body>
+<h1>{e(title)}</h1>
+<p class="sub">Data up to {e(summary.get('as_of', ''))} · {e(counts_txt)}</p>
+<p>How does the time invested in relationships relate to the outcomes that come back, and how long do those returns take?
+Each number comes with its 95% interval and the number of relationships behind it; "not estimated" means the data cannot support it (see the notes).</p>
+<div class="cards">{cards}</div>
+<h2>Sections</h2><ul>{links}</ul>
+<h2>Figures</h2>{''.join(figs)}
+<h2>Notes</h2><ul class="notes">{notes}</ul>
+</body></html>"""
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

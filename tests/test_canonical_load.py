@@ -1,0 +1,109 @@
+"""Loading canonical CSVs: accounting, duplicates, rejects, identity and errors."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import netanalysis
+from netanalysis.errors import UserError
+from conftest import write
+
+
+def _entry(ds, name):
+    return next(f for f in ds.load_report["files"] if f["path"].endswith(name))
+
+
+def test_every_row_is_accounted_for(tmp_path):
+    write(tmp_path, "interactions.csv", """
+contact_id,timestamp,channel,direction,duration_minutes
+a,2025-01-01T10:00:00Z,meeting,outbound,30
+a,2025-01-01T10:00:00Z,meeting,outbound,30
+b,not a date,call,,
+c,2025-01-03,telepathy,,
+d,2025-01-04,call,,-5
+e,2025-01-05,call,sideways,
+,2025-01-06,call,,
+f,2025-01-07,email,inbound,
+""")
+    ds = netanalysis.load([tmp_path / "interactions.csv"])
+    e = _entry(ds, "interactions.csv")
+    assert (e["rows_read"], e["loaded"], e["duplicates"], e["rejected"]) == (8, 2, 1, 5)
+    assert e["rejected_by_reason"] == {"unparseable timestamp": 1, "unknown channel": 1, "negative duration_minutes": 1,
+                                       "unknown direction": 1, "missing contact_id": 1}
+    assert sorted(ds.rejected["row"].astype(int)) == [3, 4, 5, 6, 7]
+
+
+def test_loading_the_same_file_twice_adds_nothing(tiny):
+    once = netanalysis.load([tiny])
+    copy = tiny / "again"
+    copy.mkdir()
+    (copy / "interactions_copy.csv").write_text((tiny / "interactions.csv").read_text())
+    twice = netanalysis.load([tiny])
+    assert len(twice.interactions) == len(once.interactions) == 3
+    # Whichever of the two files is read first loads; the other is all duplicates.
+    a, b = _entry(twice, "interactions_copy.csv"), _entry(twice, "/interactions.csv")
+    assert sorted([(a["loaded"], a["duplicates"]), (b["loaded"], b["duplicates"])]) == [(0, 3), (3, 0)]
+    assert set(twice.interactions["interaction_id"]) == set(once.interactions["interaction_id"])
+
+
+def test_ids_are_stable_across_runs(tiny):
+    a, b = netanalysis.load([tiny]), netanalysis.load([tiny])
+    assert a.interactions["interaction_id"].tolist() == b.interactions["interaction_id"].tolist()
+    assert a.contacts["contact_id"].tolist() == b.contacts["contact_id"].tolist()
+
+
+def test_email_as_contact_id_joins_the_contact(tmp_path):
+    write(tmp_path, "contacts.csv", "contact_id,name,email\nc1,Ann,Ann@X.com\n")
+    write(tmp_path, "interactions.csv", "contact_id,timestamp,channel\nann@x.com,2025-01-01,email\nc1,2025-02-01,call\n")
+    ds = netanalysis.load([tmp_path])
+    assert ds.contacts["contact_id"].tolist() == ["c1"]
+    assert ds.interactions["contact_id"].tolist() == ["c1", "c1"]
+    assert ds.contacts["emails"].iloc[0] == ["ann@x.com"]
+
+
+def test_naive_times_are_read_in_the_given_zone(tmp_path):
+    write(tmp_path, "interactions.csv", "contact_id,timestamp,channel\na,2025-07-01 09:00,call\nb,2025-07-01T09:00:00+02:00,call\n")
+    ds = netanalysis.load([tmp_path], tz="Europe/Berlin")
+    hours = ds.interactions.sort_values("contact_id")["timestamp"].dt.hour.tolist()
+    assert hours == [7, 7]  # 09:00 Berlin summer time = 07:00 UTC; the offset is kept for b
+
+
+def test_parquet_round_trip(tiny_ds, tmp_path):
+    tiny_ds.to_parquet(tmp_path / "out")
+    back = netanalysis.Dataset.read_parquet(tmp_path / "out")
+    pd.testing.assert_frame_equal(back.interactions, tiny_ds.interactions)
+    assert back.contacts["emails"].tolist() == tiny_ds.contacts["emails"].tolist()
+    report = json.loads((tmp_path / "out" / "load_report.json").read_text())
+    for f in report["files"]:
+        assert f["rows_read"] == f["loaded"] + f["duplicates"] + f["rejected"]
+
+
+@pytest.mark.parametrize("name,text,words", [
+    ("empty.csv", "", ["empty.csv", "empty"]),
+    ("weird.csv", "foo,bar,baz\n1,2,3\n", ["weird.csv", "unknown format", "Closest known format"]),
+    ("missing.csv", "contact_id,timestamp,direction\na,2025-01-01,inbound\n", ["missing.csv", "channel"]),
+    ("binary.csv", "\x00\x01\x02\x03binary\x00", ["binary.csv", "binary"]),
+])
+def test_bad_files_get_one_clear_message(tmp_path, name, text, words):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(UserError) as err:
+        netanalysis.load([path])
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_path):
+    out = tmp_path / "loaded"
+    ok = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", str(tiny), "--out", str(out)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    for f in ("contacts.parquet", "interactions.parquet", "outcomes.parquet", "load_report.json", "rejected.csv"):
+        assert (out / f).exists()
+    bad = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", str(tmp_path / "nope.csv"), "--out", str(out)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert "nope.csv" in bad.stderr and "Traceback" not in bad.stderr

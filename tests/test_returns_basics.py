@@ -1,0 +1,36 @@
+"""Kaplan-Meier and instant-result share against hand computations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netanalysis.returns import KaplanMeier, within_days_share
+
+
+def test_kaplan_meier_by_hand():
+    # times 1,2,2,3,4 with events 1,0,1,1,0:
+    # S(1) = 4/5; S(2) = 4/5 * 3/4 = 0.6 (4 at risk); S(3) = 0.6 * 1/2 = 0.3 (2 at risk).
+    km = KaplanMeier.fit([1, 2, 2, 3, 4], [1, 0, 1, 1, 0])
+    assert km.survival_at(1.5) == pytest.approx(0.8)
+    assert km.survival_at(2.5) == pytest.approx(0.6)
+    assert km.probability_by(3.5)[0] == pytest.approx(0.7)
+    # Greenwood at t=2: S^2 * (1/(5*4) + 1/(4*3))
+    se = np.sqrt(0.36 * (1 / 20 + 1 / 12))
+    idx = np.searchsorted(km.times, 2.0)
+    assert km.se[idx] == pytest.approx(se, rel=1e-6)
+    p, lo, hi = km.probability_by(2.5)
+    assert lo < p < hi
+    assert km.median()[0] == pytest.approx(3.0)
+
+
+def test_median_is_none_when_fewer_than_half_pay():
+    km = KaplanMeier.fit([5, 6, 7, 8], [1, 0, 0, 0])
+    assert km.median() is None
+
+
+def test_within_30_days_share_and_bootstrap():
+    lags = pd.DataFrame({"unit": ["a", "a", "b", "c"], "lag_days": [10.0, 200.0, 400.0, 29.0]})
+    r = within_days_share(lags, 30, n_boot=500, seed=1)
+    assert r["share"] == pytest.approx(0.5)
+    assert r["n_units"] == 3 and r["n_outcomes"] == 4
+    assert 0.0 <= r["ci"][0] <= 0.5 <= r["ci"][1] <= 1.0

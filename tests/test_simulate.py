@@ -1,0 +1,51 @@
+"""The simulator's outcomes really lag investment."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+import netanalysis
+from netanalysis.returns import KaplanMeier, first_outcome_table, outcome_lags, within_days_share
+from netanalysis.simulate import hazard, simulate_world, write_canonical
+
+
+def test_outcomes_lag_investment(tmp_path):
+    world = simulate_world(contacts=800, months=36, seed=3)
+    write_canonical(world, tmp_path)
+    truth = json.loads((tmp_path / "ground_truth.json").read_text())
+    assert truth["half_life_months"] == 3.0
+    ds = netanalysis.load([tmp_path])
+    lags = outcome_lags(ds)
+    # Upper bound from the model: in the first month the stock before it is zero, so the
+    # monthly chance is the base hazard 1 - exp(-exp(alpha)) for every contact.
+    base = 1 - np.exp(-np.exp(truth["alpha"]))
+    assert base < 0.005
+    share = within_days_share(lags, 30)["share"]
+    assert share < 0.12
+    # The Kaplan-Meier curve keeps rising well after the first months.
+    t = first_outcome_table(ds)
+    km = KaplanMeier.fit(t["months"], t["event"])
+    p3, p12, p24 = (km.probability_by(m)[0] for m in (3, 12, 24))
+    assert p3 < p12 < p24
+    assert p24 - p12 > 0.03
+
+
+def test_nurtured_relationships_pay_more_often():
+    world = simulate_world(contacts=1500, months=36, seed=5)
+    won = world.outcomes[world.outcomes["status"] == "won"]
+    rate = world.contacts.assign(won=world.contacts["contact_id"].isin(won["contact_id"])).groupby("follow_up")["won"].mean()
+    assert rate["nurtured"] > rate["occasional"] > rate["one_off"]
+
+
+def test_hazard_formula():
+    # cloglog(h) = alpha + beta * log1p(stock/60): with stock 60 min, eta = alpha + beta * ln 2.
+    h = hazard(np.array([0.0, 60.0]), alpha=-5.0, beta=2.0)
+    assert h[0] == 1 - np.exp(-np.exp(-5.0))
+    assert abs(h[1] - (1 - np.exp(-np.exp(-5.0 + 2.0 * np.log(2))))) < 1e-12
+
+
+def test_same_seed_same_world():
+    a, b = simulate_world(100, 24, seed=9), simulate_world(100, 24, seed=9)
+    pd.testing.assert_frame_equal(a.interactions, b.interactions)
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
