@@ -8,3 +8,4 @@ from .registry import FORMATS, detect_format, register  # noqa: F401
 # Importing a family module registers its formats.
 from . import canonical  # noqa: F401,E402
 from . import ics  # noqa: F401,E402
+from . import mbox  # noqa: F401,E402
