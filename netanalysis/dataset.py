@@ -30,7 +30,7 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
         contacts[c] = contacts[c].map(_as_list) if c in contacts else [[] for _ in range(len(contacts))]
-    contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True)
+    contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(schema.UTC)
     interactions = interactions.copy()
     for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
         interactions[c] = interactions[c].astype("string")

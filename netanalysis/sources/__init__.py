@@ -9,3 +9,7 @@ from .registry import FORMATS, detect_format, register  # noqa: F401
 from . import canonical  # noqa: F401,E402
 from . import ics  # noqa: F401,E402
 from . import mbox  # noqa: F401,E402
+from . import linkedin  # noqa: F401,E402
+from . import google_contacts  # noqa: F401,E402
+from . import outlook_contacts  # noqa: F401,E402
+from . import vcard  # noqa: F401,E402

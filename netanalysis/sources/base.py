@@ -63,7 +63,13 @@ def detect_encoding(raw: bytes) -> str:
             return "utf-8"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
+    results = from_bytes(raw)
+    best = results.best()
+    # Short Western files decode equally well as cp1250 and cp1252; Windows Excel and
+    # Outlook write cp1252, so it wins every tie.
+    if best is not None and any("cp1252" in m.could_be_from_charset and m.chaos <= best.chaos
+                                and m.coherence >= best.coherence for m in results):
+        return "cp1252"
     if best is not None and best.encoding not in ("utf_8", "ascii"):
         return best.encoding
     return "cp1252"

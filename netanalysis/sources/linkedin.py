@@ -1,0 +1,425 @@
+"""LinkedIn data export: Connections, messages, invitations, endorsements, recommendations.
+
+The export is a ZIP of CSV files whose layouts drifted over the years:
+
+- ``Connections.csv``: ``First Name,Last Name,URL,Email Address,Company,Position,Connected On``
+  (2025), without ``URL`` (2021-2023), after a three-line preamble (``Notes:``,
+  a quoted sentence, a blank line) since about 2021; the 2018 file has no
+  preamble and dates like ``1/8/18, 6:14 PM``; Excel re-saves drop the
+  preamble and write ``9-Sep-22``. Rows with no name are deleted members.
+- ``messages.csv``: ``CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,
+  RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER[,ATTACHMENTS,IS MESSAGE DRAFT]``
+  (2021 without ``RECIPIENT PROFILE URLS``); 2018 ``From,To,Date,Subject,Content,Direction,Folder``.
+- ``Invitations.csv``: ``From,To,Sent At,Message,Direction[,inviterProfileUrl,inviteeProfileUrl]``.
+- ``Endorsement_Received_Info.csv`` / ``Endorsement_Given_Info.csv``:
+  ``Endorsement Date,Skill Name,Endorser|Endorsee First Name,... Last Name,... Public Url,Endorsement Status``.
+- ``Recommendations_Received.csv`` / ``Recommendations_Given.csv``:
+  ``First Name,Last Name,Company,Job Title,Text,Creation Date,Status`` (modelled on
+  published descriptions of the export; received and given share one header,
+  so only there the file name tells the direction, never the format).
+
+The files are plain CSV with quirks rather than a format with a library, so
+they are read with the shared row-level CSV reader (``base.read_csv_table``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..identity import fold, normalize_url
+from .base import (
+    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff, frame, read_csv_table,
+    rejected_frame,
+)
+from .people import column, find_header, full_name, owner_keys, parse_dates, person_ref, text_hash
+from .registry import register
+
+SOURCE = "linkedin"
+UNKNOWN_MEMBER = "linkedin member"
+
+
+# ----------------------------------------------------------------------------- shared
+
+def _raw(rows: pd.DataFrame) -> pd.Series:
+    if rows.empty:
+        return pd.Series([], dtype=str)
+    return rows.drop(columns="__row__").astype(str).agg(",".join, axis=1).str.slice(0, 500)
+
+
+def _parsed(fmt: str, t, reason: pd.Series, people, inter, owner=()) -> Parsed:
+    bad = reason.notna()
+    rows = t.rows
+    rejected = list(t.bad) + list(zip(rows.loc[bad, "__row__"].astype(int), reason[bad].astype(str), _raw(rows[bad])))
+    inter = frame(inter, INTERACTION_COLUMNS)
+    if len(inter):
+        inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True)
+        inter["duration_minutes"] = inter["duration_minutes"].astype("float64")
+    return Parsed(fmt, SOURCE, t.rows_read, frame(people, PEOPLE_COLUMNS), inter, frame(None, OUTCOME_COLUMNS),
+                  rejected_frame(rejected), owner=[o for o in owner if o])
+
+
+def _refs(urls: pd.Series, names: pd.Series, emails: pd.Series | None = None) -> pd.Series:
+    emails = emails if emails is not None else pd.Series(pd.NA, index=urls.index, dtype="string")
+    return pd.Series([person_ref(u if isinstance(u, str) else None, n if isinstance(n, str) else None,
+                                 e if isinstance(e, str) else None)
+                      for u, n, e in zip(urls, names, emails)], index=urls.index, dtype=object)
+
+
+def _read(path, sn: Sniff, required: set[str]):
+    skip = find_header(sn, required) or 0
+    return read_csv_table(path, sn.encoding, skip_lines=skip)
+
+
+def _counterpart_file(fmt, t, ctx, *, name, url, ts, direction, channel, key_extra, company=None, title=None,
+                      owner_names=None, owner_urls=None, date_label="date") -> Parsed:
+    """Files where each row is one event with one counterpart (invitations, endorsements, ...)."""
+    r = t.rows
+    ref = _refs(url, name)
+    me = owner_keys(ctx.me)
+    reason = pd.Series(pd.NA, index=r.index, dtype=object)
+    reason = reason.mask(reason.isna() & ts.isna(), f"unparseable {date_label}")
+    reason = reason.mask(ref.isna(), "no name or profile URL of the other person (deleted member)")
+    reason = reason.mask(reason.isna() & ref.isin(me), "only the owner of the exports takes part")
+    ok = reason.isna()
+    key = (channel + "|" + direction[ok].astype(str) + "|" + ref[ok].astype(str) + "|"
+           + ts[ok].dt.strftime("%Y-%m-%dT%H:%M:%S") + "|" + key_extra[ok].fillna("").astype(str))
+    inter = pd.DataFrame({"ref": ref[ok].to_numpy(), "timestamp": ts[ok].to_numpy(), "channel": channel,
+                          "direction": direction[ok].to_numpy(), "duration_minutes": np.nan,
+                          "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy()})
+    people = pd.DataFrame({"ref": ref[ok].to_numpy(), "name": name[ok].to_numpy(),
+                           "emails": [[] for _ in range(int(ok.sum()))],
+                           "company": company[ok].to_numpy() if company is not None else pd.NA,
+                           "title": title[ok].to_numpy() if title is not None else pd.NA,
+                           "linkedin_url": url[ok].to_numpy(), "source_row": r.loc[ok, "__row__"].to_numpy()})
+    people = people.drop_duplicates("ref")
+    owner = []
+    for s in (owner_urls, owner_names):
+        if s is not None and s.notna().any():
+            owner.append(str(s.dropna().mode().iloc[0]))
+    return _parsed(fmt, t, reason, people, inter, owner)
+
+
+def _direction_of(values: pd.Series) -> pd.Series:
+    v = values.fillna("").str.upper()
+    return pd.Series(np.select([v.str.startswith("OUT"), v.str.startswith("IN")], ["outbound", "inbound"],
+                               "unknown"), index=values.index, dtype=object)
+
+
+# ----------------------------------------------------------------------------- Connections.csv
+
+CONNECTIONS_REQUIRED = {"first name", "last name", "connected on"}
+
+
+def detect_connections(sn: Sniff) -> float:
+    i = find_header(sn, CONNECTIONS_REQUIRED)
+    return 0.95 if i is not None else 0.0
+
+
+def read_connections(path, sn: Sniff, ctx) -> Parsed:
+    t = _read(path, sn, CONNECTIONS_REQUIRED)
+    r = t.rows
+    name = full_name(column(r, "First Name"), column(r, "Last Name"))
+    url = column(r, "URL", "Profile URL")
+    email = column(r, "Email Address", "E-mail Address").str.lower()
+    ts = parse_dates(column(r, "Connected On"), ctx.tz)
+    ref = _refs(url, name)
+    reason = pd.Series(pd.NA, index=r.index, dtype=object)
+    reason = reason.mask(ts.isna(), "unparseable Connected On date")
+    # A row without a name is a member who deleted their account; the URL then is empty too.
+    reason = reason.mask(name.isna(), "deleted member: no name")
+    reason = reason.mask(reason.isna() & ref.isin(owner_keys(ctx.me)), "only the owner of the exports takes part")
+    ok = reason.isna()
+    emails = [[e] if isinstance(e, str) and "@" in e else [] for e in email[ok]]
+    people = pd.DataFrame({
+        "ref": ref[ok].to_numpy(), "name": name[ok].to_numpy(), "emails": emails,
+        "company": column(r, "Company")[ok].to_numpy(), "title": column(r, "Position")[ok].to_numpy(),
+        "linkedin_url": url[ok].to_numpy(), "first_seen": ts[ok].to_numpy(),
+        "source_row": r.loc[ok, "__row__"].to_numpy(), "record_key": ("connection|" + ref[ok].astype(str)).to_numpy(),
+    })
+    inter = pd.DataFrame({
+        "ref": ref[ok].to_numpy(), "timestamp": ts[ok].to_numpy(), "channel": "connection", "direction": "mutual",
+        "duration_minutes": np.nan, "source_row": r.loc[ok, "__row__"].to_numpy(),
+        "natural_key": ("connection|" + ref[ok].astype(str)).to_numpy(),
+    })
+    return _parsed("linkedin_connections", t, reason, people, inter)
+
+
+# ----------------------------------------------------------------------------- messages.csv
+
+MESSAGES_REQUIRED = {"conversation id", "from", "to", "date", "content"}
+MESSAGES_2018 = {"from", "to", "date", "subject", "content", "direction", "folder"}
+
+
+def detect_messages(sn: Sniff) -> float:
+    if find_header(sn, MESSAGES_REQUIRED) is not None:
+        return 0.95
+    if find_header(sn, MESSAGES_2018) is not None:
+        return 0.9
+    return 0.0
+
+
+def _split_people(names, urls, conv) -> list[tuple[str, str | None, str | None]]:
+    """Recipients of one message: (ref, name, url) per person in comma-joined cells.
+
+    Names and URLs are paired when their counts agree; a single URL keeps the
+    whole name cell (names such as ``Ann Lee, PhD`` hold commas).
+    """
+    url_list = [u.strip() for u in urls.split(",") if u.strip()] if isinstance(urls, str) else []
+    name_cell = names.strip() if isinstance(names, str) else ""
+    name_list = [n.strip() for n in name_cell.split(",") if n.strip()] if name_cell else []
+    if url_list:
+        if len(url_list) == 1:
+            pairs = [(name_cell or None, url_list[0])]
+        elif len(url_list) == len(name_list):
+            pairs = list(zip(name_list, url_list))
+        else:
+            pairs = [(None, u) for u in url_list]
+    else:
+        pairs = [(n, None) for n in name_list]
+    return [_participant(n, u, conv) for n, u in pairs]
+
+
+def _participant(name, url, conv) -> tuple[str, str | None, str | None]:
+    if (not isinstance(url, str) or not url.strip()) and isinstance(name, str) and fold(name) == UNKNOWN_MEMBER:
+        # "LinkedIn Member" is a member LinkedIn no longer names (left or hidden):
+        # one unknown person per conversation, never merged across conversations.
+        return ("member:" + str(conv), None, None)
+    return (person_ref(url, name), name, url if isinstance(url, str) and url.strip() else None)
+
+
+def _detect_owner(parts: pd.DataFrame, me: set[str], sent_senders: pd.Series) -> str | None:
+    """The participant in (nearly) every conversation: the person who exported the file.
+
+    `parts` has one row per (conversation, participant ref). ``--me`` wins; else
+    the participant seen in at least 80% of the conversations and strictly more
+    than anyone else; on a tie, the usual sender of the SENT folder.
+    """
+    if parts.empty:
+        return None
+    stated = [k for k in parts["ref"].unique() if k in me]
+    if stated:
+        return stated[0]
+    n_conv = parts["conv"].nunique()
+    counts = parts.drop_duplicates().groupby("ref")["conv"].nunique().sort_values(ascending=False, kind="stable")
+    top = counts.index[0]
+    if counts.iloc[0] >= 0.8 * n_conv and (len(counts) == 1 or counts.iloc[0] > counts.iloc[1]):
+        return top
+    tied = set(counts.index[counts == counts.iloc[0]])
+    if len(sent_senders.dropna()):
+        s = sent_senders.dropna().mode().iloc[0]
+        if s in tied and counts.iloc[0] >= 0.8 * n_conv:
+            return s
+    return None
+
+
+def read_messages(path, sn: Sniff, ctx) -> Parsed:
+    if find_header(sn, MESSAGES_REQUIRED) is None:
+        return _read_messages_2018(path, sn, ctx)
+    t = _read(path, sn, MESSAGES_REQUIRED)
+    r = t.rows
+    conv = column(r, "CONVERSATION ID")
+    sender_name, sender_url = column(r, "FROM"), column(r, "SENDER PROFILE URL")
+    to_names, to_urls = column(r, "TO"), column(r, "RECIPIENT PROFILE URLS")
+    ts = parse_dates(column(r, "DATE"), ctx.tz)
+    folder = column(r, "FOLDER").fillna("").str.upper()
+    title = column(r, "CONVERSATION TITLE").fillna("").str.lower()
+    draft = column(r, "IS MESSAGE DRAFT").fillna("").str.lower().isin(["yes", "true", "1"])
+    content = column(r, "CONTENT")
+
+    reason = pd.Series(pd.NA, index=r.index, dtype=object)
+    reason = reason.mask(ts.isna(), "unparseable DATE")
+    reason = reason.mask(draft, "draft message, never sent")
+    sponsored = folder.str.contains("SPONSORED") | title.str.contains("sponsored", regex=False)
+    reason = reason.mask(sponsored, "sponsored conversation (advertising), excluded")
+    system = (sender_name.isna() & sender_url.isna()) | (to_names.isna() & to_urls.isna())
+    reason = reason.mask(system, "system row without sender or recipient")
+    ok = reason.isna()
+
+    senders = [_participant(n if isinstance(n, str) else None, u if isinstance(u, str) else None, c)
+               for n, u, c in zip(sender_name[ok], sender_url[ok], conv[ok])]
+    recipients = [_split_people(n, u, c) for n, u, c in zip(to_names[ok], to_urls[ok], conv[ok])]
+    # Recipients often have no URL (2021 layout) while the same person as a sender has one:
+    # give a name the URL it has elsewhere in this file when that URL is unambiguous.
+    by_name: dict[str, set] = {}
+    for p in senders + [q for rec in recipients for q in rec]:
+        if p[2] and p[1]:
+            by_name.setdefault(fold(p[1]), set()).add(p[2])
+    unique_url = {k: next(iter(v)) for k, v in by_name.items() if len(v) == 1}
+
+    def upgrade(p):
+        if p[2] is None and p[1] and fold(p[1]) in unique_url:
+            u = unique_url[fold(p[1])]
+            return (person_ref(u, p[1]), p[1], u)
+        return p
+
+    senders = [upgrade(p) for p in senders]
+    recipients = [[upgrade(p) for p in rec] for rec in recipients]
+    rows_ok = r.loc[ok, "__row__"].to_numpy()
+    conv_ok = conv[ok].fillna("").to_numpy()
+
+    part_conv, part_ref = [], []
+    for c, s, rec in zip(conv_ok, senders, recipients):
+        for p in [s, *rec]:
+            if p[0]:
+                part_conv.append(c); part_ref.append(p[0])
+    parts = pd.DataFrame({"conv": part_conv, "ref": part_ref})
+    sent = pd.Series([s[0] for s, f in zip(senders, folder[ok]) if f == "SENT"], dtype=object)
+    owner = _detect_owner(parts, owner_keys(ctx.me), sent)
+
+    i_ref, i_dir, i_row, i_pos = [], [], [], []
+    people: dict[str, tuple] = {}
+    owner_only = []
+    for pos, (s, rec, row) in enumerate(zip(senders, recipients, rows_ok)):
+        if owner is not None and s[0] == owner:
+            others, direction = [p for p in rec if p[0] and p[0] != owner], "outbound"
+        elif owner is not None:
+            others, direction = [s] if s[0] else [], "inbound"
+        else:
+            others, direction = [p for p in [s, *rec] if p[0]], "unknown"
+        if not others:
+            owner_only.append(row)
+        for p in dict((p[0], p) for p in others).values():
+            i_ref.append(p[0]); i_dir.append(direction); i_row.append(row); i_pos.append(pos)
+            if p[0] not in people or (people[p[0]][1] is None and p[1]):
+                people[p[0]] = p
+    ts_ok = ts[ok].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
+    digest = text_hash(content[ok]).to_numpy()
+    send_key = np.array([s[0] or "" for s in senders], dtype=object)
+    pos = np.asarray(i_pos, dtype="int64")
+    # One message (every recipient of it) shares a group key; each counterpart gets its own record.
+    group = (pd.Series(conv_ok[pos], dtype=object) + "|" + pd.Series(ts_ok[pos], dtype=object) + "|"
+             + pd.Series(send_key[pos], dtype=object) + "|" + pd.Series(digest[pos], dtype=object))
+    key = group + "|" + pd.Series(i_ref, dtype=object)
+    inter = pd.DataFrame({"ref": i_ref, "timestamp": ts[ok].to_numpy()[pos] if len(pos) else [],
+                          "channel": "message", "direction": i_dir, "duration_minutes": np.nan,
+                          "source_row": i_row, "natural_key": key.to_numpy(), "group_key": group.to_numpy()})
+    if owner_only:
+        idx = r.index[r["__row__"].isin(owner_only)]
+        reason.loc[idx] = "only the owner of the exports takes part"
+    pe = pd.DataFrame([{"ref": k, "name": n, "emails": [], "linkedin_url": u} for k, n, u in people.values()],
+                      columns=["ref", "name", "emails", "linkedin_url"])
+    owner_ids = _owner_identity(owner, senders, recipients)
+    return _parsed("linkedin_messages", t, reason, pe, inter, owner_ids)
+
+
+def _owner_identity(owner, senders, recipients) -> list[str]:
+    """Name and profile URL of the detected owner, for the loader's owner rule."""
+    if owner is None:
+        return []
+    for p in senders + [q for rec in recipients for q in rec]:
+        if p[0] == owner:
+            return [x for x in (p[2], p[1]) if x]
+    return []
+
+
+def _read_messages_2018(path, sn: Sniff, ctx) -> Parsed:
+    """2018 ``Messages.csv``: no conversation id, a Direction column names the counterpart."""
+    t = _read(path, sn, MESSAGES_2018)
+    r = t.rows
+    sender, to = column(r, "From"), column(r, "To")
+    direction = _direction_of(column(r, "Direction"))
+    counterpart = sender.where(direction == "inbound", to)
+    owner_name = to.where(direction == "inbound", sender).where(direction != "unknown")
+    ts = parse_dates(column(r, "Date"), ctx.tz)
+    extra = sender.fillna("") + ">" + to.fillna("") + "|" + text_hash(column(r, "Content"))
+    unknown_member = counterpart.fillna("").map(fold) == UNKNOWN_MEMBER
+    reason_sys = (sender.isna() | to.isna())
+    name = counterpart.mask(unknown_member | reason_sys, pd.NA)
+    parsed = _counterpart_file(
+        "linkedin_messages_2018", t, ctx, name=name, url=pd.Series(pd.NA, index=r.index, dtype="string"), ts=ts,
+        direction=direction, channel="message", key_extra=extra, owner_names=owner_name, date_label="Date")
+    # System rows (no sender or recipient) and unnamed members are rejected with their own reason.
+    rej = parsed.rejected
+    rows_sys = set(r.loc[reason_sys, "__row__"].astype(int))
+    rows_member = set(r.loc[unknown_member & ~reason_sys, "__row__"].astype(int))
+    rej.loc[rej["source_row"].isin(rows_sys), "reason"] = "system row without sender or recipient"
+    rej.loc[rej["source_row"].isin(rows_member), "reason"] = "sender is an unnamed LinkedIn Member (no profile URL)"
+    return parsed
+
+
+# ----------------------------------------------------------------------------- Invitations.csv
+
+INVITATIONS_REQUIRED = {"from", "to", "sent at", "direction"}
+
+
+def detect_invitations(sn: Sniff) -> float:
+    return 0.95 if find_header(sn, INVITATIONS_REQUIRED) is not None else 0.0
+
+
+def read_invitations(path, sn: Sniff, ctx) -> Parsed:
+    t = _read(path, sn, INVITATIONS_REQUIRED)
+    r = t.rows
+    direction = _direction_of(column(r, "Direction"))
+    frm, to = column(r, "From"), column(r, "To")
+    frm_url, to_url = column(r, "inviterProfileUrl"), column(r, "inviteeProfileUrl")
+    inbound = direction == "inbound"
+    name, url = frm.where(inbound, to), frm_url.where(inbound, to_url)
+    owner_name, owner_url = to.where(inbound, frm), to_url.where(inbound, frm_url)
+    ts = parse_dates(column(r, "Sent At"), ctx.tz)
+    return _counterpart_file("linkedin_invitations", t, ctx, name=name, url=url, ts=ts, direction=direction,
+                             channel="invitation", key_extra=text_hash(column(r, "Message")),
+                             owner_names=owner_name.where(direction != "unknown"),
+                             owner_urls=owner_url.where(direction != "unknown"), date_label="Sent At")
+
+
+# ----------------------------------------------------------------------------- endorsements
+
+def detect_endorsements(sn: Sniff) -> float:
+    for who in ("endorser", "endorsee"):
+        if find_header(sn, {"endorsement date", "skill name", f"{who} first name", f"{who} last name"}) is not None:
+            return 0.95
+    return 0.0
+
+
+def read_endorsements(path, sn: Sniff, ctx) -> Parsed:
+    received = find_header(sn, {"endorsement date", "endorser first name"}) is not None
+    who = "Endorser" if received else "Endorsee"
+    t = _read(path, sn, {"endorsement date", f"{who.lower()} first name"})
+    r = t.rows
+    name = full_name(column(r, f"{who} First Name"), column(r, f"{who} Last Name"))
+    url = column(r, f"{who} Public Url", f"{who} Profile Url")
+    ts = parse_dates(column(r, "Endorsement Date"), ctx.tz)
+    direction = pd.Series("inbound" if received else "outbound", index=r.index, dtype=object)
+    return _counterpart_file("linkedin_endorsements", t, ctx, name=name, url=url, ts=ts, direction=direction,
+                             channel="endorsement", key_extra=column(r, "Skill Name"),
+                             date_label="Endorsement Date")
+
+
+# ----------------------------------------------------------------------------- recommendations
+
+RECOMMENDATIONS_REQUIRED = {"first name", "last name", "text", "creation date"}
+
+
+def detect_recommendations(sn: Sniff) -> float:
+    return 0.9 if find_header(sn, RECOMMENDATIONS_REQUIRED) is not None else 0.0
+
+
+def read_recommendations(path, sn: Sniff, ctx) -> Parsed:
+    t = _read(path, sn, RECOMMENDATIONS_REQUIRED)
+    r = t.rows
+    name = full_name(column(r, "First Name"), column(r, "Last Name"))
+    stem = re.sub(r"[^a-z]", "", path.stem.lower())
+    d = "inbound" if "received" in stem else "outbound" if "given" in stem else "unknown"
+    ts = parse_dates(column(r, "Creation Date", "Created Date"), ctx.tz)
+    return _counterpart_file("linkedin_recommendations", t, ctx, name=name,
+                             url=pd.Series(pd.NA, index=r.index, dtype="string"), ts=ts,
+                             direction=pd.Series(d, index=r.index, dtype=object), channel="recommendation",
+                             key_extra=text_hash(column(r, "Text", "Body")), company=column(r, "Company"),
+                             title=column(r, "Job Title", "Title"), date_label="Creation Date")
+
+
+register(Format("linkedin_connections", SOURCE, detect_connections, read_connections,
+                "First Name,Last Name,URL,Email Address,Company,Position,Connected On"))
+register(Format("linkedin_messages", SOURCE, detect_messages, read_messages,
+                "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,SUBJECT,"
+                "CONTENT,FOLDER"))
+register(Format("linkedin_invitations", SOURCE, detect_invitations, read_invitations,
+                "From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl"))
+register(Format("linkedin_endorsements", SOURCE, detect_endorsements, read_endorsements,
+                "Endorsement Date,Skill Name,Endorser First Name,Endorser Last Name,Endorser Public Url,"
+                "Endorsement Status"))
+register(Format("linkedin_recommendations", SOURCE, detect_recommendations, read_recommendations,
+                "First Name,Last Name,Company,Job Title,Text,Creation Date,Status"))
