@@ -13,3 +13,4 @@ from . import linkedin  # noqa: F401,E402
 from . import google_contacts  # noqa: F401,E402
 from . import outlook_contacts  # noqa: F401,E402
 from . import vcard  # noqa: F401,E402
+from . import hubspot  # noqa: F401,E402

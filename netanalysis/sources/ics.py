@@ -260,6 +260,7 @@ def _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not) -> b
         inter_rows.append({
             "ref": email, "timestamp": start_utc, "channel": channel, "direction": direction,
             "duration_minutes": minutes, "source_row": row, "natural_key": f"{uid}|{key_start}|{email}",
+            "group_key": f"{uid}|{key_start}",
         })
         people_rows.append({"ref": email, "name": name if name and normalize_email(name) != email else None,
                             "emails": [email], "first_seen": pd.NaT})

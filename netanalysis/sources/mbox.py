@@ -155,7 +155,7 @@ def read_mbox(path, sn: Sniff, ctx) -> Parsed:
         for addr, name in counterparts:
             inter.append({"ref": addr, "timestamp": ts, "channel": channel,
                           "direction": "outbound" if outbound else "inbound", "duration_minutes": float("nan"),
-                          "source_row": row, "natural_key": f"{mid}|{addr}"})
+                          "source_row": row, "natural_key": f"{mid}|{addr}", "group_key": mid})
             people.append({"ref": addr, "name": name, "emails": [addr], "first_seen": pd.NaT})
     people += [{"ref": o, "emails": [o], "first_seen": pd.NaT} for o in sorted(owner)]
     it = frame(inter, INTERACTION_COLUMNS)
