@@ -24,6 +24,11 @@ def _as_list(v) -> list:
     return []
 
 
+def _optional_string(df: pd.DataFrame, column: str) -> pd.Series:
+    """An optional string column (NA where the source did not give it)."""
+    return df[column].astype("string") if column in df else pd.Series(pd.NA, index=df.index, dtype="string")
+
+
 def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.DataFrame):
     contacts = contacts.copy()
     for c in ("contact_id", "name", "company", "title", "linkedin_url"):
@@ -37,12 +42,14 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
     interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(schema.UTC)
     interactions["duration_minutes"] = interactions["duration_minutes"].astype("float64")
     interactions["source_row"] = interactions["source_row"].astype("int64")
+    interactions["group_key"] = _optional_string(interactions, "group_key")
     outcomes = outcomes.copy()
     for c in ("outcome_id", "contact_id", "account", "kind", "status", "currency", "source"):
         outcomes[c] = outcomes[c].astype("string")
     outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(schema.UTC)
     outcomes["value"] = outcomes["value"].astype("float64")
     outcomes["source_row"] = outcomes["source_row"].astype("int64")
+    outcomes["group_key"] = _optional_string(outcomes, "group_key")
     return contacts, interactions, outcomes
 
 

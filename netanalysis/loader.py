@@ -102,6 +102,14 @@ def load(paths, tz: str = "UTC", me=()):
     return _assemble(parsed, skipped, ctx, Dataset)
 
 
+def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
+    """The optional `group_key` (one shared meeting, message or deal), kept apart per source."""
+    if "group_key" not in records:
+        return pd.Series(pd.NA, index=records.index, dtype="string")
+    key = records["group_key"].astype("string")
+    return (ns + key).where(key.notna(), pd.NA).astype("string")
+
+
 def _assemble(parsed, skipped, ctx, Dataset):
     people, inters, outs, rejected = [], [], [], []
     owner = list(ctx.me)
@@ -114,11 +122,13 @@ def _assemble(parsed, skipped, ctx, Dataset):
         it = r.interactions.copy()
         it["ref"] = ns + it["ref"].astype(str)
         it["source"] = r.source
+        it["group_key"] = _namespaced_group(it, ns)
         it["_file"] = i
         inters.append(it)
         oc = r.outcomes.copy()
         oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
         oc["source"] = r.source
+        oc["group_key"] = _namespaced_group(oc, ns)
         oc["_file"] = i
         outs.append(oc)
         rj = r.rejected.copy()
@@ -192,10 +202,10 @@ def _assemble(parsed, skipped, ctx, Dataset):
 
     interactions = inter.drop(columns=["ref", "natural_key", "_file"]).reset_index(drop=True)
     interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
-                                 "duration_minutes", "source", "source_row"]]
+                                 "duration_minutes", "source", "source_row", "group_key"]]
     outcomes = outc.drop(columns=["ref", "natural_key", "_file"]).reset_index(drop=True)
     outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
-                         "currency", "source", "source_row"]]
+                         "currency", "source", "source_row", "group_key"]]
     first_touch = interactions.groupby("contact_id")["timestamp"].min()
     contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)], axis=1).min(axis=1)
     rejected_out = pd.DataFrame({

@@ -83,12 +83,48 @@ def anonymize(ds, key: bytes | None = None):
     c["title"] = c["title"].astype("string")
     i = ds.interactions.copy()
     i["contact_id"] = i["contact_id"].map(p.contact_id).astype("string")
+    if "group_key" in i:  # may hold Message-IDs or event ids: keep only which records share one
+        i["group_key"] = i["group_key"].map(p.contact_id).astype("string")
     o = ds.outcomes.copy()
     o["contact_id"] = o["contact_id"].map(p.contact_id).astype("string")
     o["account"] = o["account"].map(p.company).astype("string")
-    report = dict(ds.load_report)
-    report["owner"] = [p.contact_id(x) for x in report.get("owner", [])]
+    if "group_key" in o:
+        o["group_key"] = o["group_key"].map(p.contact_id).astype("string")
+    report, labels = anonymize_load_report(ds.load_report, p)
     rejected = ds.rejected.copy()
     if "raw" in rejected:
         rejected["raw"] = "(hidden: --anonymize)"
+    if "file" in rejected:
+        rejected["file"] = rejected["file"].map(lambda f: labels.get(str(f), "file"))
+    if "reason" in rejected:  # a reason may quote the rejected value after a colon
+        rejected["reason"] = rejected["reason"].astype(str).str.split(":").str[0]
     return Dataset(c, i, o, report, rejected)
+
+
+def input_label(number: int, path) -> str:
+    """What an input path becomes under --anonymize: ``file 3 (.csv)``; a path can hold a name."""
+    suffix = "".join(Path(str(path)).suffixes[-1:])
+    return f"file {number}" + (f" ({suffix})" if suffix else "")
+
+
+def anonymize_load_report(load_report: dict, p: Pseudonymizer) -> tuple[dict, dict]:
+    """The load report with input paths replaced by neutral labels and owners by pseudonyms.
+
+    Returns the new report and the map from original path to label.
+    """
+    import copy
+
+    report = copy.deepcopy(load_report)
+    labels: dict[str, str] = {}
+    for n, entry in enumerate(report.get("files", []), start=1):
+        labels[str(entry.get("path"))] = entry["path"] = input_label(n, entry.get("path"))
+        if isinstance(entry.get("rejected_by_reason"), dict):
+            merged: dict[str, int] = {}
+            for k, v in entry["rejected_by_reason"].items():
+                merged[str(k).split(":")[0]] = merged.get(str(k).split(":")[0], 0) + v
+            entry["rejected_by_reason"] = merged
+    for n, entry in enumerate(report.get("skipped", []), start=len(labels) + 1):
+        entry["path"] = input_label(n, entry.get("path"))
+        entry["reason"] = str(entry.get("reason", "")).split(":")[0]
+    report["owner"] = [p.contact_id(x) for x in report.get("owner", [])]
+    return report, labels

@@ -5,6 +5,8 @@ Validation is lazy (`validate(df, lazy=True)`), so one error lists every problem
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -51,6 +53,8 @@ class Interactions(pa.DataFrameModel):
     duration_minutes: Series[float] = pa.Field(nullable=True, ge=0)
     source: Series[str]
     source_row: Series[int] = pa.Field(ge=0)
+    # One shared meeting, message or deal (see sources/base.py); NA where unknown.
+    group_key: Optional[Series[str]] = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -67,6 +71,7 @@ class Outcomes(pa.DataFrameModel):
     currency: Series[str] = pa.Field(nullable=True)
     source: Series[str]
     source_row: Series[int] = pa.Field(ge=0)
+    group_key: Optional[Series[str]] = pa.Field(nullable=True)
 
     class Config:
         strict = False

@@ -22,8 +22,15 @@ from ..errors import UserError
 SNIFF_BYTES = 64 * 1024
 
 PEOPLE_COLUMNS = ["ref", "name", "emails", "company", "title", "linkedin_url", "first_seen", "source_row", "record_key"]
-INTERACTION_COLUMNS = ["ref", "timestamp", "channel", "direction", "duration_minutes", "source_row", "natural_key"]
-OUTCOME_COLUMNS = ["ref", "account", "timestamp", "kind", "status", "value", "currency", "source_row", "natural_key"]
+# `group_key` (optional, NA where unknown) ties together the records of one shared
+# occasion: one calendar event occurrence (every attendee), one mail or LinkedIn
+# message (every recipient), one deal split per contact. Use an opaque id (event
+# UID + start, Message-ID, deal id), never a title. network.py builds the
+# contact-to-contact graph from it; the loader prefixes it with the source.
+INTERACTION_COLUMNS = ["ref", "timestamp", "channel", "direction", "duration_minutes", "source_row", "natural_key",
+                       "group_key"]
+OUTCOME_COLUMNS = ["ref", "account", "timestamp", "kind", "status", "value", "currency", "source_row", "natural_key",
+                   "group_key"]
 REJECTED_COLUMNS = ["source_row", "reason", "raw"]
 
 

@@ -115,6 +115,7 @@ def read_interactions(path, sn: Sniff, ctx) -> Parsed:
         "ref": cid[ok].to_numpy(), "timestamp": ts_ok.to_numpy(), "channel": channel[ok].to_numpy(),
         "direction": direction[ok].to_numpy(), "duration_minutes": duration[ok].astype(float).to_numpy(),
         "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy(),
+        "group_key": (clean(r["group_key"]) if "group_key" in r else pd.Series(pd.NA, index=r.index, dtype="string"))[ok].to_numpy(),
     })
     inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True)
     del n
@@ -153,6 +154,7 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
         "ref": cid[ok].to_numpy(), "account": account[ok].to_numpy(), "timestamp": ts[ok].to_numpy(),
         "kind": kind[ok].to_numpy(), "status": status[ok].to_numpy(), "value": value[ok].astype(float).to_numpy(),
         "currency": currency[ok].to_numpy(), "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy(),
+        "group_key": (clean(r.loc[ok, "group_key"]) if "group_key" in r else empty[ok]).to_numpy(),
     })
     out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
     return Parsed("canonical_outcomes", SOURCE, t.rows_read, _person_from_ref(out["ref"]),
@@ -163,8 +165,8 @@ register(Format("canonical_contacts", SOURCE,
                 _score({"contact_id", "name"}, {"email", "company", "title", "linkedin_url"}, {"timestamp"}),
                 read_contacts, "contact_id,name,email,company,title,linkedin_url"))
 register(Format("canonical_interactions", SOURCE,
-                _score({"contact_id", "timestamp", "channel"}, {"direction", "duration_minutes"}),
+                _score({"contact_id", "timestamp", "channel"}, {"direction", "duration_minutes", "group_key"}),
                 read_interactions, "contact_id,timestamp,channel,direction,duration_minutes"))
 register(Format("canonical_outcomes", SOURCE,
-                _score({"timestamp", "kind"}, {"contact_id", "account", "status", "value", "currency"}),
+                _score({"timestamp", "kind"}, {"contact_id", "account", "status", "value", "currency", "group_key"}),
                 read_outcomes, "contact_id,account,timestamp,kind,status,value,currency"))
