@@ -167,13 +167,54 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         monthly.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[met], "month": t,
                                      "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]}))
         stock = stock * decay + minutes
-    inter = pd.concat(rows_i, ignore_index=True).sort_values("timestamp", kind="stable").reset_index(drop=True)
+    inter = pd.concat(rows_i, ignore_index=True)
+    inter = group_meetings(inter, people, start_ts, seed).sort_values("timestamp", kind="stable").reset_index(drop=True)
     outc = (pd.concat(rows_o, ignore_index=True) if rows_o else
             pd.DataFrame(columns=["contact_id", "account", "timestamp", "kind", "status", "value", "currency"]))
     outc = outc.sort_values("timestamp", kind="stable").reset_index(drop=True)
     people["follow_up"] = np.array(style_names)[style]
     people["arrival_month"] = arrival
     return World(people, inter, outc, truth, pd.concat(monthly, ignore_index=True))
+
+
+def group_meetings(inter: pd.DataFrame, people: pd.DataFrame, start_ts: pd.Timestamp, seed: int,
+                   share: float = 0.4, size: int = 3, crossover: float = 0.08) -> pd.DataFrame:
+    """Turn some meetings in the same month into group meetings, adding a `group_key` column.
+
+    Contacts fall into circles by company; in each month, meetings of one circle
+    are taken `size` at a time, and a `share` of those sets become one meeting
+    (the earliest timestamp, the same `group_key`). A `crossover` share of
+    meetings join another circle's set, so some contacts bridge circles. Only
+    timestamps move, within their month, so minutes, stock and the true hazard
+    are unchanged; a separate random stream keeps the rest of the world as it was.
+    """
+    inter = inter.copy()
+    inter["group_key"] = pd.Series(pd.NA, index=inter.index, dtype="string")
+    meet = np.flatnonzero((inter["channel"] == "meeting").to_numpy())
+    if meet.size < 2:
+        return inter
+    rng = np.random.default_rng([int(seed), 6])
+    n_circles = int(np.clip(len(people) // 40, 2, 6))
+    code = pd.Series(pd.factorize(people["company"].astype(str), sort=True)[0] % n_circles,
+                     index=people["contact_id"].to_numpy())
+    circle = inter["contact_id"].iloc[meet].map(code).to_numpy(dtype=np.int64, copy=True)
+    swap = rng.random(meet.size) < crossover
+    circle[swap] = rng.integers(0, n_circles, int(swap.sum()))
+    ts = inter["timestamp"].iloc[meet]
+    month = ((ts.dt.year - start_ts.year) * 12 + ts.dt.month - start_ts.month).to_numpy()
+    order = np.lexsort((rng.random(meet.size), circle, month))
+    block = (month * n_circles + circle)[order]
+    first_of_block = np.r_[0, np.flatnonzero(np.diff(block)) + 1]
+    k = np.arange(meet.size) - np.repeat(first_of_block, np.diff(np.r_[first_of_block, meet.size]))
+    chunk = pd.Series(block.astype(np.int64) * 100000 + k // size)
+    chosen = chunk.map(pd.Series(rng.random(chunk.nunique()) < share, index=chunk.unique()))
+    members = chunk.map(chunk.value_counts())
+    grouped = (chosen & (members >= 2)).to_numpy()
+    rows = meet[order][grouped]
+    when = pd.Series(ts.iloc[order].to_numpy()[grouped]).groupby(chunk[grouped].to_numpy()).transform("min")
+    inter.loc[inter.index[rows], "timestamp"] = when.to_numpy()
+    inter.loc[inter.index[rows], "group_key"] = ("meeting-" + chunk[grouped].astype(str)).to_numpy()
+    return inter
 
 
 def _people(rng, n: int) -> pd.DataFrame:
