@@ -24,6 +24,24 @@ def _params(items) -> dict:
     return out
 
 
+def _report_options(args) -> dict:
+    """`run_report` arguments: the config file (if any), overridden by what the command line gives."""
+    opts: dict = {}
+    if args.config:
+        from .config import read_config
+
+        opts = read_config(args.config)
+    if args.inputs:
+        opts["inputs"] = args.inputs
+    for name in ("as_of", "period", "anonymize", "out", "tz", "me", "show_code", "history", "workers"):
+        if getattr(args, name) is not None:
+            opts[name] = getattr(args, name)
+    params = dict(opts.pop("parameters", {}))
+    params.update(_params(args.params))
+    opts["parameters"] = params
+    return opts
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="netanalysis", description="How time invested in relationships relates to the outcomes that come back.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -42,15 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--tz", default="UTC")
     ld.add_argument("--me", action="append", default=[], help="e-mail, profile URL or name of the owner (repeatable)")
 
-    r = sub.add_parser("report", help="run the notebooks into an HTML report")
-    r.add_argument("inputs", nargs="*")
-    r.add_argument("--as-of", dest="as_of")
-    r.add_argument("--period", default="month")
-    r.add_argument("--anonymize", action="store_true")
-    r.add_argument("--out")
-    r.add_argument("--tz", default="UTC")
-    r.add_argument("--me", action="append", default=[])
-    r.add_argument("--show-code", action="store_true")
+    r = sub.add_parser("report", help="run the notebooks into an HTML report",
+                        description="Run the notebooks into an HTML report. Options given here override --config.")
+    r.add_argument("inputs", nargs="*", help="export files or folders (default: the bundled sample)")
+    r.add_argument("--config", help="report.toml with inputs, as_of, period, anonymize, out, parameters")
+    r.add_argument("--as-of", dest="as_of", help='a date YYYY-MM-DD, or "end of last month", "end of last quarter", '
+                                                 '"last data" (default)')
+    r.add_argument("--period", choices=["month", "quarter"], default=None)
+    r.add_argument("--anonymize", action="store_true", default=None)
+    r.add_argument("--out", help="report folder (default reports/<as_of>)")
+    r.add_argument("--tz", default=None)
+    r.add_argument("--me", action="append", default=None)
+    r.add_argument("--show-code", action="store_true", default=None)
+    r.add_argument("--no-history", dest="history", action="store_false", default=None,
+                   help="do not compare with the previous report or update the reports index")
+    r.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")
     r.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
 
     c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")
@@ -87,8 +111,7 @@ def run(args) -> int:
     elif args.command == "report":
         from .report import run_report
 
-        out = run_report(args.inputs, out=args.out, as_of=args.as_of, period=args.period, anonymize=args.anonymize,
-                         parameters=_params(args.params), tz=args.tz, me=args.me, show_code=args.show_code)
+        out = run_report(**_report_options(args))
         print(f"report written to {out / 'index.html'}")
     elif args.command == "classroom":
         from .classroom import run_classroom

@@ -56,8 +56,42 @@ def card(key: str, metrics: dict) -> str:
             f'<div class="ci">{e(ci_txt + n_txt)}</div></div>')
 
 
-def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str = "netanalysis report") -> Path:
-    """Write `index.html` into the report folder."""
+def changes_section(changes: dict | None) -> str:
+    """The "Changes since <previous as_of>" section (empty without an earlier report)."""
+    if not changes:
+        return ""
+    e = html.escape
+    w = changes.get("since_previous", {})
+    items = [
+        f"{w.get('new_relationships', 0):,} new relationships",
+        f"{w.get('invested_minutes', 0.0) / 60:,.1f} hours invested in {w.get('interactions', 0):,} interactions",
+        f"{w.get('outcomes', 0):,} outcomes, {w.get('outcomes_won', 0):,} of them won"
+        + (f" (value {w.get('value_won', 0.0):,.0f})" if w.get("value_won") else ""),
+    ]
+    deltas = []
+    for key, delta in (changes.get("metrics_delta") or {}).items():
+        if delta is None:
+            continue
+        label, kind = LABELS.get(key, (key, "num"))
+        shown = f"{delta * 100:+.1f} points" if kind == "pct" else f"{delta:+.2f}"
+        deltas.append(f"<li>{e(label)}: {e(shown)}</li>")
+    follow = changes.get("followup")
+    if follow:
+        def names(rows):
+            return ", ".join(e(str(r.get("name") or r.get("id"))) for r in rows) or "nobody"
+        follow_html = (f"<p>Follow-up list (top {int(follow.get('top', 20))}): {int(follow.get('stayed', 0))} stayed; "
+                       f"entered: {names(follow.get('entered', []))}; left: {names(follow.get('left', []))}.</p>")
+    else:
+        follow_html = "<p>Follow-up list movements: not available (see the notes).</p>"
+    return (f"<h2>Changes since {e(str(changes.get('previous_as_of', '')))}</h2>"
+            f"<ul>{''.join(f'<li>{e(t)}</li>' for t in items)}</ul>"
+            + (f"<p>Headline metrics moved:</p><ul>{''.join(deltas)}</ul>" if deltas else "")
+            + follow_html)
+
+
+def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str = "netanalysis report",
+                history_link: bool = False) -> Path:
+    """Write `index.html` into the report folder (every data string escaped)."""
     e = html.escape
     metrics = summary.get("metrics", {})
     captions = summary.get("captions", {})
@@ -71,15 +105,17 @@ def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str =
                     for nb in notebooks)
     notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
     counts_txt = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    back = ' · <a href="../index.html">all reports</a>' if history_link else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{e(title)} · {e(summary.get('as_of', ''))}</title><style>{CSS}</style></head>
 <body>
 <h1>{e(title)}</h1>
-<p class="sub">Data up to {e(summary.get('as_of', ''))} · {e(counts_txt)}</p>
+<p class="sub">Data up to {e(summary.get('as_of', ''))} · {e(counts_txt)}{back}</p>
 <p>How does the time invested in relationships relate to the outcomes that come back, and how long do those returns take?
 Each number comes with its 95% interval and the number of relationships behind it; "not estimated" means the data cannot support it (see the notes).</p>
 <div class="cards">{cards}</div>
+{changes_section(summary.get("changes"))}
 <h2>Sections</h2><ul>{links}</ul>
 <h2>Figures</h2>{''.join(figs)}
 <h2>Notes</h2><ul class="notes">{notes}</ul>
