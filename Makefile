@@ -29,7 +29,7 @@ lab: $(STAMP)
 
 ## Re-create the bundled sample from the simulator
 sample: $(STAMP)
-	rm -rf data/sample && $(BIN)/netanalysis simulate --out data/sample --contacts 400 --months 36 --seed 7
+	rm -rf data/sample && $(BIN)/netanalysis simulate --out data/sample --contacts 400 --months 36 --seed 7 --format exports
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -26,7 +26,7 @@ import hashlib
 import mailbox
 import re
 from collections import Counter
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 
 import pandas as pd
 
@@ -48,18 +48,41 @@ def _detect(sn: Sniff) -> float:
     return 0.0
 
 
+def _raw_header(value) -> str:
+    """A header as text; raw 8-bit bytes (UTF-8 addresses, RFC 6532) are decoded as UTF-8.
+
+    The compat32 parser keeps such bytes as surrogate escapes, or returns a
+    `Header` of "unknown-8bit" chunks; undo both.
+    """
+    if isinstance(value, Header):
+        out = []
+        for part, charset in decode_header(value):
+            if isinstance(part, bytes):
+                try:
+                    part = part.decode("utf-8" if charset in (None, "unknown-8bit") else charset)
+                except (UnicodeDecodeError, LookupError):
+                    part = part.decode("cp1252", errors="replace")
+            out.append(part)
+        return "".join(out)
+    text = str(value)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        return text.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+
+
 def _text(value) -> str:
     """A header value with RFC 2047 encoded words decoded."""
     if value is None:
         return ""
     try:
-        return str(make_header(decode_header(str(value))))
+        return str(make_header(decode_header(_raw_header(value))))
     except Exception:  # malformed encoded words: keep the raw text
-        return str(value)
+        return _raw_header(value)
 
 
 def _addresses(msg, *names) -> list[tuple[str, str]]:
-    raw = [str(v) for n in names for v in (msg.get_all(n) or [])]
+    raw = [_raw_header(v) for n in names for v in (msg.get_all(n) or [])]
     out = []
     for name, addr in email.utils.getaddresses(raw):
         e = normalize_email(addr)
