@@ -150,7 +150,8 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     `summary.json` (parameters, metrics with `crossover_month` and `mean_outcomes`,
     notes, captions). Unknown names or bad values raise UserError naming the parameter.
     """
-    from .report import NotebookFailed, _swap_into_place, check_parameters, execute_notebook, to_html
+    from .parameters import check_parameters
+    from .report import NotebookFailed, _swap_into_place, execute_notebook, to_html
     from .strategies import check_classroom_parameters
 
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
@@ -169,7 +170,8 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
             kept = out.parent / f"{out.name}.failed-{NOTEBOOK.stem}.ipynb"
             if executed.exists():
                 shutil.copy(executed, kept)
-            raise UserError(f"notebook {exc.notebook} failed in cell {exc.cell}: {exc.ename}: {exc.evalue}. "
+            line = f" (`{exc.source_line}`)" if getattr(exc, "source_line", "") else ""
+            raise UserError(f"notebook {exc.notebook} failed in cell {exc.cell}{line}: {exc.ename}: {exc.evalue}. "
                             f"The executed notebook is kept at {kept}; any earlier demo in {out} is untouched.") from None
         (build / f"{NOTEBOOK.stem}.html").write_text(to_html(executed), encoding="utf-8")
         part = json.loads((build / "metrics" / "classroom.json").read_text(encoding="utf-8"))

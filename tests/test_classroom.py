@@ -184,3 +184,19 @@ def test_sliders_only_outside_batch(monkeypatch):
     widget = explore(months=24, n_students=30)
     names = {c.description for c in widget.children if hasattr(c, "description")}
     assert {"months", "hours per month", "half-life (months)", "students", "seed"} <= names
+
+
+def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from nbbuild import build
+
+    broken = tmp_path / "classroom_delayed_gratification.ipynb"
+    build(broken, [("params", "months: int = 36\noutput_dir: str = \"\""), ("code", "raise ValueError('boom')")])
+    monkeypatch.setattr("netanalysis.classroom.NOTEBOOK", broken)
+    before = (demo / "index.html").read_text()
+    with pytest.raises(UserError, match=r"failed in cell .*ValueError: boom"):
+        run_classroom(out=demo, parameters={"months": "12"})
+    assert (demo / "index.html").read_text() == before
+    assert not list(demo.parent.glob(".demo.building-*"))
