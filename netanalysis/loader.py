@@ -207,7 +207,9 @@ def _assemble(parsed, skipped, ctx, Dataset):
     outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
                          "currency", "source", "source_row", "group_key"]]
     first_touch = interactions.groupby("contact_id")["timestamp"].min()
-    contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)], axis=1).min(axis=1)
+    if len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
+        contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
+                                           axis=1).min(axis=1)
     rejected_out = pd.DataFrame({
         "file": rej["_file"].map(lambda i: str(parsed[int(i)][0])),
         "row": rej["source_row"], "reason": rej["reason"], "raw": rej["raw"],
