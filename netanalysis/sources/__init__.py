@@ -14,3 +14,4 @@ from . import google_contacts  # noqa: F401,E402
 from . import outlook_contacts  # noqa: F401,E402
 from . import vcard  # noqa: F401,E402
 from . import hubspot  # noqa: F401,E402
+from . import maven  # noqa: F401,E402
