@@ -7,6 +7,7 @@ outcome, censored at `as_of`, and is estimated with Kaplan-Meier
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,9 @@ def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     units = unit_of_interactions(ds, unit)[inter.index]
     start = inter["timestamp"].groupby(units.to_numpy()).min()
-    first_channel = inter.sort_values("timestamp").groupby(units.to_numpy())["channel"].first()
+    ordered = inter.assign(_unit=units.to_numpy()).sort_values(["timestamp", "interaction_id"], kind="stable")
+    first_channel = ordered.groupby("_unit")["channel"].first()
+    first_source = ordered.groupby("_unit")["source"].first()
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
     o_units = unit_of_outcomes(ds, unit)[won.index]
     first_won = won["timestamp"].groupby(o_units.to_numpy()).min()
@@ -36,6 +39,11 @@ def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
     t.index.name = "unit"
     t["first_won"] = first_won.reindex(t.index)
     t["first_channel"] = first_channel.reindex(t.index)
+    t["source"] = first_source.reindex(t.index)
+    if unit == "contact":
+        t["company"] = ds.contacts.set_index("contact_id")["company"].reindex(t.index).fillna("(no company)")
+    else:
+        t["company"] = t.index.astype(str)
     t["event"] = t["first_won"].notna()
     end = t["first_won"].where(t["event"], cut)
     t["months"] = ((end - t["start"]).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH).clip(lower=0.0)
@@ -87,8 +95,10 @@ class KaplanMeier:
         """Median months to first outcome with its CI, or None when fewer than half ever reach one."""
         if self.survival.size == 0 or self.survival.min() > 0.5:
             return None
-        med = float(self._sf.quantile(0.5))
-        lo, hi = self._sf.quantile_ci(0.5, alpha=alpha)
+        with warnings.catch_warnings():  # statsmodels warns on log(0) where the curve reaches 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = float(self._sf.quantile(0.5))
+            lo, hi = self._sf.quantile_ci(0.5, alpha=alpha)
         return med, (None if np.isnan(lo) else float(lo)), (None if np.isnan(hi) else float(hi))
 
     def curve(self) -> pd.DataFrame:
@@ -141,3 +151,34 @@ def within_days_share(lags: pd.DataFrame, days: float = 30.0, n_boot: int = 1000
     boot = num / np.maximum(den, 1)
     lo, hi = np.quantile(boot, [0.025, 0.975])
     return {"share": share, "ci": [float(lo), float(hi)], "n_outcomes": int(len(lags)), "n_units": n_units}
+
+
+def outcome_share_by_month(lags: pd.DataFrame, max_months: int | None = None) -> pd.DataFrame:
+    """Cumulative share of won outcomes (and of their value) that had arrived by each month since first contact.
+
+    Row k counts outcomes with a lag under k + 1 months (so row 0 is the first month).
+    """
+    cols = ["months_since_first", "outcomes", "share_of_outcomes", "share_of_value"]
+    if lags.empty:
+        return pd.DataFrame(columns=cols)
+    month = np.floor(lags["lag_months"].clip(lower=0).to_numpy(dtype=float)).astype(int)
+    top = int(month.max()) if max_months is None else int(max_months)
+    counts = np.bincount(np.minimum(month, top + 1), minlength=top + 2)[:top + 1]
+    value = lags["value"].fillna(0.0).to_numpy(dtype=float)
+    values = np.bincount(np.minimum(month, top + 1), weights=value, minlength=top + 2)[:top + 1]
+    total_value = value.sum()
+    return pd.DataFrame({"months_since_first": np.arange(top + 1), "outcomes": counts,
+                         "share_of_outcomes": np.cumsum(counts) / len(lags),
+                         "share_of_value": np.cumsum(values) / total_value if total_value > 0 else np.nan})
+
+
+def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str = "value") -> float | None:
+    """Months since first contact by which `share` of the outcomes' value (or count) had arrived."""
+    if lags.empty:
+        return None
+    d = lags.sort_values("lag_months")
+    w = d["value"].fillna(0.0).to_numpy(float) if weight == "value" else np.ones(len(d))
+    if w.sum() <= 0:
+        return None
+    c = np.cumsum(w) / w.sum()
+    return float(d["lag_months"].to_numpy(float)[np.searchsorted(c, share - 1e-12)])

@@ -1,0 +1,60 @@
+"""Cohorts: for each first-contact quarter, how outcomes keep arriving month after month.
+
+A cohort is the set of units whose first interaction fell in the same calendar
+quarter. For each cohort and each month since first contact, the triangle
+shows the cumulative share of its units that have produced a won outcome, and
+the cumulative won outcomes per 100 units. A cell is shown only when every unit
+of the cohort has been followed that long (so late cohorts have shorter rows:
+the triangle).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MEASURES = {"share_with_outcome": "% of relationships with a won outcome",
+            "outcomes_per_100": "won outcomes per 100 relationships"}
+
+
+def cohort_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+    """Long table: cohort (first-contact quarter), months_since_first, units, share_with_outcome, outcomes_per_100.
+
+    Examples
+    --------
+    >>> long = cohort_table(ds, unit="contact")  # doctest: +SKIP
+    >>> cohort_triangle(long).iloc[:3, :6]  # doctest: +SKIP
+    """
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=as_of)
+    cols = ["cohort", "months_since_first", "units", "share_with_outcome", "outcomes_per_100"]
+    if panel.empty:
+        return pd.DataFrame(columns=cols)
+    unit_col = "contact_id" if unit == "contact" else "account"
+    tenure = panel["months_since_first"].to_numpy()
+    starts = np.flatnonzero(tenure == 0)
+    lengths = np.diff(np.append(starts, len(panel)))
+    won = panel["outcomes_won"].to_numpy(dtype=float)
+    cum = np.cumsum(won)
+    cum -= np.repeat(np.r_[0.0, cum[starts[1:] - 1]], lengths)
+    first_period = panel["period"].to_numpy()[starts]
+    cohort = pd.PeriodIndex(pd.DatetimeIndex(first_period).tz_localize(None) if pd.DatetimeIndex(first_period).tz is None
+                            else pd.DatetimeIndex(first_period).tz_convert(None), freq="Q").astype(str)
+    df = pd.DataFrame({"unit": panel[unit_col].to_numpy(), "cohort": np.repeat(np.asarray(cohort), lengths),
+                       "months_since_first": tenure, "cum": cum, "any": cum > 0})
+    size = df[df["months_since_first"] == 0].groupby("cohort")["unit"].size()
+    g = df.groupby(["cohort", "months_since_first"]).agg(units=("unit", "size"), any=("any", "mean"), cum=("cum", "mean"))
+    g = g.reset_index()
+    g = g[g["units"].to_numpy() == g["cohort"].map(size).to_numpy()]  # every unit of the cohort followed this long
+    return pd.DataFrame({"cohort": g["cohort"].to_numpy(), "months_since_first": g["months_since_first"].to_numpy(),
+                         "units": g["units"].to_numpy(), "share_with_outcome": g["any"].to_numpy(),
+                         "outcomes_per_100": 100.0 * g["cum"].to_numpy()})
+
+
+def cohort_triangle(long: pd.DataFrame, measure: str = "share_with_outcome", max_months: int | None = None) -> pd.DataFrame:
+    """Wide triangle: one row per cohort (with its size), one column per month since first contact."""
+    if long.empty:
+        return pd.DataFrame()
+    d = long if max_months is None else long[long["months_since_first"] <= max_months]
+    wide = d.pivot(index="cohort", columns="months_since_first", values=measure).sort_index()
+    wide.insert(0, "relationships", long[long["months_since_first"] == 0].set_index("cohort")["units"].reindex(wide.index))
+    return wide
