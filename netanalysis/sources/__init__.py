@@ -15,3 +15,4 @@ from . import outlook_contacts  # noqa: F401,E402
 from . import vcard  # noqa: F401,E402
 from . import hubspot  # noqa: F401,E402
 from . import maven  # noqa: F401,E402
+from . import salesforce  # noqa: F401,E402
