@@ -213,6 +213,17 @@ class HalfLifeProfile:
              key + "_outcome_months": self.n_events}
         return m, ([f"{key}_ci: {self.edge_note}"] if self.edge_note else [])
 
+    def short(self) -> str:
+        """'4.2 months (3.1 to 5.9)', with 'at least'/'at most' for open ends, or 'not identified'."""
+        if not self.identified:
+            return "not identified"
+        lo, hi = self.ci
+        if lo is None:
+            return f"{self.best:.1f} months (at most {hi:.1f})"
+        if hi is None:
+            return f"{self.best:.1f} months (at least {lo:.1f})"
+        return f"{self.best:.1f} months ({lo:.1f} to {hi:.1f})"
+
     def sentence(self) -> str:
         """One plain-language sentence about the half-life."""
         if not self.identified:

@@ -16,7 +16,11 @@ from .timeutil import DAYS_PER_MONTH, parse_as_of
 
 
 def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
-    """One row per closed deal paired with its engagement: unit, engaged, closed, status, days, months, value.
+    """One row per deal paired with its engagement: unit, engaged, closed, status, days, months, value.
+
+    Closed deals (won or lost) run from engagement to close. Engagements of the
+    same source with no close yet are open deals (`status` "open", `closed`
+    NaT), their `days` counted to `as_of`: censored, for Kaplan-Meier.
 
     Examples
     --------
@@ -37,6 +41,13 @@ def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
     o = o[(o["closed"] <= cut) & o["status"].isin(["won", "lost"])].drop_duplicates(["source", "source_row"], keep=False)
     d = o.merge(i, on=["source", "source_row", "unit"], how="inner")
     d = d[d["closed"] >= d["engaged"]]
-    d["days"] = (d["closed"] - d["engaged"]).dt.total_seconds() / 86400.0
+    paired = i.merge(o[["source", "source_row"]], on=["source", "source_row"], how="left", indicator=True)
+    open_ = paired[(paired["_merge"] == "left_only") & paired["source"].isin(set(d["source"]))].drop(columns="_merge")
+    open_ = open_.assign(closed=pd.NaT, status="open", value=float("nan"))
+    if len(open_):
+        d = pd.concat([d, open_[d.columns]], ignore_index=True)
+    d["closed"] = pd.to_datetime(d["closed"], utc=True)
+    d["engaged"] = pd.to_datetime(d["engaged"], utc=True)
+    d["days"] = (d["closed"].fillna(cut) - d["engaged"]).dt.total_seconds() / 86400.0
     d["months"] = d["days"] / DAYS_PER_MONTH
     return d[cols].reset_index(drop=True)

@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from .panel import unit_of_interactions, unit_of_outcomes
+from .errors import UserError
+from .panel import UNITS, unit_of_interactions, unit_of_outcomes
 from .timeutil import DAYS_PER_MONTH, parse_as_of
 
 
@@ -182,3 +183,24 @@ def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str
         return None
     c = np.cumsum(w) / w.sum()
     return float(d["lag_months"].to_numpy(float)[np.searchsorted(c, share - 1e-12)])
+
+
+def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
+                             half_life_max: float = 36.0, half_life_steps: int = 64,
+                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12) -> np.ndarray:
+    """Check the delayed-returns notebook's parameters (UserError naming the bad one); return the half-life grid."""
+    from .survival import SEGMENTS
+
+    if unit not in UNITS:
+        raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+    if segment not in SEGMENTS:
+        raise UserError(f"segment: {segment!r} is not one of {', '.join(SEGMENTS)}")
+    if not (0 < half_life_min < half_life_max):
+        raise UserError(f"half_life_min, half_life_max: need 0 < min < max, got {half_life_min} and {half_life_max}")
+    if not 3 <= int(half_life_steps) <= 1000:
+        raise UserError(f"half_life_steps: must be between 3 and 1000, got {half_life_steps}")
+    if not 0 <= int(reverse_causation_gap_months) <= 12:
+        raise UserError(f"reverse_causation_gap_months: must be between 0 and 12, got {reverse_causation_gap_months}")
+    if not 1 <= int(max_lag_months) <= 36:
+        raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
+    return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
