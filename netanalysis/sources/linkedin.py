@@ -61,6 +61,11 @@ def _parsed(fmt: str, t, reason: pd.Series, people, inter, owner=()) -> Parsed:
                   rejected_frame(rejected), owner=[o for o in owner if o])
 
 
+def _list(s: pd.Series) -> list:
+    """Plain Python values (None for NA): iterating Arrow-backed strings one by one is slow."""
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
 def _refs(urls: pd.Series, names: pd.Series, emails: pd.Series | None = None) -> pd.Series:
     emails = emails if emails is not None else pd.Series(pd.NA, index=urls.index, dtype="string")
     return pd.Series([person_ref(u if isinstance(u, str) else None, n if isinstance(n, str) else None,
@@ -183,7 +188,8 @@ def _split_people(names, urls, conv) -> list[tuple[str, str | None, str | None]]
 
 
 def _participant(name, url, conv) -> tuple[str, str | None, str | None]:
-    if (not isinstance(url, str) or not url.strip()) and isinstance(name, str) and fold(name) == UNKNOWN_MEMBER:
+    if (not isinstance(url, str) or not url.strip()) and isinstance(name, str) \
+            and name.strip().lower() == UNKNOWN_MEMBER:
         # "LinkedIn Member" is a member LinkedIn no longer names (left or hidden):
         # one unknown person per conversation, never merged across conversations.
         return ("member:" + str(conv), None, None)
@@ -239,20 +245,21 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
     ok = reason.isna()
 
     senders = [_participant(n if isinstance(n, str) else None, u if isinstance(u, str) else None, c)
-               for n, u, c in zip(sender_name[ok], sender_url[ok], conv[ok])]
-    recipients = [_split_people(n, u, c) for n, u, c in zip(to_names[ok], to_urls[ok], conv[ok])]
+               for n, u, c in zip(_list(sender_name[ok]), _list(sender_url[ok]), _list(conv[ok]))]
+    recipients = [_split_people(n, u, c) for n, u, c in zip(_list(to_names[ok]), _list(to_urls[ok]), _list(conv[ok]))]
     # Recipients often have no URL (2021 layout) while the same person as a sender has one:
     # give a name the URL it has elsewhere in this file when that URL is unambiguous.
     by_name: dict[str, set] = {}
-    for p in senders + [q for rec in recipients for q in rec]:
+    for p in set(senders + [q for rec in recipients for q in rec]):
         if p[2] and p[1]:
             by_name.setdefault(fold(p[1]), set()).add(p[2])
     unique_url = {k: next(iter(v)) for k, v in by_name.items() if len(v) == 1}
 
     def upgrade(p):
-        if p[2] is None and p[1] and fold(p[1]) in unique_url:
-            u = unique_url[fold(p[1])]
-            return (person_ref(u, p[1]), p[1], u)
+        if p[2] is None and p[1]:
+            u = unique_url.get(fold(p[1]))
+            if u:
+                return (person_ref(u, p[1]), p[1], u)
         return p
 
     senders = [upgrade(p) for p in senders]
@@ -266,7 +273,7 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
             if p[0]:
                 part_conv.append(c); part_ref.append(p[0])
     parts = pd.DataFrame({"conv": part_conv, "ref": part_ref})
-    sent = pd.Series([s[0] for s, f in zip(senders, folder[ok]) if f == "SENT"], dtype=object)
+    sent = pd.Series([s[0] for s, f in zip(senders, _list(folder[ok])) if f == "SENT"], dtype=object)
     owner = _detect_owner(parts, owner_keys(ctx.me), sent)
 
     i_ref, i_dir, i_row, i_pos = [], [], [], []

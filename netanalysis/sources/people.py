@@ -8,6 +8,7 @@ same ref in two LinkedIn files is one person by construction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import pandas as pd
@@ -21,6 +22,13 @@ LINKEDIN_PROFILE = "linkedin.com/in/"
 
 def person_ref(url=None, name=None, email=None) -> str | None:
     """The file-local key of a person: URL, else e-mail, else folded name."""
+    return _person_ref(url if isinstance(url, str) else None, name if isinstance(name, str) else None,
+                       email if isinstance(email, str) else None)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _person_ref(url, name, email) -> str | None:
+    # Cached: a large messages file names the same few thousand people over and over.
     u = normalize_url(url) if isinstance(url, str) and url.strip() else None
     if u:
         return "url:" + u
