@@ -166,18 +166,15 @@ def check_shifted_labels(table: pd.DataFrame, feature_cols, unit_col: str, horiz
     by_key = pd.Series(lab.to_numpy(), index=key)
     by_key = by_key[~by_key.index.duplicated()]
     bad = []
-    for s in range(-horizon_months + 1, horizon_months):
+    for s in range(-horizon_months + 1, horizon_months + 1):
         shifted_key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy() + s])
         shifted = by_key.reindex(shifted_key).to_numpy()
-        ok = ~np.isnan(shifted)
-        y = shifted[ok]
-        n_pos = int(y.sum())
-        if n_pos < min_class or len(y) - n_pos < min_class:
-            continue
         for c in feature_cols:
-            x = table[c].to_numpy(dtype=float)[ok]
-            finite = np.isfinite(x)
-            if finite.sum() < len(x):
+            x = table[c].to_numpy(dtype=float)
+            ok = ~np.isnan(shifted) & np.isfinite(x)
+            x, y = x[ok], shifted[ok]
+            n_pos = int(y.sum())
+            if n_pos < min_class or len(y) - n_pos < min_class:
                 continue
             auc = ranking_metrics(y, x, np.ones(len(y)))[0][0]
             if np.array_equal(x, y) or np.array_equal(x, 1 - y) or auc in (0.0, 1.0):
