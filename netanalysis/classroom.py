@@ -56,6 +56,18 @@ def classroom_output_dir(output_dir: str = "") -> Path:
     return out
 
 
+def save_and_show(fig, output_dir, name: str):
+    """Save `fig` as `figures/<name>.png` and show that file, so the figure is drawn only once."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    from .report import save_figure
+
+    save_figure(fig, output_dir, name)
+    plt.close(fig)
+    return Image(filename=str(Path(output_dir) / "figures" / f"{name}.png"))
+
+
 def headline(metrics: dict) -> str:
     """One sentence for the class, from the classroom metrics."""
     p = metrics["parameters"]
