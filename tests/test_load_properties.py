@@ -118,6 +118,8 @@ EXPECTED = {
     "linkedin/Endorsement_Received_Info.csv": "linkedin_endorsements",
     "linkedin/Endorsement_Given_Info.csv": "linkedin_endorsements",
     "linkedin/Recommendations_Received.csv": "linkedin_recommendations",
+    "linkedin/Recommendations_Given.csv": "linkedin_recommendations",
+    "linkedin/Invitations_2019.csv": "linkedin_invitations",
     "contacts/google_contacts.csv": "google_contacts",
     "contacts/google_contacts_legacy.csv": "google_contacts",
     "contacts/outlook_contacts.csv": "outlook_contacts",

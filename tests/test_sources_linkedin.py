@@ -273,3 +273,29 @@ def test_missing_required_column_is_not_linkedin(tmp_path):
     p.write_text("First Name,Last Name,Company\nAnn,Lee,Acme\n", encoding="utf-8")
     with pytest.raises(UserError, match="Connections.csv"):
         netanalysis.load([p])
+
+
+def test_recommendation_given_is_outbound():
+    ds = load("Recommendations_Given.csv")
+    assert ds.interactions[["channel", "direction"]].values.tolist() == [["recommendation", "outbound"]]
+    gia = by_name(ds, "Gia Rossi")
+    assert (gia["company"], gia["title"]) == ("Rossi Design", "Founder")
+
+
+def test_older_invitations_without_profile_urls():
+    ds = load("Invitations_2019.csv")
+    assert ds.contacts["name"].tolist() == ["Ivo Novak"]  # both rows are the same person, Pat is the owner
+    assert sorted(ds.interactions["direction"]) == ["inbound", "outbound"]
+
+
+def test_draft_messages_are_rejected(tmp_path):
+    p = tmp_path / "messages.csv"
+    p.write_text("CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,SUBJECT,"
+                 "CONTENT,FOLDER,ATTACHMENTS,IS MESSAGE DRAFT\n"
+                 "c1,,Pat,https://www.linkedin.com/in/pat,Ann,https://www.linkedin.com/in/ann,"
+                 "2025-01-01 10:00:00 UTC,,hi,INBOX,,No\n"
+                 "c1,,Pat,https://www.linkedin.com/in/pat,Ann,https://www.linkedin.com/in/ann,"
+                 "2025-01-02 10:00:00 UTC,,unsent,DRAFT,,Yes\n", encoding="utf-8")
+    ds = netanalysis.load([p], me=["https://www.linkedin.com/in/pat"])
+    assert entry(ds)["rejected_by_reason"] == {"draft message, never sent": 1}
+    assert ds.interactions["direction"].tolist() == ["outbound"]
