@@ -15,6 +15,8 @@ from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -112,8 +114,8 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
     p = people.reset_index(drop=True).copy()
     n = len(p)
     # One row per (record, normalised e-mail), each pair once, e-mails sorted within a record.
-    lists = p["emails"].map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
-    lengths = lists.map(len).to_numpy()
+    lists = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in p["emails"]]
+    lengths = np.fromiter(map(len, lists), dtype="int64", count=n)
     flat = pd.Series([e for lst in lists for e in lst], dtype=object)
     em = pd.DataFrame({"rec": np.repeat(np.arange(n), lengths),
                        "email": _map_unique(flat, normalize_email).to_numpy()})
@@ -222,8 +224,8 @@ def _owner_keys(owner) -> set[str]:
 
 def _is_given(values) -> np.ndarray:
     """Where a value is given: not None, NaN, NA or empty text."""
-    return np.fromiter((v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA
-                        and str(v) != "" for v in values), dtype=bool, count=len(values))
+    s = pd.Series(values, dtype=object)
+    return (s.notna() & (s.astype(str) != "")).to_numpy(dtype=bool)
 
 
 def _first_per_cluster(c: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
@@ -239,15 +241,16 @@ def _sorted_sets(c: np.ndarray, values, n: int) -> list[list]:
     """For each cluster 0..n-1, the sorted distinct values it holds."""
     d = pd.DataFrame({"c": c, "v": pd.Series(values, dtype=object).to_numpy()}).drop_duplicates()
     d = d.sort_values(["c", "v"], kind="stable")
-    counts = np.bincount(d["c"].to_numpy(), minlength=n)
-    return [x.tolist() for x in np.split(d["v"].to_numpy(dtype=object), np.cumsum(counts)[:-1])]
+    ends = np.cumsum(np.bincount(d["c"].to_numpy(), minlength=n)).tolist()
+    vals = d["v"].tolist()
+    return [vals[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
 def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
     """One contact per cluster, clusters in order of their first record (vectorised)."""
     c, _ = pd.factorize(p["_cluster"])  # cluster numbers in order of first appearance
     n = int(c.max()) + 1
-    refs = p["ref"].astype(str).astype(object)
+    refs = p["ref"].astype(str).astype("string[pyarrow]")  # arrow-backed: fast string operations
     em_c = c[em["rec"].to_numpy()]
     emails = _sorted_sets(em_c, em["email"], n)
     has_url = p["_url"].notna().to_numpy()
@@ -271,7 +274,7 @@ def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
     canonical_id[can["c"].to_numpy()] = can["r"].to_numpy()
     first_name = _first_per_cluster(c, p["_name"], n)
     first_company = _first_per_cluster(c, p["_company"], n)
-    min_ref = pd.Series(refs.to_numpy()).groupby(c).min().reindex(range(n)).to_numpy(dtype=object)
+    min_ref = pd.Series(refs.to_numpy(dtype=object)).groupby(c).min().reindex(range(n)).to_numpy(dtype=object)
     cids = []
     for k in range(n):
         if canonical_id[k] is not None:
@@ -298,7 +301,7 @@ def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
 
     fs = pd.to_datetime(p["first_seen"], utc=True, errors="coerce")
     first_seen = fs.reset_index(drop=True).groupby(c).min().reindex(range(n))
-    sources = _sorted_sets(c, refs.str.split(":", n=1).str[0], n)
+    sources = _sorted_sets(c, pc.list_element(pc.split_pattern(pa.array(refs), ":", max_splits=1), 0).to_pandas(), n)
     contacts = pd.DataFrame({
         "contact_id": cids,
         "name": name,
@@ -310,7 +313,7 @@ def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
         "first_seen": first_seen.array,
         "_owner": is_owner,
     })
-    ref_map = pd.Series(cids[c], index=pd.Index(refs.to_numpy(), dtype=object), dtype=object)
+    ref_map = pd.Series(cids[c], index=pd.Index(refs.to_numpy(dtype=object), dtype=object), dtype=object)
     ref_map = ref_map[~ref_map.index.duplicated(keep="last")]
     # Different clusters can hash to the same id only if they share the key: merge such ids.
     contacts = contacts.drop_duplicates("contact_id", keep="first")
