@@ -60,8 +60,8 @@ def _mark_trap_and_crossover(ax, run, ymax, last):
         ax.text(cross + 0.02 * last, ymax * 0.35, f"builder ahead\nfor good from\nmonth {cross}", fontsize=16,
                 color="#1b1f24", va="center")
     elif last == len(b) and not b[-1] > c[-1]:
-        ax.text(0.98, 0.5, f"the builder does not stay ahead\nwithin {last} months", transform=ax.transAxes,
-                ha="right", va="center", fontsize=16, color="#1b1f24")
+        ax.text(0.62, 0.95, f"the builder does not stay ahead\nwithin {last} months", transform=ax.transAxes,
+                ha="center", va="top", fontsize=17, color="#1b1f24", fontweight="bold")
     return cross
 
 
@@ -117,7 +117,8 @@ def monthly_outcomes(run) -> plt.Figure:
     """Mean won outcomes in each month (not cumulative): how fast each strategy is paying now."""
     fig, ax = _fig()
     for name in STRATEGY_NAMES:
-        ax.plot(run.months, run.outcomes[name].mean(axis=0), color=COLORS[name], label=LABELS[name])
+        ax.plot(run.months, run.outcomes[name].mean(axis=0), color=COLORS[name], lw=ROOM["lines.linewidth"],
+                label=LABELS[name])
     ax.set_xlim(0.5, run.months[-1] + 0.5)
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, "Outcomes per month (mean per student)", "month", "won outcomes in the month")
