@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from .panel import _stock, decay_per_month
 
@@ -126,33 +127,36 @@ def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9,
     beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
     if start is None:
         beta[0] = np.log(-np.log1p(-min(max(y.mean(), 1e-6), 1 - 1e-6)))
+    X = np.ascontiguousarray(X, dtype=float)
+    hit = y > 0
 
     def deviance(b):
+        # -2 log-likelihood: events add log(1 - exp(-e^eta)), non-events add -e^eta
         eta = np.clip(X @ b, -40.0, 4.0)
         ee = np.exp(eta)
-        return -2.0 * float(np.sum(y * np.log(-np.expm1(-ee)) - (1.0 - y) * ee)), eta
+        return -2.0 * (float(np.log(-np.expm1(-ee[hit])).sum()) - float(ee[~hit].sum())), ee
 
-    dev, eta = deviance(beta)
+    dev, ee = deviance(beta)
     for _ in range(maxiter):
-        ee = np.exp(eta)
         mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
-        dmu = ee * (1.0 - mu)
-        w = dmu * dmu / (mu * (1.0 - mu))
-        score = X.T @ ((y - mu) * dmu / (mu * (1.0 - mu)))
-        info = X.T @ (X * w[:, None])
+        # Fisher scoring for the cloglog link: dmu/deta = e^eta (1 - mu), weight = dmu^2 / (mu (1 - mu))
+        ratio = ee / mu  # = dmu / (mu (1 - mu))
+        w = ee * ee * (1.0 - mu) / mu
+        score = X.T @ ((y - mu) * ratio)
+        info = (X * w[:, None]).T @ X
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(info, score, rcond=None)[0]
         t = 1.0
         while True:
-            new_dev, new_eta = deviance(beta + t * step)
+            new_dev, new_ee = deviance(beta + t * step)
             if new_dev <= dev + 1e-12 or t < 1e-4:
                 break
             t /= 2.0
         beta = beta + t * step
         done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
-        dev, eta = new_dev, new_eta
+        dev, ee = new_dev, new_ee
         if done:
             break
     return beta, dev
@@ -240,6 +244,17 @@ class HalfLifeProfile:
 
 
 def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS) -> HalfLifeProfile:
+    """Profile the hazard model's deviance over half-lives of the stock (see :func:`_profile`).
+
+    BLAS runs single-threaded here: the products are tall and thin (rows x ~8
+    columns), where thread start-up costs more than it saves (10x slower on a busy
+    2-core machine).
+    """
+    with threadpool_limits(1):
+        return _profile(rows, grid, gap_months, min_events)
+
+
+def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS) -> HalfLifeProfile:
     """Profile the hazard model's deviance over half-lives of the stock.
 
     Parameters
@@ -282,7 +297,8 @@ def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_even
         return HalfLifeProfile(**base, reason="the hazard model did not converge")
     i_best = int(np.nanargmin(deviance))
     lr_stock = float(no_stock_dev - deviance[i_best])
-    res = _fit(y, np.column_stack([controls, stock_transform(rows.lagged_stock(grid[i_best], gap_months))]))
+    best_params, _ = _newton_cloglog(y, np.column_stack([controls, stock_transform(rows.lagged_stock(grid[i_best], gap_months))]), start)
+    res = _fit(y, np.column_stack([controls, stock_transform(rows.lagged_stock(grid[i_best], gap_months))]), best_params)
     b, se = float(res.params[-1]), float(np.sqrt(res.cov_params()[-1, -1]))
     base.update(beta=b, beta_ci=(b - 1.96 * se, b + 1.96 * se),
                 params_={"params": np.asarray(res.params), "half_life": float(grid[i_best])})

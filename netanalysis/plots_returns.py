@@ -124,6 +124,9 @@ def lag_profile(lags: pd.DataFrame) -> plt.Figure:
     ax.set_xticks(x)
     ax.set_xticklabels(["same\nmonth" if v == 0 else str(v) for v in x])
     ax.set_yscale("log")
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16) if d["low"].min() / 1.5 <= t <= d["high"].max() * 1.5]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("months before the month of the outcome")
     ax.set_ylabel("outcome chance × (one hour vs none)")
     ax.set_title("Where the return on an hour arrives (distributed lag)")
