@@ -7,7 +7,6 @@ and the carryover stock_t = stock_{t-1} * 0.5 ** (1 / half_life) + minutes_t.
 
 import json
 import math
-import subprocess
 import sys
 
 import numpy as np
@@ -167,12 +166,6 @@ def test_bad_parameters_exit_2_naming_them(param, word, capsys, tmp_path):
     err = capsys.readouterr().err
     assert word in err and "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "c").exists()
-
-
-def test_cli_user_error_has_no_traceback(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "classroom", "--out", str(tmp_path / "c"),
-                        "-p", "months=-1"], capture_output=True, text=True)
-    assert r.returncode == 2 and "months" in r.stderr and "Traceback" not in r.stderr
 
 
 # -- the sliders ---------------------------------------------------------------
