@@ -299,3 +299,14 @@ def test_draft_messages_are_rejected(tmp_path):
     ds = netanalysis.load([p], me=["https://www.linkedin.com/in/pat"])
     assert entry(ds)["rejected_by_reason"] == {"draft message, never sent": 1}
     assert ds.interactions["direction"].tolist() == ["outbound"]
+
+
+def test_detection_does_not_depend_on_the_file_name(tmp_path):
+    for i, name in enumerate(("Connections.csv", "messages.csv", "Recommendations_Received.csv")):
+        (tmp_path / f"export_{i}.txt").write_bytes((FIX / name).read_bytes())
+    ds = netanalysis.load([tmp_path])
+    assert sorted(f["format"] for f in ds.load_report["files"]) == [
+        "linkedin_connections", "linkedin_messages", "linkedin_recommendations"]
+    # Only the direction of a recommendation needs the name ("given"/"received"); without it, unknown.
+    rec = ds.interactions[ds.interactions["channel"] == "recommendation"]
+    assert rec["direction"].tolist() == ["unknown"]
