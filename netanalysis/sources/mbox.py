@@ -24,6 +24,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mailbox
+from email.parser import BytesHeaderParser
 import re
 from collections import Counter
 from email.header import Header, decode_header, make_header
@@ -134,13 +135,27 @@ def _bulk_reason(msg, sender: str | None) -> str | None:
 
 def read_mbox(path, sn: Sniff, ctx) -> Parsed:
     box = mailbox.mbox(str(path), create=False)
+    parser = BytesHeaderParser()
+
+    def messages():
+        # Headers only, one message at a time: a Takeout mbox can be gigabytes.
+        for key in box.iterkeys():
+            with box.get_file(key) as fh:
+                yield parser.parse(fh)
+
     try:
-        messages = list(box)
+        owner = _owner(messages(), getattr(ctx, "me", ()))
+        rows = _rows(messages(), owner, ctx)
     finally:
         box.close()
-    owner = _owner(messages, getattr(ctx, "me", ()))
+    return rows
+
+
+def _rows(messages, owner, ctx) -> Parsed:
     inter, people, rejected = [], [], []
+    n_rows = 0
     for row, msg in enumerate(messages, start=1):
+        n_rows = row
         subject = _text(msg.get("Subject"))[:200]
         frm = _addresses(msg, "From")
         sender = frm[0][0] if frm else None
@@ -188,7 +203,7 @@ def read_mbox(path, sn: Sniff, ctx) -> Parsed:
     pe = frame(people, PEOPLE_COLUMNS)
     # Prefer a record that carries a display name for each address.
     pe = pe.sort_values("name", na_position="last", kind="stable").drop_duplicates("ref").reset_index(drop=True)
-    return Parsed("mbox", SOURCE, len(messages), pe, it, frame(None, OUTCOME_COLUMNS), rejected_frame(rejected),
+    return Parsed("mbox", SOURCE, n_rows, pe, it, frame(None, OUTCOME_COLUMNS), rejected_frame(rejected),
                   owner=sorted(owner))
 
 
