@@ -1,0 +1,122 @@
+"""Segments (log-rank), cohorts, cumulative shares, deal cycles and parameter checks against hand computations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netanalysis.carryover import HazardRows, lag_profile
+from netanalysis.cohorts import cohort_table, cohort_triangle
+from netanalysis.dataset import Dataset
+from netanalysis.deals import deal_cycles
+from netanalysis.errors import UserError
+from netanalysis.returns import check_returns_parameters, month_when_share_reached, outcome_share_by_month
+from netanalysis.survival import compare_segments, segment_labels
+
+
+def _dataset(interactions, outcomes, contacts=None):
+    inter = pd.DataFrame(interactions, columns=["contact_id", "timestamp", "source", "source_row"])
+    inter = inter.assign(interaction_id=[f"i{k}" for k in range(len(inter))], channel="meeting", direction="mutual",
+                         duration_minutes=60.0)
+    outc = pd.DataFrame(outcomes, columns=["contact_id", "timestamp", "status", "value", "source", "source_row"])
+    outc = outc.assign(outcome_id=[f"o{k}" for k in range(len(outc))], account=pd.NA, kind="deal", currency="EUR")
+    ids = sorted(set(inter["contact_id"]))
+    cont = contacts if contacts is not None else pd.DataFrame({"contact_id": ids, "company": [f"Co {i}" for i in ids]})
+    cont = cont.assign(name=cont["contact_id"], emails=[[] for _ in range(len(cont))], sources=[["t"]] * len(cont),
+                       first_seen=pd.NaT)
+    return Dataset.from_frames(cont, inter, outc, check=False)
+
+
+def _logrank_by_hand(time, event, group):
+    """Two-group log-rank chi-square: sum (O - E) over event times, hypergeometric variance."""
+    time, event, group = map(np.asarray, (time, event, group))
+    o_minus_e, var = 0.0, 0.0
+    for t in np.unique(time[event == 1]):
+        at_risk = time >= t
+        n, n1 = at_risk.sum(), (at_risk & (group == 0)).sum()
+        d = ((time == t) & (event == 1)).sum()
+        d1 = ((time == t) & (event == 1) & (group == 0)).sum()
+        o_minus_e += d1 - d * n1 / n
+        if n > 1:
+            var += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
+    return o_minus_e ** 2 / var
+
+
+def test_logrank_matches_a_hand_computation():
+    table = pd.DataFrame({"months": [1, 3, 5, 7, 2, 4, 4, 6, 8, 9],
+                          "event": [1, 1, 0, 1, 1, 1, 0, 0, 1, 0],
+                          "first_channel": ["call"] * 4 + ["meeting"] * 6})
+    cmp = compare_segments(table, "first_channel", min_units=1)
+    groups = (table["first_channel"] == "meeting").astype(int)
+    assert cmp.chi2 == pytest.approx(_logrank_by_hand(table["months"], table["event"], groups), rel=1e-9)
+    assert set(cmp.curves) == {"call", "meeting"}
+    assert cmp.summary.set_index("segment").loc["call", "with a won outcome"] == 3
+
+
+def test_small_segments_are_pooled_and_unknown_segment_is_a_user_error():
+    table = pd.DataFrame({"source": ["a"] * 12 + ["b"] * 11 + ["c"] * 2, "months": 1.0, "event": 0})
+    labels = segment_labels(table, "source", max_groups=6, min_units=10)
+    assert labels.value_counts().to_dict() == {"a": 12, "b": 11, "other": 2}
+    with pytest.raises(UserError, match="segment"):
+        segment_labels(table, "colour")
+
+
+def test_cohort_triangle_by_hand():
+    ds = _dataset([("a", "2025-01-10T10:00:00Z", "t", 1), ("b", "2025-02-20T10:00:00Z", "t", 2),
+                   ("c", "2025-04-02T10:00:00Z", "t", 3)],
+                  [("a", "2025-03-05T10:00:00Z", "won", 100.0, "t", 1), ("c", "2025-04-20T10:00:00Z", "won", 50.0, "t", 2),
+                   ("b", "2025-05-20T10:00:00Z", "lost", 50.0, "t", 3)])
+    long = cohort_table(ds, as_of="2025-06-30")
+    tri = cohort_triangle(long)
+    # 2025Q1 = {a (Jan), b (Feb)}: both followed 0..4 months; a wins in month 2 (March)
+    q1 = tri.loc["2025Q1"]
+    assert q1["relationships"] == 2
+    assert [q1[k] for k in range(5)] == [0.0, 0.0, 0.5, 0.5, 0.5]
+    assert 5 not in tri.columns  # b has not been followed 5 months, so the cohort's cell is left out
+    q2 = tri.loc["2025Q2"]
+    assert [q2[k] for k in range(3)] == [1.0, 1.0, 1.0] and pd.isna(q2[3])
+    per100 = long.set_index(["cohort", "months_since_first"])["outcomes_per_100"]
+    assert per100[("2025Q1", 2)] == pytest.approx(50.0)
+
+
+def test_outcome_share_by_month_by_hand():
+    lags = pd.DataFrame({"unit": list("abcd"), "lag_months": [0.5, 1.2, 1.9, 5.0], "value": [100.0, 0.0, 300.0, 600.0]})
+    s = outcome_share_by_month(lags)
+    assert s["outcomes"].tolist() == [1, 2, 0, 0, 0, 1]
+    np.testing.assert_allclose(s["share_of_outcomes"], [0.25, 0.75, 0.75, 0.75, 0.75, 1.0])
+    np.testing.assert_allclose(s["share_of_value"], [0.1, 0.4, 0.4, 0.4, 0.4, 1.0])
+    assert month_when_share_reached(lags, 0.5, "value") == 5.0
+    assert month_when_share_reached(lags, 0.5, "count") == 1.2
+
+
+def test_deal_cycles_pair_engagement_and_close_by_source_row():
+    ds = _dataset([("x", "2025-01-01T00:00:00Z", "crm", 2), ("x", "2025-01-10T00:00:00Z", "crm", 3),
+                   ("y", "2025-01-05T00:00:00Z", "crm", 5), ("y", "2025-01-07T00:00:00Z", "mail", 9)],
+                  [("x", "2025-02-01T00:00:00Z", "won", 500.0, "crm", 2), ("y", "2025-01-15T00:00:00Z", "lost", 0.0, "crm", 5)])
+    d = deal_cycles(ds, unit="contact", as_of="2025-03-01").set_index("status")
+    assert d.loc["won", "days"] == pytest.approx(31.0)
+    assert d.loc["lost", "days"] == pytest.approx(10.0)
+    # 10 Jan to the end of 1 Mar (as_of is inclusive), censored
+    assert d.loc["open", "days"] == pytest.approx(51.0, abs=1e-6)
+    assert len(d) == 3  # the mail interaction is not a deal
+
+
+def test_lag_profile_has_one_row_per_lag_and_is_empty_without_outcomes():
+    rows = HazardRows(unit=np.array(["a"] * 5, dtype=object), period=np.zeros(5), minutes=np.ones(5),
+                      event=np.zeros(5), tenure=np.arange(5), starts=np.array([0]))
+    out = lag_profile(rows, max_lag=3)
+    assert out["months_earlier"].tolist() == [0, 1, 2, 3] and out["hazard_ratio_1h"].isna().all()
+
+
+@pytest.mark.parametrize("kw, name", [({"unit": "team"}, "unit"), ({"segment": "x"}, "segment"),
+                                      ({"half_life_min": 5, "half_life_max": 2}, "half_life_min"),
+                                      ({"half_life_steps": 1}, "half_life_steps"),
+                                      ({"reverse_causation_gap_months": -1}, "reverse_causation_gap_months")])
+def test_bad_parameters_are_user_errors_naming_the_parameter(kw, name):
+    with pytest.raises(UserError, match=name):
+        check_returns_parameters(**kw)
+
+
+def test_default_grid_is_fine_and_log_spaced():
+    grid = check_returns_parameters()
+    assert grid[0] == pytest.approx(0.25) and grid[-1] == pytest.approx(36.0) and len(grid) == 64
+    assert np.allclose(np.diff(np.log(grid)), np.log(grid[1] / grid[0]))
