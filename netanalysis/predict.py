@@ -52,8 +52,9 @@ def logistic_regression(seed: int = 0):
 
 
 def gradient_boosting(seed: int = 0):
-    """Histogram gradient boosting, kept small and without early stopping (deterministic for a seed)."""
-    return HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+    """Histogram gradient boosting with shallow trees and large leaves (outcomes are rare and noisy),
+    without early stopping so a seed gives one result."""
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_depth=3, min_samples_leaf=200,
                                           l2_regularization=1.0, early_stopping=False, random_state=seed)
 
 
@@ -185,7 +186,7 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
         calib.append(pd.DataFrame({"model": name, "predicted": mean_p, "observed": frac}))
         if name != PRIMARY:
             continue
-        imp = permutation_importance(model, te[cols], y_te, scoring="roc_auc", n_repeats=5, random_state=seed)
+        imp = permutation_importance(model, te[cols], y_te, scoring=_auc_scorer, n_repeats=5, random_state=seed)
         importance.append(pd.DataFrame({"model": name, "feature": cols, "importance": imp.importances_mean,
                                         "importance_std": imp.importances_std}))
     for name, score in BASELINES.items():
@@ -204,6 +205,11 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
     window["test_positive_share"] = float(y_te.mean())
     return Holdout(out, pd.concat(calib, ignore_index=True), pd.concat(importance, ignore_index=True)
                    .sort_values(["model", "importance"], ascending=[True, False]), scores, window, notes)
+
+
+def _auc_scorer(model, X, y) -> float:
+    """ROC AUC of a fitted model (the same number as scikit-learn's "roc_auc" scorer, computed faster)."""
+    return float(ranking_metrics(y, model.predict_proba(X)[:, 1], np.ones((1, len(y))))[0][0])
 
 
 def _row(name, y, s, units, W, brier):

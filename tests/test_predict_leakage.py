@@ -4,18 +4,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import netanalysis
 from netanalysis.dataset import Dataset
 from netanalysis.features import feature_table
 from netanalysis.predict import predict_outcomes
 from netanalysis.validation import LeakageError, check_shifted_labels, check_truncation
+from tests.predict_worlds import simulated_dataset
 
 AS_OF = "2025-06-30"
 
 
 @pytest.fixture(scope="module")
-def sample(sample_dir):
-    return netanalysis.load([sample_dir])
+def sample():
+    """A simulated world of 400 contacts over 2023-2025, like the bundled sample."""
+    return simulated_dataset(contacts=400, months=36, seed=7)
 
 
 def with_future_rows(ds: Dataset) -> Dataset:

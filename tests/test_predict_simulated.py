@@ -6,23 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netanalysis.dataset import Dataset
 from netanalysis.features import feature_table
 from netanalysis.predict import evaluate_holdout
 from netanalysis.simulate import simulate_world
 from netanalysis.timeutil import month_ordinal, ordinal_to_timestamp
 from netanalysis.validation import ranking_metrics
-
-
-def world_dataset(w) -> Dataset:
-    """The simulated world as a Dataset, keeping the simulator's contact ids (to join its true hazard)."""
-    c, i, o = w.contacts, w.interactions, w.outcomes
-    contacts = pd.DataFrame({"contact_id": c["contact_id"], "name": c["name"], "emails": [[e] for e in c["email"]],
-                             "company": c["company"], "title": c["title"], "linkedin_url": c["linkedin_url"],
-                             "sources": [["simulated"]] * len(c), "first_seen": pd.NaT})
-    inter = i.assign(interaction_id=[f"i{k}" for k in range(len(i))], source="simulated", source_row=np.arange(len(i)))
-    outc = o.assign(outcome_id=[f"o{k}" for k in range(len(o))], source="simulated", source_row=np.arange(len(o)))
-    return Dataset.from_frames(contacts, inter, outc, check=False)
+from tests.predict_worlds import world_dataset
 
 
 def expected_auc(truth, score):
