@@ -78,13 +78,21 @@ def headline(metrics: dict) -> str:
         return (f"With a half-life of {p['half_life_months']:g} months, the builder does not stay ahead of the "
                 f"broadcaster within {p['months']} months ({mean['builder'][last]:.1f} against "
                 f"{mean['broadcaster'][last]:.1f} outcomes on average).")
-    trap = metrics.get("trap_months") or []
-    trap_txt = (f"For the first {len([m for m in trap if m < cross])} months the broadcaster looks better; "
-                if trap else "")
+    trap_txt = f"{trap_phrase(metrics)}; " if metrics.get("trap_months") else ""
     text = (f"{trap_txt}from month {cross} on the builder stays ahead, and after {p['months']} months has "
             f"{mean['builder'][last]:.1f} won outcomes on average against the broadcaster's "
             f"{mean['broadcaster'][last]:.1f}.")
     return text[0].upper() + text[1:]
+
+
+def trap_phrase(metrics: dict) -> str:
+    """'For the first 8 months the broadcaster looks better', or 'In 5 of the first 8 months ...'."""
+    cross = metrics.get("crossover_month")
+    trap = [m for m in (metrics.get("trap_months") or []) if cross is None or m < cross]
+    before = (cross - 1) if cross is not None else metrics["parameters"]["months"]
+    if trap == list(range(1, before + 1)):
+        return f"For the first {len(trap)} months the broadcaster looks better"
+    return f"In {len(trap)} of the first {before} months the broadcaster looks better"
 
 
 def strategy_table(run):
@@ -120,7 +128,7 @@ def explore(months: int = 36, hours_per_month: float = 10.0, half_life_months: f
     sliders = {
         "months": w.IntSlider(value=int(months), min=6, max=120, step=6, description="months",
                               continuous_update=False, style=style, layout=layout),
-        "hours_per_month": w.FloatSlider(value=float(hours_per_month), min=1, max=40, step=1,
+        "hours_per_month": w.FloatSlider(value=float(hours_per_month), min=2, max=40, step=1,
                                          description="hours per month", continuous_update=False, style=style,
                                          layout=layout),
         "half_life_months": w.FloatSlider(value=float(half_life_months), min=0.5, max=24, step=0.5,
@@ -238,7 +246,7 @@ def write_classroom_index(folder: Path, summary: dict) -> Path:
     early = [t for t in trap if cross is not None and t < cross]
     cards = [("Builder ahead for good from month", str(cross) if cross is not None else "never", ci_txt),
              ("Months the broadcaster looks better first", str(len(early)) if cross is not None else "n/a",
-              f"months {early[0]} to {early[-1]}" if early else ""),
+              f"of the first {cross - 1} months" if early else ""),
              ("Students per strategy", str(m.get("n_students", p.get("n_students"))), "")]
     card_html = "".join(f'<div class="card"><div>{e(label)}</div><div class="v">{e(v)}</div>'
                         f'<div class="ci">{e(sub)}</div></div>' for label, v, sub in cards)

@@ -36,7 +36,7 @@ from .simulate import GroundTruth, hazard
 
 MEETING_MINUTES = DEFAULT_MINUTES["meeting"]
 STRATEGY_NAMES = ("broadcaster", "builder", "mixed")
-LIMITS = {"months": (1, 240), "hours_per_month": (1.0, 300.0), "half_life_months": (0.05, 600.0),
+LIMITS = {"months": (1, 240), "hours_per_month": (2.0, 300.0), "half_life_months": (0.05, 600.0),
           "n_students": (1, 10000), "seed": (0, 2**32 - 1)}
 DRAW_CHUNK = 4_000_000  # binomial draws held in memory at once
 BOOTSTRAP_RESAMPLES = 400
@@ -55,12 +55,16 @@ class Strategy:
         How many of the first people met are followed up every month.
     follow_up_minutes : float
         Minutes per month with each person in the circle.
+    meeting_minutes : float
+        Minutes of a first meeting: an hour, or a little more when the hours
+        for first meetings are not a whole number of hours (so none is left over).
     """
 
     name: str
     new_per_month: int
     circle: int
     follow_up_minutes: float
+    meeting_minutes: float = MEETING_MINUTES
     description: str = ""
 
 
@@ -78,12 +82,12 @@ def strategies(hours_per_month: float = 10.0) -> dict[str, Strategy]:
     circle = max(1, meetings)
     half = max(1, int((budget / 2) // MEETING_MINUTES))
     return {
-        "broadcaster": Strategy("broadcaster", meetings, 0, 0.0,
+        "broadcaster": Strategy("broadcaster", meetings, 0, 0.0, budget / max(1, meetings),
                                 f"meets {meetings} new people a month, never follows up"),
-        "builder": Strategy("builder", max(1, round(0.3 * meetings)), circle, budget / circle,
+        "builder": Strategy("builder", max(1, round(0.3 * meetings)), circle, budget / circle, MEETING_MINUTES,
                             f"meets {max(1, round(0.3 * meetings))} new people a month until a circle of {circle} "
                             f"is full, then meets each of them about {budget / circle:.0f} minutes every month"),
-        "mixed": Strategy("mixed", half, half, (budget / 2) / half,
+        "mixed": Strategy("mixed", half, half, (budget / 2) / half, max(MEETING_MINUTES, (budget / 2) / half),
                           f"meets {half} new people a month and keeps up a circle of {half} "
                           f"(about {(budget / 2) / half:.0f} minutes each a month)"),
     }
@@ -116,8 +120,8 @@ def investment_plan(strategy: Strategy, hours_per_month: float, months: int) -> 
     """Minutes per person per month that `strategy` invests, month by month.
 
     Each month the circle members met before it get their follow-up first; the
-    hours left pay for first meetings (an hour each, at most `new_per_month`).
-    The first people met fill the circle.
+    hours left pay for first meetings (`meeting_minutes` each, at most
+    `new_per_month`). The first people met fill the circle.
     """
     budget = float(hours_per_month) * 60.0
     met, size, role, rows = [], [], [], []
@@ -125,7 +129,7 @@ def investment_plan(strategy: Strategy, hours_per_month: float, months: int) -> 
     for t in range(int(months)):
         following = sum(s for s, r, m in zip(size, role, met) if r and m < t)
         left = budget - following * strategy.follow_up_minutes
-        k = min(strategy.new_per_month, int((left + 1e-9) // MEETING_MINUTES))
+        k = min(strategy.new_per_month, int((left + 1e-6) // strategy.meeting_minutes))
         if k <= 0:
             continue
         joins = min(k, max(0, strategy.circle - in_circle_so_far))
@@ -135,7 +139,7 @@ def investment_plan(strategy: Strategy, hours_per_month: float, months: int) -> 
         in_circle_so_far += joins
     minutes = np.zeros((len(met), int(months)))
     for g, (t, r) in enumerate(zip(met, role)):
-        minutes[g, t] = MEETING_MINUTES
+        minutes[g, t] = strategy.meeting_minutes
         if r:
             minutes[g, t + 1:] = strategy.follow_up_minutes
     return Plan(np.array(met, dtype=int), np.array(size, dtype=int), np.array(role, dtype=bool), minutes)

@@ -38,6 +38,12 @@ def test_same_hours_and_who_is_met():
         assert (s <= 10 + 1e-9).all()
 
 
+def test_hours_that_are_not_whole_are_all_spent():
+    for name, s in strategies(7.5).items():
+        spent = investment_plan(s, 7.5, 12).hours_spent
+        assert (spent <= 7.5 + 1e-9).all() and np.allclose(spent[6:], 7.5), name
+
+
 def test_expected_outcomes_match_the_model_by_hand():
     run = simulate_classroom(months=4, n_students=1)
     keep = 0.5 ** (1 / 4)
@@ -158,7 +164,7 @@ def test_bad_parameter_leaves_the_earlier_demo_untouched(demo):
 
 @pytest.mark.parametrize("param, word", [
     ("colour=red", "colour"), ("months=-3", "months"), ("months=2.5", "months"), ("n_students=0", "n_students"),
-    ("hours_per_month=abc", "hours_per_month"), ("half_life_months=0", "half_life_months"),
+    ("hours_per_month=abc", "hours_per_month"), ("hours_per_month=1", "hours_per_month"), ("half_life_months=0", "half_life_months"),
     ("output_dir=/tmp/x", "output_dir"),
 ])
 def test_bad_parameters_exit_2_naming_them(param, word, capsys, tmp_path):
