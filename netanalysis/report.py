@@ -116,14 +116,23 @@ class NotebookFailed(Exception):
 
 
 def _failed_cell(executed: Path) -> tuple[int | None, str]:
-    """The 1-based position of the failing cell in the executed notebook, and its first code line."""
+    """The failing cell's 1-based position in the *source* notebook, and its first code line.
+
+    Cells papermill adds (the injected parameters, the red error banners) are
+    not counted, so the number matches the notebook the user edits.
+    """
     import nbformat
 
     try:
         nb = nbformat.read(str(executed), as_version=4)
     except Exception:  # noqa: BLE001 - the notebook may not have been written at all
         return None, ""
-    for n, cell in enumerate(nb.cells, start=1):
+    n = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        n += 1
         if cell.get("metadata", {}).get("papermill", {}).get("exception") or any(
                 o.get("output_type") == "error" for o in cell.get("outputs", [])):
             lines = [ln for ln in cell.get("source", "").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]

@@ -47,3 +47,145 @@ def test_unknown_parameter_exit_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--out", str(tmp_path / "r"), "-p", "colour=red"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "colour" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- with small test-only notebooks: atomicity, failures, history ---------------
+import nbformat  # noqa: E402
+
+from netanalysis.history import list_reports, window_changes  # noqa: E402
+from netanalysis.timeutil import parse_as_of  # noqa: E402
+
+PARAMS = '''data_dir: str = ""
+output_dir: str = ""
+as_of: str = ""
+period: str = "month"
+anonymize: bool = False
+mode: str = "ok"
+top: int = 2
+'''
+OK_CELL = '''import pandas as pd
+from netanalysis.session import open_report_data
+from netanalysis.report import record_metrics
+from netanalysis.safety import write_safe_csv
+nb = open_report_data(data_dir, as_of, output_dir, period)
+won = nb.ds.outcomes[nb.ds.outcomes["status"] == "won"]
+c = nb.ds.contacts.set_index("contact_id")
+# follow-up list: contacts by number of interactions (ties by id), top `top`
+n = nb.ds.interactions.groupby("contact_id").size().rename("n").reset_index().sort_values(["n", "contact_id"], ascending=[False, True])
+f = n.head(top).assign(rank=range(1, min(top, len(n)) + 1), name=lambda d: d["contact_id"].map(c["name"]))
+write_safe_csv(f[["rank", "contact_id", "name"]], nb.output_dir / "followup.csv")
+record_metrics(nb.output_dir, "01_ok", {"first_outcome_probability_12m": len(won) / 10})'''
+FAIL_CELL = '''if mode not in ("ok", "fine"):
+    raise ValueError(f"mode must be ok or fine, not {mode!r}")'''
+
+
+def make_notebook(path, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for kind, src in cells:
+        cell = nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
+        if kind == "params":
+            cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_notebooks(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nbs")
+    ok = make_notebook(folder / "01_ok.ipynb", [("md", "# OK"), ("params", PARAMS), ("code", OK_CELL)])
+    strict = make_notebook(folder / "02_strict.ipynb", [("params", PARAMS), ("code", "x = 1"), ("code", FAIL_CELL)])
+    return ok, strict
+
+
+@pytest.fixture
+def three_people(tmp_path):
+    """Ann: 3 touches (Jan, Feb, Apr), Bob: 2 (Jan, Mar), Cy: 1 (Mar) + 2 (May); deals won in Feb and Apr."""
+    from conftest import write
+
+    write(tmp_path, "contacts.csv", "contact_id,name,company\na,Ann,Acme\nb,Bob,Beta\nc,Cy,Core\n")
+    write(tmp_path, "interactions.csv", """
+contact_id,timestamp,channel,direction,duration_minutes
+a,2025-01-10T10:00:00Z,meeting,outbound,60
+b,2025-01-20T10:00:00Z,call,outbound,
+a,2025-02-10T10:00:00Z,email,outbound,
+b,2025-03-05T10:00:00Z,call,inbound,30
+c,2025-03-15T10:00:00Z,meeting,outbound,
+a,2025-04-10T10:00:00Z,message,outbound,
+c,2025-05-01T10:00:00Z,meeting,outbound,45
+c,2025-05-20T10:00:00Z,event,outbound,
+""")
+    write(tmp_path, "outcomes.csv", "contact_id,timestamp,kind,status,value\na,2025-02-20T00:00:00Z,deal,won,100\nb,2025-04-20T00:00:00Z,referral,won,\nc,2025-05-10T00:00:00Z,deal,lost,50\n")
+    return tmp_path
+
+
+def test_window_changes_by_hand(three_people):
+    ds = netanalysis_load(three_people)
+    w = window_changes(ds, parse_as_of("2025-02-28"), parse_as_of("2025-05-31"))
+    # after Feb: b call 30 + c meeting 60 + a message 2 + c meeting 45 + c event 90 = 227 minutes in 5 interactions
+    assert w == {"new_relationships": 1, "interactions": 5, "invested_minutes": 227.0, "outcomes": 2,
+                 "outcomes_won": 1, "value_won": 0.0}
+
+
+def netanalysis_load(folder):
+    import netanalysis
+
+    return netanalysis.load([folder])
+
+
+def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
+    ok, _ = small_notebooks
+    reports = tmp_path / "out" / "reports"
+    run_report([three_people], out=reports / "{as_of}", as_of="2025-02-28", notebooks=[ok], progress=False)
+    later = run_report([three_people], as_of="2025-05-31", out=reports / "{as_of}", notebooks=[ok], progress=False)
+    assert later == reports / "2025-05-31"
+    s = json.loads((later / "summary.json").read_text())
+    ch = s["changes"]
+    assert ch["previous_as_of"] == "2025-02-28"
+    assert ch["since_previous"]["new_relationships"] == 1 and ch["since_previous"]["outcomes_won"] == 1
+    # counts at Feb: 2 contacts seen, 3 interactions, 1 outcome; at May: 3, 8, 3
+    assert ch["counts_delta"] == {"contacts": 1, "interactions": 5, "outcomes": 2}
+    assert ch["metrics_delta"]["first_outcome_probability_12m"] == pytest.approx(0.2 - 0.1)
+    # top 2 by touches: Feb a(2), b(1) -> May c(3), a(3): c entered, b left
+    assert [p["name"] for p in ch["followup"]["entered"]] == ["Cy"]
+    assert [p["name"] for p in ch["followup"]["left"]] == ["Bob"] and ch["followup"]["stayed"] == 1
+    page = (later / "index.html").read_text()
+    assert "Changes since 2025-02-28" in page and "Cy" in page and "../index.html" in page
+    assert [p.name for p, _ in list_reports(reports)] == ["2025-02-28", "2025-05-31"]
+    hist = (reports / "index.html").read_text()
+    assert 'href="2025-02-28/index.html"' in hist and 'href="2025-05-31/index.html"' in hist
+    assert (reports / "trends.png").exists()
+
+
+def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small_notebooks, tmp_path):
+    ok, strict = small_notebooks
+    out = tmp_path / "r"
+    run_report([three_people], out=out, notebooks=[ok, strict], progress=False)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(UserError) as err:
+        run_report([three_people], out=out, notebooks=[ok, strict], parameters={"mode": "banana"}, progress=False)
+    msg = str(err.value)
+    # source notebook: parameters (1), x = 1 (2), the check (3); papermill's added cells are not counted
+    assert "notebook 02_strict failed in cell 3" in msg and "if mode not in" in msg
+    assert "ValueError" in msg and "banana" in msg
+    kept = tmp_path / "r.failed-02_strict.ipynb"
+    assert str(kept) in msg and kept.exists() and "banana" in kept.read_text()
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-built folder left
+
+
+def test_data_without_outcomes_is_a_user_error(three_people, small_notebooks, tmp_path):
+    (three_people / "outcomes.csv").unlink()
+    with pytest.raises(UserError, match="no outcomes"):
+        run_report([three_people], out=tmp_path / "x", notebooks=small_notebooks[:1], progress=False)
+    with pytest.raises(UserError, match="before all data"):
+        run_report([three_people], out=tmp_path / "x", as_of="2024-12-31", notebooks=small_notebooks[:1])
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_parameter_value_exit_2_names_it(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--out", str(tmp_path / "r"), "-p", "seed=abc"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "seed=abc" in r.stderr and "int" in r.stderr and "Traceback" not in r.stderr

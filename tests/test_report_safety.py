@@ -1,0 +1,162 @@
+"""Safety of every report output built from hostile data: HTML escaping (checked in headless
+Chromium) and spreadsheet-safe CSVs (OWASP CSV injection rule)."""
+
+import csv
+import html
+import io
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from netanalysis.history import write_history_index
+from netanalysis.index import write_index
+from netanalysis.report import run_report
+from netanalysis.safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
+from report_worlds import HOSTILE_NAMES, distinctive_world
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
+              "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    data = distinctive_world(root / "data")
+    out = run_report([data], out=root / "reports" / "r", progress=False)
+    return out
+
+
+# -- CSV injection ------------------------------------------------------------
+@pytest.mark.parametrize("cell, dangerous", [
+    ("=1+1", True), ("+Ann", True), ("-2+3", True), ("@SUM(A1)", True), ("\tAnn", True), ("\rAnn", True),
+    ("-3", False), ("+1.5", False), ("Ann", False), ("", False), ("'=1", False), (" =1", False),
+])
+def test_owasp_rule_by_hand(cell, dangerous):
+    assert is_dangerous(cell) is dangerous
+    assert neutralize(cell) == ("'" + cell if dangerous else cell)
+
+
+def test_write_safe_csv_and_file_pass_are_idempotent(tmp_path):
+    df = pd.DataFrame({"name": ["=cmd()", "Ann", "-1+1"], "value": [-3.5, 2.0, 1.0]})
+    write_safe_csv(df, tmp_path / "a.csv")
+    rows = list(csv.reader(io.StringIO((tmp_path / "a.csv").read_text())))
+    assert rows == [["name", "value"], ["'=cmd()", "-3.5"], ["Ann", "2.0"], ["'-1+1", "1.0"]]
+    before = (tmp_path / "a.csv").read_bytes()
+    assert neutralize_csv_file(tmp_path / "a.csv") == 0 and (tmp_path / "a.csv").read_bytes() == before
+    (tmp_path / "b.csv").write_text('name,n\n=evil(),-4\n"@x",5\n')
+    assert neutralize_csv_file(tmp_path / "b.csv") == 2
+    assert list(csv.reader(io.StringIO((tmp_path / "b.csv").read_text()))) == [["name", "n"], ["'=evil()", "-4"], ["'@x", "5"]]
+
+
+def test_every_csv_in_the_report_is_spreadsheet_safe(hostile_report):
+    csvs = sorted(hostile_report.rglob("*.csv"))
+    assert hostile_report / "rejected.csv" in csvs
+    rejected = list(csv.DictReader((hostile_report / "rejected.csv").open(encoding="utf-8")))
+    assert len(rejected) == 1 and rejected[0]["raw"].startswith("'=2+5")  # the hostile row, neutralised
+    for path in csvs:
+        with path.open(newline="", encoding="utf-8") as fh:
+            bad = [cell for row in csv.reader(fh) for cell in row if is_dangerous(cell)]
+        assert not bad, f"{path.name} has formula-like cells: {bad[:3]}"
+
+
+# -- HTML escaping ------------------------------------------------------------
+class DomScan(HTMLParser):
+    """Collect what a hostile payload would have produced had it been injected or run."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.findings, self.text, self._tag = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self._tag = tag
+        if "data-pwned" in a:
+            self.findings.append(f"a script ran: data-pwned={a['data-pwned']!r} on <{tag}>")
+        if a.get("id", "").startswith("pwned"):
+            self.findings.append(f"injected element <{tag} id={a['id']}>")
+        if tag == "img" and a.get("src") == "x":
+            self.findings.append("injected <img src=x>")
+        if any(k.startswith("on") and "pwned" in (v or "") for k, v in a.items()):
+            self.findings.append(f"injected event handler on <{tag}>")
+        if tag in ("a", "iframe") and (a.get("href") or a.get("src") or "").lower().startswith("javascript:"):
+            self.findings.append(f"injected javascript: link on <{tag}>")
+
+    def handle_data(self, data):
+        if self._tag == "script" and ("pwned" in data or "alert(1)" in data):
+            self.findings.append("a <script> element holds data")
+        self.text.append(data)
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    """The DOM after the page's scripts ran. A page hangs if an `alert()` ran (headless waits for the dialog)."""
+    try:
+            r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--no-first-run", "--mute-audio",
+                            f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                           capture_output=True, text=True, timeout=45)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{page.name}: the page never finished loading; an alert() from the data probably ran")
+    assert r.returncode == 0 and "<html" in r.stdout, f"chromium failed on {page.name}: {r.stderr[-500:]}"
+    return r.stdout
+
+
+def scan_in_browser(pages: list[Path], profile_root: Path) -> dict[str, DomScan]:
+    def one(n_page):
+        n, page = n_page
+        scan = DomScan()
+        scan.feed(dump_dom(page, profile_root / f"p{n}"))
+        return str(page), scan
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(one, enumerate(pages)))
+
+
+def test_oracle_catches_an_unescaped_page(tmp_path):
+    """The browser check itself: a page that pastes the payloads raw is caught, its escaped twin is not."""
+    if not CHROMIUM:
+        pytest.skip(NO_BROWSER)
+    payloads = [n for n in HOSTILE_NAMES if "alert" not in n]  # a raw alert() would block the page (see dump_dom)
+    (tmp_path / "raw.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{n}</p>" for n in payloads) + "</body></html>")
+    (tmp_path / "safe.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{html.escape(n)}</p>" for n in HOSTILE_NAMES) + "</body></html>")
+    scans = scan_in_browser([tmp_path / "raw.html", tmp_path / "safe.html"], tmp_path)
+    raw, safe = scans[str(tmp_path / "raw.html")], scans[str(tmp_path / "safe.html")]
+    found = " | ".join(raw.findings)
+    assert "script ran" in found and "pwned-b" in found and "img src=x" in found
+    assert safe.findings == []
+    assert "Zorblax Bold" in "".join(safe.text)
+
+
+def test_front_page_and_history_escape_data_strings(tmp_path):
+    """Names reach our own pages through the follow-up movements and notes; the pages must show them as text."""
+    if not CHROMIUM:
+        pytest.skip(NO_BROWSER)
+    rep = tmp_path / "reports" / "2025-02-28"
+    rep.mkdir(parents=True)
+    people = [{"id": f"c{i}", "name": n} for i, n in enumerate(HOSTILE_NAMES)]
+    summary = {"as_of": "2025-02-28", "counts": {"contacts": 3}, "metrics": {}, "notes": HOSTILE_NAMES[:3],
+               "changes": {"previous_as_of": HOSTILE_NAMES[3], "since_previous": {},
+                           "followup": {"top": 20, "stayed": 0, "entered": people, "left": people[:2]}}}
+    (rep / "summary.json").write_text(__import__("json").dumps(summary))
+    write_index(rep, summary, [], title=HOSTILE_NAMES[0], history_link=True)
+    write_history_index(tmp_path / "reports")
+    scans = scan_in_browser([rep / "index.html", tmp_path / "reports" / "index.html"], tmp_path)
+    for name, scan in scans.items():
+        assert scan.findings == [], f"{name}: {scan.findings}"
+    assert "Zorblax Bold" in "".join(scans[str(rep / "index.html")].text)
+
+
+def test_every_report_page_escapes_hostile_names_in_the_browser(hostile_report, tmp_path):
+    if not CHROMIUM:
+        pytest.skip(NO_BROWSER)
+    pages = sorted(hostile_report.glob("*.html"))
+    assert len(pages) >= 4
+    scans = scan_in_browser(pages, tmp_path)
+    problems = {name: s.findings for name, s in scans.items() if s.findings}
+    assert not problems, problems
+    if (hostile_report / "followup.csv").exists():  # the follow-up list names people: they show as text
+        assert any("Zorblax" in "".join(s.text) for s in scans.values())
