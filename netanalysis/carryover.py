@@ -163,10 +163,14 @@ def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9,
 
 
 def _fit(y, X, start=None):
-    model = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.CLogLog()))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(start_params=start, maxiter=100, tol=1e-10)
+    """The cloglog GLM in statsmodels (coefficients and covariance), started at the lean fit's optimum."""
+    with threadpool_limits(1):
+        if start is None:
+            start, _ = _newton_cloglog(y, X)
+        model = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.CLogLog()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(start_params=start, maxiter=100, tol=1e-10)
 
 
 @dataclass
