@@ -115,6 +115,7 @@ def test_messages_owner_detected_and_never_a_contact():
     ds = load("messages.csv")
     assert "Pat Owner" not in set(ds.contacts["name"].dropna())
     assert not ds.contacts["linkedin_url"].fillna("").str.contains("pat-owner").any()
+    assert len(ds.load_report["owner"]) == 1  # the detected owner's id is reported
 
 
 def test_messages_direction_from_the_owner():

@@ -306,9 +306,13 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
     if owner_only:
         idx = r.index[r["__row__"].isin(owner_only)]
         reason.loc[idx] = "only the owner of the exports takes part"
+    owner_ids = _owner_identity(owner, senders, recipients)
+    if owner is not None:
+        # The owner as a person record too, so the loader reports which contact id is the owner.
+        people[owner] = (owner, next((x for x in owner_ids if "/" not in x), None),
+                         next((x for x in owner_ids if "/" in x), None))
     pe = pd.DataFrame([{"ref": k, "name": n, "emails": [], "linkedin_url": u} for k, n, u in people.values()],
                       columns=["ref", "name", "emails", "linkedin_url"])
-    owner_ids = _owner_identity(owner, senders, recipients)
     return _parsed("linkedin_messages", t, reason, pe, inter, owner_ids)
 
 
