@@ -74,7 +74,28 @@ def write_exports(world: World, out) -> Path:
     _mbox(people, inter[inter["channel"] == "email"], out / "mail")
     _hubspot(world, people, out / "hubspot")
     write_truth(world, out)
+    (out / "README.md").write_text(README.format(n=len(world.contacts), months=world.truth.months,
+                                                 seed=world.truth.seed, owner=OWNER_EMAIL), encoding="utf-8")
     return out
+
+
+README = """# Simulated exports (synthetic people, real file layouts)
+
+Written by `netanalysis simulate --format exports` ({n} contacts, {months} months, seed {seed}).
+Every person here is made up. The files follow the layouts of real exports, so
+`netanalysis load` / `netanalysis report` read them through the real parsers:
+
+| file | layout |
+|---|---|
+| `linkedin/Connections.csv` | LinkedIn data export, 2025 layout with its 3 preamble lines |
+| `linkedin/messages.csv` | LinkedIn data export messages |
+| `calendar/{owner}.ics` | Google Calendar export: meetings and calls with attendees |
+| `mail/All mail Including Spam and Trash.mbox` | Gmail Takeout mbox: the e-mails |
+| `hubspot/contacts.csv`, `hubspot/deals.csv` | HubSpot exports; one deal per outcome, associated with its contact |
+| `ground_truth.json` | the true parameters of the simulated world (not an export) |
+
+The owner of these exports is `{owner}` (detected, so never a contact).
+"""
 
 
 def _split_name(name: str) -> tuple[str, str]:
