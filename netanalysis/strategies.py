@@ -124,7 +124,7 @@ def investment_plan(strategy: Strategy, hours_per_month: float, months: int) -> 
     `new_per_month`). The first people met fill the circle.
     """
     budget = float(hours_per_month) * 60.0
-    met, size, role, rows = [], [], [], []
+    met, size, role = [], [], []
     in_circle_so_far = 0
     for t in range(int(months)):
         following = sum(s for s, r, m in zip(size, role, met) if r and m < t)
