@@ -311,3 +311,12 @@ def test_detection_does_not_depend_on_the_file_name(tmp_path):
     # Only the direction of a recommendation needs the name ("given"/"received"); without it, unknown.
     rec = ds.interactions[ds.interactions["channel"] == "recommendation"]
     assert rec["direction"].tolist() == ["unknown"]
+
+
+def test_truncated_quote_rejects_the_damaged_row_and_keeps_the_rest(tmp_path):
+    good = (FIX / "Connections_2018.csv").read_text(encoding="utf-8")
+    p = tmp_path / "Connections.csv"
+    p.write_text(good + 'Gus,Lamb,,"Lamb & Sons,Owner,"3/3/18, 1:00 PM"\n', encoding="utf-8")
+    e = entry(netanalysis.load([p]))
+    assert (e["rows_read"], e["loaded"], e["rejected"]) == (3, 2, 1)
+    assert list(e["rejected_by_reason"]) == ["damaged row"]
