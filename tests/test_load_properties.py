@@ -127,6 +127,7 @@ EXPECTED = {
     "contacts/outlook_semicolon.csv": "outlook_contacts",
     "contacts/contacts_v3.vcf": "vcard",
     "contacts/contacts_v4.vcf": "vcard",
+    "contacts/contacts_v21.vcf": "vcard",
 }
 MY_FAMILIES = {"linkedin", "google_contacts", "outlook_contacts", "vcard"}
 

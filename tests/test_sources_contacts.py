@@ -165,3 +165,9 @@ def test_every_contacts_fixture_reconciles(name):
     e = entry(load(name))
     assert e["rows_read"] == e["loaded"] + e["duplicates"] + e["rejected"]
     assert "unaccounted" not in e
+
+
+def test_vcard_21_quoted_printable():
+    ds = load("contacts_v21.vcf")
+    j = by_name(ds, "Jürgen Müller")  # =C3=BC is ü in UTF-8
+    assert (j["company"], list(j["emails"])) == ("Beispiel GmbH", ["jm@example.de"])
