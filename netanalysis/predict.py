@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .features import feature_table
-from .timeutil import parse_as_of
+from .timeutil import DAYS_PER_MONTH, parse_as_of
 from threadpoolctl import threadpool_limits
 
 from .validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
@@ -296,7 +296,6 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     inter_units = unit_of_interactions(known, table.attrs["unit"])
     last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()
     names = _names(known, unit_col)
-    msl = now["months_since_last"].to_numpy(dtype=int)
     group = np.where(now["touches_3m"] > 0, "active", np.where(now["touches_6m"] > 0, "cooling", "dormant"))
     out = pd.DataFrame({
         unit_col: now[unit_col].to_numpy(),
@@ -307,8 +306,9 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
         "stock_hours": np.round(now["stock_hl3"].to_numpy(dtype=float) / 60.0, 2),
         "past_outcomes": now["past_outcomes"].to_numpy(dtype=int),
     })
-    out["reason"] = [_reason(m, s, k, t) for m, s, k, t in
-                     zip(msl, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
+    days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
+    out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
+                     zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
     out["_key"] = order_key
     out = out.sort_values(["_key", "stock_hours", unit_col], ascending=[False, False, True], kind="stable")
     out = out.drop(columns="_key").reset_index(drop=True)
@@ -327,16 +327,19 @@ def _plural(n, word):
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _reason(months_since_last: int, stock_hours: float, past: int, touches_12m: int) -> str:
-    """The reasons in words: last touch, the time still carrying over, and past outcomes."""
-    gap = months_since_last - 1  # 0: touched in the month before the decision month
-    if gap <= 0:
-        when = "touched last month"
+def _reason(days_since_last: float, group: str, stock_hours: float, past: int, touches_12m: int) -> str:
+    """The reasons in words: the last touch (counted back from `as_of`), time still carrying over, past outcomes."""
+    days = int(max(days_since_last, 0))
+    if days < 61:
+        when = f"last touch {_plural(days, 'day')} ago"
     else:
-        when = f"last touch {_plural(gap + 1, 'month')} ago" + (" (dormant)" if gap + 1 > 6 else "")
+        when = f"last touch {_plural(int(days // DAYS_PER_MONTH), 'month')} ago"
+    if group == "dormant":
+        when += " (dormant)"
+    touches = f"{touches_12m} touch" + ("" if touches_12m == 1 else "es")
     parts = [when, f"{stock_hours:.1f} h of invested time still carrying over (3-month half-life)",
-             f"{_plural(touches_12m, 'touch')} in the last 12 months".replace("touchs", "touches")]
-    parts.append(f"{_plural(past, 'earlier won outcome')}" if past else "no won outcome yet")
+             f"{touches} in the last 12 months",
+             _plural(past, "earlier won outcome") if past else "no won outcome yet"]
     return "; ".join(parts)
 
 

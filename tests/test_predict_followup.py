@@ -49,9 +49,11 @@ def test_groups_reasons_and_columns_by_hand(three):
     assert by.loc["c", "past_outcomes"] == 1 and by.loc["a", "past_outcomes"] == 0
     # a: 60 minutes in January decayed 11 months at a 3-month half-life, plus 60 in December
     assert by.loc["a", "stock_hours"] == pytest.approx(round((60 * 0.5 ** (11 / 3) + 60) / 60, 2))
-    assert by.loc["a", "reason"].startswith("touched last month")
-    assert by.loc["b", "reason"].startswith("last touch 5 months ago")
+    # Counted back from the end of 31 December: 26 days; 133 days = 4.4 months; 305 days = 10.0 months.
+    assert by.loc["a", "reason"].startswith("last touch 26 days ago; 1.1 h of invested time still carrying over")
+    assert by.loc["b", "reason"].startswith("last touch 4 months ago;")
     assert by.loc["c", "reason"].startswith("last touch 10 months ago (dormant)") and "1 earlier won outcome" in by.loc["c", "reason"]
+    assert "2 touches in the last 12 months" in by.loc["a", "reason"] and "no won outcome yet" in by.loc["a", "reason"]
     # One won outcome is far too few to learn from: no probabilities, ranked by the relationship score.
     assert out["probability"].isna().all() and notes and "too few" in notes[0]
     assert list(out["contact_id"]) == ["a", "b", "c"] and list(out["rank"]) == [1, 2, 3]
