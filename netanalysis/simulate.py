@@ -125,6 +125,9 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     ch_p = np.array(list(CHANNEL_MIX.values()))
     kinds = np.array(list(OUTCOME_KINDS))
     kind_p = np.array(list(OUTCOME_KINDS.values()))
+    # Group meetings (several contacts, one group_key) come from their own random stream.
+    grng = np.random.default_rng([int(seed), 6])
+    circle = pd.factorize(people["company"], sort=True)[0] % int(np.clip(n // 40, 2, 6))
     for t in range(m):
         met = arrival <= t
         first = arrival == t
@@ -145,15 +148,20 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
             dur[meet] = rng.choice([30, 45, 60, 90], size=int(meet.sum()))
             call = ch == "call"
             dur[call] = rng.choice([10, 15, 20, 30, 45], size=int(call.sum()))
+            group = meeting_groups(grng, idx, meet, circle)
+            dur = _same_within_group(group, dur).to_numpy(dtype=float)
             inv = np.where(np.isnan(dur), pd.Series(ch).map(DEFAULT_MINUTES).to_numpy(dtype=float), dur)
             np.add.at(minutes, idx, inv)
             day = rng.integers(0, 28, size=len(idx))
             secs = rng.integers(8 * 3600, 18 * 3600, size=len(idx))
             when = start_ts + pd.DateOffset(months=t)
             ts = when + pd.to_timedelta(day, unit="D") + pd.to_timedelta(secs, unit="s")
+            ts = pd.DatetimeIndex(_same_within_group(group, ts))
             direction = np.where(meet, "mutual", np.where(rng.random(len(idx)) < inbound_p[idx], "inbound", "outbound"))
             rows_i.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[idx], "timestamp": ts,
-                                        "channel": ch, "direction": direction, "duration_minutes": dur}))
+                                        "channel": ch, "direction": direction, "duration_minutes": dur,
+                                        "group_key": pd.array(np.where(group >= 0, np.char.add(f"meeting-{t}-", group.astype(str)),
+                                                                       None), dtype="string")}))
         for mask, status in ((won, "won"), (lost, "lost")):
             k = int(mask.sum())
             if k:
@@ -167,8 +175,7 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         monthly.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[met], "month": t,
                                      "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]}))
         stock = stock * decay + minutes
-    inter = pd.concat(rows_i, ignore_index=True)
-    inter = group_meetings(inter, people, start_ts, seed).sort_values("timestamp", kind="stable").reset_index(drop=True)
+    inter = pd.concat(rows_i, ignore_index=True).sort_values("timestamp", kind="stable").reset_index(drop=True)
     outc = (pd.concat(rows_o, ignore_index=True) if rows_o else
             pd.DataFrame(columns=["contact_id", "account", "timestamp", "kind", "status", "value", "currency"]))
     outc = outc.sort_values("timestamp", kind="stable").reset_index(drop=True)
@@ -177,44 +184,42 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     return World(people, inter, outc, truth, pd.concat(monthly, ignore_index=True))
 
 
-def group_meetings(inter: pd.DataFrame, people: pd.DataFrame, start_ts: pd.Timestamp, seed: int,
-                   share: float = 0.4, size: int = 3, crossover: float = 0.08) -> pd.DataFrame:
-    """Turn some meetings in the same month into group meetings, adding a `group_key` column.
+def meeting_groups(grng: np.random.Generator, contacts: np.ndarray, meet: np.ndarray, circle: np.ndarray,
+                   share: float = 0.4, size: int = 3, crossover: float = 0.08) -> np.ndarray:
+    """Which of one month's touches are the same group meeting: a group number, or -1.
 
-    Contacts fall into circles by company; in each month, meetings of one circle
-    are taken `size` at a time, and a `share` of those sets become one meeting
-    (the earliest timestamp, the same `group_key`). A `crossover` share of
-    meetings join another circle's set, so some contacts bridge circles. Only
-    timestamps move, within their month, so minutes, stock and the true hazard
-    are unchanged; a separate random stream keeps the rest of the world as it was.
+    Meetings of contacts in one circle (companies grouped together) are taken
+    `size` at a time in random order, and a `share` of those sets become one
+    meeting; a `crossover` share of meetings join another circle's set, so some
+    contacts bridge circles. `grng` is a separate random stream, so the rest of
+    the world is drawn as without groups.
     """
-    inter = inter.copy()
-    inter["group_key"] = pd.Series(pd.NA, index=inter.index, dtype="string")
-    meet = np.flatnonzero((inter["channel"] == "meeting").to_numpy())
-    if meet.size < 2:
-        return inter
-    rng = np.random.default_rng([int(seed), 6])
-    n_circles = int(np.clip(len(people) // 40, 2, 6))
-    code = pd.Series(pd.factorize(people["company"].astype(str), sort=True)[0] % n_circles,
-                     index=people["contact_id"].to_numpy())
-    circle = inter["contact_id"].iloc[meet].map(code).to_numpy(dtype=np.int64, copy=True)
-    swap = rng.random(meet.size) < crossover
-    circle[swap] = rng.integers(0, n_circles, int(swap.sum()))
-    ts = inter["timestamp"].iloc[meet]
-    month = ((ts.dt.year - start_ts.year) * 12 + ts.dt.month - start_ts.month).to_numpy()
-    order = np.lexsort((rng.random(meet.size), circle, month))
-    block = (month * n_circles + circle)[order]
+    group = np.full(len(contacts), -1, dtype=np.int64)
+    m = np.flatnonzero(meet)
+    if m.size < 2:
+        return group
+    circ = circle[contacts[m]].copy()
+    swap = grng.random(m.size) < crossover
+    circ[swap] = grng.integers(0, int(circle.max()) + 1, int(swap.sum()))
+    order = np.lexsort((grng.random(m.size), circ))
+    block = circ[order]
     first_of_block = np.r_[0, np.flatnonzero(np.diff(block)) + 1]
-    k = np.arange(meet.size) - np.repeat(first_of_block, np.diff(np.r_[first_of_block, meet.size]))
-    chunk = pd.Series(block.astype(np.int64) * 100000 + k // size)
-    chosen = chunk.map(pd.Series(rng.random(chunk.nunique()) < share, index=chunk.unique()))
-    members = chunk.map(chunk.value_counts())
-    grouped = (chosen & (members >= 2)).to_numpy()
-    rows = meet[order][grouped]
-    when = pd.Series(ts.iloc[order].to_numpy()[grouped]).groupby(chunk[grouped].to_numpy()).transform("min")
-    inter.loc[inter.index[rows], "timestamp"] = when.to_numpy()
-    inter.loc[inter.index[rows], "group_key"] = ("meeting-" + chunk[grouped].astype(str)).to_numpy()
-    return inter
+    k = np.arange(m.size) - np.repeat(first_of_block, np.diff(np.r_[first_of_block, m.size]))
+    codes, _ = pd.factorize(block * 1_000_000 + k // size)
+    members = np.bincount(codes)
+    chosen = grng.random(members.size) < share
+    ok = chosen[codes] & (members[codes] >= 2)
+    group[m[order][ok]] = codes[ok]
+    return group
+
+
+def _same_within_group(group: np.ndarray, values) -> pd.Series:
+    """Each group member takes the value of its group's first member (a shared start or duration)."""
+    out = pd.Series(values).copy()
+    g = group >= 0
+    if g.any():
+        out[g] = out[g].groupby(group[g]).transform("first").to_numpy()
+    return out
 
 
 def _people(rng, n: int) -> pd.DataFrame:
