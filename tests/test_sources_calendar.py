@@ -70,7 +70,13 @@ def test_rrule_exdate_and_recurrence_id(google):
 
 def test_endless_rrule_stops_at_export_horizon(google):
     ivo = _rows(google, "ivo@r.example")  # weekly from Feb 10; DTSTAMP (export) Mar 1
-    assert ivo["timestamp"].dt.strftime("%m-%d").tolist() == ["02-10", "02-17", "02-24"]
+    # Feb 17 is cancelled by its own RECURRENCE-ID override; Mar 3 is after the export.
+    assert ivo["timestamp"].dt.strftime("%m-%d").tolist() == ["02-10", "02-24"]
+
+
+def test_cancelled_single_occurrence_is_its_own_rejected_row(google):
+    rj = google.rejected
+    assert rj.loc[rj["row"] == 11, "reason"].tolist() == ["cancelled event"]
 
 
 def test_all_day_event_is_an_event_without_duration(google):
@@ -115,8 +121,8 @@ def test_floating_time_read_in_tz():
 def test_loading_twice_adds_nothing(tmp_path):
     ds = netanalysis.load([FIX / "google.ics", FIX / "google.ics"])
     second = ds.load_report["files"][1]
-    assert second["loaded"] == 0 and second["duplicates"] == 6 and second["rejected"] == 4
-    assert len(ds.interactions) == 9
+    assert second["loaded"] == 0 and second["duplicates"] == 6 and second["rejected"] == 5
+    assert len(ds.interactions) == 8
 
 
 def test_broken_calendar_is_a_user_error(tmp_path):

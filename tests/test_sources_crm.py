@@ -1,5 +1,6 @@
 """CRM exports: HubSpot, Salesforce, Pipedrive. One test per quirk; numbers read off the fixtures by hand."""
 
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +28,9 @@ def _file(ds, name):
 def test_accounting_invariant_on_every_fixture(path):
     ds = netanalysis.load([path])
     f = ds.load_report["files"][0]
-    data_lines = sum(1 for ln in path.read_text(encoding="utf-8").splitlines()[1:] if ln.strip())
-    assert f["rows_read"] == data_lines
+    with open(path, newline="", encoding="utf-8") as fh:
+        records = sum(1 for rec in list(csv.reader(fh))[1:] if any(c.strip() for c in rec))
+    assert f["rows_read"] == records
     assert f["rows_read"] == f["loaded"] + f["duplicates"] + f["rejected"] and "unaccounted" not in f
     assert len(ds.rejected) == f["rejected"]
 
@@ -241,3 +243,15 @@ def test_missing_required_crm_column_is_a_user_error(tmp_path):
     p = write(tmp_path, "deals.csv", "Record ID,Deal Stage\n1,won\n")
     with pytest.raises(UserError, match="deals.csv"):
         netanalysis.load([p])
+
+
+def test_hubspot_email_direction_epoch_millis_and_notes(hubspot):
+    ann = _by_email(hubspot, "ann@x.example")
+    mails = hubspot.interactions[(hubspot.interactions["channel"] == "email")].sort_values("timestamp")
+    # 2025-04-01T09:30Z inbound; 1743584400000 ms = 2025-04-02 09:00 UTC outbound to Ann and Bob.
+    assert mails["timestamp"].dt.strftime("%m-%d %H:%M").tolist() == ["04-01 09:30", "04-02 09:00", "04-02 09:00"]
+    assert mails["direction"].tolist() == ["inbound", "outbound", "outbound"]
+    assert mails["duration_minutes"].isna().all()
+    note = hubspot.interactions[hubspot.interactions["channel"] == "note"]
+    assert note["contact_id"].tolist() == [ann] and note["timestamp"].tolist() == [pd.Timestamp("2025-04-05 18:00", tz="UTC")]
+    assert _file(hubspot, "hubspot_emails.csv")["rejected_by_reason"] == {"unparseable hs_timestamp": 1}

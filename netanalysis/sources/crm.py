@@ -56,7 +56,7 @@ def times(s: pd.Series, tz: str) -> pd.Series:
     """Timestamps; all-digit values of 12-13 digits are epoch milliseconds (HubSpot API exports)."""
     s = s.astype(str).str.strip()
     epoch = s.str.fullmatch(r"\d{12,13}")
-    out = to_utc(s.where(~epoch, None), tz)
+    out = to_utc(s.where(~epoch, ""), tz)
     if epoch.any():
         out.loc[epoch] = pd.to_datetime(s[epoch].astype("int64"), unit="ms", utc=True)
     return out.astype("datetime64[ns, UTC]")
