@@ -8,6 +8,8 @@ import pytest
 
 import netanalysis
 from netanalysis.errors import UserError
+from netanalysis.sources import detect_format
+from netanalysis.sources.base import sniff
 from tests.conftest import write
 
 FIX = Path(__file__).parent / "fixtures" / "crm"
@@ -48,8 +50,7 @@ def test_accounting_invariant_on_every_fixture(path):
 def test_detected_by_header_not_name(tmp_path, name, fmt):
     copy = tmp_path / "export.csv"
     copy.write_bytes((FIX / name).read_bytes())
-    # Salesforce opportunities look up their roles and accounts beside them; the format is still detected.
-    assert netanalysis.load([copy]).load_report["files"][0]["format"] == fmt
+    assert detect_format(sniff(copy)).name == fmt
 
 
 # ----------------------------------------------------------------------------- HubSpot
