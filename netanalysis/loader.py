@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import identity
 from .errors import UserError
+from .fasttext import hex_ids
 from .schema import empty_interactions, empty_outcomes
 from .sources import Parsed, detect_format
 from .sources.base import sniff
@@ -55,7 +56,14 @@ def _hash_ids(source: pd.Series, key: pd.Series, prefix: str) -> pd.Series:
         return pd.Series([], index=key.index, dtype=object)
     text = (source.astype(str) + "|" + key.astype(str)).astype(object)
     h = pd.util.hash_pandas_object(text, index=False, hash_key="netanalysis-ids-1"[:16])
-    return prefix + pd.Series(h.to_numpy(), index=key.index).map("{:016x}".format)
+    return hex_ids(prefix, h.to_numpy(), index=key.index)  # = prefix + "{:016x}".format(h), vectorised
+
+
+def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, leaving out empty frames: their all-NA object columns would turn
+    timestamps into objects (slow groupbys, a slow re-parse) for millions of rows."""
+    given = [f for f in frames if len(f)]
+    return pd.concat(given or frames, ignore_index=True)
 
 
 def load(paths, tz: str = "UTC", me=()):
@@ -144,10 +152,10 @@ def _assemble(parsed, skipped, ctx, Dataset):
     people["emails"] = people["emails"].map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
     ref_map, contacts, owner_ids = identity.resolve(people, owner)
 
-    inter = pd.concat(inters, ignore_index=True) if inters else empty_interactions()
+    inter = _concat_rows(inters) if inters else empty_interactions()
     inter["contact_id"] = inter["ref"].map(ref_map)
     inter["interaction_id"] = _hash_ids(inter["source"], inter["natural_key"], "i")
-    outc = pd.concat(outs, ignore_index=True)
+    outc = _concat_rows(outs)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
     outc["outcome_id"] = _hash_ids(outc["source"], outc["natural_key"], "o")
     people["record_id"] = _hash_ids(people["ref"].str.split(":", n=1).str[0], people["record_key"], "p").where(
