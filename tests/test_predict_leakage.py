@@ -75,6 +75,14 @@ def test_the_guard_fails_loudly_when_labels_are_shifted_into_the_features(table,
         check_shifted_labels(leaky, table.attrs["feature_columns"] + ["peek"], "contact_id", 6)
 
 
+def test_the_guard_catches_a_feature_that_ranks_the_label_perfectly(table):
+    leaky = table.copy()
+    noise = np.random.default_rng(0).random(len(leaky))
+    leaky["hint"] = 10 * leaky["label"] + noise  # not equal to the label, but it orders every pair right
+    with pytest.raises(LeakageError, match="hint"):
+        check_shifted_labels(leaky, ["hint"], "contact_id", 6)
+
+
 def test_a_label_window_that_is_over_is_not_leakage(table):
     # The label of t - 6 covers t-6 .. t-1: known at t, so the guard must let it through.
     past = table.copy()

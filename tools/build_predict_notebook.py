@@ -68,7 +68,7 @@ if holdout.ok:
         "gain_over_recency": "AUC gain over recency", "gain_low": "gain low", "gain_high": "gain high",
         "average_precision": "average precision", "brier": "Brier score", "n_units": "relationships",
         "n_positive": "windows with a won outcome"})
-    display(shown.round(3))
+    display(shown.set_index("model or baseline").round(3))
 else:
     display(Markdown("**Not enough data to judge a prediction.** " + html.escape(
         next((n.split(": ", 1)[1] for n in notes if n.startswith("holdout_auc:")), ""))))
@@ -137,9 +137,21 @@ A high rank is a reason to get in touch, not a promise: the model only knows the
 followup = pred.followup
 write_safe_csv(followup, Path(nb.output_dir) / "followup.csv")
 counts = followup["group"].value_counts().reindex(["active", "cooling", "dormant"], fill_value=0)
+for note in notes:
+    if note.startswith("follow-up list:"):
+        display(Markdown(html.escape(note[0].upper() + note[1:]) + "."))
 display(Markdown(f"{len(followup)} relationships: {counts['active']} active, {counts['cooling']} cooling, "
                  f"{counts['dormant']} dormant. The top 20:"))
 display(followup.head(20).set_index("rank"))
+"""),
+    ("md", """
+### Worth reviving
+The highest-ranked relationships that have gone quiet: the top five *cooling* and the top five *dormant* ones. A short
+note to someone who once mattered costs little, and the investment they hold has not fully decayed yet.
+"""),
+    ("code", """
+quiet = followup[followup["group"].isin(["cooling", "dormant"])].groupby("group", sort=False).head(5)
+display(quiet.sort_values(["group", "rank"]).set_index("rank") if len(quiet) else Markdown("Every relationship is active."))
 """),
     ("md", """
 ## No peeking at the future
