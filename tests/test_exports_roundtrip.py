@@ -104,3 +104,13 @@ def test_cli_simulate_exports(tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "s" / "linkedin" / "Connections.csv").exists()
     assert (tmp_path / "s" / "ground_truth.json").exists()
+
+
+def test_interaction_times_match_the_world_to_the_second(roundtrip):
+    world, _, ds = roundtrip
+    li = ds.interactions[ds.interactions["channel"] != "connection"]
+    mapping = _world_email(ds, world)
+    got = sorted(zip(li["contact_id"].map(mapping), li["channel"], li["timestamp"]))
+    wi = world.interactions
+    want = sorted(zip(wi["contact_id"], wi["channel"], pd.to_datetime(wi["timestamp"], utc=True)))
+    assert got == want
