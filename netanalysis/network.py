@@ -133,22 +133,36 @@ def ego_effective_size(g: nx.Graph, ego=EGO) -> float:
     return float(len(neighbours) - redundancy.sum())
 
 
-def brokers(g: nx.Graph, ego=EGO, seed: int = 0, exact_up_to: int = 500) -> pd.DataFrame:
+def _contact_graph(g: nx.Graph, ego) -> nx.Graph:
+    """The contacts linked to at least one other contact, without the user."""
+    return g.subgraph([n for n in g.nodes if n != ego and g.degree(n) > (1 if g.has_edge(n, ego) else 0)]).copy()
+
+
+def contact_groups(g: nx.Graph, ego=EGO, seed: int = 0) -> dict:
+    """Groups of contacts who meet together: Louvain communities of the contact-to-contact graph
+    (seeded), numbered from the largest. Contacts linked to no other contact are in no group."""
+    h = _contact_graph(g, ego)
+    if h.number_of_edges() == 0:
+        return {}
+    communities = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    ordered = sorted(communities, key=lambda c: (-len(c), min(map(str, c))))
+    return {n: k for k, members in enumerate(ordered) for n in members}
+
+
+def brokers(g: nx.Graph, ego=EGO, seed: int = 0, exact_up_to: int = 500, groups: dict | None = None) -> pd.DataFrame:
     """Contacts who bridge otherwise separate groups of contacts (the user left out).
 
-    Groups are Louvain communities of the contact-to-contact graph (seeded).
-    Columns: `contact_id`, `group`, `groups_reached` (other groups among its
-    contacts), `shared_occasions` (weighted degree), `betweenness` (share of
-    shortest paths between contacts that pass through it; estimated from
-    `exact_up_to` sampled sources on larger graphs). Sorted by betweenness; only
-    contacts linked to at least one other group.
+    Groups come from :func:`contact_groups`. Columns: `contact_id`, `group`,
+    `groups_reached` (other groups among its contacts), `shared_occasions`
+    (weighted degree), `betweenness` (share of shortest paths between contacts
+    that pass through it; estimated from `exact_up_to` sampled sources on larger
+    graphs). Sorted by betweenness; only contacts linked to at least one other group.
     """
-    h = g.subgraph([n for n in g.nodes if n != ego and g.degree(n) > (1 if g.has_edge(n, ego) else 0)]).copy()
+    h = _contact_graph(g, ego)
     cols = ["contact_id", "group", "groups_reached", "shared_occasions", "betweenness"]
     if h.number_of_edges() == 0:
         return pd.DataFrame(columns=cols)
-    communities = nx.community.louvain_communities(h, weight="weight", seed=seed)
-    group = {n: k for k, members in enumerate(sorted(communities, key=len, reverse=True)) for n in members}
+    group = groups if groups is not None else contact_groups(g, ego, seed)
     k = None if h.number_of_nodes() <= exact_up_to else exact_up_to
     between = nx.betweenness_centrality(h, k=k, seed=seed, weight=None)
     rows = []
@@ -171,6 +185,7 @@ class StructuralHoles:
     contacts: int
     contact_edges: int
     brokers: pd.DataFrame
+    groups: dict = field(default_factory=dict)  # contact -> group of contacts who meet together
     notes: list[str] = field(default_factory=list)
 
 
@@ -196,6 +211,24 @@ def structural_holes(ds, as_of=None, max_group_size: int = 25, seed: int = 0) ->
         why = ("no two contacts share a meeting, message or deal in the data (a lone connection list has no such "
                "links), so how closed or open the network is cannot be measured")
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
-        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed), notes)
+        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), {}, notes)
+    groups = contact_groups(g, EGO, seed)
     return StructuralHoles(g, ego_constraint(g), ego_effective_size(g), contacts, contact_edges,
-                           brokers(g, EGO, seed), notes)
+                           brokers(g, EGO, seed, groups=groups), groups, notes)
+
+
+def check_network_parameters(tie_window_months: int = 12, dormant_months: int = 12, followup_months: int = 12,
+                             max_group_size: int = 25, n_boot: int = 1000) -> None:
+    """Check the network notebook's parameters; a UserError names the bad one."""
+    from .errors import UserError
+
+    if not 1 <= int(tie_window_months) <= 60:
+        raise UserError(f"tie_window_months: must be between 1 and 60, got {tie_window_months}")
+    if not 1 <= int(dormant_months) <= 120:
+        raise UserError(f"dormant_months: must be between 1 and 120, got {dormant_months}")
+    if not 1 <= int(followup_months) <= 60:
+        raise UserError(f"followup_months: must be between 1 and 60, got {followup_months}")
+    if not 2 <= int(max_group_size) <= 10_000:
+        raise UserError(f"max_group_size: must be between 2 and 10000, got {max_group_size}")
+    if not 100 <= int(n_boot) <= 100_000:
+        raise UserError(f"n_boot: must be between 100 and 100000, got {n_boot}")

@@ -28,6 +28,21 @@ from .timeutil import DAYS_PER_MONTH, month_ordinal, parse_as_of
 CLASSES = ("weak", "medium", "strong")
 
 
+def rate_interval(hits: float, total: float, boot: np.ndarray) -> tuple[float, float]:
+    """The bootstrap interval, or Wilson's when none or all of `total` are hits.
+
+    A resampled share of 0 out of n is always 0, so the bootstrap interval
+    collapses to [0, 0]; Wilson's score interval still says how large the true
+    rate could be (it treats the months as independent, so it is a little narrow).
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    if total > 0 and (hits == 0 or hits == total):
+        lo, hi = proportion_confint(int(round(hits)), int(round(total)), alpha=0.05, method="wilson")
+        return float(lo), float(hi)
+    return float(boot[0]), float(boot[1])
+
+
 def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000, seed: int = 0,
                             level: float = 0.95) -> np.ndarray:
     """Percentile bootstrap interval of ``num.sum(0) / den.sum(0)``, resampling rows (clusters).
@@ -204,12 +219,12 @@ def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, se
             m, (months[:, j] > 0).sum(), hits[:, j].sum(), won_n[:, j].sum()]
         if m > 0:
             table.loc[c, ["outcome_rate", "outcome_rate_low", "outcome_rate_high"]] = [
-                hits[:, j].sum() / m, *rate_ci[j]]
+                hits[:, j].sum() / m, *rate_interval(hits[:, j].sum(), m, rate_ci[j])]
         else:
             notes.append(f"tie strength: no tie-month falls in the {c} class (many ties share the same minutes)")
         if total_won > 0:
             table.loc[c, ["outcome_share", "outcome_share_low", "outcome_share_high"]] = [
-                won_n[:, j].sum() / total_won, *share_ci[j]]
+                won_n[:, j].sum() / total_won, *rate_interval(won_n[:, j].sum(), total_won, share_ci[j])]
     if total_won == 0:
         notes.append("tie strength: no won outcome came from a tie active in the previous "
                      f"{window_months} months, so the shares cannot be computed")
@@ -286,9 +301,10 @@ def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int =
     for j, name in enumerate(("reactivated", "active")):
         m = months[:, j].sum()
         rate = hits[:, j].sum() / m if m > 0 else np.nan
+        low, high = rate_interval(hits[:, j].sum(), m, ci[j]) if m > 0 else (np.nan, np.nan)
         rows.append({"group": name, "reactivations": len(react) if j == 0 else 0, "ties": int((months[:, j] > 0).sum()),
                      "tie_months": int(m), "months_with_outcome": int(hits[:, j].sum()), "outcome_rate": rate,
-                     "outcome_rate_low": ci[j, 0] if m > 0 else np.nan, "outcome_rate_high": ci[j, 1] if m > 0 else np.nan})
+                     "outcome_rate_low": low, "outcome_rate_high": high})
     if len(react) == 0:
         notes.append(f"dormant_reactivation_outcome_rate: no tie was silent for {silent_months:g}+ months and then "
                      "touched again, so there is nothing to compare")

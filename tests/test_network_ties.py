@@ -130,3 +130,12 @@ def test_cluster_bootstrap_matches_a_plain_loop():
     ref_lo, ref_hi = np.quantile(ref, [0.025, 0.975])
     assert lo == pytest.approx(ref_lo, abs=0.08) and hi == pytest.approx(ref_hi, abs=0.08)
     assert lo <= 0.5 <= hi
+
+
+def test_a_rate_of_zero_still_gets_an_upper_bound():
+    from netanalysis.ties import rate_interval
+
+    # Wilson's interval for 0 of 10: upper bound z^2 / (n + z^2) = 3.8415 / 13.8415.
+    lo, hi = rate_interval(0, 10, np.array([0.0, 0.0]))
+    assert lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(3.841459 / 13.841459, rel=1e-5)
+    assert rate_interval(3, 10, np.array([0.1, 0.6])) == (0.1, 0.6)
