@@ -129,3 +129,12 @@ def test_broken_calendar_is_a_user_error(tmp_path):
     p = write(tmp_path, "broken.ics", "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:2025XX\nEND:VCALENDAR\n")
     with pytest.raises(UserError, match="broken.ics"):
         netanalysis.load([p])
+
+
+def test_damaged_events_are_rejected_one_by_one():
+    ds = netanalysis.load([FIX / "damaged.ics"])
+    reasons = dict(zip(ds.rejected["row"], ds.rejected["reason"]))
+    assert reasons[2].startswith("damaged recurrence rule")  # RRULE:FREQ=SOMETIMES
+    assert reasons[3].startswith("damaged event")  # DTSTART:2025011
+    assert reasons[4].startswith("damaged recurrence rule")  # DURATION:PXYZ
+    assert ds.load_report["files"][0]["loaded"] == 1 and len(ds.interactions) == 1

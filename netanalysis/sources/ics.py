@@ -174,17 +174,8 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
     produced: set[int] = set()
     why_not: dict[int, str] = {}
     if usable and horizon is not None:
-        sub = icalendar.Calendar()
-        for k in ("PRODID", "VERSION"):
-            if cal.get(k) is not None:
-                sub.add(k, cal.get(k))
-        for tzc in cal.walk("VTIMEZONE"):
-            sub.add_component(tzc)
-        for comp in usable.values():
-            sub.add_component(comp)
         end = (horizon + pd.Timedelta(days=1)).date()
-        occurrences = recurring_ical_events.of(sub).between(dt.date(1900, 1, 1), end)
-        for occ in occurrences:
+        for occ in _expand(cal, usable, end, why_not):
             uid = str(occ.get("UID", ""))
             rid = occ.get("RECURRENCE-ID")
             row = overrides.get((uid, _rid_key(rid, tz))) if rid is not None else None
@@ -192,8 +183,11 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
                 row = masters.get(uid)
             if row is None:
                 continue
-            if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
-                produced.add(row)
+            try:
+                if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
+                    produced.add(row)
+            except Exception as exc:  # a damaged value (DURATION, DTEND) in one event
+                why_not.setdefault(row, f"damaged event: {type(exc).__name__}: {exc}"[:200])
     for i, comp in usable.items():
         if i in produced:
             continue
@@ -213,6 +207,45 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
     people = frame(people_rows, PEOPLE_COLUMNS).drop_duplicates("ref").reset_index(drop=True)
     return Parsed("ics_calendar", SOURCE, len(events), people, inter, frame(None, OUTCOME_COLUMNS),
                   rejected_frame(sorted(rejected)), owner=sorted(owner))
+
+
+def _expand(cal, usable: dict, end, why_not: dict):
+    """Occurrences of the usable events up to `end`, with recurring-ical-events.
+
+    One damaged recurrence rule must not sink the file: if expanding the whole
+    calendar fails, each UID is expanded on its own and the rows of a failing
+    UID are rejected with the library's message.
+    """
+    import icalendar
+    import recurring_ical_events
+
+    def calendar_of(components):
+        sub = icalendar.Calendar()
+        for k in ("PRODID", "VERSION"):
+            if cal.get(k) is not None:
+                sub.add(k, cal.get(k))
+        for tzc in cal.walk("VTIMEZONE"):
+            sub.add_component(tzc)
+        for comp in components:
+            sub.add_component(comp)
+        return sub
+
+    start = dt.date(1900, 1, 1)
+    try:
+        return list(recurring_ical_events.of(calendar_of(usable.values())).between(start, end))
+    except Exception:  # noqa: BLE001 - isolate the bad UID below
+        pass
+    by_uid: dict[str, list] = {}
+    for i, comp in usable.items():
+        by_uid.setdefault(str(comp.get("UID", f"row{i}")), []).append((i, comp))
+    out = []
+    for items in by_uid.values():
+        try:
+            out += list(recurring_ical_events.of(calendar_of(c for _, c in items)).between(start, end))
+        except Exception as exc:  # noqa: BLE001
+            for i, _ in items:
+                why_not.setdefault(i, f"damaged recurrence rule: {type(exc).__name__}: {exc}"[:200])
+    return out
 
 
 def _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not) -> bool:
