@@ -30,7 +30,7 @@ _ENCODINGS = {"utf-8", "utf-8-sig", "ascii", "utf8"}
 STRING = pd.ArrowDtype(pa.string())
 
 
-def read_table(path: Path, encoding: str, skip_lines: int = 0, min_bytes: int = FAST_MIN_BYTES) -> Table:
+def read_table(path: Path, encoding: str, skip_lines: int = 0, min_bytes: int | None = None) -> Table:
     """`read_csv_table`'s result, read with pyarrow where that gives the same answer.
 
     Columns of the fast result are arrow-backed strings (``pd.ArrowDtype(pa.string())``)
@@ -42,7 +42,7 @@ def read_table(path: Path, encoding: str, skip_lines: int = 0, min_bytes: int = 
     >>> t.rows.columns.tolist()  # doctest: +SKIP
     ['contact_id', 'timestamp', 'channel', '__row__']
     """
-    if Path(path).stat().st_size >= min_bytes:
+    if Path(path).stat().st_size >= (FAST_MIN_BYTES if min_bytes is None else min_bytes):
         fast = read_csv_fast(path, encoding, skip_lines)
         if fast is not None:
             return fast
