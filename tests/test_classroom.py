@@ -199,3 +199,15 @@ def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, 
         run_classroom(out=demo, parameters={"months": "12"})
     assert (demo / "index.html").read_text() == before
     assert not list(demo.parent.glob(".demo.building-*"))
+
+
+def test_slider_callback_shows_the_crossover(monkeypatch):
+    import IPython.display
+    from netanalysis.classroom import show_live
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    show_live(months=24, hours_per_month=10.0, half_life_months=4.0, n_students=30, seed=0)
+    text = [o.data for o in shown if isinstance(o, IPython.display.Markdown)]
+    assert len(shown) == 2 and len(text) == 1
+    assert text[0].startswith("**Crossover: month") or text[0].startswith("**No crossover")
