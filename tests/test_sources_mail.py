@@ -104,3 +104,12 @@ def test_not_an_mbox_is_a_user_error(tmp_path):
     p = write(tmp_path, "notes.txt", "From here on, this is just prose.\nNothing else.\n")
     with pytest.raises(UserError, match="notes.txt"):
         netanalysis.load([p])
+
+
+def test_owner_from_delivered_to_when_nothing_was_sent():
+    # Two received messages only: too few for the frequency rule; Delivered-To names the mailbox.
+    ds = netanalysis.load([FIX / "delivered_to.mbox"])
+    emails = {e for lst in ds.contacts["emails"] for e in lst}
+    assert emails == {"ola@n.example", "pia@m.example"}
+    assert set(ds.interactions["direction"]) == {"inbound"}
+    assert len(ds.load_report["owner"]) == 1  # detected, so a later file naming it will not make it a contact

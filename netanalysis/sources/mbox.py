@@ -14,7 +14,8 @@ Bulk mail is rejected with a reason: `List-Unsubscribe`, `Precedence: bulk`
 (or list/junk), automatic senders (noreply@, no-reply@, donotreply@,
 mailer-daemon@, postmaster@, notifications@), and Spam/Trash labels.
 The owner is `--me`, else the most common From of Sent messages, else the
-address taking part in nearly every message (80% of at least three).
+`Delivered-To` address of most messages, else the address taking part in
+nearly every message (80% of at least three).
 The natural key is the Message-ID and the counterpart, so a message that
 appears in two exports (or in Sent and Inbox) is loaded once.
 """
@@ -102,17 +103,22 @@ def _owner(messages, me) -> set[str]:
         return owner
     sent = Counter()
     seen = Counter()
+    delivered = Counter()
     n = 0
     for msg in messages:
         frm = _addresses(msg, "From")
         if "sent" in _labels(msg) and frm:
             sent[frm[0][0]] += 1
+        delivered.update({a for a, _ in _addresses(msg, "Delivered-To", "X-Original-To")})
         everyone = {a for a, _ in _addresses(msg, "From", "To", "Cc")}
         if everyone:
             n += 1
             seen.update(everyone)
     if sent:
         return {sent.most_common(1)[0][0]}
+    if delivered and delivered.most_common(1)[0][1] >= 0.5 * max(n, 1):
+        # Gmail and most servers stamp received mail with the mailbox's own address.
+        return {delivered.most_common(1)[0][0]}
     if n >= 3 and seen:
         addr, count = seen.most_common(1)[0]
         if count >= OWNER_SHARE * n:
