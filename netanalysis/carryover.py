@@ -232,7 +232,7 @@ class HalfLifeProfile:
             return f"{self.best:.1f} months (at least {lo:.1f})"
         return f"{self.best:.1f} months ({lo:.1f} to {hi:.1f})"
 
-    def sentence(self) -> str:
+    def sentence(self, who: str = "relationships") -> str:
         """One plain-language sentence about the half-life."""
         if not self.identified:
             return f"The data cannot pin down how long invested time keeps working: {self.reason}."
@@ -244,7 +244,7 @@ class HalfLifeProfile:
         else:
             span = f"at most {hi:.1f} months (95%; the data set no lower limit above {self.grid[0]:g} months)"
         return (f"Invested time keeps working for a while: half of its effect on the chance of a win is gone after about "
-                f"**{self.best:.1f} months**, {span}, based on {self.n_units} relationships and {self.n_events} months with a win.")
+                f"**{self.best:.1f} months**, {span}, based on {self.n_units} {who} and {self.n_events} months with a win.")
 
 
 def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS) -> HalfLifeProfile:
@@ -375,12 +375,16 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), stock_transform(stock_hours * 60.0)])
     eta = Xg @ res.params
     se = np.sqrt(np.einsum("ij,jk,ik->i", Xg, res.cov_params(), Xg))
-    inv = lambda e: 1.0 - np.exp(-np.exp(e))  # noqa: E731
-    out = pd.DataFrame({"stock_hours": stock_hours, "hazard": inv(eta), "low": inv(eta - 1.96 * se),
-                        "high": inv(eta + 1.96 * se)})
+    out = pd.DataFrame({"stock_hours": stock_hours, "hazard": _inverse_cloglog(eta),
+                        "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
     out.attrs["half_life_months"] = h
     out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event)
     return out
+
+
+def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
+    """Probability from the linear predictor: 1 - exp(-exp(eta))."""
+    return -np.expm1(-np.exp(np.clip(eta, -40.0, 4.0)))
 
 
 def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, bins: int = 10) -> pd.DataFrame:
@@ -417,3 +421,17 @@ def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
     return pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": coef,
                          "hazard_ratio_1h": np.exp(coef * per_hour),
                          "low": np.exp((coef - 1.96 * se) * per_hour), "high": np.exp((coef + 1.96 * se) * per_hour)})
+
+
+def describe_lag_profile(table: pd.DataFrame) -> str:
+    """One plain sentence about which earlier months' hours go with a clearly higher chance of a win."""
+    if table["hazard_ratio_1h"].isna().all():
+        return "There are too few won outcomes to tell which earlier months matter."
+    past = table[table["months_earlier"] >= 1]
+    clear = past.loc[past["low"] > 1, "months_earlier"].astype(int).tolist()
+    if not clear:
+        return ("For no single earlier month is the link clear on its own (every interval includes no difference); "
+                "the carryover model above pools the months and is the stronger test.")
+    months = ", ".join(str(m) for m in clear)
+    return (f"An hour invested **{months}** month(s) before goes with a clearly higher chance of a win "
+            f"(95% interval above 1); the latest of these is **{max(clear)} months** before the win.")

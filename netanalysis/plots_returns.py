@@ -150,3 +150,14 @@ def deal_cycle_lags(days: pd.Series) -> plt.Figure:
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def deal_decided(curve: pd.DataFrame) -> plt.Figure:
+    """Chance that an engaged deal has been decided (won or lost), by months since engagement, with its 95% band."""
+    from .plots import kaplan_meier
+
+    fig = kaplan_meier({"": curve}, title="Chance an engaged deal is decided (won or lost)")
+    ax = fig.axes[0]
+    ax.set_xlabel("months since the deal was engaged")
+    ax.set_ylabel("% of deals decided")
+    return fig

@@ -89,8 +89,11 @@ class KaplanMeier:
         return 1.0 - s, 1.0 - hi, 1.0 - lo
 
     def followed_long_enough(self, t: float) -> bool:
-        """Whether some unit was still followed (at risk) at t months."""
-        return bool(self._sf.time.max() >= t) if len(self._sf.time) else False
+        """Whether the chance by t months is known: some unit was still followed at t months,
+        or every unit had already had its first outcome (the curve reached 100%)."""
+        if not len(self._sf.time):
+            return False
+        return bool(self._sf.time.max() >= t) or bool(self.survival.size and self.survival[-1] == 0.0)
 
     def median(self, alpha: float = 0.05):
         """Median months to first outcome with its CI, or None when fewer than half ever reach one."""

@@ -34,13 +34,13 @@ class SegmentComparison:
     n_units: int
     reason: str | None = None
 
-    def sentence(self) -> str:
+    def sentence(self, who: str = "relationships") -> str:
         if self.p_value is None:
             return f"The segments by {self.segment.replace('_', ' ')} cannot be compared: {self.reason}."
         verdict = ("differ more than chance would explain" if self.p_value < 0.05 else
                    "do not differ by more than chance would explain")
         return (f"By {self.segment.replace('_', ' ')}, the curves {verdict} "
-                f"(log-rank test, p = {self.p_value:.3g}, {self.n_units} relationships).")
+                f"(log-rank test, p = {self.p_value:.3g}, {self.n_units} {who}).")
 
 
 def segment_labels(table: pd.DataFrame, segment: str, max_groups: int = 6, min_units: int = 10) -> pd.Series:
@@ -78,8 +78,8 @@ def compare_segments(table: pd.DataFrame, segment: str, max_groups: int = 6, min
         for m in months:
             p, lo, hi = km.probability_by(m)
             ok = km.n_events > 0 and km.followed_long_enough(m)
-            row[f"chance within {m} months"] = p if ok else np.nan
-            row[f"{m}-month 95% interval"] = f"{lo:.0%} to {hi:.0%}" if ok else "not enough follow-up"
+            row[f"chance within {m} months (95% interval)"] = (f"{p:.0%} ({lo:.0%} to {hi:.0%})" if ok else
+                                                               "not enough follow-up" if km.n_events else "none yet")
         rows.append(row)
     summary = pd.DataFrame(rows)
     n = int(len(table))

@@ -120,3 +120,14 @@ def test_default_grid_is_fine_and_log_spaced():
     grid = check_returns_parameters()
     assert grid[0] == pytest.approx(0.25) and grid[-1] == pytest.approx(36.0) and len(grid) == 64
     assert np.allclose(np.diff(np.log(grid)), np.log(grid[1] / grid[0]))
+
+
+def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
+    from netanalysis.returns import KaplanMeier
+
+    km = KaplanMeier.fit([1.0, 2.0, 3.0], [1, 1, 1])  # all three paid within 3 months
+    assert km.followed_long_enough(12) and km.probability_by(12)[0] == 1.0
+    km = KaplanMeier.fit([1.0, 2.0, 3.0], [1, 0, 1])
+    assert km.followed_long_enough(12)  # the last one at risk had its outcome at 3 months: S = 0
+    km = KaplanMeier.fit([1.0, 2.0, 3.0], [1, 1, 0])
+    assert not km.followed_long_enough(12)

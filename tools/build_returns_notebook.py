@@ -41,7 +41,7 @@ from netanalysis.returns import (first_outcome_table, KaplanMeier, outcome_lags,
                                  outcome_share_by_month, month_when_share_reached, check_returns_parameters)
 from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
-from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile
+from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile, describe_lag_profile
 from netanalysis.deals import deal_cycles
 
 pd.set_option("display.max_colwidth", 60)
@@ -77,8 +77,11 @@ else:
     metrics["time_to_first_outcome_median_months"], metrics["time_to_first_outcome_median_months_ci"] = med[0], [med[1], med[2]]
     metrics["time_to_first_outcome_median_months_n"] = km.n_units
 captions["03_time_to_first_outcome"] = "Chance that a new relationship has produced a won outcome, by months since the first interaction (95% band)."
-pd.DataFrame({"months": [12, 24], "chance of a won outcome": [metrics.get("first_outcome_probability_12m"), metrics.get("first_outcome_probability_24m")],
-              "95% interval": [metrics.get("first_outcome_probability_12m_ci"), metrics.get("first_outcome_probability_24m_ci")]})
+pd.DataFrame({"within": ["12 months", "24 months"],
+              "chance of a won outcome": [f"{metrics[k]:.0%}" if metrics.get(k) is not None else "not enough data"
+                                          for k in ("first_outcome_probability_12m", "first_outcome_probability_24m")],
+              "95% interval": [f"{metrics[k + '_ci'][0]:.0%} to {metrics[k + '_ci'][1]:.0%}" if metrics.get(k) is not None else ""
+                               for k in ("first_outcome_probability_12m", "first_outcome_probability_24m")]})
 """),
     ("code", """
 p12 = metrics.get("first_outcome_probability_12m")
@@ -103,7 +106,7 @@ metrics["first_outcome_segments_logrank_p"] = by_segment.p_value
 metrics["first_outcome_segments_logrank_n"] = by_segment.n_units
 if by_segment.p_value is None:
     notes.append(f"first_outcome_segments_logrank_p: {by_segment.reason}")
-display(Markdown(by_segment.sentence()))
+display(Markdown(by_segment.sentence(who)))
 by_segment.summary
 """),
     ("md", """
@@ -130,7 +133,7 @@ half_count = month_when_share_reached(lags, 0.5, "count")
 metrics["outcome_value_half_arrived_months"] = half_value
 metrics["outcome_count_half_arrived_months"] = half_count
 if len(lags):
-    display(Markdown(f"Only **{instant['share']:.0%}** of {instant['n_outcomes']} won outcomes came within 30 days of the first meeting "
+    display(Markdown(f"Only **{instant['share']:.{0 if instant['share'] >= 0.01 or instant['share'] == 0 else 1}%}** of {instant['n_outcomes']} won outcomes came within 30 days of the first meeting "
                      f"(95% interval {instant['ci'][0]:.0%} to {instant['ci'][1]:.0%}, {instant['n_units']} {who}); "
                      + (f"half of the eventual value arrived after month **{half_value:.0f}**." if half_value is not None else
                         f"half of the outcomes arrived after month **{half_count:.0f}**.")))
@@ -169,7 +172,7 @@ metrics.update(m); notes.extend(n)
 fig = save_figure(plots_returns.half_life_profile(profile.table(), profile.best, profile.ci if profile.identified else None),
                   nb.output_dir, "03_carryover_profile")
 captions["03_carryover_profile"] = "How much worse the model fits for each half-life than for the best one; half-lives under the dashed line are within the 95% interval."
-Markdown(profile.sentence())
+Markdown(profile.sentence(who))
 """),
     ("code", """
 curve = dose_response(rows, profile)
@@ -190,14 +193,12 @@ ratios above 1 are the delayed returns; the same-month bar is the most exposed t
 lag_table = lag_profile(rows, max_lag=max_lag_months)
 fig = save_figure(plots_returns.lag_profile(lag_table), nb.output_dir, "03_lag_profile")
 captions["03_lag_profile"] = "Chance of a won outcome this month with one hour invested k months earlier, against none (95% intervals)."
-if lag_table["hazard_ratio_1h"].notna().any():
-    past = lag_table[lag_table["months_earlier"] >= 1]
-    clear = past[past["low"] > 1]
-    display(Markdown(f"An hour invested 1 to {max_lag_months} months earlier goes with a clearly higher chance of a win "
-                     + (f"up to **{int(clear['months_earlier'].max())} months** later." if len(clear) else "in none of the months (intervals include no difference).")))
-else:
+display(Markdown(describe_lag_profile(lag_table)))
+if lag_table["hazard_ratio_1h"].isna().all():
     notes.append("lag profile: too few won outcomes to fit it")
-lag_table.round(3)
+(lag_table.rename(columns={"months_earlier": "months before", "hazard_ratio_1h": "chance × (one hour vs none)",
+                           "low": "95% low", "high": "95% high"})
+ .drop(columns="coef").round(2))
 """),
     ("md", """
 ## What this can and cannot claim
@@ -219,7 +220,7 @@ metrics["carryover_half_life_months_without_last_months_gap"] = reverse_causatio
 pd.DataFrame({"check": ["all time invested before the month",
                         f"leaving out the {reverse_causation_gap_months} month(s) just before"],
               "half-life (95% interval)": [profile.short(), sensitivity.short()],
-              "why not": [profile.reason or "", sensitivity.reason or ""]})
+              "note": [profile.reason or "", sensitivity.reason or ""]})
 """),
     ("md", """
 ## Deal cycles (CRMs that record when each deal was engaged)
@@ -238,7 +239,7 @@ else:
     fig = save_figure(plots_returns.deal_cycle_lags(won_deals["days"]), nb.output_dir, "03_deal_cycle_lags")
     captions["03_deal_cycle_lags"] = "Days from engagement to each won deal."
     decided = KaplanMeier.fit(cycles["months"], cycles["status"] != "open")
-    fig = save_figure(plots.kaplan_meier({"deals decided (won or lost)": decided.curve()}, title="Chance an engaged deal is decided"),
+    fig = save_figure(plots_returns.deal_decided(decided.curve()),
                       nb.output_dir, "03_deal_decided")
     captions["03_deal_decided"] = "Chance that an engaged deal has been decided (won or lost), by months since engagement; open deals are censored."
     metrics["deal_engage_to_won_median_days"] = float(won_deals["days"].median())
