@@ -1,14 +1,17 @@
 """--anonymize: no original name, e-mail, company or profile URL in any output file; pseudonyms are
 stable for one key; and the same inputs, parameters and seed give a byte-identical summary.json."""
 
+import difflib
 import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
 import netanalysis
 from netanalysis.privacy import Pseudonymizer, anonymize
-from netanalysis.report import run_report
+from netanalysis.report import report_notebooks, run_report
 from report_worlds import TOKENS, distinctive_world, text_files
 
 KEY = "test-key-not-secret"
@@ -18,11 +21,15 @@ KEY = "test-key-not-secret"
 def anonymized(tmp_path_factory):
     root = tmp_path_factory.mktemp("anon")
     data = distinctive_world(root / "data")
+    # the same notebooks for both runs (a copy, so that an edit in between cannot change them)
+    (root / "nbs").mkdir()
+    nbs = [Path(shutil.copy(nb, root / "nbs" / nb.name)) for nb in report_notebooks()]
     old = os.environ.get("NETANALYSIS_KEY")
     os.environ["NETANALYSIS_KEY"] = KEY
     try:
-        first = run_report([data], out=root / "reports" / "first", anonymize=True, progress=False)
-        second = run_report([data], out=root / "again" / "reports" / "second", anonymize=True, progress=False)
+        first = run_report([data], out=root / "reports" / "first", anonymize=True, progress=False, notebooks=nbs)
+        second = run_report([data], out=root / "again" / "reports" / "second", anonymize=True, progress=False,
+                            notebooks=nbs)
     finally:
         os.environ.pop("NETANALYSIS_KEY") if old is None else os.environ.__setitem__("NETANALYSIS_KEY", old)
     return root, data, first, second
@@ -72,4 +79,5 @@ def test_pseudonyms_are_stable_and_keyed(tmp_path):
 
 def test_same_inputs_give_an_identical_summary(anonymized):
     _, _, first, second = anonymized
-    assert (first / "summary.json").read_bytes() == (second / "summary.json").read_bytes()
+    a, b = (first / "summary.json").read_text(), (second / "summary.json").read_text()
+    assert a == b, "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), n=1))[:3000]
