@@ -2,9 +2,10 @@
 
 A discrete-time hazard model on the unit x month panel: the chance of a won
 outcome in month t is modelled from the carryover `stock` of invested minutes at
-the end of month t-1, with tenure (months since first contact) as a control,
+the end of month t-1, with tenure (months since first contact) and calendar
+year as controls,
 
-    cloglog P(won in month t) = a_tenure(t) + beta * log1p(stock_{t-1} / 60),
+    cloglog P(won in month t) = a_tenure(t) + c_year(t) + beta * log1p(stock_{t-1} / 60),
 
 a complementary log-log GLM (statsmodels, Binomial family, CLogLog link), the
 discrete-time twin of a proportional-hazards model. The `stock` keeps
@@ -85,6 +86,20 @@ class HazardRows:
         cols = [((self.tenure >= lo) & (self.tenure < hi)) for lo, hi in zip(TENURE_EDGES[1:], TENURE_EDGES[2:])]
         cols.append(self.tenure >= TENURE_EDGES[-1])
         return np.column_stack(cols).astype(float)
+
+    def year_dummies(self) -> np.ndarray:
+        """Indicator columns for each calendar year after the first (trends in how outcomes are recorded)."""
+        years = pd.DatetimeIndex(self.period).year.to_numpy() if self.n_rows else np.array([], dtype=int)
+        levels = np.unique(years)
+        if len(levels) < 2:
+            return np.zeros((self.n_rows, 0))
+        return np.column_stack([years == y for y in levels[1:]]).astype(float)
+
+    def controls(self) -> np.ndarray:
+        """Intercept, tenure bins and calendar years (columns that never vary are dropped)."""
+        X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
+        varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
+        return X[:, np.r_[True, varies]]
 
 
 def hazard_rows(ds, unit: str = "contact", as_of=None) -> HazardRows:
@@ -286,8 +301,7 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
     y = rows.event
-    controls = np.column_stack([np.ones(rows.n_rows), rows.tenure_dummies()])
-    controls = controls[:, np.r_[True, controls[:, 1:].sum(axis=0) > 0]]  # drop empty tenure bins
+    controls = rows.controls()
     no_stock_params, no_stock_dev = _newton_cloglog(y, controls)
     deviance = np.full(len(grid), np.nan)
     start = np.r_[no_stock_params, 0.0]
@@ -363,8 +377,7 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     """
     h = profile.best if profile.best is not None else 3.0
     stock = rows.lagged_stock(h, profile.gap_months)
-    controls = np.column_stack([np.ones(rows.n_rows), rows.tenure_dummies()])
-    controls = controls[:, np.r_[True, controls[:, 1:].sum(axis=0) > 0]]
+    controls = rows.controls()
     X = np.column_stack([controls, stock_transform(stock)])
     res = _fit(rows.event, X)
     if stock_hours is None:
@@ -407,8 +420,7 @@ def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
     the most exposed to reverse causation (meetings held because a deal is closing).
     """
     cols = [stock_transform(_shift_within(rows.minutes, rows.starts, k)) for k in range(max_lag + 1)]
-    controls = np.column_stack([np.ones(rows.n_rows), rows.tenure_dummies()])
-    controls = controls[:, np.r_[True, controls[:, 1:].sum(axis=0) > 0]]
+    controls = rows.controls()
     nc = controls.shape[1]
     empty = pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": np.nan, "hazard_ratio_1h": np.nan,
                           "low": np.nan, "high": np.nan})

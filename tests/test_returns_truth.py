@@ -62,7 +62,7 @@ def test_profile_is_null_with_too_few_outcomes():
 def test_fast_newton_matches_statsmodels():
     world = simulate_world(contacts=600, months=24, seed=2, half_life_months=3.0)
     rows = hazard_rows(world_dataset(world))
-    X = np.column_stack([np.ones(rows.n_rows), rows.tenure_dummies(), stock_transform(rows.lagged_stock(3.0))])
+    X = np.column_stack([rows.controls(), stock_transform(rows.lagged_stock(3.0))])
     X = X[:, X.any(axis=0)]
     params, dev = _newton_cloglog(rows.event, X)
     ref = sm.GLM(rows.event, X, family=sm.families.Binomial(link=sm.families.links.CLogLog())).fit()
