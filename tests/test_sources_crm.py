@@ -43,6 +43,7 @@ def test_accounting_invariant_on_every_fixture(path):
     ("hubspot_meetings.csv", "hubspot_activities"), ("pipedrive_persons.csv", "pipedrive_persons"),
     ("pipedrive_deals.csv", "pipedrive_deals"), ("pipedrive_activities.csv", "pipedrive_activities"),
     ("salesforce/Contact.csv", "salesforce_contacts"), ("salesforce/Account.csv", "salesforce_accounts"),
+    ("salesforce/Lead.csv", "salesforce_leads"),
     ("salesforce/Task.csv", "salesforce_tasks"), ("salesforce/Event.csv", "salesforce_events"),
     ("salesforce/Opportunity.csv", "salesforce_opportunities"),
     ("salesforce/OpportunityContactRole.csv", "salesforce_contact_roles"),
@@ -256,3 +257,11 @@ def test_hubspot_email_direction_epoch_millis_and_notes(hubspot):
     note = hubspot.interactions[hubspot.interactions["channel"] == "note"]
     assert note["contact_id"].tolist() == [ann] and note["timestamp"].tolist() == [pd.Timestamp("2025-04-05 18:00", tz="UTC")]
     assert _file(hubspot, "hubspot_emails.csv")["rejected_by_reason"] == {"unparseable hs_timestamp": 1}
+
+
+def test_salesforce_task_with_a_lead(salesforce):
+    kai = _by_email(salesforce, "kai@kestrel.example")
+    it = salesforce.interactions[salesforce.interactions["contact_id"] == kai]
+    assert it["channel"].tolist() == ["call"] and it["duration_minutes"].tolist() == [15.0]
+    assert salesforce.contacts.loc[salesforce.contacts["contact_id"] == kai, "company"].tolist() == ["Kestrel Labs"]
+    assert _file(salesforce, "Lead.csv")["rejected_by_reason"] == {"deleted in Salesforce": 1}

@@ -1,4 +1,4 @@
-"""Salesforce data export (Setup > Data Export): Contact, Account, Task, Event, Opportunity, OpportunityContactRole.
+"""Salesforce data export (Setup > Data Export): Contact, Lead, Account, Task, Event, Opportunity, OpportunityContactRole.
 
 Each object is one CSV named after it, every field quoted, booleans "0"/"1",
 timestamps like `2023-01-17 17:00:04` in GMT (Salesforce writes exports in
@@ -106,6 +106,25 @@ def read_contacts(path, sn: Sniff, ctx):
         "record_key": "contact|" + rid[ok],
     })
     return build("salesforce_contacts", SOURCE, t, reason, people=people)
+
+
+def read_leads(path, sn: Sniff, ctx):
+    """Leads are people too (a Task's WhoId can be a lead); their company is a plain text field."""
+    t = read_csv_table(path, sn.encoding)
+    r = t.rows
+    rid = _ids(col(r, "Id"))
+    name = col(r, "Name")
+    name = name.where(name != "", (col(r, "FirstName") + " " + col(r, "LastName")).str.strip())
+    email = col(r, "Email").str.lower()
+    reason = first_reason((_deleted(r), "deleted in Salesforce"), (rid == "", "missing Id"))
+    ok = reason.isna()
+    people = pd.DataFrame({
+        "ref": rid[ok], "name": name[ok].replace("", None), "emails": [[e] if "@" in e else [] for e in email[ok]],
+        "company": col(r, "Company")[ok].replace("", None), "title": col(r, "Title")[ok].replace("", None),
+        "first_seen": _gmt(col(r, "CreatedDate"))[ok], "source_row": r.loc[ok, "__row__"],
+        "record_key": "lead|" + rid[ok],
+    })
+    return build("salesforce_leads", SOURCE, t, reason, people=people)
 
 
 def read_accounts(path, sn: Sniff, ctx):
@@ -249,6 +268,8 @@ def read_contact_roles(path, sn: Sniff, ctx):
 
 register(Format("salesforce_contacts", SOURCE, _detect("Id", "IsDeleted", "LastName", "Email", "AccountId"),
                 read_contacts, "Id,IsDeleted,AccountId,LastName,FirstName,Name,Email,Title"))
+register(Format("salesforce_leads", SOURCE, _detect("Id", "IsDeleted", "LastName", "Company", "Status", forbid=("AccountId",)),
+                read_leads, "Id,IsDeleted,LastName,FirstName,Name,Title,Company,Email,Status"))
 register(Format("salesforce_accounts", SOURCE, _detect("Id", "IsDeleted", "Name", "BillingCity", forbid=("LastName",)),
                 read_accounts, "Id,IsDeleted,Name,Type,ParentId,BillingCity"))
 register(Format("salesforce_tasks", SOURCE, _detect("Id", "WhoId", "Subject", "ActivityDate", "IsClosed", "Status"),
