@@ -1,0 +1,182 @@
+"""Scale: `netanalysis panel`, the dask engine, and the fast canonical reader.
+
+The dask engine must give the pandas engine's panel row for row (on a two-worker
+LocalCluster); the fast pyarrow reader must give exactly what the standard
+library reader gives, rejects and row numbers included.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import netanalysis
+from netanalysis import cli
+from netanalysis.fasttext import hex_ids, iso_seconds
+from netanalysis.scale import dask_panel, panel_command
+from netanalysis.simulate import simulate_world, write_canonical
+from netanalysis.sources import fastcsv
+from netanalysis.sources.base import read_csv_table
+from conftest import write
+
+
+@pytest.fixture(scope="module")
+def loaded_world(tmp_path_factory):
+    """A small simulated world, loaded the way `netanalysis load` writes it."""
+    root = tmp_path_factory.mktemp("world")
+    write_canonical(simulate_world(contacts=60, months=18, seed=3), root / "csv")
+    ds = netanalysis.load([root / "csv"])
+    ds.to_parquet(root / "loaded")
+    return root / "loaded", ds
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as c:
+        yield c
+
+
+@pytest.mark.parametrize("unit", ["contact", "account"])
+def test_dask_engine_equals_pandas_engine_on_a_local_cluster(loaded_world, cluster, unit):
+    folder, ds = loaded_world
+    as_of = "2024-03-31"  # inside the data: later rows must be cut the same way on both engines
+    expected = ds.panel(half_life_months=2.0, unit=unit, as_of=as_of)
+    got = dask_panel(folder, half_life=2.0, unit=unit, as_of=as_of, scheduler=cluster.scheduler_address, npartitions=3)
+    key = ["contact_id" if unit == "contact" else "account", "period"]
+    assert len(expected) > 100 and expected["outcomes_won"].sum() > 0
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True))
+    assert got.attrs == expected.attrs
+
+
+def test_dask_engine_without_a_scheduler_runs_locally(loaded_world):
+    folder, ds = loaded_world
+    got = dask_panel(folder, freq="Q", npartitions=2)
+    pd.testing.assert_frame_equal(got, ds.panel(freq="Q"))
+
+
+def test_panel_command_writes_the_panel_worked_out_by_hand(tiny, tmp_path):
+    netanalysis.load([tiny]).to_parquet(tmp_path / "loaded")
+    out = tmp_path / "sub" / "panel.parquet"
+    assert cli.main(["panel", str(tmp_path / "loaded"), "--out", str(out), "--half-life", "3", "--as-of", "2025-05-31"]) == 0
+    p = pd.read_parquet(out)
+    d = 0.5 ** (1 / 3)
+    ann = p[p["contact_id"] == "c1"]
+    # Ann: 60 minutes in January, a 5-minute e-mail in March, a won deal in April.
+    assert ann["stock"].tolist() == pytest.approx([60, 60 * d, 60 * d**2 + 5, (60 * d**2 + 5) * d, (60 * d**2 + 5) * d**2])
+    assert ann["outcomes_won"].tolist() == [0, 0, 0, 1, 0]
+    assert len(p) == 5 + 4  # Ann Jan-May, Bob Feb-May
+    assert panel_command(tmp_path / "loaded", tmp_path / "acc.parquet", unit="account", engine="dask").exists()
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--unit", "planet"], "--unit"),
+    (["--freq", "W"], "--freq"),
+    (["--half-life", "0"], "--half-life"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
+])
+def test_panel_command_bad_parameters_are_one_line_errors(tiny, tmp_path, capsys, args, word):
+    netanalysis.load([tiny]).to_parquet(tmp_path / "loaded")
+    assert cli.main(["panel", str(tmp_path / "loaded"), "--out", str(tmp_path / "p.parquet"), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert word in err and "\n" not in err and "Traceback" not in err
+
+
+def test_panel_command_on_a_folder_that_was_not_loaded(tmp_path, capsys):
+    assert cli.main(["panel", str(tmp_path), "--out", str(tmp_path / "p.parquet")]) == 2
+    assert "netanalysis load" in capsys.readouterr().err
+
+
+# -- the fast reader ------------------------------------------------------------
+
+DAMAGED_VALUES = """contact_id,timestamp,channel,direction,duration_minutes
+a,2025-01-01T10:00:00Z,meeting,outbound,30
+a,2025-01-01T10:00:00Z,meeting,outbound,30
+b,not a date,call,,
+c,2025-01-03,telepathy,,
+d,2025-01-04,call,,-5
+,,,,
+e,2025-01-05,call,sideways,
+,2025-01-06,call,,
+"f, the second",2025-01-07 09:30,email,inbound,
+g,2025-02-30T00:00:00+02:00,call,,
+h,2025-01-08T10:00:00+02:00,Meeting, Inbound ,45
+"""
+
+
+def _load_both_ways(folder, monkeypatch):
+    """Load with the fast reader forced on, then with it off; also say whether it was used."""
+    used = []
+    original = fastcsv.read_csv_fast
+
+    def spy(*a, **k):
+        result = original(*a, **k)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(fastcsv, "read_csv_fast", spy)
+    monkeypatch.setattr(fastcsv, "FAST_MIN_BYTES", 0)
+    fast = netanalysis.load([folder])
+    monkeypatch.setattr(fastcsv, "FAST_MIN_BYTES", 1 << 62)
+    exact = netanalysis.load([folder])
+    return fast, exact, used
+
+
+def _assert_same_load(fast, exact):
+    for name in ("contacts", "interactions", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(exact, name))
+    pd.testing.assert_frame_equal(fast.rejected.astype(str), exact.rejected.astype(str))
+    assert fast.load_report == exact.load_report
+
+
+def test_fast_reader_gives_the_exact_readers_rows_and_rejects(tmp_path, monkeypatch):
+    write(tmp_path, "interactions.csv", DAMAGED_VALUES)
+    fast, exact, used = _load_both_ways(tmp_path, monkeypatch)
+    assert used == [True]  # the fast path really ran (value-level damage is the parser's business)
+    _assert_same_load(fast, exact)
+    e = exact.load_report["files"][0]
+    # 10 records (the all-blank row gets no number): a, f and h load, a's copy is a duplicate, six are rejected.
+    assert (e["rows_read"], e["loaded"], e["duplicates"], e["rejected"]) == (10, 3, 1, 6)
+    assert sorted(exact.rejected["row"].astype(int)) == [3, 4, 5, 6, 7, 9]
+
+
+@pytest.mark.parametrize("damage", [
+    "a,2025-01-02,call\n",                         # ragged: too few fields
+    'b,"2025-01-02,call,,\n',                      # a quote that never closes
+    'c,"2025-01-02"x,call,,\n',                     # text after a closing quote
+    'd,2025-01-02,"call\nmore",,\n',                # a line break inside a cell
+    "   \n",                                        # a line of spaces
+])
+def test_fast_reader_falls_back_on_damaged_structure(tmp_path, monkeypatch, damage):
+    lines = DAMAGED_VALUES.splitlines(keepends=True)
+    write(tmp_path, "interactions.csv", "".join(lines[:4] + [damage] + lines[4:]))
+    fast, exact, used = _load_both_ways(tmp_path, monkeypatch)
+    assert used == [False]
+    _assert_same_load(fast, exact)
+
+
+@pytest.mark.parametrize("text", [
+    'a,b,c\n1,2,3\n4,5,6\n', 'a,b,c\r\n1,2,3\r\n', 'a,b,c\n1,2,3\n\n,,\n4,5,6\n', 'a,b,c\n1,"a ""q"" b",3\n',
+    'a,b,c\n1,a"b,3\n', 'a;b;c\n1;2;3\n', 'a,b,c\n  ,  ,  \n1, 2 ,3\n', 'a,b,c\n1,2,3', '"a","b","c"\n1,2,3\n',
+    '\ufeffa,b,c\n1,2,3\n', 'a,b,a\n1,2,3\n', 'a,b,c\n1,\x002,3\n', 'a,b,c\n1,2\n',
+])
+def test_fast_table_is_the_exact_table_or_nothing(tmp_path, text):
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    enc = "utf-8-sig" if text.startswith("\ufeff") else "utf-8"
+    fast = fastcsv.read_csv_fast(path, enc)
+    if fast is None:
+        return
+    exact = read_csv_table(path, enc)
+    assert fast.columns == exact.columns and fast.bad == exact.bad
+    assert fast.rows.astype(object).values.tolist() == exact.rows.astype(object).values.tolist()
+
+
+def test_iso_seconds_and_hex_ids_match_pythons_formatting():
+    rng = np.random.default_rng(0)
+    ts = pd.Series(pd.to_datetime(rng.integers(-2_000_000_000, 250_000_000_000, 2000), unit="s", utc=True))
+    ts = ts + pd.to_timedelta(rng.integers(0, 999_999, 2000), unit="us")
+    assert iso_seconds(ts).tolist() == ts.dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    h = rng.integers(0, 2**63, 2000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    assert hex_ids("i", h).tolist() == ["i" + format(int(x), "016x") for x in h]
