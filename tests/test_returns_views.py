@@ -131,3 +131,31 @@ def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
     assert km.followed_long_enough(12)  # the last one at risk had its outcome at 3 months: S = 0
     km = KaplanMeier.fit([1.0, 2.0, 3.0], [1, 1, 0])
     assert not km.followed_long_enough(12)
+
+
+def test_nothing_after_as_of_is_used():
+    """Every delayed-returns table is the same whether the data after as_of exists or was cut off first."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_returns_truth import world_dataset
+
+    from netanalysis.carryover import hazard_rows, profile_half_life
+    from netanalysis.returns import first_outcome_table, outcome_lags
+    from netanalysis.simulate import simulate_world
+
+    full = world_dataset(simulate_world(contacts=300, months=30, seed=4))
+    cut = "2024-06-30"
+    known = full.until(cut)
+    pd.testing.assert_frame_equal(first_outcome_table(full, as_of=cut), first_outcome_table(known, as_of=cut))
+    pd.testing.assert_frame_equal(outcome_lags(full, as_of=cut).reset_index(drop=True),
+                                  outcome_lags(known, as_of=cut).reset_index(drop=True))
+    pd.testing.assert_frame_equal(cohort_table(full, as_of=cut), cohort_table(known, as_of=cut))
+    a, b = hazard_rows(full, as_of=cut), hazard_rows(known, as_of=cut)
+    np.testing.assert_array_equal(a.minutes, b.minutes)
+    np.testing.assert_array_equal(a.event, b.event)
+    grid = np.geomspace(0.5, 12, 12)
+    np.testing.assert_allclose(profile_half_life(a, grid, min_events=5).deviance,
+                               profile_half_life(b, grid, min_events=5).deviance)
+    assert pd.Timestamp(a.period.max()) <= pd.Timestamp(cut, tz="UTC")
