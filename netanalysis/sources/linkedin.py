@@ -24,6 +24,7 @@ they are read with the shared row-level CSV reader (``base.read_csv_table``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -167,10 +168,15 @@ def detect_messages(sn: Sniff) -> float:
 
 
 def _split_people(names, urls, conv) -> list[tuple[str, str | None, str | None]]:
-    """Recipients of one message: (ref, name, url) per person in comma-joined cells.
+    """Recipients of one message: (ref, name, url) per person in comma-joined cells."""
+    return [_member(conv) if p is None else p for p in _recipients(names, urls)]
 
-    Names and URLs are paired when their counts agree; a single URL keeps the
-    whole name cell (names such as ``Ann Lee, PhD`` hold commas).
+
+@functools.lru_cache(maxsize=1 << 16)
+def _recipients(names, urls) -> tuple:
+    """Names and URLs paired when their counts agree; a single URL keeps the whole
+    name cell (names such as ``Ann Lee, PhD`` hold commas). Cached: the same
+    recipient cells repeat in every message of a conversation.
     """
     url_list = [u.strip() for u in urls.split(",") if u.strip()] if isinstance(urls, str) else []
     name_cell = names.strip() if isinstance(names, str) else ""
@@ -184,16 +190,27 @@ def _split_people(names, urls, conv) -> list[tuple[str, str | None, str | None]]
             pairs = [(None, u) for u in url_list]
     else:
         pairs = [(n, None) for n in name_list]
-    return [_participant(n, u, conv) for n, u in pairs]
+    return tuple(_known_participant(n, u) for n, u in pairs)
 
 
 def _participant(name, url, conv) -> tuple[str, str | None, str | None]:
-    if (not isinstance(url, str) or not url.strip()) and isinstance(name, str) \
-            and name.strip().lower() == UNKNOWN_MEMBER:
-        # "LinkedIn Member" is a member LinkedIn no longer names (left or hidden):
-        # one unknown person per conversation, never merged across conversations.
-        return ("member:" + str(conv), None, None)
-    return (person_ref(url, name), name, url if isinstance(url, str) and url.strip() else None)
+    p = _known_participant(name, url)
+    return _member(conv) if p is None else p
+
+
+def _member(conv) -> tuple[str, None, None]:
+    # "LinkedIn Member" is a member LinkedIn no longer names (left or hidden):
+    # one unknown person per conversation, never merged across conversations.
+    return ("member:" + str(conv), None, None)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _known_participant(name, url):
+    """(ref, name, url), or None for an unnamed "LinkedIn Member" without a URL."""
+    has_url = isinstance(url, str) and bool(url.strip())
+    if not has_url and isinstance(name, str) and name.strip().lower() == UNKNOWN_MEMBER:
+        return None
+    return (person_ref(url, name), name, url if has_url else None)
 
 
 def _detect_owner(parts: pd.DataFrame, me: set[str], sent_senders: pd.Series) -> str | None:
