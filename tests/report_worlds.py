@@ -45,9 +45,9 @@ def distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed:
     people = w.contacts[["contact_id", "name", "email", "company", "title", "linkedin_url"]].copy()
     companies = {}
     for n, old in enumerate(sorted(people["company"].unique())):
-        companies[old] = (HOSTILE_COMPANIES[n] if hostile and n < len(HOSTILE_COMPANIES)
-                          else f"Vexmoor{n} Quendrith Holdings")
-    names = [HOSTILE_NAMES[i] if hostile and i < len(HOSTILE_NAMES) else f"Zorblax{i} Quendrith"
+        companies[old] = ((HOSTILE_COMPANIES[n % len(HOSTILE_COMPANIES)] + " ") if hostile else "") + f"Vexmoor{n} Holdings"
+    # every person carries a payload, so whichever names a page shows are hostile ones
+    names = [((HOSTILE_NAMES[i % len(HOSTILE_NAMES)] + " ") if hostile else "") + f"Zorblax{i} Quendrith"
              for i in range(len(people))]
     people["name"] = names
     people["email"] = [f"zorblax{i}@quendrith-mail.example" for i in range(len(people))]
