@@ -69,7 +69,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import netanalysis
     from netanalysis.loader import LoadContext
-    from netanalysis.sources import linkedin
+    from netanalysis.sources import linkedin_messages
     from netanalysis.sources.base import sniff
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,7 +78,7 @@ def main() -> None:
         for _ in range(args.repeat):
             # Wall time, and CPU time of this process (the honest figure on a busy machine).
             t0, c0 = time.perf_counter(), time.process_time()
-            parsed = linkedin.read_messages(path, sniff(path), LoadContext())
+            parsed = linkedin_messages.read_messages(path, sniff(path), LoadContext())
             t1, c1 = time.perf_counter(), time.process_time()
             ds = netanalysis.load([path])
             t2, c2 = time.perf_counter(), time.process_time()

@@ -17,3 +17,4 @@ from . import hubspot  # noqa: F401,E402
 from . import maven  # noqa: F401,E402
 from . import salesforce  # noqa: F401,E402
 from . import pipedrive  # noqa: F401,E402
+from . import linkedin_messages  # noqa: F401,E402

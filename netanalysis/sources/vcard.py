@@ -58,8 +58,6 @@ def _unescape(v) -> str | None:
 
 
 def _card_fields(card) -> dict:
-    import vobject  # noqa: F401  (imported for its side effect of registering behaviours)
-
     c = card.contents
     fn = _unescape(c["fn"][0].value) if "fn" in c else None
     if not fn and "n" in c:
