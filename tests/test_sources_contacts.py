@@ -171,3 +171,12 @@ def test_vcard_21_quoted_printable():
     ds = load("contacts_v21.vcf")
     j = by_name(ds, "Jürgen Müller")  # =C3=BC is ü in UTF-8
     assert (j["company"], list(j["emails"])) == ("Beispiel GmbH", ["jm@example.de"])
+
+
+def test_outlook_exchange_contact_with_address_only_in_display_name(tmp_path):
+    p = tmp_path / "contacts.csv"
+    p.write_bytes(('"First Name","Last Name","Company","E-mail Address","E-mail Type","E-mail Display Name"\r\n'
+                   '"Kai","Brandt","Nord AG","/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=kai","EX",'
+                   '"Kai Brandt (kai.brandt@nord.de)"\r\n').encode("cp1252"))
+    ds = netanalysis.load([p])
+    assert list(by_name(ds, "Kai Brandt")["emails"]) == ["kai.brandt@nord.de"]

@@ -12,6 +12,8 @@ Read with the shared row-level CSV reader; each row is one person record.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .base import Format, Parsed, Sniff, read_csv_table
@@ -20,6 +22,8 @@ from .registry import register
 
 SOURCE = "outlook_contacts"
 EMAIL_COLUMNS = ("E-mail Address", "E-mail 2 Address", "E-mail 3 Address")
+DISPLAY_COLUMNS = ("E-mail Display Name", "E-mail 2 Display Name", "E-mail 3 Display Name")
+_IN_PARENS = re.compile(r"\(([^()\s]+@[^()\s]+)\)")
 
 
 def detect(sn: Sniff) -> float:
@@ -40,6 +44,11 @@ def read(path, sn: Sniff, ctx) -> Parsed:
     cols = [c for c in r.columns if c.strip().lower() in {e.lower() for e in EMAIL_COLUMNS}]
     emails = [[v for cell in cells for v in split_multi(cell, semicolons=True)] for cells in r[cols].itertuples(index=False)] \
         if cols else [[] for _ in range(len(r))]
+    # Exchange contacts keep an X.500 path in "E-mail Address"; the SMTP address is then
+    # often only in the display name, "Ann Lee (ann@acme.com)".
+    shown = [c for c in r.columns if c.strip().lower() in {d.lower() for d in DISPLAY_COLUMNS}]
+    for i, cells in enumerate(r[shown].itertuples(index=False) if shown else []):
+        emails[i] += [m for cell in cells if isinstance(cell, str) for m in _IN_PARENS.findall(cell)]
     web = column(r, "Web Page", "Business Web Page", "Personal Web Page")
     urls = [split_multi(v) for v in web]
     fmt = "outlook_contacts" if "title" in {c.lower() for c in t.columns[:1]} else "outlook_com_contacts"
