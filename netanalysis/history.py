@@ -90,7 +90,14 @@ def read_followup(folder: Path, top: int = TOP_N) -> pd.DataFrame | None:
         df = df.assign(_rank=pd.to_numeric(df["rank"], errors="coerce")).sort_values("_rank", kind="stable")
     df = df.head(top)
     name = df["name"] if "name" in df.columns else df[key]
-    return pd.DataFrame({"key": df[key].to_numpy(), "name": name.to_numpy()})
+    return pd.DataFrame({"key": df[key].map(_unquote).to_numpy(), "name": name.map(_unquote).to_numpy()})
+
+
+def _unquote(cell: str) -> str:
+    """Undo the spreadsheet-safety quote of `write_safe_csv` (pages escape the text anyway)."""
+    from .safety import is_dangerous
+
+    return cell[1:] if isinstance(cell, str) and cell.startswith("'") and is_dangerous(cell[1:]) else cell
 
 
 def followup_movements(previous: Path, current: Path, top: int = TOP_N) -> dict | None:

@@ -315,6 +315,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         (build / "metrics").exists() and shutil.rmtree(build / "metrics")
         neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
         _swap_into_place(build, out)
+        for stale in out.parent.glob(f"{out.name}.failed-*.ipynb"):  # from an earlier failed run
+            stale.unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise

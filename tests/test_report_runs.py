@@ -189,3 +189,16 @@ def test_bad_parameter_value_exit_2_names_it(tmp_path):
     r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--out", str(tmp_path / "r"), "-p", "seed=abc"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "seed=abc" in r.stderr and "int" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_followup_names_read_back_without_the_safety_quote(tmp_path):
+    from netanalysis.history import followup_movements
+    from netanalysis.safety import write_safe_csv
+    import pandas as pd
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    write_safe_csv(pd.DataFrame({"rank": [1, 2], "contact_id": ["x", "y"], "name": ["=Evil()", "Ann"]}), tmp_path / "a" / "followup.csv")
+    write_safe_csv(pd.DataFrame({"rank": [1, 2], "contact_id": ["y", "z"], "name": ["Ann", "'Quoted"]}), tmp_path / "b" / "followup.csv")
+    m = followup_movements(tmp_path / "a", tmp_path / "b")
+    assert m["left"] == [{"id": "x", "name": "=Evil()"}] and m["entered"] == [{"id": "z", "name": "'Quoted"}]
+    assert m["stayed"] == 1
