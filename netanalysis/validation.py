@@ -60,7 +60,7 @@ class RollingOriginSplit:
     >>> import pandas as pd
     >>> periods = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"], utc=True))
     >>> s = RollingOriginSplit(n_splits=2, horizon_months=2)
-    >>> [(list(tr), list(te)) for tr, te in s.split(periods, ["a", "a", "a", "a"])]
+    >>> [(tr.tolist(), te.tolist()) for tr, te in s.split(periods, ["a", "a", "a", "a"])]
     [([0], [2]), ([0, 1], [3])]
     """
 

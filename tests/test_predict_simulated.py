@@ -59,3 +59,13 @@ def test_realised_holdout_auc_is_clearly_better_than_chance(judged):
     row = holdout.table.set_index("model").loc["logistic_regression"]
     assert row["auc_low"] > 0.6 and row["n_units"] > 1500
     assert holdout.window["train_last"] < holdout.window["test_first"]
+
+
+def test_probabilities_are_calibrated_against_the_true_hazard(judged):
+    _, s = judged
+    # On average the predicted chance matches the true chance of an outcome (within 15%) ...
+    assert s["logistic_regression"].mean() == pytest.approx(s["hazard"].mean(), rel=0.15)
+    # ... and the relationships the model puts in its top fifth really do have a much higher true hazard
+    # than those in its bottom fifth (the bottom fifths are nearly all dormant, with similar hazards).
+    fifths = s.groupby(pd.qcut(s["logistic_regression"], 5, labels=False), observed=True)["hazard"].mean()
+    assert fifths.iloc[-1] > 3 * fifths.iloc[0] and fifths.iloc[-2] > fifths.iloc[0]
