@@ -4,9 +4,9 @@ The simulator draws each month's won outcome from a cloglog hazard in
 log1p(stock_{t-1} / 60) with a known half-life, so the profile estimate must
 recover it. Sizes and seeds: 4,000 contacts over 36 months, seed 0 for both
 truths (the first seed, not a chosen one). A study over seeds 0-19 at this size
-(see benchmarks/bench_returns.py --coverage) found the estimate within 30% of
+(`benchmarks/bench_returns.py --coverage 20`) found the estimate within 30% of
 the truth in 20/20 (1.5 months) and 19/20 (6 months) runs, and the 95%
-interval covering it in 19/20 and 17/20.
+interval covering it in 20/20 and 18/20.
 """
 
 import numpy as np
