@@ -159,3 +159,26 @@ def test_nothing_after_as_of_is_used():
     np.testing.assert_allclose(profile_half_life(a, grid, min_events=5).deviance,
                                profile_half_life(b, grid, min_events=5).deviance)
     assert pd.Timestamp(a.period.max()) <= pd.Timestamp(cut, tz="UTC")
+
+
+def test_every_view_runs_for_accounts():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_returns_truth import world_dataset
+
+    from netanalysis.returns import first_outcome_table, outcome_lags
+    from netanalysis.simulate import simulate_world
+
+    world = simulate_world(contacts=200, months=24, seed=6)
+    ds = world_dataset(world)
+    table = first_outcome_table(ds, unit="account")
+    assert set(table["unit"]) == set(world.contacts["company"])
+    assert (table["company"] == table["unit"]).all()
+    cmp = compare_segments(table, "first_contact_year", min_units=1)
+    assert cmp.n_units == len(table)
+    lags = outcome_lags(ds, unit="account")
+    assert len(lags) == (world.outcomes["status"] == "won").sum()  # every won outcome belongs to an account
+    long = cohort_table(ds, unit="account")
+    assert long.groupby("cohort")["units"].first().sum() == world.contacts["company"].nunique()
