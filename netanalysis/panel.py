@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.signal import lfilter
 
 from .errors import UserError
@@ -152,8 +153,10 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     last_touch = pd.Series(touched_p).ffill().to_numpy()  # each unit's first row is touched
 
     out = pd.DataFrame({
-        unit_col: pd.array(np.asarray(uniques, dtype=object)[grid_u], dtype="string"),
-        "period": ordinal_to_timestamp(grid_p * step).to_numpy() if total else pd.Series([], dtype="datetime64[ns, UTC]"),
+        # Units and periods are gathered from their few distinct values (no per-row Python objects).
+        unit_col: pd.array(pa.array(np.asarray(uniques, dtype=object), type=pa.string()).take(pa.array(grid_u)),
+                           dtype="string"),
+        "period": _period_starts(grid_p * step) if total else pd.Series([], dtype="datetime64[ns, UTC]"),
         "touches": touches, "minutes": mins, "inbound": inbound, "outbound": outbound,
         "cum_minutes": np.round(cum, 9), "stock": stock,
         "months_since_first": (k * step).astype("int64"),
@@ -164,6 +167,12 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     out.attrs.update({"as_of": cut.isoformat(), "half_life_months": half_life_months, "freq": freq, "unit": unit,
                       "outcomes_outside_panel": int((~inside).sum())})
     return out
+
+
+def _period_starts(ordinals: np.ndarray):
+    """`ordinal_to_timestamp` of many rows, computed once per distinct month."""
+    months, where = np.unique(ordinals, return_inverse=True)
+    return ordinal_to_timestamp(months).array.take(where.reshape(-1))
 
 
 def _empty(unit_col, cut, half_life_months, freq, unit) -> pd.DataFrame:
