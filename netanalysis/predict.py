@@ -2,13 +2,9 @@
 
 The features (`features.feature_table`) describe each relationship at each
 decision month with data from before that month only; the label is a won outcome
-in the next `horizon_months`. Two models (logistic regression and gradient
-boosting, scikit-learn) are judged on a held-out later window against three
-baselines that need no fitting: recency (months since the last touch),
-frequency (touches in the last 12 months) and a hand-weighted relationship
-score of the kind personal CRMs show. Logistic regression is the primary model
-(`holdout_auc` and the follow-up list): it is stable on small data and its
-probabilities are calibrated by construction.
+in the next `horizon_months`. The models and baselines (`models`) are judged on
+a held-out later window (`validation`: splits, bootstrap over units, the leakage
+guard), and the primary model ranks the follow-up list (`followup`).
 """
 
 from __future__ import annotations
@@ -18,75 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .features import feature_table
-from .timeutil import DAYS_PER_MONTH, parse_as_of
-from threadpoolctl import threadpool_limits
-
+from .followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
+from .models import (BASELINES, MIN_TEST_CLASS, MIN_TRAIN_POSITIVES, MODELS, NAMES, PRIMARY,  # noqa: F401
+                     relationship_score, single_thread)  # noqa: F401
+from .timeutil import parse_as_of
 from .validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
                          holdout_split, interval, ranking_metrics, unit_resample_weights)
-
-PRIMARY = "logistic_regression"
-MIN_TRAIN_POSITIVES = 10   # won-outcome windows needed to fit a model
-MIN_TEST_CLASS = 5         # rows of each class needed in the held-out window to judge one
-NAMES = {
-    "logistic_regression": "logistic regression",
-    "gradient_boosting": "gradient boosting",
-    "recency": "recency only (baseline)",
-    "frequency": "frequency only (baseline)",
-    "relationship_score": "hand-weighted relationship score (baseline)",
-}
-
-
-# -- models and baselines ---------------------------------------------------
-def logistic_regression(seed: int = 0):
-    """Logistic regression on log1p-scaled, standardised features, with a firm L2 penalty (C=0.05):
-    the features overlap (stock at four half-lives, touches over four windows) and outcomes are rare."""
-    return make_pipeline(FunctionTransformer(np.log1p), StandardScaler(),
-                         LogisticRegression(C=0.05, max_iter=2000))
-
-
-def gradient_boosting(seed: int = 0):
-    """Histogram gradient boosting with shallow trees and large leaves (outcomes are rare and noisy),
-    without early stopping so a seed gives one result."""
-    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_depth=3, min_samples_leaf=200,
-                                          l2_regularization=1.0, early_stopping=False, random_state=seed)
-
-
-MODELS = {"logistic_regression": logistic_regression, "gradient_boosting": gradient_boosting}
-
-
-def recency_score(X: pd.DataFrame) -> np.ndarray:
-    """Baseline: the more recent the last touch, the higher the score."""
-    return -X["months_since_last"].to_numpy(dtype=float)
-
-
-def frequency_score(X: pd.DataFrame) -> np.ndarray:
-    """Baseline: touches in the last 12 months."""
-    return X["touches_12m"].to_numpy(dtype=float)
-
-
-def relationship_score(X: pd.DataFrame) -> np.ndarray:
-    """Baseline: a fixed, hand-weighted strength score like personal CRMs show (0 to 1, not fitted).
-
-    40% recency (halves every 3 months since the last touch), 30% frequency
-    (touches in the last 12 months, full at 12), 20% depth (hours of carryover
-    stock at a 6-month half-life, full at 10 hours), 10% reciprocity (inbound share).
-    """
-    recency = 0.5 ** ((X["months_since_last"].to_numpy(dtype=float) - 1.0) / 3.0)
-    frequency = np.minimum(X["touches_12m"].to_numpy(dtype=float) / 12.0, 1.0)
-    depth = np.minimum(X["stock_hl6"].to_numpy(dtype=float) / 600.0, 1.0)
-    reciprocity = X["inbound_share"].to_numpy(dtype=float)
-    return 0.4 * recency + 0.3 * frequency + 0.2 * depth + 0.1 * reciprocity
-
-
-BASELINES = {"recency": recency_score, "frequency": frequency_score, "relationship_score": relationship_score}
 
 
 # -- results ----------------------------------------------------------------
@@ -117,23 +54,12 @@ class Holdout:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
 
 
-def _single_thread(func):
-    """Fit with one thread: OpenMP workers contend badly on a busy machine, and results stay reproducible."""
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with threadpool_limits(1):
-            return func(*args, **kwargs)
-    return wrapper
-
-
 def _judgeable(y: np.ndarray) -> bool:
     pos = int(np.nansum(y))
     return pos >= MIN_TEST_CLASS and len(y) - pos >= MIN_TEST_CLASS
 
 
-@_single_thread
+@single_thread
 def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test_months: int = 3) -> Holdout:
     """Train on label windows closed before the held-out months; judge every model and baseline there.
 
@@ -228,7 +154,7 @@ def _month(ts):
     return None if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m")
 
 
-@_single_thread
+@single_thread
 def rolling_origin_auc(table: pd.DataFrame, seed: int = 0, n_splits: int = 4) -> pd.DataFrame:
     """ROC AUC of each model and baseline at several rolling origins (one decision month each).
 
@@ -254,94 +180,6 @@ def rolling_origin_auc(table: pd.DataFrame, seed: int = 0, n_splits: int = 4) ->
         for r in rows[-len(MODELS) - len(BASELINES):]:
             r.update(n_units=int(te[unit_col].nunique()), n_positive=int(y_te.sum()))
     return pd.DataFrame(rows, columns=["origin", "model", "auc", "n_units", "n_positive"])
-
-
-# -- the follow-up list -----------------------------------------------------
-FOLLOWUP_COLUMNS = ["rank", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
-
-
-@_single_thread
-def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY) -> tuple[pd.DataFrame, list]:
-    """Units ranked by the chance of a won outcome in the next `horizon_months`, with reasons in words.
-
-    The model is fitted on every decision month whose outcome window is over at
-    `as_of` and scores the month after `as_of`. Groups: *active* (touched in the
-    last 3 months), *cooling* (last touch 4 to 6 months ago), *dormant* (no touch
-    for more than 6 months). With too few won outcomes to fit, the list is ranked
-    by the hand-weighted relationship score and `probability` is empty.
-    Returns (list, notes). Columns: `rank`, the unit (`contact_id` or `account`),
-    `name`, `group`, `probability`, `last_touch`, `stock_hours`, `past_outcomes`, `reason`.
-    """
-    unit_col = table.columns[0]
-    cols = table.attrs["feature_columns"]
-    horizon = table.attrs["horizon_months"]
-    now = table[table["scoring"]].reset_index(drop=True)
-    lab = table[table["label"].notna()]
-    notes = []
-    if len(now) == 0:
-        return pd.DataFrame(columns=["rank", unit_col] + FOLLOWUP_COLUMNS[1:]), notes
-    if lab["label"].sum() >= MIN_TRAIN_POSITIVES and lab["label"].sum() < len(lab):
-        fitted = MODELS[model](seed).fit(lab[cols], lab["label"].to_numpy())
-        prob = fitted.predict_proba(now[cols])[:, 1]
-        order_key = prob
-    else:
-        prob = np.full(len(now), np.nan)
-        order_key = relationship_score(now)
-        notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
-                     f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
-                     "relationship score instead, without probabilities")
-    cut = parse_as_of(table.attrs["as_of"])
-    known = ds.until(cut)
-    from .panel import unit_of_interactions
-
-    inter_units = unit_of_interactions(known, table.attrs["unit"])
-    last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()
-    names = _names(known, unit_col)
-    group = np.where(now["touches_3m"] > 0, "active", np.where(now["touches_6m"] > 0, "cooling", "dormant"))
-    out = pd.DataFrame({
-        unit_col: now[unit_col].to_numpy(),
-        "name": now[unit_col].map(names).to_numpy() if names is not None else now[unit_col].to_numpy(),
-        "group": group,
-        "probability": np.round(prob, 4),
-        "last_touch": now[unit_col].map(last).dt.strftime("%Y-%m-%d").to_numpy(),
-        "stock_hours": np.round(now["stock_hl3"].to_numpy(dtype=float) / 60.0, 2),
-        "past_outcomes": now["past_outcomes"].to_numpy(dtype=int),
-    })
-    days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
-    out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
-                     zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
-    out["_key"] = order_key
-    out = out.sort_values(["_key", "stock_hours", unit_col], ascending=[False, False, True], kind="stable")
-    out = out.drop(columns="_key").reset_index(drop=True)
-    out.insert(0, "rank", np.arange(1, len(out) + 1))
-    return out, notes
-
-
-def _names(ds, unit_col):
-    if unit_col != "contact_id":
-        return None
-    c = ds.contacts.drop_duplicates("contact_id").set_index("contact_id")["name"]
-    return c.fillna("")
-
-
-def _plural(n, word):
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _reason(days_since_last: float, group: str, stock_hours: float, past: int, touches_12m: int) -> str:
-    """The reasons in words: the last touch (counted back from `as_of`), time still carrying over, past outcomes."""
-    days = int(max(days_since_last, 0))
-    if days < 61:
-        when = f"last touch {_plural(days, 'day')} ago"
-    else:
-        when = f"last touch {_plural(int(days // DAYS_PER_MONTH), 'month')} ago"
-    if group == "dormant":
-        when += " (dormant)"
-    touches = f"{touches_12m} touch" + ("" if touches_12m == 1 else "es")
-    parts = [when, f"{stock_hours:.1f} h of invested time still carrying over (3-month half-life)",
-             f"{touches} in the last 12 months",
-             _plural(past, "earlier won outcome") if past else "no won outcome yet"]
-    return "; ".join(parts)
 
 
 # -- everything the notebook shows -------------------------------------------
