@@ -300,6 +300,11 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         _write_rejected(known, build)
         summary = assemble_summary(build, cut, [input_label(n, p) for n, p in enumerate(inputs, 1)]
                                    if anonymize else inputs, known)
+        gap = (cut - ds.last_timestamp).days if ds.last_timestamp is not None else 0
+        if gap > 31:
+            summary["notes"].append(
+                f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of {as_of_label}; "
+                "the gap counts as time without interactions or outcomes (export fresher data, or use --as-of 'last data')")
         summary["anonymized"] = bool(anonymize)
         summary["period"] = period
         summary["parameters"] = {k: v for nb in nbs for k, v in sorted(params_by_nb[nb.stem]["given"].items())}
