@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.dataset import Dataset
+from netanalysis import plots_predict
 from netanalysis.features import feature_table
 from netanalysis.predict import predict_outcomes
 from netanalysis.validation import LeakageError, check_shifted_labels, check_truncation
@@ -53,6 +54,24 @@ def test_data_after_as_of_changes_no_figure(sample):
     pd.testing.assert_frame_equal(a.followup, b.followup)
     assert a.metrics() == b.metrics()
     assert "future-contact" not in set(b.followup["contact_id"])
+    assert figures(a) == figures(b)
+
+
+def figures(pred) -> list[bytes]:
+    """The notebook's four figures as PNG bytes."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    h = pred.holdout
+    out = []
+    for fig in (plots_predict.model_comparison(h.table), plots_predict.calibration(h.calibration),
+                plots_predict.feature_importance(h.importance), plots_predict.rolling_auc(pred.rolling)):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(fig)
+        out.append(buf.getvalue())
+    return out
 
 
 @pytest.fixture(scope="module")
