@@ -43,7 +43,8 @@ def show(pred, seconds: float, truth_auc=None) -> None:
           f"positive windows; {seconds:.1f} s in all")
     for _, r in h.table.iterrows():
         print(f"    {r['model']:<22} AUC {r['auc']:.3f} [{r['auc_low']:.3f}, {r['auc_high']:.3f}]  "
-              f"AP {r['average_precision']:.3f}  gain over recency {r['gain_over_recency']:+.3f}")
+              f"AP {r['average_precision']:.3f}  gain over recency {r['gain_over_recency']:+.3f} "
+              f"[{r['gain_low']:+.3f}, {r['gain_high']:+.3f}]")
     if truth_auc is not None:
         print(f"    {'true hazard (reference)':<22} AUC {truth_auc:.3f}")
     for n in pred.notes:

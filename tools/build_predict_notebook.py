@@ -88,6 +88,10 @@ if holdout.ok:
         f"{hi:.2f}); it **{verdict}** the recency baseline (difference {gain:+.2f}, interval {glo:+.2f} to {ghi:+.2f}). "
         f"Its Brier score is {row.loc[PRIMARY, 'brier']:.4f} against {w['brier_base_rate']:.4f} for always predicting "
         f"the past average (lower is better)."))
+    base = table[table["model"].isin(["recency", "frequency", "relationship_score"])].sort_values("auc").iloc[-1]
+    if base["auc"] >= auc:
+        display(Markdown(f"The best rule of thumb here, the {base['name'].replace(' (baseline)', '')}, does as well "
+                         f"(AUC {base['auc']:.2f}): on this data a simple rule is as good a guide as the model."))
 """),
     ("md", """
 ## Are the probabilities honest? (calibration)
