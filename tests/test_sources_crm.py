@@ -265,3 +265,14 @@ def test_salesforce_task_with_a_lead(salesforce):
     assert it["channel"].tolist() == ["call"] and it["duration_minutes"].tolist() == [15.0]
     assert salesforce.contacts.loc[salesforce.contacts["contact_id"] == kai, "company"].tolist() == ["Kestrel Labs"]
     assert _file(salesforce, "Lead.csv")["rejected_by_reason"] == {"deleted in Salesforce": 1}
+
+
+def test_overlapping_crm_exports_add_no_duplicates(tmp_path):
+    # The same deals exported again a month later, with one new deal: only that one is new.
+    old = (FIX / "hubspot_deals.csv").read_text(encoding="utf-8")
+    newer = old + '"5008","Gamma","Closed Won","700","2025-12-01 10:00","2025-10-01 10:00","Me Owner","true","Gamma","Gus Hale (gus@t.example)","","",""\n'
+    p = write(tmp_path, "deals_later.csv", newer)
+    ds = netanalysis.load([FIX / "hubspot_deals.csv", p])
+    first, second = ds.load_report["files"]
+    assert second["duplicates"] == first["loaded"] and second["loaded"] == 1
+    assert ds.outcomes["outcome_id"].is_unique and len(ds.outcomes) == 7
