@@ -207,3 +207,30 @@ def check_returns_parameters(unit: str = "contact", segment: str = "first_channe
     if not 1 <= int(max_lag_months) <= 36:
         raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
     return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
+
+
+def headline(metrics: dict, who: str = "relationships") -> str:
+    """A few plain sentences for a manager from the delayed-returns metrics (numbers only, no data strings)."""
+    lines = []
+    share = metrics.get("outcomes_within_30d_share")
+    if share is not None:
+        pct = f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+        half = metrics.get("outcome_value_half_arrived_months")
+        label = "Instant results are rare:** only" if share < 0.2 else "Instant results:**"
+        lines.append(f"- **{label} {pct} of won outcomes came within 30 days of the first meeting"
+                     + (f"; half of the eventual value arrived after month {half:.0f}." if half is not None else "."))
+    p12 = metrics.get("first_outcome_probability_12m")
+    if p12 is not None:
+        lo, hi = metrics["first_outcome_probability_12m_ci"]
+        lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
+                     f"(95% interval {lo:.0%} to {hi:.0%}).")
+    hl = metrics.get("carryover_half_life_months")
+    if hl is not None:
+        lo, hi = metrics.get("carryover_half_life_months_ci", [None, None])
+        span = (f"{lo:.1f} to {hi:.1f}" if lo is not None and hi is not None else
+                f"at least {lo:.1f}" if lo is not None else f"at most {hi:.1f}")
+        lines.append(f"- **Invested time keeps working:** half of its effect is gone after about {hl:.1f} months "
+                     f"(95% interval {span} months): time invested months ago still goes with better chances today.")
+    else:
+        lines.append("- **How long invested time keeps working** cannot be pinned down from this data (see the notes).")
+    return "\n".join(lines)

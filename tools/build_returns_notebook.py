@@ -250,6 +250,11 @@ else:
                      f"to close, and only **{within30:.0%}** closed within 30 days. "
                      f"{metrics['deal_win_rate_of_closed']:.0%} of decided deals were won; {int((cycles['status'] == 'open').sum())} are still open."))
 """),
+    ("md", "## In short"),
+    ("code", """
+from netanalysis.returns import headline
+Markdown(headline(metrics, who))
+"""),
     ("code", """
 record_metrics(nb.output_dir, "03_delayed_returns", metrics, notes, captions=captions);
 """),
