@@ -1,7 +1,9 @@
-"""Notebook 04 runs through papermill on data far too small to judge a prediction: it must not fail,
-must say why the metrics are null, must write the follow-up list, and must escape names."""
+"""Notebook 04 through papermill: on data far too small to judge a prediction it must not fail, must say why
+the metrics are null and must escape names; on a simulated world, rows after as_of must change nothing it
+writes (metrics, follow-up list, figures). The three runs go side by side, one kernel each."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -9,46 +11,76 @@ import netanalysis
 from netanalysis.paths import NOTEBOOKS
 from netanalysis.report import execute_notebook, to_html
 from tests.conftest import write
+from tests.predict_worlds import simulated_dataset
+from tests.test_predict_leakage import with_future_rows
 
 NB = NOTEBOOKS / "04_predicting_outcomes.ipynb"
+AS_OF = "2025-06-30"
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    src = tmp_path_factory.mktemp("src")
-    write(src, "contacts.csv", """
+def tiny_with_markup(folder):
+    write(folder, "contacts.csv", """
 contact_id,name,email,company
 c1,<script>alert(1)</script>,ann@x.com,Acme
 c2,Bob Roy,,Beta
 """)
-    write(src, "interactions.csv", """
+    write(folder, "interactions.csv", """
 contact_id,timestamp,channel,direction,duration_minutes
 c1,2025-01-15T10:00:00Z,meeting,outbound,60
 c1,2025-11-02T09:00:00Z,email,inbound,
 c2,2025-02-01T12:00:00Z,call,outbound,
 """)
-    write(src, "outcomes.csv", """
+    write(folder, "outcomes.csv", """
 contact_id,timestamp,kind,status,value
 c1,2025-04-10T00:00:00Z,deal,won,1000
 """)
-    out = tmp_path_factory.mktemp("out")
-    netanalysis.load([src]).to_parquet(out / "data")
-    execute_notebook(NB, out / "04.ipynb", {"data_dir": str(out / "data"), "output_dir": str(out),
-                                             "as_of": "2025-12-31", "horizon_months": 3}, cwd=out)
-    return out
+    return netanalysis.load([folder])
 
 
-def test_small_data_gives_nulls_with_reasons(executed):
-    part = json.loads((executed / "metrics" / "04_predicting_outcomes.json").read_text())
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nb04")
+    world = simulated_dataset(contacts=300, months=36, seed=7)
+    datasets = {"tiny": (tiny_with_markup(root), "2025-12-31", 3),
+                "known": (world.until(AS_OF), AS_OF, 6),
+                "more": (with_future_rows(world), AS_OF, 6)}
+    jobs = []
+    for name, (ds, as_of, horizon) in datasets.items():
+        out = root / name
+        ds.to_parquet(out / "data")
+        jobs.append((out, {"data_dir": str(out / "data"), "output_dir": str(out), "as_of": as_of,
+                           "horizon_months": horizon}))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda job: execute_notebook(NB, job[0] / "04.ipynb", job[1], cwd=job[0]), jobs))
+    return {name: root / name for name in datasets}
+
+
+def metrics(folder):
+    return json.loads((folder / "metrics" / "04_predicting_outcomes.json").read_text())
+
+
+def test_small_data_gives_nulls_with_reasons(runs):
+    part = metrics(runs["tiny"])
     assert part["metrics"]["holdout_auc"] is None and part["metrics"]["holdout_auc_recency_baseline"] is None
     assert any(n.startswith("holdout_auc:") for n in part["notes"])
     assert any(n.startswith("holdout_auc_recency_baseline:") for n in part["notes"])
 
 
-def test_follow_up_list_is_written_and_names_are_escaped(executed):
-    text = (executed / "followup.csv").read_text(encoding="utf-8")
+def test_follow_up_list_is_written_and_names_are_escaped(runs):
+    text = (runs["tiny"] / "followup.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0] == "rank,contact_id,name,group,probability,last_touch,stock_hours,past_outcomes,reason"
     assert "<script>alert(1)</script>" in text  # the CSV keeps the data as it is (it is not HTML)
-    html = to_html(executed / "04.ipynb")
+    html = to_html(runs["tiny"] / "04.ipynb")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_rows_after_as_of_change_nothing_the_notebook_writes(runs):
+    known, more = runs["known"], runs["more"]
+    assert metrics(known)["metrics"]["holdout_auc"] is not None  # real numbers, not two empty results
+    assert metrics(known) == metrics(more)
+    assert (known / "followup.csv").read_bytes() == (more / "followup.csv").read_bytes()
+    names = sorted(p.name for p in (known / "figures").glob("*.png"))
+    assert len(names) == 4 and names == sorted(p.name for p in (more / "figures").glob("*.png"))
+    for name in names:
+        assert (known / "figures" / name).read_bytes() == (more / "figures" / name).read_bytes(), name
