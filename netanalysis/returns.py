@@ -86,6 +86,12 @@ class KaplanMeier:
             return 0.0, 0.0, 0.0
         s, se = float(self.survival[idx]), float(self.se[idx])
         lo, hi = _loglog_ci(s, se, alpha)
+        if s == 0.0:
+            # Everyone reached an outcome by t: the log(-log) interval collapses. With no censoring
+            # before t, the estimate is a plain proportion d/n, so give its exact (Clopper-Pearson) interval.
+            time, status = np.asarray(self._sf.time), np.asarray(self._sf.status)
+            if not np.any((time <= t) & (status == 0)):
+                return 1.0, float(stats.beta.ppf(alpha / 2, self.n_units, 1)), 1.0
         return 1.0 - s, 1.0 - hi, 1.0 - lo
 
     def followed_long_enough(self, t: float) -> bool:

@@ -194,3 +194,12 @@ def test_headline_sentences_from_metrics():
     assert "new relationship has produced a won outcome is 14% (95% interval 11% to 18%)" in text
     assert "about 3.8 months (95% interval at least 2.4 months)" in text
     assert "cannot be pinned down" in headline({"carryover_half_life_months": None})
+
+
+def test_interval_when_everyone_paid_is_the_exact_binomial_one():
+    from netanalysis.returns import KaplanMeier
+
+    km = KaplanMeier.fit([1.0, 2.0, 3.0, 4.0], [1, 1, 1, 1])
+    p, lo, hi = km.probability_by(12)
+    # Clopper-Pearson for 4 of 4: lower = (0.025) ** (1/4)
+    assert p == 1.0 and hi == 1.0 and lo == pytest.approx(0.025 ** 0.25)
