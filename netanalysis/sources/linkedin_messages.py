@@ -24,7 +24,7 @@ from .people import column, find_header, owner_keys, parse_dates, person_ref, te
 from .registry import register
 
 
-MESSAGES_REQUIRED = {"conversation id", "from", "to", "date", "content"}
+MESSAGES_REQUIRED = {"conversation id", "from", "to", "date"}
 MESSAGES_2018 = {"from", "to", "date", "subject", "content", "direction", "folder"}
 
 
