@@ -145,8 +145,11 @@ def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> Non
     import papermill as pm
 
     try:
+        # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
+        # chdir the whole process, which is not safe while other threads run notebooks.
         pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, kernel_name=project_kernel(),
-                            cwd=str(cwd), progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+                            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                            resources={"metadata": {"path": str(cwd)}})
     except pm.PapermillExecutionError as exc:
         cell, line = _failed_cell(out_nb)
         raise NotebookFailed(nb.stem, cell or exc.exec_count, exc.ename, exc.evalue, out_nb, line) from None

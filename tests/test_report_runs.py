@@ -202,3 +202,22 @@ def test_followup_names_read_back_without_the_safety_quote(tmp_path):
     m = followup_movements(tmp_path / "a", tmp_path / "b")
     assert m["left"] == [{"id": "x", "name": "=Evil()"}] and m["entered"] == [{"id": "z", "name": "'Quoted"}]
     assert m["stayed"] == 1
+
+
+def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(tmp_path):
+    """papermill's `cwd=` chdirs the whole process, which broke parallel runs; kernels get their folder instead."""
+    import os
+
+    from netanalysis.report import run_notebooks
+
+    nb = make_notebook(tmp_path / "01_cwd.ipynb", [("params", "k: int = 0"),
+                                                   ("code", "import os; open('where.txt', 'w').write(os.getcwd())")])
+    jobs = []
+    for k in range(3):
+        (tmp_path / f"b{k}").mkdir()
+        jobs.append((nb, tmp_path / f"b{k}" / "01_cwd.ipynb", {"k": k}, tmp_path / f"b{k}"))
+    before = os.getcwd()
+    results = run_notebooks(jobs, show_code=False, workers=2, progress=False)
+    assert [r["ok"] for r in results] == [True, True, True] and os.getcwd() == before
+    assert [(tmp_path / f"b{k}" / "where.txt").read_text() for k in range(3)] == [str(tmp_path / f"b{k}") for k in range(3)]
+    assert all((tmp_path / f"b{k}" / "01_cwd.html").exists() for k in range(3))
