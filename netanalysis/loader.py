@@ -50,13 +50,19 @@ def expand_inputs(paths) -> list[tuple[Path, bool]]:
     return out
 
 
+_HASH_CHUNK = 500_000
+
+
 def _hash_ids(source: pd.Series, key: pd.Series, prefix: str) -> pd.Series:
     """Stable 64-bit ids of source|natural key (fixed hash key, so run-independent)."""
     if len(key) == 0:
         return pd.Series([], index=key.index, dtype=object)
-    text = (source.astype(str) + "|" + key.astype(str)).astype(object)
-    h = pd.util.hash_pandas_object(text, index=False, hash_key="netanalysis-ids-1"[:16])
-    return hex_ids(prefix, h.to_numpy(), index=key.index)  # = prefix + "{:016x}".format(h), vectorised
+    # In chunks: hashing needs the text as Python objects, which for 10M rows would take gigabytes at once.
+    parts = []
+    for lo in range(0, len(key), _HASH_CHUNK):
+        text = (source.iloc[lo:lo + _HASH_CHUNK].astype(str) + "|" + key.iloc[lo:lo + _HASH_CHUNK].astype(str)).astype(object)
+        parts.append(pd.util.hash_pandas_object(text, index=False, hash_key="netanalysis-ids-1"[:16]).to_numpy())
+    return hex_ids(prefix, np.concatenate(parts), index=key.index)  # = prefix + "{:016x}".format(h), vectorised
 
 
 def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:

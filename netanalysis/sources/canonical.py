@@ -55,7 +55,7 @@ def _person_from_ref(refs: pd.Series) -> pd.DataFrame:
     """Every contact_id an interaction names is a person; an e-mail id is an e-mail."""
     ref = pd.Series(pd.unique(refs.dropna().astype(object)), dtype="string")
     is_email = ref.str.match(EMAIL_LIKE).fillna(False).to_numpy(dtype=bool)
-    emails = [[r.lower()] if e else [] for r, e in zip(ref.tolist(), is_email)]
+    emails = [[r.lower()] if e else [] for r, e in zip(ref.to_numpy(dtype=object), is_email)]
     return frame(pd.DataFrame({"ref": ref, "emails": emails}), PEOPLE_COLUMNS)
 
 
