@@ -18,7 +18,7 @@ def main(contacts: int = 3000, months: int = 36) -> None:
     world = simulate_world(contacts=contacts, months=months, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
         out = write_exports(world, Path(tmp))
-        for f in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix != ".json"):
+        for f in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix not in (".json", ".md")):
             t0 = time.perf_counter()
             ds = netanalysis.load([f])
             dt = time.perf_counter() - t0
