@@ -320,3 +320,12 @@ def test_truncated_quote_rejects_the_damaged_row_and_keeps_the_rest(tmp_path):
     e = entry(netanalysis.load([p]))
     assert (e["rows_read"], e["loaded"], e["rejected"]) == (3, 2, 1)
     assert list(e["rejected_by_reason"]) == ["damaged row"]
+
+
+def test_2021_export_links_name_keyed_connections_to_messages_with_urls():
+    # Connections of 2021-2023 have no URL; messages name the same person with a URL.
+    ds = load("Connections_2022.csv", "messages_2021.csv")
+    dan = by_name(ds, "Dan Ortiz")
+    assert dan["linkedin_url"] == "linkedin.com/in/dan-ortiz" and dan["company"] == "Beta Corp"
+    got = ds.interactions[ds.interactions["contact_id"] == dan["contact_id"]]
+    assert sorted(got["channel"]) == ["connection", "message", "message"]

@@ -197,6 +197,13 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
         # The owner as a person record too, so the loader reports which contact id is the owner.
         people[owner] = (owner, next((x for x in owner_ids if "/" not in x), None),
                          next((x for x in owner_ids if "/" in x), None))
+    # Connections.csv of 2021-2023 has no URL column, so its people are keyed by name. A name
+    # that has exactly one profile URL in this file is linked to it, so a connection and
+    # the messages with that person become one contact (LinkedIn refs share one namespace).
+    for ref, name, url in list(people.values()):
+        if url and name and ref != owner and unique_url.get(fold(name)) == url:
+            name_ref = person_ref(None, name)
+            people.setdefault(name_ref, (name_ref, name, url))
     pe = pd.DataFrame([{"ref": k, "name": n, "emails": [], "linkedin_url": u} for k, n, u in people.values()],
                       columns=["ref", "name", "emails", "linkedin_url"])
     return _parsed("linkedin_messages", t, reason, pe, inter, owner_ids)
