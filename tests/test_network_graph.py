@@ -100,3 +100,12 @@ def test_the_contact_joining_two_cliques_is_the_broker():
     assert b.index[0] == "x"
     assert b.loc["x", "betweenness"] == pytest.approx(16 / 28)
     assert set(b.index) <= {"x", "a1", "b1"} and b.loc["x", "groups_reached"] >= 1
+
+
+def test_betweenness_by_component_matches_networkx_on_the_whole_graph():
+    from netanalysis.network import _betweenness
+
+    g = nx.disjoint_union_all([nx.gnp_random_graph(12, 0.3, seed=s) for s in range(4)] + [nx.path_graph(2)])
+    ours = _betweenness(g, exact_up_to=500, seed=0)
+    ref = nx.betweenness_centrality(g)
+    assert ours == pytest.approx(ref)
