@@ -50,9 +50,16 @@ def test_owner_from_calname_is_not_a_contact(google):
 
 def test_tzid_converted_to_utc_and_duration_from_dtend(google):
     ann = _rows(google, "ann@x.example")  # 10:00-11:00 Europe/Berlin in January = 09:00 UTC
-    assert ann["timestamp"].tolist() == [pd.Timestamp("2025-01-15 09:00", tz="UTC")]
-    assert ann["duration_minutes"].tolist() == [60.0]
-    assert ann["direction"].tolist() == ["outbound"]  # the owner organised it
+    assert ann["timestamp"].iloc[0] == pd.Timestamp("2025-01-15 09:00", tz="UTC")
+    assert ann["duration_minutes"].iloc[0] == 60.0
+    assert ann["direction"].iloc[0] == "outbound"  # the owner organised it
+
+
+def test_google_shared_and_room_calendars_are_not_people(google):
+    ann = _rows(google, "ann@x.example")
+    assert ann["duration_minutes"].tolist() == [60.0, 30.0]
+    assert ann["direction"].tolist() == ["outbound", "mutual"]
+    assert not any("calendar.google.com" in e for lst in google.contacts["emails"] for e in lst)
 
 
 def test_declined_attendee_not_counted(google):
@@ -121,8 +128,8 @@ def test_floating_time_read_in_tz():
 def test_loading_twice_adds_nothing(tmp_path):
     ds = netanalysis.load([FIX / "google.ics", FIX / "google.ics"])
     second = ds.load_report["files"][1]
-    assert second["loaded"] == 0 and second["duplicates"] == 6 and second["rejected"] == 5
-    assert len(ds.interactions) == 8
+    assert second["loaded"] == 0 and second["duplicates"] == 7 and second["rejected"] == 5
+    assert len(ds.interactions) == 9
 
 
 def test_broken_calendar_is_a_user_error(tmp_path):

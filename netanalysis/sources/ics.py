@@ -18,7 +18,8 @@ Rules, in the user's words:
   when the file is loaded.
 - Cancelled events (`STATUS:CANCELLED`, also on a single moved occurrence),
   events the owner declined, and attendees who declined are not invested time.
-  Rooms and resources (`CUTYPE=ROOM/RESOURCE`) are not people.
+  Rooms and resources (`CUTYPE=ROOM/RESOURCE`) and Google's shared, room and
+  holiday calendar addresses (`...calendar.google.com`) are not people.
 - Duration comes from DTEND - DTSTART (or DURATION). All-day events are
   channel "event" with no duration (the channel default applies), since a
   day-long block is not a day spent with each attendee. Timed events are
@@ -45,6 +46,8 @@ from .registry import register
 
 SOURCE = "calendar"
 OWNER_SHARE = 0.8
+# Google's shared, room and holiday calendars organise events under these addresses; they are not people.
+_NOT_PEOPLE = re.compile(r"@([a-z0-9.]+\.)?calendar\.google\.com$")
 _CALL = re.compile(r"\b(call|phone|telefon\w*|anruf)\b", re.I)
 
 
@@ -116,7 +119,7 @@ def detect_owner(events: list, calname: str | None, me=()) -> set[str]:
         _, people = _participants(comp)
         if people:
             n += 1
-            seen.update({p[0] for p in people})
+            seen.update({p[0] for p in people if not _NOT_PEOPLE.search(p[0])})
     if n >= 3 and seen:
         addr, count = seen.most_common(1)[0]
         if count >= OWNER_SHARE * n:
@@ -254,13 +257,16 @@ def _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not) -> b
         why_not.setdefault(row, "cancelled event")
         return False
     org, people = _participants(occ)
+    if org and _NOT_PEOPLE.search(org):
+        org = None  # a shared calendar organised it: nobody in particular
     if not people:
         why_not.setdefault(row, "no attendees (a personal calendar entry)")
         return False
     if any(p[0] in owner and p[2].get("PARTSTAT", "").upper() == "DECLINED" for p in people):
         why_not.setdefault(row, "the owner declined")
         return False
-    others = [p for p in people if p[0] not in owner and p[2].get("CUTYPE", "").upper() not in ("ROOM", "RESOURCE")]
+    others = [p for p in people if p[0] not in owner and p[2].get("CUTYPE", "").upper() not in ("ROOM", "RESOURCE")
+              and not _NOT_PEOPLE.search(p[0])]
     if not others:
         why_not.setdefault(row, "only the owner of the calendar takes part")
         return False
