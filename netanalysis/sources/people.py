@@ -15,7 +15,9 @@ import pandas as pd
 
 from ..identity import fold, normalize_email, normalize_url
 from ..timeutil import to_utc
-from .base import Sniff, header_fields
+from .base import (
+    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, Sniff, frame, header_fields, rejected_frame,
+)
 
 LINKEDIN_PROFILE = "linkedin.com/in/"
 
@@ -157,9 +159,6 @@ def address_book(fmt: str, source: str, rows_read: int, rows: pd.DataFrame, bad:
     name, company, title : Series aligned with `rows`
     emails, urls : lists per row (raw values; normalised here)
     """
-    from ..identity import normalize_email
-    from .base import INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, frame, rejected_frame
-
     email_lists = [sorted({e for e in (normalize_email(x) for x in lst) if e}) for lst in emails]
     url = pd.Series([linkedin_url_of(u) for u in urls], index=rows.index, dtype=object)
     refs = pd.Series([person_ref(u, n if isinstance(n, str) else None, (e[0] if e else None))
