@@ -225,8 +225,9 @@ class HalfLifeProfile:
 
     def table(self) -> pd.DataFrame:
         """Half-life, deviance and the drop in deviance from the best (for the profile chart)."""
+        best = np.nanmin(self.deviance) if np.isfinite(self.deviance).any() else np.nan
         return pd.DataFrame({"half_life_months": self.grid, "deviance": self.deviance,
-                             "delta_deviance": self.deviance - np.nanmin(self.deviance)})
+                             "delta_deviance": self.deviance - best})
 
     def metrics(self, key: str = "carryover_half_life_months") -> tuple[dict, list[str]]:
         """The summary.json entries (value, `_ci`, `_n`) and notes for this profile."""
@@ -373,8 +374,11 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     The model at the profile's best half-life (or at 3 months when it is not
     identified) is evaluated at the average tenure mix of the rows; the band is
     the delta-method interval of the linear predictor. `observed` is the raw share
-    of months with a win among rows whose stock falls in the same bin.
+    of months with a win among rows whose stock falls in the same bin. Empty when
+    there are fewer than 20 months with a win (nothing to fit).
     """
+    if rows.n_events < MIN_EVENTS or rows.n_events == rows.n_rows:
+        return pd.DataFrame(columns=["stock_hours", "hazard", "low", "high"], dtype=float)
     h = profile.best if profile.best is not None else 3.0
     stock = rows.lagged_stock(h, profile.gap_months)
     controls = rows.controls()
@@ -447,3 +451,13 @@ def describe_lag_profile(table: pd.DataFrame) -> str:
     months = ", ".join(str(m) for m in clear)
     return (f"An hour invested **{months}** month(s) before goes with a clearly higher chance of a win "
             f"(95% interval above 1); the latest of these is **{max(clear)} months** before the win.")
+
+
+def describe_dose_response(curve: pd.DataFrame) -> str:
+    """One plain sentence: the monthly chance of a win with nothing invested and with the most invested."""
+    if curve.empty:
+        return "There are too few won outcomes to relate them to the time invested."
+    lo, hi = curve["hazard"].iloc[0], curve["hazard"].iloc[-1]
+    return (f"With nothing invested, a month brings a won outcome about **{lo:.1%}** of the time; with "
+            f"**{curve['stock_hours'].iloc[-1]:.0f} hours** still working it is about **{hi:.1%}** "
+            f"(model at a half-life of {curve.attrs['half_life_months']:.1f} months).")

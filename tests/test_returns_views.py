@@ -203,3 +203,35 @@ def test_interval_when_everyone_paid_is_the_exact_binomial_one():
     p, lo, hi = km.probability_by(12)
     # Clopper-Pearson for 4 of 4: lower = (0.025) ** (1/4)
     assert p == 1.0 and hi == 1.0 and lo == pytest.approx(0.025 ** 0.25)
+
+
+def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_returns_truth import world_dataset
+
+    from netanalysis import plots_returns
+    from netanalysis.carryover import describe_dose_response, dose_response, hazard_rows, profile_half_life
+    from netanalysis.returns import KaplanMeier, first_outcome_table, headline, outcome_lags, within_days_share
+    from netanalysis.simulate import simulate_world
+
+    world = simulate_world(contacts=80, months=18, seed=1)
+    world.outcomes = world.outcomes.iloc[0:0]
+    ds = world_dataset(world)
+    table = first_outcome_table(ds)
+    km = KaplanMeier.fit(table["months"], table["event"])
+    assert km.n_events == 0 and km.median() is None
+    lags = outcome_lags(ds)
+    assert within_days_share(lags)["share"] is None and outcome_share_by_month(lags).empty
+    rows = hazard_rows(ds)
+    prof = profile_half_life(rows)
+    assert prof.best is None and "0 months with a won outcome" in prof.reason
+    curve = dose_response(rows, prof)
+    assert curve.empty and "too few" in describe_dose_response(curve)
+    plots_returns.dose_response(curve)
+    plots_returns.half_life_profile(prof.table(), prof.best, None)
+    assert lag_profile(rows)["hazard_ratio_1h"].isna().all()
+    assert compare_segments(table, "first_contact_year", min_units=1).p_value is None
+    assert "cannot be pinned down" in headline({"carryover_half_life_months": None})

@@ -41,7 +41,8 @@ from netanalysis.returns import (first_outcome_table, KaplanMeier, outcome_lags,
                                  outcome_share_by_month, month_when_share_reached, check_returns_parameters)
 from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
-from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile, describe_lag_profile
+from netanalysis.carryover import (hazard_rows, profile_half_life, dose_response, lag_profile, describe_lag_profile,
+                                   describe_dose_response)
 from netanalysis.deals import deal_cycles
 
 pd.set_option("display.max_colwidth", 60)
@@ -139,6 +140,7 @@ if len(lags):
                         f"half of the outcomes arrived after month **{half_count:.0f}**.")))
 else:
     notes.append("outcome_value_half_arrived_months: no won outcomes in the data")
+    notes.append("outcome_count_half_arrived_months: no won outcomes in the data")
 """),
     ("md", """
 ## Cohorts: outcomes keep arriving
@@ -178,10 +180,7 @@ Markdown(profile.sentence(who))
 curve = dose_response(rows, profile)
 fig = save_figure(plots_returns.dose_response(curve), nb.output_dir, "03_dose_response")
 captions["03_dose_response"] = "Monthly chance of a won outcome against the invested hours still working at the start of the month (95% band; dots: observed)."
-lo_h, hi_h = curve["hazard"].iloc[0], curve["hazard"].iloc[-1]
-Markdown(f"With nothing invested, a month brings a won outcome about **{lo_h:.1%}** of the time; with "
-         f"**{curve['stock_hours'].iloc[-1]:.0f} hours** still working it is about **{hi_h:.1%}** "
-         f"(model at a half-life of {curve.attrs['half_life_months']:.1f} months).")
+Markdown(describe_dose_response(curve))
 """),
     ("md", """
 ### Where the return on an hour arrives (distributed lag)
