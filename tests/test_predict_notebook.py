@@ -84,3 +84,13 @@ def test_rows_after_as_of_change_nothing_the_notebook_writes(runs):
     assert len(names) == 4 and names == sorted(p.name for p in (more / "figures").glob("*.png"))
     for name in names:
         assert (known / "figures" / name).read_bytes() == (more / "figures" / name).read_bytes(), name
+
+
+def test_summary_keys_carry_intervals_and_counts(runs):
+    m = metrics(runs["known"])["metrics"]
+    for key in ("holdout_auc", "holdout_auc_recency_baseline", "holdout_auc_gradient_boosting",
+                "holdout_auc_frequency_baseline", "holdout_auc_relationship_score_baseline"):
+        lo, hi = m[key + "_ci"]
+        assert 0 <= lo <= m[key] <= hi <= 1 and m[key + "_n"] > 100
+    # The last window to close by 30 June 2025 is January..June 2025; three held-out decision months end there.
+    assert m["prediction_horizon_months"] == 6 and m["holdout_window"] == "2024-11 to 2025-01"
