@@ -43,10 +43,12 @@ def test_as_of_before_the_data_is_a_user_error(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_unknown_parameter_exit_2(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--out", str(tmp_path / "r"), "-p", "colour=red"],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and "colour" in r.stderr and "Traceback" not in r.stderr
+def test_unknown_parameter_exit_2(tmp_path, capsys):
+    from netanalysis.cli import main
+
+    assert main(["report", "--out", str(tmp_path / "r"), "-p", "colour=red"]) == 2
+    err = capsys.readouterr().err
+    assert "colour" in err and "Traceback" not in err and not (tmp_path / "r").exists()
 
 
 # -- with small test-only notebooks: atomicity, failures, history ---------------
@@ -185,10 +187,19 @@ def test_data_without_outcomes_is_a_user_error(three_people, small_notebooks, tm
     assert not (tmp_path / "x").exists()
 
 
-def test_bad_parameter_value_exit_2_names_it(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--out", str(tmp_path / "r"), "-p", "seed=abc"],
+def test_bad_parameter_value_exit_2_names_it(tmp_path, capsys):
+    from netanalysis.cli import main
+
+    assert main(["report", "--out", str(tmp_path / "r"), "-p", "seed=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "seed=abc" in err and "int" in err and "Traceback" not in err
+
+
+def test_cli_exit_2_in_a_fresh_process(tmp_path):
+    """One end-to-end check of the console entry point: a user error is one line, exit 2."""
+    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "report", "--period", "weekly"],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and "seed=abc" in r.stderr and "int" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "weekly" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_followup_names_read_back_without_the_safety_quote(tmp_path):
