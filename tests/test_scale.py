@@ -180,3 +180,13 @@ def test_iso_seconds_and_hex_ids_match_pythons_formatting():
     assert iso_seconds(ts).tolist() == ts.dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
     h = rng.integers(0, 2**63, 2000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     assert hex_ids("i", h).tolist() == ["i" + format(int(x), "016x") for x in h]
+
+
+def test_parsing_in_blocks_changes_nothing(tmp_path, monkeypatch):
+    from netanalysis.sources import canonical
+
+    write(tmp_path, "interactions.csv", DAMAGED_VALUES)
+    whole = netanalysis.load([tmp_path])
+    monkeypatch.setattr(canonical, "PARSE_CHUNK", 3)  # blocks of 3 rows: rejects fall in several blocks
+    blocks = netanalysis.load([tmp_path])
+    _assert_same_load(blocks, whole)

@@ -119,14 +119,30 @@ def read_contacts(path, sn: Sniff, ctx) -> Parsed:
                   frame(None, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(bad))
 
 
+# Rows parsed at a time: the intermediate columns of 10M rows at once would take gigabytes.
+PARSE_CHUNK = 1_000_000
+
+
 def read_interactions(path, sn: Sniff, ctx) -> Parsed:
     t = _lower_columns(read_table(path, sn.encoding))
     _require(t, path, ["contact_id", "timestamp", "channel"])
-    r = t.rows
-    n = len(r)
+    rows = t.rows
+    parts = [_interaction_rows(rows.iloc[lo:lo + PARSE_CHUNK], ctx.tz)
+             for lo in range(0, max(len(rows), 1), PARSE_CHUNK)]
+    rows_read, bad = t.rows_read, list(t.bad)
+    del t, rows
+    inter = pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
+    rejected = bad + [x for p in parts for x in p[1]]
+    del parts
+    return Parsed("canonical_interactions", SOURCE, rows_read, _person_from_ref(inter["ref"]),
+                  frame(inter, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(rejected))
+
+
+def _interaction_rows(r: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list]:
+    """Interactions and (row, reason, raw) rejects of one block of rows."""
     reason = pd.Series(pd.NA, index=r.index, dtype="string")
     cid = clean(r["contact_id"])
-    ts = _times(r["timestamp"], ctx.tz)
+    ts = _times(r["timestamp"], tz)
     channel = clean(r["channel"]).str.lower()
     direction = clean(r["direction"]).str.lower().fillna("unknown") if "direction" in r else pd.Series("unknown", index=r.index, dtype="string")
     dur_raw = clean(r["duration_minutes"]) if "duration_minutes" in r else pd.Series(pd.NA, index=r.index, dtype="string")
@@ -139,7 +155,7 @@ def read_interactions(path, sn: Sniff, ctx) -> Parsed:
     reason = reason.mask(cid.isna(), "missing contact_id")
     bad = reason.notna()
     raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
-    rejected = list(t.bad) + list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
+    rejected = list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
     ok = ~bad
     ts_ok = ts[ok]
     key = (cid[ok] + "|" + iso_seconds(ts_ok) + "|" + channel[ok] + "|" + direction[ok]
@@ -151,9 +167,7 @@ def read_interactions(path, sn: Sniff, ctx) -> Parsed:
         "group_key": (clean(r["group_key"]) if "group_key" in r else pd.Series(pd.NA, index=r.index, dtype="string"))[ok].to_numpy(),
     })
     inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True)
-    del n
-    return Parsed("canonical_interactions", SOURCE, t.rows_read, _person_from_ref(inter["ref"]),
-                  frame(inter, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(rejected))
+    return inter, rejected
 
 
 def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
