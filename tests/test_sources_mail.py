@@ -96,7 +96,7 @@ def test_me_overrides_detection():
 def test_mbox_and_calendar_merge_on_email():
     ds = netanalysis.load([FIX / "takeout.mbox", FIX.parent / "calendar" / "google.ics"])
     ann = _rows(ds, "ann@x.example")
-    assert ann["channel"].tolist() == ["meeting", "email", "email"]  # meeting 09:00 UTC, mail 10:00 UTC
+    assert ann["channel"].tolist() == ["meeting", "email", "email", "meeting"]  # Jan 15 meeting 09:00, mail 10:00 UTC
     assert ds.contacts.loc[ds.contacts["emails"].map(lambda e: "ann@x.example" in e), "sources"].iloc[0] == ["calendar", "mail"]
 
 
