@@ -57,4 +57,6 @@ def cohort_triangle(long: pd.DataFrame, measure: str = "share_with_outcome", max
     d = long if max_months is None else long[long["months_since_first"] <= max_months]
     wide = d.pivot(index="cohort", columns="months_since_first", values=measure).sort_index()
     wide.insert(0, "relationships", long[long["months_since_first"] == 0].set_index("cohort")["units"].reindex(wide.index))
+    wide.columns.name = "months since first contact"
+    wide.index.name = "first contact in"
     return wide
