@@ -107,4 +107,9 @@ def resolve_as_of(rule, last_data: pd.Timestamp | None, today: dt.date | None = 
         except ValueError:
             raise UserError(f"as_of: {rule!r} is not a real date") from None
         return text
-    return str(rule)  # a full timestamp, or nonsense that parse_as_of names clearly
+    try:
+        pd.Timestamp(str(rule))  # a full timestamp is fine as it is
+    except (ValueError, TypeError):
+        raise UserError(f"as_of: {rule!r} is neither a date nor a rule; use YYYY-MM-DD, \"end of last month\", "
+                        f"\"end of last quarter\", \"end of last year\", \"today\" or \"last data\"") from None
+    return str(rule)

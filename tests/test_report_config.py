@@ -31,9 +31,12 @@ def test_as_of_rules(rule, today, expected):
     assert resolve_as_of(rule, None, today) == expected
 
 
-def test_impossible_date_is_a_user_error():
+def test_impossible_date_or_unknown_rule_is_a_user_error():
     with pytest.raises(UserError, match="2025-02-30"):
         resolve_as_of("2025-02-30", None)
+    with pytest.raises(UserError, match="'end of last mnth' is neither a date nor a rule.*end of last quarter"):
+        resolve_as_of("end of last mnth", None)
+    assert resolve_as_of("2025-06-30T12:00:00+02:00", None) == "2025-06-30T12:00:00+02:00"
 
 
 # -- report.toml ----------------------------------------------------------------
