@@ -139,6 +139,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
         it["group_key"] = _namespaced_group(it, ns)
         it["_file"] = i
         inters.append(it)
+        r.interactions = r.interactions.iloc[:0]  # only the copy is used from here on: free the rows
         oc = r.outcomes.copy()
         oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
         oc["source"] = r.source
@@ -159,6 +160,8 @@ def _assemble(parsed, skipped, ctx, Dataset):
     ref_map, contacts, owner_ids = identity.resolve(people, owner)
 
     inter = _concat_rows(inters) if inters else empty_interactions()
+    inters.clear()
+    del named
     inter["contact_id"] = inter["ref"].map(ref_map)
     inter["interaction_id"] = _hash_ids(inter["source"], inter["natural_key"], "i")
     outc = _concat_rows(outs)
