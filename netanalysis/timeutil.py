@@ -25,12 +25,12 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
         return s.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return _localize(s, tz)
-    has_offset = s.str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$", regex=True, na=False)
+    has_offset = s.str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$", regex=True, na=False).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
         part = s[has_offset].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True)
         out.loc[has_offset] = pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
-    naive = ~has_offset & s.notna() & (s != "")
+    naive = ~has_offset & s.notna() & (s != "").fillna(False).astype(bool)
     if naive.any():
         parsed = pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):

@@ -107,3 +107,11 @@ def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_p
                          capture_output=True, text=True)
     assert bad.returncode == 2
     assert "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_to_utc_tolerates_missing_values():
+    from netanalysis.timeutil import to_utc
+
+    out = to_utc(pd.Series(["2025-01-01", pd.NA, "", "2025-02-01T02:00:00+02:00"], dtype="string"))
+    assert out.isna().tolist() == [False, True, True, False]
+    assert out.iloc[3] == pd.Timestamp("2025-02-01T00:00:00Z")
