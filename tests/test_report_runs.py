@@ -140,7 +140,10 @@ def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
     ok, _ = small_notebooks
     reports = tmp_path / "out" / "reports"
     run_report([three_people], out=reports / "{as_of}", as_of="2025-02-28", notebooks=[ok], progress=False)
-    later = run_report([three_people], as_of="2025-05-31", out=reports / "{as_of}", notebooks=[ok], progress=False)
+    import datetime as dt
+
+    later = run_report([three_people], as_of="end of last month", today=dt.date(2025, 6, 10), out=reports / "{as_of}",
+                       notebooks=[ok], progress=False)
     assert later == reports / "2025-05-31"
     s = json.loads((later / "summary.json").read_text())
     ch = s["changes"]
