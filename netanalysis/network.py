@@ -210,6 +210,7 @@ class StructuralHoles:
     contact_edges: int
     brokers: pd.DataFrame
     groups: dict = field(default_factory=dict)  # contact -> group of contacts who meet together
+    constraint_if_unlinked: float | None = None  # the user's constraint had no two contacts been linked
     notes: list[str] = field(default_factory=list)
 
 
@@ -235,10 +236,13 @@ def structural_holes(ds, as_of=None, max_group_size: int = 25, seed: int = 0) ->
         why = ("no two contacts share a meeting, message or deal in the data (a lone connection list has no such "
                "links), so how closed or open the network is cannot be measured")
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
-        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), {}, notes)
+        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes)
     groups = contact_groups(g, EGO, seed)
+    ego_weights = np.array([d["weight"] for _, _, d in g.edges(EGO, data=True)], dtype=float)
+    unlinked = float(((ego_weights / ego_weights.sum()) ** 2).sum())  # sum of squared shares: no indirect paths
     return StructuralHoles(g, ego_constraint(g), ego_effective_size(g), contacts, contact_edges,
-                           brokers(g, EGO, seed, groups=groups), groups, notes)
+                           brokers(g, EGO, seed, groups=groups), groups=groups, constraint_if_unlinked=unlinked,
+                           notes=notes)
 
 
 def check_network_parameters(tie_window_months: int = 12, dormant_months: int = 12, followup_months: int = 12,

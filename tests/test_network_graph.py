@@ -59,6 +59,8 @@ e,,2025-04-01T00:00:00Z,deal,won,deal9
     assert sh.ego_constraint == pytest.approx(nx.constraint(sh.graph, [EGO], weight="weight")[EGO])
     # Ego weights are interactions with the user: a and b 2 each, the others 1.
     assert sh.graph[EGO]["a"]["weight"] == 2.0 and sh.graph[EGO]["c"]["weight"] == 1.0
+    # Without the links, constraint is the sum of squared shares of the user's ties: (4 + 4 + 1 + 1 + 1) / 7 ** 2.
+    assert sh.constraint_if_unlinked == pytest.approx(11 / 49)
 
 
 def test_nothing_after_as_of_links_contacts(tmp_path):

@@ -80,8 +80,12 @@ else:
     metrics["outcome_share_by_tie_strength_n"] = int(table["outcomes_won"].sum())
 metrics["tie_strength_thresholds_minutes"] = list(ties.thresholds) if ties.thresholds else None
 shown = table.assign(hours_from=[0.0, *(np.array(ties.thresholds) / 60 if ties.thresholds else [np.nan, np.nan])])
-display(shown[["tie_months", "ties", "outcomes_won", "outcome_rate", "outcome_rate_low", "outcome_rate_high",
-               "outcome_share", "outcome_share_low", "outcome_share_high"]].round(4))
+display(shown[["hours_from", "tie_months", "ties", "outcomes_won", "outcome_rate", "outcome_rate_low", "outcome_rate_high",
+               "outcome_share", "outcome_share_low", "outcome_share_high"]].round(4).rename(columns={
+    "hours_from": "hours in 12 months, above", "tie_months": "relationship-months", "ties": "relationships",
+    "outcomes_won": "won outcomes", "outcome_rate": "monthly chance", "outcome_rate_low": "chance low",
+    "outcome_rate_high": "chance high", "outcome_share": "share of outcomes", "outcome_share_low": "share low",
+    "outcome_share_high": "share high"}))
 if ties.thresholds:
     lo_h, hi_h = (t / 60 for t in ties.thresholds)
     text = (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {tie_window_months} months, **strong** above "
@@ -165,7 +169,9 @@ for key, group in (("dormant_reactivation_outcome_rate", "reactivated"), ("activ
 fig = save_figure(plots_network.dormant_vs_active(dt), nb.output_dir, "05_dormant_ties")
 captions["05_dormant_ties"] = ("Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
                                "against ties kept active (95% intervals).")
-display(dt.round(4))
+display(dt.round(4).rename(columns={"tie_months": "relationship-months", "ties": "relationships",
+                                    "months_with_outcome": "months with a won outcome", "outcome_rate": "monthly chance",
+                                    "outcome_rate_low": "low", "outcome_rate_high": "high"}))
 if len(dormant.reactivations):
     r = metrics["dormant_reactivation_outcome_rate"]
     a = metrics["active_tie_outcome_rate"]
@@ -201,8 +207,8 @@ captions["05_network"] = ("Your contacts linked by shared meetings, messages and
 if sh.ego_constraint is not None:
     n = sh.contacts
     display(Markdown(f"Your network has **{n}** contacts and **{sh.contact_edges}** links between them. Constraint is "
-                     f"**{sh.ego_constraint:.3f}** (it would be {1 / n:.3f} if none of them knew another, 1 if all your time "
-                     f"went into one closed circle); effective size **{sh.ego_effective_size:.1f}** of {n} contacts. "
+                     f"**{sh.ego_constraint:.4f}** (it would be {sh.constraint_if_unlinked:.4f} with your time spread as it is but none of "
+                     f"them knowing another, and near 1 if all your time went into one closed circle); effective size **{sh.ego_effective_size:.1f}** of {n} contacts. "
                      f"**{len(sh.brokers)}** contacts link groups that otherwise do not meet."))
     if len(top):
         display(pd.DataFrame({"name": top["contact_id"].map(names).to_numpy(), "company": top["contact_id"].map(companies).to_numpy(),
