@@ -337,7 +337,7 @@ def _fail(res: dict, build: Path, out: Path):
     """Keep the failed executed notebook next to the report and raise a UserError naming notebook and cell."""
     executed = build / f"{res['notebook']}.ipynb"
     kept = out.parent / f"{out.name}.failed-{res['notebook']}.ipynb"
-    where = f"in cell {res['cell']}" if res.get("cell") else "before any cell ran"
+    where = f"in cell {res['cell']}" if res.get("cell") else "outside its cells (starting the kernel or writing HTML)"
     if res.get("source_line"):
         where += f" ({res['source_line'][:80]})"
     if executed.exists():
