@@ -190,3 +190,44 @@ def test_parsing_in_blocks_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(canonical, "PARSE_CHUNK", 3)  # blocks of 3 rows: rejects fall in several blocks
     blocks = netanalysis.load([tmp_path])
     _assert_same_load(blocks, whole)
+
+
+def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
+    """Person records that collide on e-mails, URLs, names and companies in every way."""
+    rng = np.random.default_rng(seed)
+    names = ["Ann Lee", "ann lee", "Ånn Lée", "Bob Roy", "Chen Wei", "", None, "D'Arcy O'Neil"]
+    companies = ["Acme", "ACME Inc.", "Beta GmbH", "", None, "Gamma"]
+    emails = [f"p{i}@x.com" for i in range(60)] + ["Ann@X.com", "mailto:ann@x.com", "not-an-email"]
+    urls = [None, None, "https://www.linkedin.com/in/ann-lee/", "linkedin.com/in/ann-lee", "https://de.linkedin.com/in/bob",
+            "https://linkedin.com/in/chen?trk=1"]
+    sources = ["canonical", "linkedin", "hubspot", "google"]
+    rows = []
+    for i in range(n):
+        src = sources[rng.integers(len(sources))]
+        ident = emails[rng.integers(len(emails))] if rng.random() < 0.2 else f"id{rng.integers(n // 2)}"
+        rows.append({
+            "ref": f"{src}:{ident}",
+            "name": names[rng.integers(len(names))],
+            "emails": list(rng.choice(emails, size=rng.integers(0, 3), replace=False)),
+            "company": companies[rng.integers(len(companies))],
+            "title": ["CTO", "", None][rng.integers(3)],
+            "linkedin_url": urls[rng.integers(len(urls))],
+            "first_seen": pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 400)))
+            if rng.random() < 0.5 else pd.NaT,
+        })
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_identity_merge_equals_the_per_cluster_reference(seed):
+    from identity_reference import reference_resolve
+
+    from netanalysis.identity import resolve
+
+    people = _random_people(seed)
+    owner = ["p1@x.com", "Chen Wei"] if seed % 2 else []
+    ref_map, contacts, owner_ids = resolve(people, owner)
+    ref_map0, contacts0, owner_ids0 = reference_resolve(people, owner)
+    assert owner_ids == owner_ids0
+    assert ref_map.sort_index().to_dict() == ref_map0.sort_index().to_dict()
+    pd.testing.assert_frame_equal(contacts, contacts0)
