@@ -197,7 +197,7 @@ def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     names = ["Ann Lee", "ann lee", "Ånn Lée", "Bob Roy", "Chen Wei", "", None, "D'Arcy O'Neil"]
     companies = ["Acme", "ACME Inc.", "Beta GmbH", "", None, "Gamma"]
-    emails = [f"p{i}@x.com" for i in range(60)] + ["Ann@X.com", "mailto:ann@x.com", "not-an-email"]
+    emails = [f"p{i}@x.com" for i in range(600)] + ["Ann@X.com", "mailto:ann@x.com", "not-an-email"]
     urls = [None, None, "https://www.linkedin.com/in/ann-lee/", "linkedin.com/in/ann-lee", "https://de.linkedin.com/in/bob",
             "https://linkedin.com/in/chen?trk=1"]
     sources = ["canonical", "linkedin", "hubspot", "google"]
@@ -207,11 +207,11 @@ def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
         ident = emails[rng.integers(len(emails))] if rng.random() < 0.2 else f"id{rng.integers(n // 2)}"
         rows.append({
             "ref": f"{src}:{ident}",
-            "name": names[rng.integers(len(names))],
+            "name": names[rng.integers(len(names))] if rng.random() < 0.3 else f"Person {rng.integers(150)}",
             "emails": list(rng.choice(emails, size=rng.integers(0, 3), replace=False)),
             "company": companies[rng.integers(len(companies))],
             "title": ["CTO", "", None][rng.integers(3)],
-            "linkedin_url": urls[rng.integers(len(urls))],
+            "linkedin_url": urls[rng.integers(len(urls))] if rng.random() < 0.3 else None,
             "first_seen": pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 400)))
             if rng.random() < 0.5 else pd.NaT,
         })
