@@ -4,9 +4,21 @@
 >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
 """
 
-from .dataset import Dataset
 from .errors import UserError
-from .loader import load
 
 __all__ = ["Dataset", "UserError", "load"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Loaded on first use: pandera and pandas cost about a second of start-up,
+    # which every notebook kernel and `netanalysis classroom` would otherwise pay.
+    if name == "Dataset":
+        from .dataset import Dataset
+
+        return Dataset
+    if name == "load":
+        from .loader import load
+
+        return load
+    raise AttributeError(f"module 'netanalysis' has no attribute {name!r}")
