@@ -65,6 +65,14 @@ def _hash_ids(source: pd.Series, key: pd.Series, prefix: str) -> pd.Series:
     return hex_ids(prefix, np.concatenate(parts), index=key.index)  # = prefix + "{:016x}".format(h), vectorised
 
 
+def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
+    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
+    codes, uniques = pd.factorize(refs)
+    ids = pd.array(ref_map.reindex(pd.Index(np.asarray(uniques, dtype=object))).to_numpy(dtype=object), dtype="string")
+    out = ids.take(codes, allow_fill=True)
+    return pd.Series(out, index=refs.index)
+
+
 def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate, leaving out empty frames: their all-NA object columns would turn
     timestamps into objects (slow groupbys, a slow re-parse) for millions of rows."""
@@ -162,7 +170,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
     inter = _concat_rows(inters) if inters else empty_interactions()
     inters.clear()
     del named
-    inter["contact_id"] = inter["ref"].map(ref_map)
+    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
     inter["interaction_id"] = _hash_ids(inter["source"], inter["natural_key"], "i")
     outc = _concat_rows(outs)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
