@@ -81,8 +81,11 @@ def hex_ids(prefix: str, hashes: np.ndarray, index=None) -> pd.Series:
     ['i00000000000000ff']
     """
     h = np.asarray(hashes, dtype=np.uint64)
-    shifts = np.arange(60, -4, -4, dtype=np.uint64)
-    nibbles = ((h[:, None] >> shifts) & np.uint64(15)).astype(np.uint8)
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    chars = np.hstack([np.broadcast_to(head, (len(h), len(head))), _HEX[nibbles]])
+    k = len(head)
+    big_endian = h.astype(">u8").view(np.uint8).reshape(len(h), 8)  # one byte = two hex digits
+    chars = np.empty((len(h), k + 16), dtype=np.uint8)
+    chars[:, :k] = head
+    chars[:, k::2] = _HEX[big_endian >> 4]
+    chars[:, k + 1::2] = _HEX[big_endian & 15]
     return _from_matrix(chars, index=index)
