@@ -3,7 +3,6 @@
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import pytest
 

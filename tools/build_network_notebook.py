@@ -194,6 +194,9 @@ sh = structural_holes(ds, nb.as_of, max_group_size=max_group_size, seed=seed)
 notes += sh.notes
 metrics["ego_constraint"] = sh.ego_constraint
 metrics["ego_effective_size"] = sh.ego_effective_size
+if sh.ego_constraint is not None:
+    metrics["ego_constraint_n"] = metrics["ego_effective_size_n"] = int(sh.contacts)
+    metrics["ego_constraint_if_unlinked"] = sh.constraint_if_unlinked
 metrics["ego_network_contacts"] = int(sh.contacts)
 metrics["ego_network_contact_links"] = int(sh.contact_edges)
 metrics["brokers"] = int(len(sh.brokers))
