@@ -172,6 +172,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
     del named
     inter["contact_id"] = _map_refs(inter["ref"], ref_map)
     inter["interaction_id"] = _hash_ids(inter["source"], inter["natural_key"], "i")
+    inter = inter.drop(columns=["ref", "natural_key"])  # not needed any more; large at 10M rows
     outc = _concat_rows(outs)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
     outc["outcome_id"] = _hash_ids(outc["source"], outc["natural_key"], "o")
@@ -225,7 +226,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
             entry["unaccounted"] = unaccounted
         report_files.append(entry)
 
-    interactions = inter.drop(columns=["ref", "natural_key", "_file"]).reset_index(drop=True)
+    interactions = inter.drop(columns=["_file"]).reset_index(drop=True)
     interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
                                  "duration_minutes", "source", "source_row", "group_key"]]
     outcomes = outc.drop(columns=["ref", "natural_key", "_file"]).reset_index(drop=True)
