@@ -110,3 +110,19 @@ def test_betweenness_by_component_matches_networkx_on_the_whole_graph():
     ours = _betweenness(g, exact_up_to=500, seed=0)
     ref = nx.betweenness_centrality(g)
     assert ours == pytest.approx(ref)
+
+
+def test_real_exports_fill_group_key_for_shared_deals_and_meetings(sample_dir):
+    from pathlib import Path
+
+    crm = netanalysis.load([Path(__file__).parent / "fixtures" / "crm"])
+    deals = crm.outcomes.dropna(subset=["contact_id", "group_key"])
+    shared = deals.groupby("group_key")["contact_id"].nunique()
+    assert (shared >= 2).any()  # a HubSpot/Salesforce deal with two contacts
+    pairs, _ = contact_pairs(crm)
+    for key in shared[shared >= 2].index:
+        a, b = sorted(deals.loc[deals["group_key"] == key, "contact_id"].unique())[:2]
+        assert ((pairs["a"] == a) & (pairs["b"] == b)).any()
+    # The bundled calendar export has group meetings: every attendee of one event shares its key.
+    cal = netanalysis.load([sample_dir / "calendar"])
+    assert structural_holes(cal).contact_edges > 0
