@@ -14,19 +14,24 @@ it dask's local threaded scheduler runs the same graph on this machine.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .dataset import Dataset
 from .errors import UserError
 from .panel import FREQS, UNITS, build_panel, unit_of_interactions, unit_of_outcomes
-from .timeutil import parse_as_of
+from .timeutil import month_ordinal, parse_as_of
 
 INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]
 CONTACT_COLUMNS = ["contact_id", "company"]
 ENGINES = ("pandas", "dask")
+PANEL_BATCH_ROWS = 4_000_000  # dense panel rows built at a time by the pandas engine
 
 
 def _table_path(data_dir: Path, name: str) -> Path:
@@ -90,15 +95,78 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     if scheduler and engine != "dask":
         raise UserError("--scheduler: only used with --engine dask")
     out = Path(out)
-    if engine == "pandas":
-        panel = build_panel(read_panel_inputs(data_dir), freq=freq, half_life_months=half_life, unit=unit, as_of=as_of)
-    else:
-        panel = dask_panel(data_dir, freq=freq, half_life=half_life, unit=unit, as_of=as_of, scheduler=scheduler)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    panel.to_parquet(tmp, index=False)
+    if engine == "pandas":
+        write_panel(read_panel_inputs(data_dir), tmp, freq=freq, half_life=half_life, unit=unit, as_of=as_of)
+    else:
+        panel = dask_panel(data_dir, freq=freq, half_life=half_life, unit=unit, as_of=as_of, scheduler=scheduler)
+        panel.to_parquet(tmp, index=False)
     tmp.replace(out)
     return out
+
+
+def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact", as_of=None,
+                batch_rows: int | None = None) -> Path:
+    """Write `build_panel(ds, ...)` to Parquet, in batches of units when it is large.
+
+    The dense panel of 10M interactions has some 30M rows; built at once it
+    needs several gigabytes. Units are independent once `as_of` is fixed, so
+    consecutive ranges of (sorted) units are built one batch of about
+    `batch_rows` rows at a time and appended: the file is the same as the
+    one-shot panel's, `attrs` included.
+    """
+    batch_rows = batch_rows or PANEL_BATCH_ROWS
+    step = FREQS[freq]
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    inter = ds.interactions
+    units = unit_of_interactions(ds, unit)
+    valid = ((inter["timestamp"] <= cut).to_numpy() & units.notna().to_numpy()
+             & (units != "").fillna(False).to_numpy())
+    codes, uniques = pd.factorize(units[valid], sort=True)
+    if len(uniques) == 0:
+        build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut).to_parquet(out, index=False)
+        return Path(out)
+    p = month_ordinal(inter.loc[valid, "timestamp"]) // step
+    first_p = pd.Series(p).groupby(codes).min().to_numpy()
+    cut_p = int(month_ordinal(pd.Series([cut]))[0]) // step
+    unit_batch = (np.cumsum(cut_p - first_p + 1) - 1) // batch_rows
+    if unit_batch[-1] == 0:
+        build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut).to_parquet(out, index=False)
+        return Path(out)
+
+    # Won outcomes go with their unit's batch; those outside every unit's panel are counted here.
+    outc = ds.outcomes
+    won = (outc["status"] == "won").to_numpy() & (outc["timestamp"] <= cut).to_numpy()
+    o_units = unit_of_outcomes(ds, unit)
+    o_code = pd.Index(uniques).get_indexer(o_units.astype(object).where(o_units.notna(), None))
+    o_batch = np.where(o_code >= 0, unit_batch[np.maximum(o_code, 0)], -1)
+    o_p = month_ordinal(outc["timestamp"]) // step
+    inside = won & (o_code >= 0) & (o_p >= first_p[np.maximum(o_code, 0)])
+    attrs = {"as_of": cut.isoformat(), "half_life_months": float(half_life), "freq": freq, "unit": unit,
+             "outcomes_outside_panel": int(won.sum() - inside.sum())}
+
+    row_batch = unit_batch[codes]
+    valid_inter = inter[valid]
+    writer, written_won = None, 0
+    try:
+        for b in range(int(unit_batch[-1]) + 1):
+            part_ds = Dataset(ds.contacts, valid_inter[row_batch == b], outc[o_batch == b])
+            part = build_panel(part_ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut)
+            written_won += int(part["outcomes_won"].sum())
+            part.attrs = {}
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                   b"PANDAS_ATTRS": json.dumps(attrs).encode()})
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if written_won != int(inside.sum()):  # the batches must add up to the one-shot panel
+        raise RuntimeError(f"panel batches hold {written_won} won outcomes, expected {int(inside.sum())}")
+    return Path(out)
 
 
 # -- dask engine --------------------------------------------------------------

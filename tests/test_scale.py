@@ -231,3 +231,17 @@ def test_vectorised_identity_merge_equals_the_per_cluster_reference(seed):
     assert owner_ids == owner_ids0
     assert ref_map.sort_index().to_dict() == ref_map0.sort_index().to_dict()
     pd.testing.assert_frame_equal(contacts, contacts0)
+
+
+@pytest.mark.parametrize("unit", ["contact", "account"])
+def test_panel_written_in_batches_is_the_one_shot_panel(loaded_world, tmp_path, unit):
+    from netanalysis.scale import read_panel_inputs, write_panel
+
+    folder, ds = loaded_world
+    as_of = "2024-03-31"
+    write_panel(read_panel_inputs(folder), tmp_path / "p.parquet", half_life=2.0, unit=unit, as_of=as_of, batch_rows=50)
+    got = pd.read_parquet(tmp_path / "p.parquet")
+    expected = ds.panel(half_life_months=2.0, unit=unit, as_of=as_of)
+    assert len(expected) > 200  # so batches of 50 rows really split it
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs == expected.attrs
