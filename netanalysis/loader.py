@@ -160,7 +160,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
         owner.extend(r.owner)
     people = pd.concat(people, ignore_index=True)
     # Every ref an interaction or outcome names is a person, even with no details.
-    named = pd.concat([x["ref"] for x in inters] + [x["ref"].dropna() for x in outs], ignore_index=True)
+    named = pd.concat([x["ref"].drop_duplicates() for x in inters] + [x["ref"].dropna() for x in outs], ignore_index=True)
     missing = pd.Index(named.unique()).difference(pd.Index(people["ref"].unique()))
     if len(missing):
         people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
