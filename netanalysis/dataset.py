@@ -30,20 +30,20 @@ def _optional_string(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.DataFrame):
-    contacts = contacts.copy()
+    contacts = contacts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("contact_id", "name", "company", "title", "linkedin_url"):
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
         contacts[c] = contacts[c].map(_as_list) if c in contacts else [[] for _ in range(len(contacts))]
     contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(schema.UTC)
-    interactions = interactions.copy()
+    interactions = interactions.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
         interactions[c] = interactions[c].astype("string")
     interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(schema.UTC)
     interactions["duration_minutes"] = interactions["duration_minutes"].astype("float64")
     interactions["source_row"] = interactions["source_row"].astype("int64")
     interactions["group_key"] = _optional_string(interactions, "group_key")
-    outcomes = outcomes.copy()
+    outcomes = outcomes.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("outcome_id", "contact_id", "account", "kind", "status", "currency", "source"):
         outcomes[c] = outcomes[c].astype("string")
     outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(schema.UTC)

@@ -204,7 +204,8 @@ def _assemble(parsed, skipped, ctx, Dataset):
     # Interactions with the owner only are not investment in a relationship.
     with_owner = inter["contact_id"].isin(owner_ids)
     owner_rows = inter.loc[with_owner, ["_file", "source_row"]]
-    inter = inter[~with_owner]
+    if with_owner.any():  # (a filtered copy of 10M rows costs gigabytes; skip it when nothing goes)
+        inter = inter[~with_owner]
     owner_out = outc["contact_id"].isin(owner_ids)
     outc.loc[owner_out, "contact_id"] = None
 
@@ -215,6 +216,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
         people.loc[people["record_id"].notna(), ["_file", "source_row", "record_id"]].rename(columns={"record_id": "rid"}),
     ], ignore_index=True)
     row_new = _rows_with_new_records(recs)
+    del recs
 
     rej = pd.concat(rejected, ignore_index=True)
     # Rows whose every record was with the owner are rejected, with that reason.
