@@ -84,7 +84,8 @@ def _rows_with_new_records(recs: pd.DataFrame) -> pd.Series:
             and r.min() >= 0 and r.max() < 2**40 and f.min() >= 0):
         key = (f.astype("int64") << 40) | r.astype("int64")
         order = np.argsort(key, kind="stable")
-        new = ~recs["rid"].take(order).duplicated(keep="first").to_numpy(dtype=bool)
+        ids, _ = pd.factorize(recs["rid"])  # integer codes: no sorted copy of the id strings
+        new = ~pd.Series(ids[order]).duplicated(keep="first").to_numpy(dtype=bool)
         key = key[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         first = key[starts]
