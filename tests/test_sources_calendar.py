@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import netanalysis
+from load_helpers import interactions_with
 from netanalysis.errors import UserError
 from tests.conftest import write
 
@@ -23,12 +24,6 @@ def google():
 @pytest.fixture(scope="module")
 def outlook():
     return netanalysis.load([FIX / "outlook.ics"])
-
-
-def _rows(ds, email):
-    cid = ds.contacts.loc[ds.contacts["emails"].map(lambda e: email in e), "contact_id"]
-    assert len(cid) == 1, email
-    return ds.interactions[ds.interactions["contact_id"] == cid.iloc[0]].sort_values("timestamp")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIX.glob("*.ics")))
@@ -49,14 +44,14 @@ def test_owner_from_calname_is_not_a_contact(google):
 
 
 def test_tzid_converted_to_utc_and_duration_from_dtend(google):
-    ann = _rows(google, "ann@x.example")  # 10:00-11:00 Europe/Berlin in January = 09:00 UTC
+    ann = interactions_with(google, "ann@x.example")  # 10:00-11:00 Europe/Berlin in January = 09:00 UTC
     assert ann["timestamp"].iloc[0] == pd.Timestamp("2025-01-15 09:00", tz="UTC")
     assert ann["duration_minutes"].iloc[0] == 60.0
     assert ann["direction"].iloc[0] == "outbound"  # the owner organised it
 
 
 def test_google_shared_and_room_calendars_are_not_people(google):
-    ann = _rows(google, "ann@x.example")
+    ann = interactions_with(google, "ann@x.example")
     assert ann["duration_minutes"].tolist() == [60.0, 30.0]
     assert ann["direction"].tolist() == ["outbound", "mutual"]
     assert not any("calendar.google.com" in e for lst in google.contacts["emails"] for e in lst)
@@ -67,7 +62,7 @@ def test_declined_attendee_not_counted(google):
 
 
 def test_rrule_exdate_and_recurrence_id(google):
-    carl = _rows(google, "carl@z.example")
+    carl = interactions_with(google, "carl@z.example")
     # COUNT=4 from Jan 6; Jan 13 excluded; Jan 20 moved to 16:00 for 45 minutes; Jan 27 as planned.
     assert carl["timestamp"].dt.strftime("%m-%d %H:%M").tolist() == ["01-06 15:00", "01-20 16:00", "01-27 15:00"]
     assert carl["duration_minutes"].tolist() == [30.0, 45.0, 30.0]
@@ -76,7 +71,7 @@ def test_rrule_exdate_and_recurrence_id(google):
 
 
 def test_endless_rrule_stops_at_export_horizon(google):
-    ivo = _rows(google, "ivo@r.example")  # weekly from Feb 10; DTSTAMP (export) Mar 1
+    ivo = interactions_with(google, "ivo@r.example")  # weekly from Feb 10; DTSTAMP (export) Mar 1
     # Feb 17 is cancelled by its own RECURRENCE-ID override; Mar 3 is after the export.
     assert ivo["timestamp"].dt.strftime("%m-%d").tolist() == ["02-10", "02-24"]
 
@@ -87,13 +82,13 @@ def test_cancelled_single_occurrence_is_its_own_rejected_row(google):
 
 
 def test_all_day_event_is_an_event_without_duration(google):
-    eve = _rows(google, "eve@v.example")
+    eve = interactions_with(google, "eve@v.example")
     assert eve["channel"].tolist() == ["event"]
     assert eve["duration_minutes"].isna().all()
 
 
 def test_call_in_title_is_a_call(google):
-    assert _rows(google, "fay@u.example")["channel"].tolist() == ["call"]
+    assert interactions_with(google, "fay@u.example")["channel"].tolist() == ["call"]
 
 
 @pytest.mark.parametrize("reason,row", [
@@ -106,7 +101,7 @@ def test_rejected_with_reason(google, reason, row):
 
 
 def test_outlook_windows_zone_names(outlook):
-    jo = _rows(outlook, "jo@q.example")
+    jo = interactions_with(outlook, "jo@q.example")
     # W. Europe Standard Time: +01:00 in January, +02:00 in July.
     assert jo["timestamp"].dt.strftime("%m-%d %H:%M").tolist() == ["01-20 09:00", "07-10 08:00"]
     assert jo["duration_minutes"].tolist() == [90.0, 45.0]
@@ -120,7 +115,7 @@ def test_outlook_owner_detected_from_frequency_and_rooms_ignored(outlook):
 
 def test_floating_time_read_in_tz():
     ds = netanalysis.load([FIX / "outlook.ics"], tz="Europe/Berlin")
-    kai = _rows(ds, "kai@p.example")
+    kai = interactions_with(ds, "kai@p.example")
     assert kai["timestamp"].tolist() == [pd.Timestamp("2025-01-21 13:00", tz="UTC")]
     assert kai["direction"].tolist() == ["inbound"]
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import netanalysis
+from load_helpers import by_name, entry
 from netanalysis.errors import UserError
 
 FIX = Path(__file__).parent / "fixtures" / "linkedin"
@@ -16,16 +17,6 @@ FIX = Path(__file__).parent / "fixtures" / "linkedin"
 
 def load(*names, **kw):
     return netanalysis.load([FIX / n for n in names], **kw)
-
-
-def entry(ds, i=0):
-    return ds.load_report["files"][i]
-
-
-def by_name(ds, name):
-    rows = ds.contacts[ds.contacts["name"] == name]
-    assert len(rows) == 1, f"{name}: {len(rows)} contacts"
-    return rows.iloc[0]
 
 
 # ------------------------------------------------------------------ Connections.csv

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import netanalysis
+from load_helpers import interactions_with
 from netanalysis.errors import UserError
 from tests.conftest import write
 
@@ -15,12 +16,6 @@ FIX = Path(__file__).parent / "fixtures" / "mail"
 @pytest.fixture(scope="module")
 def takeout():
     return netanalysis.load([FIX / "takeout.mbox"])
-
-
-def _rows(ds, email):
-    cid = ds.contacts.loc[ds.contacts["emails"].map(lambda e: email in e), "contact_id"]
-    assert len(cid) == 1, email
-    return ds.interactions[ds.interactions["contact_id"] == cid.iloc[0]].sort_values("timestamp")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIX.glob("*.mbox")))
@@ -41,7 +36,7 @@ def test_sent_message_one_interaction_per_recipient(takeout):
 
 
 def test_received_message_counts_the_sender_only(takeout):
-    ann = _rows(takeout, "ann@x.example")
+    ann = interactions_with(takeout, "ann@x.example")
     assert ann["direction"].tolist() == ["outbound", "inbound"]
     # Date: 09:30 +0100 is 08:30 UTC.
     assert ann["timestamp"].iloc[1] == pd.Timestamp("2025-01-16 08:30", tz="UTC")
@@ -73,11 +68,11 @@ def test_encoded_header_names_are_decoded(takeout):
 
 
 def test_gmail_chat_is_a_message(takeout):
-    assert _rows(takeout, "dora@e.example")["channel"].tolist() == ["message"]
+    assert interactions_with(takeout, "dora@e.example")["channel"].tolist() == ["message"]
 
 
 def test_message_without_message_id_still_loads(takeout):
-    assert len(_rows(takeout, "eve@v.example")) == 1
+    assert len(interactions_with(takeout, "eve@v.example")) == 1
 
 
 def test_owner_detected_by_frequency_without_labels():
@@ -95,7 +90,7 @@ def test_me_overrides_detection():
 
 def test_mbox_and_calendar_merge_on_email():
     ds = netanalysis.load([FIX / "takeout.mbox", FIX.parent / "calendar" / "google.ics"])
-    ann = _rows(ds, "ann@x.example")
+    ann = interactions_with(ds, "ann@x.example")
     assert ann["channel"].tolist() == ["meeting", "email", "email", "meeting"]  # Jan 15 meeting 09:00, mail 10:00 UTC
     assert ds.contacts.loc[ds.contacts["emails"].map(lambda e: "ann@x.example" in e), "sources"].iloc[0] == ["calendar", "mail"]
 

@@ -1,0 +1,20 @@
+"""Small look-ups shared by the source tests."""
+
+
+def entry(ds, i=0):
+    """The load report entry of the i-th input file."""
+    return ds.load_report["files"][i]
+
+
+def by_name(ds, name):
+    """The one contact with this name (fails if there are none or several)."""
+    rows = ds.contacts[ds.contacts["name"] == name]
+    assert len(rows) == 1, f"{name}: {len(rows)} contacts"
+    return rows.iloc[0]
+
+
+def interactions_with(ds, email):
+    """The interactions of the one contact holding this e-mail, in time order."""
+    cid = ds.contacts.loc[ds.contacts["emails"].map(lambda e: email in e), "contact_id"]
+    assert len(cid) == 1, email
+    return ds.interactions[ds.interactions["contact_id"] == cid.iloc[0]].sort_values("timestamp")
