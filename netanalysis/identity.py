@@ -147,8 +147,8 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
         cluster = relabel[cluster]
     p["_cluster"] = cluster
 
-    owner_keys = _owner_keys(owner)
-    contacts, ref_map, owner_ids = _merge(p, em, owner_keys)
+    owner_ids_keys = owner_keys(owner)
+    contacts, ref_map, owner_ids = _merge(p, em, owner_ids_keys)
     return ref_map, contacts, owner_ids
 
 
@@ -202,7 +202,8 @@ def _conflict(a, b) -> bool:
     return False
 
 
-def _owner_keys(owner) -> set[str]:
+def owner_keys(owner) -> set[str]:
+    """Identity keys (``email:``/``url:``/``name:``) of the owner stated by e-mail, profile URL or name."""
     keys = set()
     for o in owner or ():
         if not o:

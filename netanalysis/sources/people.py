@@ -13,7 +13,7 @@ import hashlib
 
 import pandas as pd
 
-from ..identity import fold, normalize_email, normalize_url
+from ..identity import fold, normalize_email, normalize_url, owner_keys  # noqa: F401  (owner_keys: used by the LinkedIn modules)
 from ..timeutil import to_utc
 from .base import (
     INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, Sniff, frame, header_fields, rejected_frame,
@@ -121,27 +121,6 @@ def linkedin_url_of(urls: list[str]) -> str | None:
         if LINKEDIN_PROFILE in (normalize_url(u) or ""):
             return u
     return None
-
-
-def owner_keys(me) -> set[str]:
-    """Refs (``url:``/``name:``/``email:``) that denote the owner stated with ``--me``."""
-    keys = set()
-    for m in me or ():
-        if not isinstance(m, str) or not m.strip():
-            continue
-        e = normalize_email(m)
-        if e:
-            keys.add("email:" + e)
-            continue
-        if "/" in m:
-            u = normalize_url(m)
-            if u:
-                keys.add("url:" + u)
-                continue
-        f = fold(m)
-        if f:
-            keys.add("name:" + f)
-    return keys
 
 
 def address_book(fmt: str, source: str, rows_read: int, rows: pd.DataFrame, bad: list, *, name, emails, company,
