@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.errors
 
-from . import schema
 from .errors import UserError
+from .vocab import UTC
 
 TABLES = ("contacts", "interactions", "outcomes")
 
@@ -35,18 +34,18 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
         contacts[c] = contacts[c].map(_as_list) if c in contacts else [[] for _ in range(len(contacts))]
-    contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(schema.UTC)
+    contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(UTC)
     interactions = interactions.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
         interactions[c] = interactions[c].astype("string")
-    interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(schema.UTC)
+    interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(UTC)
     interactions["duration_minutes"] = interactions["duration_minutes"].astype("float64")
     interactions["source_row"] = interactions["source_row"].astype("int64")
     interactions["group_key"] = _optional_string(interactions, "group_key")
     outcomes = outcomes.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("outcome_id", "contact_id", "account", "kind", "status", "currency", "source"):
         outcomes[c] = outcomes[c].astype("string")
-    outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(schema.UTC)
+    outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(UTC)
     outcomes["value"] = outcomes["value"].astype("float64")
     outcomes["source_row"] = outcomes["source_row"].astype("int64")
     outcomes["group_key"] = _optional_string(outcomes, "group_key")
@@ -69,6 +68,10 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def validate(contacts, interactions, outcomes) -> None:
     """Validate all three tables lazily; one UserError lists every problem."""
+    import pandera.errors  # imported here: reading a loaded folder should not pay for pandera
+
+    from . import schema
+
     problems = []
     for name, model, df in (("contacts", schema.Contacts, contacts), ("interactions", schema.Interactions, interactions),
                             ("outcomes", schema.Outcomes, outcomes)):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .schema import invested_minutes
+from .vocab import invested_minutes
 from .timeutil import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 GROUPINGS = ("company", "source")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .schema import invested_minutes
+from .vocab import invested_minutes
 from .timeutil import parse_as_of
 
 FOLLOWUP_FILE = "followup.csv"

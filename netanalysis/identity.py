@@ -107,7 +107,7 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
     contacts : the merged contacts table (owner excluded)
     owner_ids : contact_ids that are the owner
     """
-    from .schema import empty_contacts
+    from .vocab import empty_contacts
 
     if people.empty:
         return pd.Series(dtype=str), empty_contacts(), set()

@@ -17,7 +17,7 @@ import pandas as pd
 from . import identity
 from .errors import UserError
 from .fasttext import hex_ids
-from .schema import empty_interactions, empty_outcomes
+from .vocab import empty_interactions, empty_outcomes
 from .sources import Parsed, detect_format
 from .sources.base import sniff
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from scipy.signal import lfilter
 
 from .errors import UserError
-from .schema import invested_minutes
+from .vocab import invested_minutes
 from .timeutil import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 FREQS = {"M": 1, "month": 1, "ME": 1, "MS": 1, "Q": 3, "quarter": 3, "QE": 3, "QS": 3}

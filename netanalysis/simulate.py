@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import UserError
-from .schema import DEFAULT_MINUTES
+from .vocab import DEFAULT_MINUTES
 
 FIRST_NAMES = ["Ada", "Ben", "Chloé", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas", "Kira", "Luis",
                "Maya", "Nikos", "Olga", "Priya", "Quinn", "Rafael", "Sofia", "Tomás", "Uma", "Viktor", "Wen",

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UserError
-from .schema import DEFAULT_MINUTES
+from .vocab import DEFAULT_MINUTES
 from .simulate import GroundTruth, hazard
 
 MEETING_MINUTES = DEFAULT_MINUTES["meeting"]

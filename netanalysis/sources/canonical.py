@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..schema import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
+from ..vocab import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 from ..fasttext import iso_seconds
 from ..timeutil import to_utc
 from .base import (
