@@ -62,8 +62,37 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     table = pa.table({k: pa.array(df[k]) for k in keys})
+    if _is_sorted(table, keys):  # the loader hands its tables over sorted
+        return df.reset_index(drop=True)
     order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]).to_numpy()
     return df.take(order).reset_index(drop=True)
+
+
+def _is_sorted(table, keys: list[str]) -> bool:
+    """Whether the rows are already in ascending order of `keys` (none missing)."""
+    import pyarrow.compute as pc
+
+    if table.num_rows < 2:
+        return True
+    ties = None  # rows equal to their predecessor on the keys so far
+    for k in keys:
+        col = table.column(k)
+        if col.null_count:
+            return False
+        prev, cur = col.slice(0, table.num_rows - 1), col.slice(1)
+        before = pc.less(prev, cur)
+        equal = pc.equal(prev, cur)
+        if ties is not None:
+            before, equal = pc.and_(ties, before), pc.and_(ties, equal)
+            ok = pc.or_(pc.invert(ties), pc.or_(before, equal))
+        else:
+            ok = pc.or_(before, equal)
+        if not pc.all(ok).as_py():
+            return False
+        ties = equal
+        if not pc.any(ties).as_py():
+            return True
+    return True
 
 
 def validate(contacts, interactions, outcomes) -> None:

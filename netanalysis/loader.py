@@ -17,6 +17,7 @@ import pandas as pd
 from . import identity
 from .errors import UserError
 from .fasttext import hex_ids
+from .hashing import key_hashes
 from .vocab import empty_interactions, empty_outcomes
 from .sources import Parsed, detect_format
 from .sources.base import sniff
@@ -50,19 +51,9 @@ def expand_inputs(paths) -> list[tuple[Path, bool]]:
     return out
 
 
-_HASH_CHUNK = 500_000
-
-
-def _hash_ids(source: pd.Series, key: pd.Series, prefix: str) -> pd.Series:
-    """Stable 64-bit ids of source|natural key (fixed hash key, so run-independent)."""
-    if len(key) == 0:
-        return pd.Series([], index=key.index, dtype=object)
-    # In chunks: hashing needs the text as Python objects, which for 10M rows would take gigabytes at once.
-    parts = []
-    for lo in range(0, len(key), _HASH_CHUNK):
-        text = (source.iloc[lo:lo + _HASH_CHUNK].astype(str) + "|" + key.iloc[lo:lo + _HASH_CHUNK].astype(str)).astype(object)
-        parts.append(pd.util.hash_pandas_object(text, index=False, hash_key="netanalysis-ids-1"[:16]).to_numpy())
-    return hex_ids(prefix, np.concatenate(parts), index=key.index)  # = prefix + "{:016x}".format(h), vectorised
+def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
+    """Stable uint64 of source + natural key (run-independent); written as hex ids at the end."""
+    return key_hashes(source, key) if len(key) else np.zeros(0, dtype=np.uint64)
 
 
 def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
@@ -73,27 +64,105 @@ def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
     return pd.Series(out, index=refs.index)
 
 
-def _rows_with_new_records(recs: pd.DataFrame) -> pd.Series:
+def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """(file, row) as one int64 (file << 40 | row), or None when rows are not small integers."""
+    if not (np.issubdtype(f.dtype, np.integer) and np.issubdtype(r.dtype, np.integer)):
+        return None
+    if len(r) and (r.min() < 0 or r.max() >= 2**40 or f.min() < 0):
+        return None
+    return (f.astype("int64") << 40) | r.astype("int64")
+
+
+def _first_seen_records(key: np.ndarray, rid: np.ndarray) -> np.ndarray:
+    """For each record: is its id met here for the first time, in (file, row) order?"""
+    if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
+    order = np.argsort(key, kind="stable")
+    new = np.empty(len(key), dtype=bool)
+    new[order] = ~pd.Series(rid[order]).duplicated(keep="first").to_numpy(dtype=bool)
+    return new
+
+
+def _rows_with_new_records(tables) -> pd.Series:
     """For each (file, row): does it yield a record id not seen before (in file and row order)?
 
-    With integer rows this runs on one int64 key (argsort, reduceat) instead of a
-    two-column sort and groupby, which at 10M records take gigabytes.
+    `tables` holds (file, row, uint64 record id) arrays per table (ids of different
+    tables never collide). Runs on one int64 (file, row) key: argsort and reduceat,
+    skipped when rows come sorted and one record each, as in a canonical CSV.
     """
-    f, r = recs["_file"].to_numpy(), recs["source_row"].to_numpy()
-    if (len(recs) and np.issubdtype(f.dtype, np.integer) and np.issubdtype(r.dtype, np.integer)
-            and r.min() >= 0 and r.max() < 2**40 and f.min() >= 0):
-        key = (f.astype("int64") << 40) | r.astype("int64")
+    keys, news = [], []
+    for f, r, rid in tables:
+        key = _row_keys(np.asarray(f), np.asarray(r))
+        if key is None:
+            return _rows_with_new_records_slow(tables)
+        keys.append(key)
+        news.append(_first_seen_records(key, np.asarray(rid, dtype=np.uint64)))
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    new = np.concatenate(news) if news else np.zeros(0, dtype=bool)
+    if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
         order = np.argsort(key, kind="stable")
-        ids, _ = pd.factorize(recs["rid"])  # integer codes: no sorted copy of the id strings
-        new = ~pd.Series(ids[order]).duplicated(keep="first").to_numpy(dtype=bool)
-        key = key[order]
+        key, new = key[order], new[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        first = key[starts]
-        index = pd.MultiIndex.from_arrays([first >> 40, first & (2**40 - 1)], names=["_file", "source_row"])
-        return pd.Series(np.logical_or.reduceat(new, starts), index=index, name="new")
-    recs = recs.sort_values(["_file", "source_row"], kind="stable")
-    recs["new"] = ~recs["rid"].duplicated(keep="first")
+        key, new = key[starts], np.logical_or.reduceat(new, starts)
+    index = pd.MultiIndex.from_arrays([key >> 40, key & (2**40 - 1)], names=["_file", "source_row"])
+    return pd.Series(new, index=index, name="new")
+
+
+def _rows_with_new_records_slow(tables) -> pd.Series:
+    """The same, for rows that are not small integers."""
+    parts = []
+    for t, (f, r, rid) in enumerate(tables):
+        d = pd.DataFrame({"_file": f, "source_row": r, "rid": rid}).sort_values(["_file", "source_row"], kind="stable")
+        d["new"] = ~d["rid"].duplicated(keep="first")
+        parts.append(d)
+    recs = pd.concat(parts, ignore_index=True)
     return recs.groupby(["_file", "source_row"])["new"].any()
+
+
+def _record_ids(source: str, record_key: pd.Series) -> pd.Series:
+    """Record hashes of people (nullable: a person named only by a ref has no record of its own)."""
+    given = record_key.notna().to_numpy()
+    out = pd.array(np.zeros(len(record_key), dtype=np.uint64), dtype="UInt64")
+    if given.any():
+        out[given] = _record_hashes(source, record_key[given].reset_index(drop=True))
+    out[~given] = pd.NA
+    return pd.Series(out, index=record_key.index)
+
+
+_DETAILS = ("name", "company", "title", "linkedin_url", "first_seen")
+
+
+def _without_bare_repeats(people: pd.DataFrame) -> pd.DataFrame:
+    """Drop people records that hold nothing but a ref an earlier record already holds.
+
+    Such a record (an interaction naming a contact that contacts.csv described
+    before) adds no key, detail or source to identity resolution, and does not
+    change which record comes first in its cluster; at millions of rows leaving
+    it out halves that work.
+    """
+    bare = people["_rid"].isna().to_numpy() & people["ref"].duplicated(keep="first").to_numpy()
+    for c in _DETAILS:
+        if c in people and bare.any():
+            bare &= people[c].isna().to_numpy()
+    if bare.any():
+        bare &= np.fromiter((not (isinstance(v, (list, tuple, np.ndarray)) and len(v)) for v in people["emails"]),
+                            dtype=bool, count=len(people))
+    return people[~bare].reset_index(drop=True) if bare.any() else people
+
+
+def _first_of_each(records: pd.DataFrame) -> pd.DataFrame:
+    """Records in (timestamp, id) order, each id once (its first in file and row order)."""
+    rid = records["_rid"].to_numpy()
+    first = ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
+    if not first.all():
+        records = records[first]
+        rid = rid[first]
+    ts = records["timestamp"]
+    ts = pd.to_datetime(ts, utc=True) if not isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
+    stamp = ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # Hex ids of one prefix sort like their numbers: this is the (timestamp, id) order of the Dataset.
+    order = np.lexsort((rid, stamp))
+    return records.take(order)
 
 
 def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -163,20 +232,23 @@ def _assemble(parsed, skipped, ctx, Dataset):
         pe = r.people.copy()
         pe["ref"] = ns + pe["ref"].astype(str)
         pe["_file"] = i
-        people.append(pe)
+        pe["_rid"] = _record_ids(r.source, pe["record_key"])
+        people.append(pe.drop(columns="record_key"))
         it = r.interactions.copy()
         it["ref"] = ns + it["ref"].astype(str)
         it["source"] = r.source
         it["group_key"] = _namespaced_group(it, ns)
         it["_file"] = i
-        inters.append(it)
+        it["_rid"] = _record_hashes(r.source, it["natural_key"])
+        inters.append(it.drop(columns="natural_key"))
         r.interactions = r.interactions.iloc[:0]  # only the copy is used from here on: free the rows
         oc = r.outcomes.copy()
         oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
         oc["source"] = r.source
         oc["group_key"] = _namespaced_group(oc, ns)
         oc["_file"] = i
-        outs.append(oc)
+        oc["_rid"] = _record_hashes(r.source, oc["natural_key"])
+        outs.append(oc.drop(columns="natural_key"))
         rj = r.rejected.copy()
         rj["_file"] = i
         rejected.append(rj)
@@ -187,20 +259,17 @@ def _assemble(parsed, skipped, ctx, Dataset):
     missing = pd.Index(named.unique()).difference(pd.Index(people["ref"].unique()))
     if len(missing):
         people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
-    people["emails"] = people["emails"].map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
+    people = _without_bare_repeats(people)
+    people["emails"] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in people["emails"]]
     ref_map, contacts, owner_ids = identity.resolve(people, owner)
 
     inter = _concat_rows(inters) if inters else empty_interactions()
     inters.clear()
     del named
     inter["contact_id"] = _map_refs(inter["ref"], ref_map)
-    inter["interaction_id"] = _hash_ids(inter["source"], inter["natural_key"], "i")
-    inter = inter.drop(columns=["ref", "natural_key"])  # not needed any more; large at 10M rows
+    inter = inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
     outc = _concat_rows(outs)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
-    outc["outcome_id"] = _hash_ids(outc["source"], outc["natural_key"], "o")
-    people["record_id"] = _hash_ids(people["ref"].str.split(":", n=1).str[0], people["record_key"], "p").where(
-        people["record_key"].notna(), None)
 
     # Interactions with the owner only are not investment in a relationship.
     with_owner = inter["contact_id"].isin(owner_ids)
@@ -211,13 +280,13 @@ def _assemble(parsed, skipped, ctx, Dataset):
     outc.loc[owner_out, "contact_id"] = None
 
     # Accounting: for each (file, row), its record ids in file order.
-    recs = pd.concat([
-        inter[["_file", "source_row", "interaction_id"]].rename(columns={"interaction_id": "rid"}),
-        outc[["_file", "source_row", "outcome_id"]].rename(columns={"outcome_id": "rid"}),
-        people.loc[people["record_id"].notna(), ["_file", "source_row", "record_id"]].rename(columns={"record_id": "rid"}),
-    ], ignore_index=True)
-    row_new = _rows_with_new_records(recs)
-    del recs
+    with_record = people["_rid"].notna().to_numpy()
+    row_new = _rows_with_new_records([
+        (inter["_file"].to_numpy(), inter["source_row"].to_numpy(), inter["_rid"].to_numpy()),
+        (outc["_file"].to_numpy(), outc["source_row"].to_numpy(), outc["_rid"].to_numpy()),
+        (people["_file"].to_numpy()[with_record], people["source_row"].to_numpy()[with_record],
+         people["_rid"].to_numpy(dtype="uint64", na_value=0)[with_record]),
+    ])
 
     rej = pd.concat(rejected, ignore_index=True)
     # Rows whose every record was with the owner are rejected, with that reason.
@@ -229,8 +298,10 @@ def _assemble(parsed, skipped, ctx, Dataset):
                 "_file": owner_only.get_level_values(0), "source_row": owner_only.get_level_values(1),
                 "reason": "only the owner of the exports takes part", "raw": ""})], ignore_index=True)
 
-    inter = inter.loc[~inter["interaction_id"].duplicated(keep="first")]
-    outc = outc.loc[~outc["outcome_id"].duplicated(keep="first")]
+    inter = _first_of_each(inter)
+    outc = _first_of_each(outc)
+    inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
+    outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
 
     report_files = []
     for i, (path, r) in enumerate(parsed):
@@ -249,10 +320,10 @@ def _assemble(parsed, skipped, ctx, Dataset):
             entry["unaccounted"] = unaccounted
         report_files.append(entry)
 
-    interactions = inter.drop(columns=["_file"]).reset_index(drop=True)
+    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
     interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
                                  "duration_minutes", "source", "source_row", "group_key"]]
-    outcomes = outc.drop(columns=["ref", "natural_key", "_file"]).reset_index(drop=True)
+    outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
     outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
                          "currency", "source", "source_row", "group_key"]]
     first_touch = interactions.groupby("contact_id")["timestamp"].min()

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..errors import UserError
 from ..vocab import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
-from ..fasttext import iso_seconds
+from ..hashing import key_hashes
 from ..timeutil import to_utc
 from .base import (
     INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff,
@@ -158,8 +158,8 @@ def _interaction_rows(r: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list]:
     rejected = list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
     ok = ~bad
     ts_ok = ts[ok]
-    key = (cid[ok] + "|" + iso_seconds(ts_ok) + "|" + channel[ok] + "|" + direction[ok]
-           + "|" + dur_raw[ok].fillna(""))
+    # The same contact, second, channel, direction and duration text is the same interaction.
+    key = pd.Series(key_hashes(cid[ok], ts_ok.dt.floor("s"), channel[ok], direction[ok], dur_raw[ok]), index=ts_ok.index)
     inter = pd.DataFrame({  # arrow-backed columns stay arrow-backed (no 1M Python strings)
         "ref": cid[ok], "timestamp": ts_ok, "channel": channel[ok],
         "direction": direction[ok], "duration_minutes": duration[ok].astype(float),
