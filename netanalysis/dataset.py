@@ -15,6 +15,11 @@ from .vocab import UTC
 TABLES = ("contacts", "interactions", "outcomes")
 
 
+def _as_lists(values: pd.Series) -> list[list]:
+    """Every cell a list (arrays, tuples and missing values converted); lists are kept as they are."""
+    return [v if type(v) is list else _as_list(v) for v in values.tolist()]
+
+
 def _as_list(v) -> list:
     if isinstance(v, (list, tuple)):
         return list(v)
@@ -33,7 +38,7 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
     for c in ("contact_id", "name", "company", "title", "linkedin_url"):
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
-        contacts[c] = contacts[c].map(_as_list) if c in contacts else [[] for _ in range(len(contacts))]
+        contacts[c] = _as_lists(contacts[c]) if c in contacts else [[] for _ in range(len(contacts))]
     contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(UTC)
     interactions = interactions.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("interaction_id", "contact_id", "channel", "direction", "source"):

@@ -161,8 +161,20 @@ def _first_of_each(records: pd.DataFrame) -> pd.DataFrame:
     ts = pd.to_datetime(ts, utc=True) if not isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
     stamp = ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
     # Hex ids of one prefix sort like their numbers: this is the (timestamp, id) order of the Dataset.
-    order = np.lexsort((rid, stamp))
+    order = np.argsort(stamp, kind="stable")
+    s = stamp[order]
+    tied = np.flatnonzero(np.r_[s[1:] == s[:-1], False] | np.r_[False, s[1:] == s[:-1]])
+    if len(tied):  # equal times (rare): order those rows by id, by a sort of them alone
+        order[tied] = order[tied][np.lexsort((rid[order[tied]], s[tied]))]
     return records.take(order)
+
+
+def _integers(values: pd.Series) -> np.ndarray:
+    """Row numbers as int64 where they are whole numbers (a column with NA elsewhere arrives as float)."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if len(v) and (np.isnan(v).any() or (v != np.round(v)).any()):
+        return values.to_numpy(dtype=object)
+    return v.astype("int64")
 
 
 def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -284,7 +296,7 @@ def _assemble(parsed, skipped, ctx, Dataset):
     row_new = _rows_with_new_records([
         (inter["_file"].to_numpy(), inter["source_row"].to_numpy(), inter["_rid"].to_numpy()),
         (outc["_file"].to_numpy(), outc["source_row"].to_numpy(), outc["_rid"].to_numpy()),
-        (people["_file"].to_numpy()[with_record], people["source_row"].to_numpy()[with_record],
+        (people["_file"].to_numpy()[with_record], _integers(people["source_row"][with_record]),
          people["_rid"].to_numpy(dtype="uint64", na_value=0)[with_record]),
     ])
 

@@ -1,17 +1,16 @@
 """Pandera models of the canonical tables: the contract between the stages.
 
 Validation is lazy (`validate(df, lazy=True)`), so one error lists every problem.
+The schemas are written as `DataFrameSchema` objects rather than class-based
+models: building a model's schema imports pandera's typing for every installed
+backend (dask among them), which costs `netanalysis load` half a second.
 The vocabulary (channels, default minutes, ...) lives in vocab.py and is
 re-exported here.
 """
 
 from __future__ import annotations
 
-from typing import Optional
-
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+from pandera.pandas import Check, Column, DataFrameSchema
 
 from .vocab import (  # noqa: F401  (re-exported)
     CHANNELS, DEFAULT_MINUTES, DIRECTIONS, OTHER_MINUTES, OUTCOME_KINDS, OUTCOME_STATUSES, UTC,
@@ -19,71 +18,57 @@ from .vocab import (  # noqa: F401  (re-exported)
 )
 
 
-class Contacts(pa.DataFrameModel):
-    contact_id: Series[str] = pa.Field(unique=True)
-    name: Series[str] = pa.Field(nullable=True)
-    emails: Series[object]
-    company: Series[str] = pa.Field(nullable=True)
-    title: Series[str] = pa.Field(nullable=True)
-    linkedin_url: Series[str] = pa.Field(nullable=True)
-    sources: Series[object]
-    first_seen: Series[UTC] = pa.Field(nullable=True)  # type: ignore[valid-type]
-
-    class Config:
-        strict = False
-        coerce = False
+STRING = str
+TIME = UTC
 
 
-class Interactions(pa.DataFrameModel):
-    interaction_id: Series[str] = pa.Field(unique=True)
-    contact_id: Series[str]
-    timestamp: Series[UTC]  # type: ignore[valid-type]
-    channel: Series[str] = pa.Field(isin=CHANNELS)
-    direction: Series[str] = pa.Field(isin=DIRECTIONS)
-    duration_minutes: Series[float] = pa.Field(nullable=True, ge=0)
-    source: Series[str]
-    source_row: Series[int] = pa.Field(ge=0)
+def _text(nullable: bool = False, **kw) -> Column:
+    return Column(STRING, nullable=nullable, **kw)
+
+
+Contacts = DataFrameSchema({
+    "contact_id": _text(unique=True),
+    "name": _text(nullable=True),
+    "emails": Column(object),
+    "company": _text(nullable=True),
+    "title": _text(nullable=True),
+    "linkedin_url": _text(nullable=True),
+    "sources": Column(object),
+    "first_seen": Column(TIME, nullable=True),
+}, strict=False, coerce=False, name="contacts")
+
+Interactions = DataFrameSchema({
+    "interaction_id": _text(unique=True),
+    "contact_id": _text(),
+    "timestamp": Column(TIME),
+    "channel": _text(checks=Check.isin(CHANNELS)),
+    "direction": _text(checks=Check.isin(DIRECTIONS)),
+    "duration_minutes": Column(float, nullable=True, checks=Check.ge(0)),
+    "source": _text(),
+    "source_row": Column(int, checks=Check.ge(0)),
     # One shared meeting, message or deal (see sources/base.py); NA where unknown.
-    group_key: Optional[Series[str]] = pa.Field(nullable=True)
+    "group_key": _text(nullable=True, required=False),
+}, strict=False, name="interactions")
 
-    class Config:
-        strict = False
+Outcomes = DataFrameSchema({
+    "outcome_id": _text(unique=True),
+    "contact_id": _text(nullable=True),
+    "account": _text(nullable=True),
+    "timestamp": Column(TIME),
+    "kind": _text(checks=Check.isin(OUTCOME_KINDS)),
+    "status": _text(checks=Check.isin(OUTCOME_STATUSES)),
+    "value": Column(float, nullable=True),
+    "currency": _text(nullable=True),
+    "source": _text(),
+    "source_row": Column(int, checks=Check.ge(0)),
+    "group_key": _text(nullable=True, required=False),
+}, strict=False, name="outcomes",
+    # An outcome belongs to a contact, an account, or both.
+    checks=Check(lambda df: df["contact_id"].notna() | df["account"].notna(), name="someone_owns_it"))
 
-
-class Outcomes(pa.DataFrameModel):
-    outcome_id: Series[str] = pa.Field(unique=True)
-    contact_id: Series[str] = pa.Field(nullable=True)
-    account: Series[str] = pa.Field(nullable=True)
-    timestamp: Series[UTC]  # type: ignore[valid-type]
-    kind: Series[str] = pa.Field(isin=OUTCOME_KINDS)
-    status: Series[str] = pa.Field(isin=OUTCOME_STATUSES)
-    value: Series[float] = pa.Field(nullable=True)
-    currency: Series[str] = pa.Field(nullable=True)
-    source: Series[str]
-    source_row: Series[int] = pa.Field(ge=0)
-    group_key: Optional[Series[str]] = pa.Field(nullable=True)
-
-    class Config:
-        strict = False
-
-    @pa.dataframe_check
-    def someone_owns_it(cls, df: pd.DataFrame) -> Series[bool]:
-        """An outcome belongs to a contact, an account, or both."""
-        return df["contact_id"].notna() | df["account"].notna()
-
-
-class Panel(pa.DataFrameModel):
-    period: Series[UTC]  # type: ignore[valid-type]
-    touches: Series[int] = pa.Field(ge=0)
-    minutes: Series[float] = pa.Field(ge=0)
-    inbound: Series[int] = pa.Field(ge=0)
-    outbound: Series[int] = pa.Field(ge=0)
-    cum_minutes: Series[float] = pa.Field(ge=0)
-    stock: Series[float] = pa.Field(ge=0)
-    months_since_first: Series[int] = pa.Field(ge=0)
-    months_since_last: Series[int] = pa.Field(ge=0)
-    outcomes_won: Series[int] = pa.Field(ge=0)
-    value_won: Series[float] = pa.Field(ge=0)
-
-    class Config:
-        strict = False
+Panel = DataFrameSchema({
+    "period": Column(TIME),
+    **{c: Column(int, checks=Check.ge(0)) for c in ("touches", "inbound", "outbound", "months_since_first",
+                                                   "months_since_last", "outcomes_won")},
+    **{c: Column(float, checks=Check.ge(0)) for c in ("minutes", "cum_minutes", "stock", "value_won")},
+}, strict=False, name="panel")

@@ -100,11 +100,12 @@ def read_contacts(path, sn: Sniff, ctx) -> Parsed:
     bad += [(int(n), "missing contact_id", "") for n in r.loc[missing, "__row__"]]
     r, cid = r[~missing], cid[~missing]
     email = clean(r["email"]).str.lower() if "email" in r else pd.Series(pd.NA, index=r.index, dtype="string")
-    id_is_email = cid.str.match(EMAIL_LIKE).fillna(False)
-    emails = [
-        sorted({e for e in ([em] if pd.notna(em) else []) + ([c.lower()] if ie else [])})
-        for em, c, ie in zip(email, cid, id_is_email)
-    ]
+    id_is_email = cid.str.match(EMAIL_LIKE).fillna(False).to_numpy(dtype=bool)
+    # Each row's e-mails: the email column and an e-mail used as the id, once each, sorted.
+    first = email.to_numpy(dtype=object, na_value=None)
+    second = np.where(id_is_email, cid.str.lower().to_numpy(dtype=object, na_value=None), None)
+    emails = [[] if a is None and b is None else [a or b] if a is None or b is None or a == b else sorted((a, b))
+              for a, b in zip(first.tolist(), second.tolist())]
     people = pd.DataFrame({
         "ref": cid.to_numpy(),
         "name": clean(r["name"]).to_numpy() if "name" in r else pd.NA,

@@ -1,0 +1,44 @@
+"""The canonical tables' contract: what validation accepts and what it names when it refuses."""
+
+import pandas as pd
+import pytest
+
+from netanalysis.dataset import Dataset
+from netanalysis.errors import UserError
+
+
+def _tables(changes=None):
+    contacts = pd.DataFrame({"contact_id": ["c1", "c2"], "name": ["Ann", None], "emails": [["a@x.com"], []],
+                             "company": [None, None], "title": [None, None], "linkedin_url": [None, None],
+                             "sources": [["canonical"], ["canonical"]], "first_seen": pd.NaT})
+    inter = pd.DataFrame({"interaction_id": ["i1", "i2"], "contact_id": ["c1", "c2"],
+                          "timestamp": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True),
+                          "channel": ["meeting", "email"], "direction": ["inbound", "unknown"],
+                          "duration_minutes": [30.0, None], "source": "canonical", "source_row": [1, 2]})
+    outc = pd.DataFrame({"outcome_id": ["o1"], "contact_id": ["c1"], "account": [None],
+                         "timestamp": pd.to_datetime(["2025-02-01"], utc=True), "kind": ["deal"], "status": ["won"],
+                         "value": [10.0], "currency": [None], "source": "canonical", "source_row": [1]})
+    frames = {"contacts": contacts, "interactions": inter, "outcomes": outc}
+    for (table, column), values in (changes or {}).items():
+        frames[table][column] = values
+    return frames
+
+
+def test_valid_tables_pass_and_come_back_sorted_by_time():
+    ds = Dataset.from_frames(**_tables())
+    assert ds.interactions["interaction_id"].tolist() == ["i2", "i1"]  # 1 Jan before 2 Jan
+
+
+@pytest.mark.parametrize("change, named", [
+    ({("interactions", "channel"): ["meeting", "fax"]}, "interactions.channel"),
+    ({("interactions", "direction"): ["sideways", "inbound"]}, "interactions.direction"),
+    ({("interactions", "interaction_id"): ["i1", "i1"]}, "interactions.interaction_id"),
+    ({("interactions", "duration_minutes"): [-5.0, None]}, "interactions.duration_minutes"),
+    ({("outcomes", "status"): ["maybe"]}, "outcomes.status"),
+    ({("outcomes", "contact_id"): [None]}, "someone_owns_it"),
+    ({("contacts", "contact_id"): ["c1", "c1"]}, "contacts.contact_id"),
+])
+def test_each_broken_rule_is_named(change, named):
+    with pytest.raises(UserError) as err:
+        Dataset.from_frames(**_tables(change))
+    assert named in str(err.value)
