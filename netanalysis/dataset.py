@@ -38,7 +38,8 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
     for c in ("contact_id", "name", "company", "title", "linkedin_url"):
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
-        contacts[c] = _as_lists(contacts[c]) if c in contacts else [[] for _ in range(len(contacts))]
+        contacts[c] = pd.Series(_as_lists(contacts[c]) if c in contacts else [[] for _ in range(len(contacts))],
+                                index=contacts.index, dtype=object)
     contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(UTC)
     interactions = interactions.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
