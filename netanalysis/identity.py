@@ -152,12 +152,32 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
     return ref_map, contacts, owner_ids
 
 
+# Values these patterns match are already what the normaliser would return (lower-cased
+# for names): they are mapped with pyarrow, and only the rest go through Python.
+_PLAIN = {
+    "normalize_email": (r"^[a-z0-9._%+'-]+@[a-z0-9.-]+$", False),
+    "fold": (r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$", True),
+}
+
+
 def _map_unique(values: pd.Series, fn) -> pd.Series:
     """`fn` applied once per distinct value; missing values map to None (object dtype)."""
     values = pd.Series(values).astype(object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [fn(u) for u in uniques]
+    todo = np.ones(len(uniques), dtype=bool)
+    plain = _PLAIN.get(getattr(fn, "__name__", ""))
+    if plain and len(uniques):
+        text = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
+        ok = pc.fill_null(pc.match_substring_regex(text, plain[0]), False)
+        if fn is normalize_email:  # it also wants more than three characters
+            ok = pc.and_(ok, pc.greater(pc.utf8_length(text), 3))
+        ok = ok.to_numpy(zero_copy_only=False)
+        if ok.any():
+            done = pc.filter(text, pa.array(ok))
+            mapped[:-1][ok] = (pc.utf8_lower(done) if plain[1] else done).to_numpy(zero_copy_only=False)
+            todo = ~ok
+    mapped[:-1][todo] = [fn(u) for u in np.asarray(uniques, dtype=object)[todo]]
     mapped[-1] = None
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
@@ -239,12 +259,29 @@ def _first_per_cluster(c: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
 
 
 def _sorted_sets(c: np.ndarray, values, n: int) -> list[list]:
-    """For each cluster 0..n-1, the sorted distinct values it holds."""
-    d = pd.DataFrame({"c": c, "v": pd.Series(values, dtype=object).to_numpy()}).drop_duplicates()
-    d = d.sort_values(["c", "v"], kind="stable")
-    ends = np.cumsum(np.bincount(d["c"].to_numpy(), minlength=n)).tolist()
-    vals = d["v"].tolist()
-    return [vals[a:b] for a, b in zip([0] + ends[:-1], ends)]
+    """For each cluster 0..n-1, the sorted distinct values it holds.
+
+    Sorted on integer codes (values factorized in sorted order), not on the text.
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
+    given = codes >= 0
+    m = max(len(uniques), 1)
+    pairs = np.unique(np.asarray(c, dtype=np.int64)[given] * m + codes[given])  # sorted by cluster, then value
+    items = np.asarray(uniques, dtype=object)[pairs % m].tolist()
+    ends = np.cumsum(np.bincount(pairs // m, minlength=n)).tolist()
+    return [items[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+
+def _min_per_cluster(c: np.ndarray, values, n: int) -> np.ndarray:
+    """The smallest value of each cluster (None where it has none)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
+    given = codes >= 0
+    best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, np.asarray(c)[given], codes[given])
+    out = np.full(n, None, dtype=object)
+    has = best < len(uniques)
+    out[has] = np.asarray(uniques, dtype=object)[best[has]]
+    return out
 
 
 def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
@@ -275,7 +312,7 @@ def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
     canonical_id[can["c"].to_numpy()] = can["r"].to_numpy()
     first_name = _first_per_cluster(c, p["_name"], n)
     first_company = _first_per_cluster(c, p["_company"], n)
-    min_ref = pd.Series(refs.to_numpy(dtype=object)).groupby(c).min().reindex(range(n)).to_numpy(dtype=object)
+    min_ref = _min_per_cluster(c, refs.to_numpy(dtype=object), n)
     cids = []
     for k in range(n):
         if canonical_id[k] is not None:

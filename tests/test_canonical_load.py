@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,3 +116,30 @@ def test_to_utc_tolerates_missing_values():
     out = to_utc(pd.Series(["2025-01-01", pd.NA, "", "2025-02-01T02:00:00+02:00"], dtype="string"))
     assert out.isna().tolist() == [False, True, True, False]
     assert out.iloc[3] == pd.Timestamp("2025-02-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])
+@pytest.mark.parametrize("values", [
+    ["2025-11-07T17:50:41Z", "2025-11-07T17:50:41+02:00", " 2025-11-07 17:50:41Z", "", "2025-03-30T01:30:00.5-0130"],
+    ["2025-11-07T17:50:41", "2025-11-07", None, "2025-03-30T02:30:00"],  # naive: read in the load's zone
+    ["2025-11-07T17:50:41Z", "2025-11-07T17:50:41"],  # mixed
+    ["2025-13-07T17:50:41Z", "7 Nov 2025", "2025-11-07T17:50:41Z"],  # not all ISO
+])
+def test_fast_time_parsing_equals_the_general_parser(values, tz):
+    """The vectorised ISO path of canonical files gives what `to_utc` (the parser of every format) gives."""
+    from netanalysis.sources.canonical import _times
+    from netanalysis.timeutil import to_utc
+
+    raw = pd.Series(values, dtype="string")
+    fast, general = _times(raw, tz), to_utc(raw, tz)
+    assert str(fast.dtype) == "datetime64[ns, UTC]"
+    assert fast.tolist() == general.astype("datetime64[ns, UTC]").tolist()
+
+
+def test_fast_number_parsing_equals_to_numeric():
+    from netanalysis.sources.canonical import _numbers
+
+    for values in (["35", "1.5", None, ".5", "1e3", "-2", "+4."], ["35", "x", "1,5", "inf"]):
+        raw = pd.Series(values, dtype="string")
+        expected = pd.to_numeric(raw, errors="coerce").astype(float)
+        np.testing.assert_array_equal(_numbers(raw).to_numpy(), expected.to_numpy())

@@ -127,3 +127,13 @@ def test_contact_ids_are_stable_across_runs_and_input_order(exports):
     key = lambda ds: sorted(zip(ds.contacts["name"].fillna(""), ds.contacts["contact_id"]))  # noqa: E731
     assert key(a) == key(b)
     assert sorted(a.interactions["interaction_id"]) == sorted(b.interactions["interaction_id"])
+
+
+def test_vectorised_normalisers_agree_with_the_plain_functions():
+    """The pyarrow shortcut of `_map_unique` gives what the Python normalisers give, value by value."""
+    from netanalysis.identity import _map_unique, fold, normalize_email
+
+    values = pd.Series(["ann@x.com", "Ann@X.com", " ann@x.com", "a@b", "mailto:bo@y.org", "<c@z.io>", "no-at",
+                        "Ann Lee", "ann lee", "Ann  Lee", " Ann", "Jürgen M", "O'Neil", "x", "", None, "ann@x.com"])
+    for fn in (normalize_email, fold):
+        assert _map_unique(values, fn).tolist() == [fn(v) for v in values]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import UserError
 from ..vocab import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
@@ -70,6 +72,9 @@ def _times(raw: pd.Series, tz: str) -> pd.Series:
     `to_utc`'s (offsets kept, naive times read in `tz`); otherwise `to_utc` decides.
     """
     s = raw.astype("string[pyarrow]").str.strip()
+    fast = _arrow_times(s, tz)
+    if fast is not None:
+        return fast
     given = (s != "").fillna(False).to_numpy(dtype=bool)
     iso = s.str.fullmatch(_ISO_TIME).fillna(False).to_numpy(dtype=bool)
     if not iso[given].all():
@@ -88,6 +93,34 @@ def _times(raw: pd.Series, tz: str) -> pd.Series:
     if out[given].isna().any():
         return to_utc(raw, tz)
     return out
+
+
+def _arrow_times(s: pd.Series, tz: str) -> pd.Series | None:
+    """Arrow's ISO 8601 parser, when it reads every given value: all with an offset (``Z``,
+    ``+02:00``), or all without one in a UTC load. None when it cannot (the caller decides)."""
+    text = pa.array(s.array)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    for kind in (pa.timestamp("ns", tz="UTC"), pa.timestamp("ns")):
+        if kind.tz is None and tz != "UTC":
+            return None  # naive times in another zone: zone rules (gaps, folds) as to_utc applies them
+        try:
+            parsed = pc.cast(text, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        out = pd.Series(parsed.to_pandas(), index=s.index)
+        return out if kind.tz else out.dt.tz_localize("UTC")
+    return None
+
+
+_DECIMAL = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """`pd.to_numeric(text, errors="coerce")` as float; pyarrow's cast when every given value is plain decimal."""
+    arr = pa.array(text.array)
+    if pc.all(pc.match_substring_regex(arr, _DECIMAL), skip_nulls=True).as_py() is not False:
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    return pd.to_numeric(text, errors="coerce").astype(float)
 
 
 def read_contacts(path, sn: Sniff, ctx) -> Parsed:
@@ -147,7 +180,7 @@ def _interaction_rows(r: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list]:
     channel = clean(r["channel"]).str.lower()
     direction = clean(r["direction"]).str.lower().fillna("unknown") if "direction" in r else pd.Series("unknown", index=r.index, dtype="string")
     dur_raw = clean(r["duration_minutes"]) if "duration_minutes" in r else pd.Series(pd.NA, index=r.index, dtype="string")
-    duration = pd.to_numeric(dur_raw, errors="coerce")
+    duration = _numbers(dur_raw)
     reason = reason.mask(reason.isna() & dur_raw.notna() & duration.isna(), "duration_minutes is not a number")
     reason = reason.mask(reason.isna() & (duration < 0).fillna(False), "negative duration_minutes")
     reason = reason.mask(reason.isna() & ~direction.isin(DIRECTIONS), "unknown direction")
