@@ -153,10 +153,17 @@ class Dataset:
         """Write the tables, `load_report.json` and `rejected.csv` into `folder`."""
         from .safety import write_safe_csv
 
+        from concurrent.futures import ThreadPoolExecutor
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in TABLES:
-            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        # One thread per table: pyarrow encodes and compresses without the GIL, so the
+        # large interactions table is written while the others are converted.
+        with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
+            done = [pool.submit(getattr(self, name).to_parquet, folder / f"{name}.parquet", index=False)
+                    for name in TABLES]
+            for d in done:
+                d.result()
         (folder / "load_report.json").write_text(json.dumps(self.load_report, indent=2, default=str), encoding="utf-8")
         write_safe_csv(self.rejected, folder / "rejected.csv")
         return folder

@@ -97,8 +97,10 @@ def _rows_with_new_records(tables) -> pd.Series:
             return _rows_with_new_records_slow(tables)
         keys.append(key)
         news.append(_first_seen_records(key, np.asarray(rid, dtype=np.uint64)))
-    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-    new = np.concatenate(news) if news else np.zeros(0, dtype=bool)
+    # Tables come one file after another: in order of their first key they are often already sorted.
+    by_start = sorted(range(len(keys)), key=lambda t: int(keys[t][0]) if len(keys[t]) else -1)
+    key = np.concatenate([keys[t] for t in by_start]) if keys else np.zeros(0, dtype=np.int64)
+    new = np.concatenate([news[t] for t in by_start]) if news else np.zeros(0, dtype=bool)
     if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
         order = np.argsort(key, kind="stable")
         key, new = key[order], new[order]
@@ -145,8 +147,10 @@ def _without_bare_repeats(people: pd.DataFrame) -> pd.DataFrame:
         if c in people and bare.any():
             bare &= people[c].isna().to_numpy()
     if bare.any():
-        bare &= np.fromiter((not (isinstance(v, (list, tuple, np.ndarray)) and len(v)) for v in people["emails"]),
-                            dtype=bool, count=len(people))
+        where = np.flatnonzero(bare)
+        emails = people["emails"].to_numpy(dtype=object)[where]
+        bare[where] = np.fromiter((not (isinstance(v, (list, tuple, np.ndarray)) and len(v)) for v in emails),
+                                  dtype=bool, count=len(where))
     return people[~bare].reset_index(drop=True) if bare.any() else people
 
 
@@ -233,6 +237,8 @@ def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
     if "group_key" not in records:
         return pd.Series(pd.NA, index=records.index, dtype="string")
     key = records["group_key"].astype("string")
+    if not key.notna().any():  # the usual case: no groups at all (skips a string concatenation per row)
+        return pd.Series(pd.NA, index=records.index, dtype="string")
     return (ns + key).where(key.notna(), pd.NA).astype("string")
 
 

@@ -55,9 +55,14 @@ def _lower_columns(table):
 
 def _person_from_ref(refs: pd.Series) -> pd.DataFrame:
     """Every contact_id an interaction names is a person; an e-mail id is an e-mail."""
-    ref = pd.Series(pd.unique(refs.dropna().astype(object)), dtype="string")
-    is_email = ref.str.match(EMAIL_LIKE).fillna(False).to_numpy(dtype=bool)
-    emails = [[r.lower()] if e else [] for r, e in zip(ref.to_numpy(dtype=object), is_email)]
+    distinct = pc.unique(pc.drop_null(pa.array(refs.astype("string").array)))  # in order of first appearance
+    ref = pd.Series(pd.arrays.ArrowStringArray(distinct), dtype="string")
+    emails = np.empty(len(ref), dtype=object)
+    emails[:] = [[] for _ in range(len(ref))]
+    is_email = pc.fill_null(pc.match_substring_regex(distinct, EMAIL_LIKE), False).to_numpy(zero_copy_only=False)
+    if is_email.any():
+        for i, e in zip(np.flatnonzero(is_email), pc.utf8_lower(pc.filter(distinct, pa.array(is_email))).to_pylist()):
+            emails[i] = [e]
     return frame(pd.DataFrame({"ref": ref, "emails": emails}), PEOPLE_COLUMNS)
 
 
