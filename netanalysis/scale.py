@@ -15,23 +15,27 @@ it dask's local threaded scheduler runs the same graph on this machine.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .dataset import Dataset
 from .errors import UserError
-from .panel import FREQS, UNITS, build_panel, unit_of_interactions, unit_of_outcomes
-from .timeutil import month_ordinal, parse_as_of
+from .panel import (FREQS, UNITS, Interactions, PanelColumns, empty_panel, build_panel, panel_columns, panel_frame,
+                    unit_of_interactions, unit_of_outcomes)
+from .timeutil import parse_as_of
 
 INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]
 CONTACT_COLUMNS = ["contact_id", "company"]
 ENGINES = ("pandas", "dask")
-PANEL_BATCH_ROWS = 4_000_000  # dense panel rows built at a time by the pandas engine
+PANEL_BATCH_ROWS = 1 << 20  # dense panel rows built (and written, as a Parquet row group) at a time
 
 
 def _table_path(data_dir: Path, name: str) -> Path:
@@ -52,15 +56,59 @@ def read_panel_inputs(data_dir) -> Dataset:
     ['contact_id', 'timestamp', 'channel', 'direction', 'duration_minutes']
     """
     data_dir = Path(data_dir)
-    try:
+    with _readable(data_dir):
         inter = pd.read_parquet(_table_path(data_dir, "interactions"), columns=INTERACTION_COLUMNS)
-        outc = pd.read_parquet(_table_path(data_dir, "outcomes"), columns=OUTCOME_COLUMNS)
-        cont = pd.read_parquet(_table_path(data_dir, "contacts"), columns=CONTACT_COLUMNS)
+        outc, cont = _read_small_tables(data_dir)
+    return Dataset(cont, inter, outc)
+
+
+@contextmanager
+def _readable(data_dir: Path):
+    """Turn a table that cannot be read into a UserError."""
+    try:
+        yield
     except (ValueError, KeyError, OSError) as exc:
         if isinstance(exc, UserError):
             raise
         raise UserError(f"{data_dir}: the loaded tables cannot be read ({exc}); run `netanalysis load` again") from None
-    return Dataset(cont, inter, outc)
+
+
+def _read_small_tables(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    outc = pd.read_parquet(_table_path(data_dir, "outcomes"), columns=OUTCOME_COLUMNS)
+    cont = pd.read_parquet(_table_path(data_dir, "contacts"), columns=CONTACT_COLUMNS)
+    return outc, cont
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series]:
+    """A column as integer codes into its distinct values (strings as "string"; missing, if any, is the last value)."""
+    chunks = [c if pa.types.is_dictionary(c.type) else c.dictionary_encode() for c in column.chunks]
+    if not chunks:
+        return np.zeros(0, dtype="int64"), pd.Series(pa.array([], type=column.type).to_pandas(types_mapper=_strings))
+    chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
+    dictionary = chunks[0].dictionary
+    codes = np.concatenate([pc.fill_null(c.indices, len(dictionary)).to_numpy().astype("int64") for c in chunks])
+    if column.null_count:
+        dictionary = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
+    return codes, pd.Series(dictionary.to_pandas(types_mapper=_strings))
+
+
+def _strings(arrow_type):
+    return pd.StringDtype() if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) else None
+
+
+def read_panel_interactions(data_dir) -> tuple[Interactions, pd.DataFrame, pd.DataFrame]:
+    """The interactions (as codes, read as Parquet dictionaries: no string per row), outcomes and contacts."""
+    data_dir = Path(data_dir)
+    with _readable(data_dir):
+        table = pq.read_table(_table_path(data_dir, "interactions"), columns=INTERACTION_COLUMNS,
+                              read_dictionary=["contact_id", "channel", "direction"])
+        outc, cont = _read_small_tables(data_dir)
+        contact, contact_ids = _codes(table.column("contact_id"))
+        channel, channels = _codes(table.column("channel"))
+        direction, directions = _codes(table.column("direction"))
+        inter = Interactions.from_codes(contact, contact_ids, table.column("timestamp").to_pandas(), channel,
+                                        channels, table.column("duration_minutes").to_numpy(), direction, directions)
+    return inter, outc, cont
 
 
 def _check(freq, half_life, unit, engine):
@@ -98,12 +146,21 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     if engine == "pandas":
-        write_panel(read_panel_inputs(data_dir), tmp, freq=freq, half_life=half_life, unit=unit, as_of=as_of)
+        inter, outc, cont = read_panel_interactions(data_dir)
+        cut = parse_as_of(as_of, default=_last_timestamp(inter.timestamp, outc["timestamp"]))
+        _write_columns(panel_columns(inter, cont, outc, cut, freq=freq, half_life_months=half_life, unit=unit,
+                                     batch_rows=PANEL_BATCH_ROWS), tmp)
     else:
         panel = dask_panel(data_dir, freq=freq, half_life=half_life, unit=unit, as_of=as_of, scheduler=scheduler)
         panel.to_parquet(tmp, index=False)
     tmp.replace(out)
     return out
+
+
+def _last_timestamp(inter_ts: pd.Series, outcome_ts: pd.Series):
+    """`Dataset.last_timestamp`: the latest interaction or outcome."""
+    stamps = pd.concat([inter_ts, outcome_ts])
+    return stamps.max() if len(stamps) else None
 
 
 def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact", as_of=None,
@@ -116,57 +173,55 @@ def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit:
     `batch_rows` rows at a time and appended: the file is the same as the
     one-shot panel's, `attrs` included.
     """
-    batch_rows = batch_rows or PANEL_BATCH_ROWS
-    step = FREQS[freq]
     cut = parse_as_of(as_of, default=ds.last_timestamp)
-    inter = ds.interactions
-    units = unit_of_interactions(ds, unit)
-    valid = ((inter["timestamp"] <= cut).to_numpy() & units.notna().to_numpy()
-             & (units != "").fillna(False).to_numpy())
-    codes, uniques = pd.factorize(units[valid], sort=True)
-    if len(uniques) == 0:
-        build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut).to_parquet(out, index=False)
-        return Path(out)
-    p = month_ordinal(inter.loc[valid, "timestamp"]) // step
-    first_p = pd.Series(p).groupby(codes).min().to_numpy()
-    cut_p = int(month_ordinal(pd.Series([cut]))[0]) // step
-    unit_batch = (np.cumsum(cut_p - first_p + 1) - 1) // batch_rows
-    if unit_batch[-1] == 0:
-        build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut).to_parquet(out, index=False)
-        return Path(out)
-
-    # Won outcomes go with their unit's batch; those outside every unit's panel are counted here.
-    outc = ds.outcomes
-    won = (outc["status"] == "won").to_numpy() & (outc["timestamp"] <= cut).to_numpy()
-    o_units = unit_of_outcomes(ds, unit)
-    o_code = pd.Index(uniques).get_indexer(o_units.astype(object).where(o_units.notna(), None))
-    o_batch = np.where(o_code >= 0, unit_batch[np.maximum(o_code, 0)], -1)
-    o_p = month_ordinal(outc["timestamp"]) // step
-    inside = won & (o_code >= 0) & (o_p >= first_p[np.maximum(o_code, 0)])
-    attrs = {"as_of": cut.isoformat(), "half_life_months": float(half_life), "freq": freq, "unit": unit,
-             "outcomes_outside_panel": int(won.sum() - inside.sum())}
-
-    row_batch = unit_batch[codes]
-    valid_inter = inter[valid]
-    writer, written_won = None, 0
-    try:
-        for b in range(int(unit_batch[-1]) + 1):
-            part_ds = Dataset(ds.contacts, valid_inter[row_batch == b], outc[o_batch == b])
-            part = build_panel(part_ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut)
-            written_won += int(part["outcomes_won"].sum())
-            part.attrs = {}
-            table = pa.Table.from_pandas(part, preserve_index=False)
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                                   b"PANDAS_ATTRS": json.dumps(attrs).encode()})
-            if writer is None:
-                writer = pq.ParquetWriter(out, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    if written_won != int(inside.sum()):  # the batches must add up to the one-shot panel
-        raise RuntimeError(f"panel batches hold {written_won} won outcomes, expected {int(inside.sum())}")
+    cols = panel_columns(Interactions.from_frame(ds.interactions), ds.contacts, ds.outcomes, cut, freq=freq,
+                         half_life_months=half_life, unit=unit, batch_rows=batch_rows or PANEL_BATCH_ROWS)
+    _write_columns(cols, out)
     return Path(out)
+
+
+def _write_columns(cols: PanelColumns, out) -> None:
+    """Write the batches of `panel_columns` as one Parquet file.
+
+    The file holds what `build_panel(...).to_parquet(out, index=False)` writes:
+    the schema (pandas metadata included) is that of the panel DataFrame of the
+    first row, `attrs` go in ``PANDAS_ATTRS``, and the columns go to pyarrow as
+    they are (no DataFrame of the whole panel). A batch is written by a second
+    thread (pyarrow releases the GIL) while the next one is computed. `stock`
+    is written without a dictionary (it has few repeated values).
+    """
+    if cols.empty:
+        panel = empty_panel(cols.unit_col)
+        panel.attrs.update(cols.attrs)
+        panel.to_parquet(out, index=False)
+        return
+    writer, pending = None, None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            for batch in cols.batches:
+                if writer is None:
+                    head = panel_frame(cols.unit_col, {c: v[:1] for c, v in batch.items()})
+                    head.attrs.update(cols.attrs)
+                    schema = pa.Schema.from_pandas(head, preserve_index=False)
+                    schema = schema.with_metadata({**schema.metadata, b"PANDAS_ATTRS": json.dumps(cols.attrs).encode()})
+                    writer = pq.ParquetWriter(out, schema, use_dictionary=[f.name for f in schema if f.name != "stock"])
+                table = pa.Table.from_arrays([_arrow(batch[f.name], f.type) for f in schema], schema=schema)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.write_table, table)
+            if pending is not None:
+                pending.result()
+        finally:
+            if pending is not None:
+                pending.exception()  # the writer is idle before it is closed
+            if writer is not None:
+                writer.close()
+
+
+def _arrow(values, type_: pa.DataType) -> pa.Array:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if values.type == type_ else values.cast(type_)
+    return pa.array(values, type=type_)
 
 
 # -- dask engine --------------------------------------------------------------
