@@ -149,7 +149,7 @@ def _month_ordinals(ts: pd.Series) -> np.ndarray:
     """`month_ordinal(ts)`, by a look-up per distinct day for UTC timestamps (no calendar fields per row)."""
     if not (isinstance(ts.dtype, pd.DatetimeTZDtype) and str(ts.dtype.tz) == "UTC") or len(ts) == 0:
         return month_ordinal(ts)
-    values = ts.values  # the UTC instants, datetime64
+    values = ts.dt.tz_convert(None).to_numpy()  # the UTC instants, datetime64
     unit = np.datetime_data(values.dtype)[0]
     if unit not in _PER_DAY or ts.isna().any():
         return month_ordinal(ts)
@@ -261,8 +261,9 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
     attrs["outcomes_outside_panel"] = int((~inside).sum())
 
     # Batches: consecutive units, cut where the rows pass a multiple of batch_rows.
-    unit_batch = (ends - 1) // batch_rows if batch_rows else np.zeros(n_units, dtype="int64")
-    unit_bounds = np.concatenate([[0], np.flatnonzero(np.diff(unit_batch)) + 1, [n_units]])
+    unit_bounds = np.concatenate([[0], np.flatnonzero(np.diff((ends - 1) // batch_rows)) + 1 if batch_rows else [],
+                                  [n_units]]).astype("int64")
+    unit_batch = np.repeat(np.arange(len(unit_bounds) - 1), np.diff(unit_bounds))  # 0, 1, 2, ... by unit
     n_batches = len(unit_bounds) - 1
     if n_batches > 1:  # the interactions grouped by batch (stable: in their order within a batch)
         row_batch = unit_batch[u]

@@ -245,3 +245,72 @@ def test_panel_written_in_batches_is_the_one_shot_panel(loaded_world, tmp_path, 
     assert len(expected) > 200  # so batches of 50 rows really split it
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == expected.attrs
+
+
+# -- `netanalysis panel` on Parquet: dictionaries, row groups, batches ----------------------------------
+
+def _write_loaded(folder, inter, contacts, outcomes, row_group_size=None):
+    """A loaded folder with just the columns the panel reads (interactions in several row groups)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(inter, preserve_index=False), folder / "interactions.parquet",
+                   row_group_size=row_group_size)
+    contacts.to_parquet(folder / "contacts.parquet", index=False)
+    outcomes.to_parquet(folder / "outcomes.parquet", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("unit, batch_rows", [("contact", None), ("account", None), ("contact", 37), ("account", 50)])
+def test_panel_command_equals_a_plain_loop(tmp_path, monkeypatch, unit, batch_rows):
+    import pyarrow.parquet as pq
+
+    from netanalysis import scale
+    from netanalysis.dataset import Dataset
+    from test_panel import assert_panel_is, loop_panel, random_world
+
+    inter, contacts, outcomes = random_world(7)
+    folder = _write_loaded(tmp_path / "loaded", inter, contacts, outcomes, row_group_size=97)
+    assert pq.ParquetFile(folder / "interactions.parquet").num_row_groups > 5  # one dictionary per row group
+    if batch_rows:
+        monkeypatch.setattr(scale, "PANEL_BATCH_ROWS", batch_rows)
+    out = tmp_path / "panel.parquet"
+    assert cli.main(["panel", str(folder), "--out", str(out), "--half-life", "2", "--unit", unit,
+                     "--as-of", "2025-03-31"]) == 0
+    got = pd.read_parquet(out)
+    cut = pd.Timestamp("2025-03-31 23:59:59.999999", tz="UTC")
+    expected = loop_panel(inter, contacts, outcomes, cut, half_life=2.0, unit=unit)
+    assert_panel_is(got, expected, "contact_id" if unit == "contact" else "account")
+    if batch_rows:  # batches (of whole units, a row group each) really split the panel
+        assert pq.ParquetFile(out).num_row_groups >= 3
+    # The very frame (dtypes, attrs) that build_panel gives for the same tables.
+    frame = Dataset(contacts, inter, outcomes).panel(half_life_months=2.0, unit=unit, as_of="2025-03-31")
+    pd.testing.assert_frame_equal(got, frame, check_exact=True)
+    assert got.attrs == frame.attrs and got.attrs["outcomes_outside_panel"] > 0
+
+
+def test_panel_command_default_as_of_is_the_last_timestamp(tmp_path):
+    from test_panel import random_world
+
+    from netanalysis.dataset import Dataset
+
+    inter, contacts, outcomes = random_world(8)
+    folder = _write_loaded(tmp_path / "loaded", inter, contacts, outcomes)
+    assert cli.main(["panel", str(folder), "--out", str(tmp_path / "p.parquet"), "--freq", "Q"]) == 0
+    got = pd.read_parquet(tmp_path / "p.parquet")
+    last = max(inter["timestamp"].max(), outcomes["timestamp"].max())
+    assert got.attrs["as_of"] == last.isoformat()
+    pd.testing.assert_frame_equal(got, Dataset(contacts, inter, outcomes).panel(freq="Q"), check_exact=True)
+
+
+def test_panel_command_with_nothing_before_as_of_writes_an_empty_panel(tmp_path):
+    from test_panel import COLUMNS, random_world
+
+    inter, contacts, outcomes = random_world(9)
+    folder = _write_loaded(tmp_path / "loaded", inter, contacts, outcomes)
+    assert cli.main(["panel", str(folder), "--out", str(tmp_path / "p.parquet"), "--as-of", "1990-01-01"]) == 0
+    got = pd.read_parquet(tmp_path / "p.parquet")
+    assert len(got) == 0 and got.columns.tolist() == ["contact_id"] + COLUMNS
+    assert got.attrs == {"as_of": "1990-01-01T23:59:59.999999+00:00", "half_life_months": 3.0, "freq": "M",
+                         "unit": "contact", "outcomes_outside_panel": 0}
