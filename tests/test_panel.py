@@ -153,9 +153,10 @@ def random_world(seed: int, n_inter: int = 600, n_contacts: int = 40, minute_val
     return inter, contacts, outcomes
 
 
-def loop_panel(inter, contacts, outcomes, as_of, half_life=3.0, freq="M", unit="contact"):
+def loop_panel(inter, contacts, outcomes, as_of, half_life=3.0, freq="M", unit="contact", minutes_by_channel=None):
     """The panel, row by row in plain Python (what DESIGN.md says the columns are)."""
     step = 3 if freq == "Q" else 1
+    defaults = {**DEFAULT_MINUTES, **(minutes_by_channel or {})}
     cut = pd.Timestamp(as_of)
     company = {c: (None if pd.isna(k) else k) for c, k in zip(contacts["contact_id"], contacts["company"])}
 
@@ -176,7 +177,7 @@ def loop_panel(inter, contacts, outcomes, as_of, half_life=3.0, freq="M", unit="
         if row.timestamp > cut or not u:
             continue
         c = cells.setdefault((u, period(row.timestamp)), [0, 0.0, 0, 0])
-        default = DEFAULT_MINUTES.get(row.channel, 1.0) if isinstance(row.channel, str) else 1.0
+        default = defaults.get(row.channel, 1.0) if isinstance(row.channel, str) else 1.0
         c[0] += 1
         c[1] += default if np.isnan(row.duration_minutes) else row.duration_minutes
         c[2] += isinstance(row.direction, str) and row.direction == "inbound"
@@ -236,6 +237,18 @@ def test_build_panel_equals_a_plain_loop(seed, unit, freq, half_life, as_of):
     assert_panel_is(got, expected, "contact_id" if unit == "contact" else "account")
     assert got.attrs["outcomes_outside_panel"] == (
         ((outcomes["status"] == "won") & (outcomes["timestamp"] <= cut)).sum() - expected["outcomes_won"].sum())
+
+
+def test_minutes_by_channel_replace_the_defaults():
+    from netanalysis.dataset import Dataset
+
+    inter, contacts, outcomes = random_world(4)
+    by_channel = {"email": 7.5, "note": 3.0, "telepathy": 0.5}
+    got = Dataset(contacts, inter, outcomes).panel(as_of="2025-12-31", minutes_by_channel=by_channel)
+    cut = pd.Timestamp("2025-12-31 23:59:59.999999", tz="UTC")
+    expected = loop_panel(inter, contacts, outcomes, cut, minutes_by_channel=by_channel)
+    assert_panel_is(got, expected, "contact_id")
+    assert got["minutes"].sum() != loop_panel(inter, contacts, outcomes, cut)["minutes"].sum()  # they do change it
 
 
 def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them():
