@@ -101,10 +101,9 @@ def run(args) -> int:
                                  half_life=args.half_life, fmt=args.format)
         print(f"wrote a simulated world to {out}")
     elif args.command == "load":
-        from .loader import load
+        from .loader import load_to_folder
 
-        ds = load(args.inputs, tz=args.tz, me=args.me)
-        ds.to_parquet(args.out)
+        ds = load_to_folder(args.inputs, args.out, tz=args.tz, me=args.me)
         t = ds.load_report["totals"]
         print(f"{t['rows_read']} rows read: {t['loaded']} loaded, {t['duplicates']} duplicates, {t['rejected']} rejected "
               f"-> {len(ds.contacts)} contacts, {len(ds.interactions)} interactions, {len(ds.outcomes)} outcomes in {args.out}")

@@ -149,24 +149,44 @@ class Dataset:
                    rejected if rejected is not None else pd.DataFrame(columns=["file", "row", "reason", "raw"]))
 
     # -- persistence -------------------------------------------------------
-    def to_parquet(self, folder) -> Path:
-        """Write the tables, `load_report.json` and `rejected.csv` into `folder`."""
-        from .safety import write_safe_csv
+    def to_parquet(self, folder, validate: bool = False) -> Path:
+        """Write the tables, `load_report.json` and `rejected.csv` into `folder`.
 
+        With `validate`, the tables are checked against the schema while they are
+        written (validation and Parquet encoding overlap on two cores); the files
+        go into `folder` only if the check passes, else a UserError names the problems.
+        """
+        import shutil
+        import tempfile
         from concurrent.futures import ThreadPoolExecutor
+
+        from .safety import write_safe_csv
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        # One thread per table: pyarrow encodes and compresses without the GIL, so the
-        # large interactions table is written while the others are converted.
-        with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
-            done = [pool.submit(getattr(self, name).to_parquet, folder / f"{name}.parquet", index=False)
-                    for name in TABLES]
-            for d in done:
-                d.result()
-        (folder / "load_report.json").write_text(json.dumps(self.load_report, indent=2, default=str), encoding="utf-8")
-        write_safe_csv(self.rejected, folder / "rejected.csv")
+        staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
+        try:
+            # One thread per table: pyarrow encodes and compresses without the GIL, so the
+            # large interactions table is written while the others are converted (and checked).
+            with ThreadPoolExecutor(max_workers=len(TABLES) + 1) as pool:
+                done = [pool.submit(getattr(self, name).to_parquet, staging / f"{name}.parquet", index=False)
+                        for name in TABLES]
+                if validate:
+                    done.append(pool.submit(self.validate))
+                (staging / "load_report.json").write_text(json.dumps(self.load_report, indent=2, default=str),
+                                                         encoding="utf-8")
+                write_safe_csv(self.rejected, staging / "rejected.csv")
+                for d in done:
+                    d.result()
+            for f in staging.iterdir():
+                f.replace(folder / f.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return folder
+
+    def validate(self) -> None:
+        """Check the three tables against the canonical schema (UserError listing every problem)."""
+        validate(self.contacts, self.interactions, self.outcomes)
 
     @classmethod
     def read_parquet(cls, folder) -> "Dataset":

@@ -8,6 +8,7 @@ it yields were already loaded, from this file or an earlier one), rejected
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,7 +189,14 @@ def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(given or frames, ignore_index=True)
 
 
-def load(paths, tz: str = "UTC", me=()):
+def load_to_folder(paths, out, tz: str = "UTC", me=()):
+    """What `netanalysis load` does: :func:`load`, then write the tables to `out`, validated while written."""
+    ds = load(paths, tz=tz, me=me, check=False)
+    ds.to_parquet(out, validate=True)
+    return ds
+
+
+def load(paths, tz: str = "UTC", me=(), check: bool = True):
     """Read exports into a :class:`~netanalysis.dataset.Dataset`.
 
     Parameters
@@ -196,6 +204,7 @@ def load(paths, tz: str = "UTC", me=()):
     paths : file or folder paths (a folder is read recursively)
     tz : zone for timestamps that carry no offset
     me : e-mails, profile URLs or names of the owner of the exports
+    check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
 
     Examples
     --------
@@ -207,29 +216,34 @@ def load(paths, tz: str = "UTC", me=()):
 
     ctx = LoadContext(tz=tz, me=tuple(me or ()))
     files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths])
-    parsed: list[tuple[Path, Parsed]] = []
     skipped: list[dict] = []
+    known = []
     for path, explicit in files:
         try:
             sn = sniff(path)
-            fmt = detect_format(sn)
+            known.append((path, sn, detect_format(sn)))
         except UserError as exc:
             if explicit:
                 raise
             skipped.append({"path": str(path), "reason": str(exc).split(": ", 1)[-1]})
-            continue
-        try:
-            result = fmt.read(path, sn, ctx)
-        except UserError:
-            raise
-        except Exception as exc:  # a parser bug or a file damaged beyond row-level repair
-            if os.environ.get("NETANALYSIS_DEBUG"):
-                raise
-            raise UserError(f"{path}: could not be read as {fmt.name}: {type(exc).__name__}: {exc}") from None
-        parsed.append((path, result))
+    # Files are parsed two at a time (pyarrow and I/O release the GIL); results and errors keep file order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parsed = list(pool.map(lambda f: (f[0], _read(*f, ctx)), known))
     if not parsed:
         raise UserError("none of the inputs is a known export: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
-    return _assemble(parsed, skipped, ctx, Dataset)
+    return _assemble(parsed, skipped, ctx, Dataset, check)
+
+
+def _read(path: Path, sn, fmt, ctx) -> Parsed:
+    """One file through its format's reader; anything but a UserError becomes one naming the file."""
+    try:
+        return fmt.read(path, sn, ctx)
+    except UserError:
+        raise
+    except Exception as exc:  # a parser bug or a file damaged beyond row-level repair
+        if os.environ.get("NETANALYSIS_DEBUG"):
+            raise
+        raise UserError(f"{path}: could not be read as {fmt.name}: {type(exc).__name__}: {exc}") from None
 
 
 def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
@@ -242,7 +256,7 @@ def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
     return (ns + key).where(key.notna(), pd.NA).astype("string")
 
 
-def _assemble(parsed, skipped, ctx, Dataset):
+def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     people, inters, outs, rejected = [], [], [], []
     owner = list(ctx.me)
     for i, (path, r) in enumerate(parsed):
@@ -359,4 +373,4 @@ def _assemble(parsed, skipped, ctx, Dataset):
         "owner": sorted(owner_ids),
         "totals": {k: int(sum(f[k] for f in report_files)) for k in ("rows_read", "loaded", "duplicates", "rejected")},
     }
-    return Dataset.from_frames(contacts, interactions, outcomes, load_report, rejected_out)
+    return Dataset.from_frames(contacts, interactions, outcomes, load_report, rejected_out, check=check)

@@ -130,8 +130,9 @@ def test_fast_time_parsing_equals_the_general_parser(values, tz):
     from netanalysis.sources.canonical import _times
     from netanalysis.timeutil import to_utc
 
-    raw = pd.Series(values, dtype="string")
+    raw = pd.Series(values, dtype="string", index=range(1_000_000, 1_000_000 + len(values)))  # a later block of rows
     fast, general = _times(raw, tz), to_utc(raw, tz)
+    assert fast.index.equals(raw.index)
     assert str(fast.dtype) == "datetime64[ns, UTC]"
     assert fast.tolist() == general.astype("datetime64[ns, UTC]").tolist()
 
@@ -143,3 +144,21 @@ def test_fast_number_parsing_equals_to_numeric():
         raw = pd.Series(values, dtype="string")
         expected = pd.to_numeric(raw, errors="coerce").astype(float)
         np.testing.assert_array_equal(_numbers(raw).to_numpy(), expected.to_numpy())
+
+
+def test_a_file_parsed_in_several_blocks_loads_every_row(tmp_path, monkeypatch):
+    """Large files are parsed block by block; rows of later blocks are read like the first ones."""
+    import netanalysis.sources.canonical as canonical
+    import netanalysis.sources.fastcsv as fastcsv
+
+    monkeypatch.setattr(canonical, "PARSE_CHUNK", 1000)
+    monkeypatch.setattr(fastcsv, "FAST_MIN_BYTES", 0)
+    lines = ["contact_id,timestamp,channel,direction,duration_minutes"]
+    lines += [f"k{i % 50},2025-0{1 + i % 9}-1{i % 10}T08:{i % 60:02d}:00Z,email,outbound,{i % 7}" for i in range(2500)]
+    (tmp_path / "interactions.csv").write_text("\n".join(lines) + "\n")
+    ds = netanalysis.load([tmp_path])
+    report = ds.load_report["totals"]
+    distinct = len(set(lines[1:]))
+    assert report["rows_read"] == 2500 and report["rejected"] == 0
+    assert report["loaded"] == len(ds.interactions) == distinct
+    assert report["duplicates"] == 2500 - distinct
