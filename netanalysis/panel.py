@@ -161,18 +161,44 @@ def _month_ordinals(ts: pd.Series) -> np.ndarray:
     return table[day - lo]
 
 
-def _sums(pos: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
-    """The sum of `w` per `pos` in 0..n-1, the numbers pandas' groupby-sum gives.
+def _exact_sums(w: np.ndarray) -> bool:
+    """True when every sum of these values is exact in any order (multiples of 1/1024, in all below 2**43)."""
+    scaled = w * 1024.0
+    return bool(np.abs(w).sum() < 2.0**43) and np.array_equal(np.floor(scaled), scaled)
 
-    pandas sums with Kahan compensation; when every value is a multiple of
-    1/1024 and the sums stay below 2**43, every partial sum is exact, so a
-    plain `np.bincount` gives the same numbers. Otherwise pandas sums.
+
+def _sums(pos: np.ndarray, w: np.ndarray, n: int, in_order: bool) -> np.ndarray:
+    """The sum of `w` per `pos` in 0..n-1: the numbers pandas' ``groupby(...).sum()`` gives.
+
+    With `pos` sorted (`in_order`, decided on all the rows) pandas adds each
+    group with ``np.add.reduceat``; otherwise its Kahan-compensated loop, row
+    by row. Both are reproduced here, so the sums do not depend on how the
+    rows are batched. When every sum is exact (`_exact_sums`) the order does
+    not matter and `np.bincount` adds them.
     """
-    if len(w) == 0 or (np.abs(w).sum() < 2.0**43 and np.array_equal(np.floor(w * 1024.0), w * 1024.0)):
+    if len(w) == 0 or _exact_sums(w):
         return np.bincount(pos, weights=w, minlength=n)
-    s = pd.Series(w).groupby(pos, sort=False).sum()
     out = np.zeros(n)
-    out[s.index.to_numpy()] = s.to_numpy()
+    if in_order:
+        first = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+        out[pos[first]] = np.add.reduceat(w, first)
+        return out
+    order = np.argsort(pos, kind="stable")
+    p, v = pos[order], w[order]
+    first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    sizes = np.diff(np.r_[first, len(p)])
+    by_size = np.argsort(-sizes, kind="stable")  # largest first: the groups with a j-th value are a prefix
+    first, sizes = first[by_size], sizes[by_size]
+    total, comp = np.zeros(len(first)), np.zeros(len(first))
+    with np.errstate(invalid="ignore"):  # inf - inf in the compensation of an infinite value
+        for j in range(int(sizes[0])):
+            m = int(np.searchsorted(-sizes, -j, side="left"))  # groups with more than j values
+            y = v[first[:m] + j] - comp[:m]
+            t = total[:m] + y
+            c = (t - total[:m]) - y
+            c[np.isnan(c)] = 0.0  # as pandas does: no compensation after an infinite value
+            comp[:m], total[:m] = c, t
+    out[p[first]] = total
     return out
 
 
@@ -247,6 +273,7 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
     ends = np.cumsum(lengths)
     starts = ends - lengths
     pos = starts[u] + (p - first_p[u])  # each interaction's row in the dense panel
+    in_order = bool(np.all(pos[1:] >= pos[:-1]))  # the interactions come sorted by unit and period
 
     # Won outcomes by unit and period; those before a unit's first interaction fall outside the panel.
     won = (outcomes["status"] == "won").to_numpy() & (outcomes["timestamp"] <= cut).to_numpy()
@@ -291,7 +318,7 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
             bstarts = starts[a:b] - r0
             k = np.arange(n) - np.repeat(bstarts, blen)
             grid_p = np.repeat(first_p[a:b], blen) + k
-            mins = _sums(bpos, bmin, n)
+            mins = _sums(bpos, bmin, n, in_order)
             cum = np.cumsum(np.concatenate([[carry], mins]))
             carry = cum[-1]
             cum = cum[1:] - np.repeat(cum[bstarts], blen)  # minus the running sum before the unit's first row

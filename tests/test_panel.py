@@ -251,26 +251,36 @@ def test_minutes_by_channel_replace_the_defaults():
     assert got["minutes"].sum() != loop_panel(inter, contacts, outcomes, cut)["minutes"].sum()  # they do change it
 
 
-def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them():
-    # 0.1 + 0.2 + ... are not exact: the panel keeps pandas' (compensated) groupby sums, close to the exact sum.
+@pytest.mark.parametrize("by_unit", [False, True])
+def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them(by_unit):
+    # 0.1 + 0.2 + ... are not exact, so the order of the additions shows. The panel keeps the sums pandas'
+    # groupby gives (compensated row by row; pairwise by np.add.reduceat when the rows come sorted by unit
+    # and month), and those are within an ulp or so of the exact sums.
     import math
 
     from netanalysis.dataset import Dataset
     from netanalysis.panel import build_panel
 
     inter, contacts, outcomes = random_world(5, n_inter=2000, n_contacts=5, minute_values=(0.1, 0.2, 0.7, 1.3))
+    if by_unit:
+        inter = inter[inter["contact_id"].notna()].sort_values(["contact_id", "timestamp"], kind="stable")
+        inter = inter.reset_index(drop=True)
     got = build_panel(Dataset(contacts, inter, outcomes), as_of="2025-12-31")
     expected = loop_panel(inter, contacts, outcomes, pd.Timestamp("2025-12-31 23:59:59.999999", tz="UTC"))
     minutes = inter["duration_minutes"].fillna(inter["channel"].map(DEFAULT_MINUTES).astype(float).fillna(1.0))
     month = inter["timestamp"].dt.year * 12 + inter["timestamp"].dt.month - 1
     valid = inter["contact_id"].notna()
-    exact = {k: math.fsum(v) for k, v in minutes[valid].groupby([inter["contact_id"][valid], month[valid]])}
-    pandas_sums = minutes[valid].groupby([inter["contact_id"][valid], month[valid]]).sum()
+    groups = minutes[valid].groupby([inter["contact_id"][valid], month[valid]])
+    exact = {k: math.fsum(v) for k, v in groups}
+    pandas_sums = groups.sum()
     got_month = got["period"].dt.year * 12 + got["period"].dt.month - 1
-    touched = got[got["touches"] > 0]
-    for (u, m), v in zip(zip(touched["contact_id"], got_month[got["touches"] > 0]), touched["minutes"]):
+    touched = got["touches"] > 0
+    differs = 0
+    for u, m, v in zip(got.loc[touched, "contact_id"], got_month[touched], got.loc[touched, "minutes"]):
         assert v == pandas_sums[(u, m)]
         assert v == pytest.approx(exact[(u, m)], rel=1e-15)
+        differs += v != exact[(u, m)]
+    assert differs > 0  # the case really arises
     np.testing.assert_allclose(got["stock"], expected["stock"], rtol=1e-12)
 
 
