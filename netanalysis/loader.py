@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import identity
 from .errors import UserError
@@ -59,10 +61,19 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
 
 def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
     """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
-    codes, uniques = pd.factorize(refs)
-    ids = pd.array(ref_map.reindex(pd.Index(np.asarray(uniques, dtype=object))).to_numpy(dtype=object), dtype="string")
-    out = ids.take(codes, allow_fill=True)
-    return pd.Series(out, index=refs.index)
+    encoded = pc.dictionary_encode(_arrow_text(refs))
+    uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    ids = pa.array(ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object), type=pa.string(),
+                   from_pandas=True)
+    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string")
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one pyarrow string array (no copy when it is arrow-backed already)."""
+    arr = pa.array(values.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
@@ -159,14 +170,12 @@ def _first_of_each(records: pd.DataFrame) -> pd.DataFrame:
     """Records in (timestamp, id) order, each id once (its first in file and row order)."""
     rid = records["_rid"].to_numpy()
     first = ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
-    if not first.all():
-        records = records[first]
-        rid = rid[first]
     ts = records["timestamp"]
     ts = pd.to_datetime(ts, utc=True) if not isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
-    stamp = ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    stamp = pd.DatetimeIndex(ts).asi8
     # Hex ids of one prefix sort like their numbers: this is the (timestamp, id) order of the Dataset.
     order = np.argsort(stamp, kind="stable")
+    order = order[first[order]]  # repeats left out in the same take
     s = stamp[order]
     tied = np.flatnonzero(np.r_[s[1:] == s[:-1], False] | np.r_[False, s[1:] == s[:-1]])
     if len(tied):  # equal times (rare): order those rows by id, by a sort of them alone
@@ -248,11 +257,9 @@ def _read(path: Path, sn, fmt, ctx) -> Parsed:
 
 def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
     """The optional `group_key` (one shared meeting, message or deal), kept apart per source."""
-    if "group_key" not in records:
+    if "group_key" not in records or not records["group_key"].notna().any():  # the usual case: no groups at all
         return pd.Series(pd.NA, index=records.index, dtype="string")
     key = records["group_key"].astype("string")
-    if not key.notna().any():  # the usual case: no groups at all (skips a string concatenation per row)
-        return pd.Series(pd.NA, index=records.index, dtype="string")
     return (ns + key).where(key.notna(), pd.NA).astype("string")
 
 
@@ -287,12 +294,14 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         owner.extend(r.owner)
     people = pd.concat(people, ignore_index=True)
     # Every ref an interaction or outcome names is a person, even with no details.
-    named = pd.concat([x["ref"].drop_duplicates() for x in inters] + [x["ref"].dropna() for x in outs], ignore_index=True)
-    missing = pd.Index(named.unique()).difference(pd.Index(people["ref"].unique()))
+    named = pc.unique(pa.chunked_array([_arrow_text(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
+    held = _arrow_text(people["ref"])
+    missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
     if len(missing):
         people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
     people = _without_bare_repeats(people)
-    people["emails"] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in people["emails"]]
+    people["emails"] = [v if type(v) is list else list(v) if isinstance(v, (tuple, np.ndarray)) else []
+                        for v in people["emails"].tolist()]
     ref_map, contacts, owner_ids = identity.resolve(people, owner)
 
     inter = _concat_rows(inters) if inters else empty_interactions()
