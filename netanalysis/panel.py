@@ -2,10 +2,11 @@
 
 Everything is vectorised over rows (no Python loop over units or rows): string
 columns are reduced to integer codes over their few distinct values (units,
-channels and directions are worked out once per distinct value), sums per unit
-and period are `np.bincount` on the row of the dense grid, the grid is built
-with `np.repeat`, and the stock recursion runs over all units at once, one
-month of tenure at a time (see `_stock`).
+channels and directions are worked out once per distinct value), each
+interaction is added to its row of the dense grid (`np.bincount`; minutes in
+the order pandas' groupby adds them, see `_sums`), the grid is built with
+`np.repeat`, and the stock recursion runs over all units at once, one month of
+tenure at a time (see `_stock`).
 
 `panel_columns` builds the panel as plain columns, in batches of units when it
 is large; `build_panel` wraps them in the DataFrame that notebooks use, and
@@ -249,23 +250,26 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
 
     # The unit of each distinct contact id seen up to the cut-off; rows without one are dropped.
     keep = (inter.timestamp <= cut).to_numpy(dtype=bool)
+    all_kept = bool(keep.all())
     seen = np.zeros(len(inter.contact_ids), dtype=bool)
-    seen[inter.contact[keep]] = True
+    seen[inter.contact if all_kept else inter.contact[keep]] = True
     seen_ids = np.flatnonzero(seen)
     units = _units_of_contacts(inter.contact_ids.iloc[seen_ids], contacts, unit)
     has_unit = units.notna().to_numpy() & (units != "").fillna(False).to_numpy()
     codes, uniques = pd.factorize(units[has_unit], sort=True)
     unit_of_id = np.full(len(inter.contact_ids), -1, dtype="int64")
     unit_of_id[seen_ids[has_unit]] = codes
-    row_unit = unit_of_id[inter.contact]
-    rows = np.flatnonzero(keep & (row_unit >= 0))
-    if len(rows) == 0:
+    u = unit_of_id[inter.contact]
+    valid = keep & (u >= 0)
+    if not valid.any():
         return PanelColumns(unit_col, {**attrs, "outcomes_outside_panel": 0}, iter(()), True)
-
-    u = row_unit[rows]
-    p = _month_ordinals(inter.timestamp.iloc[rows]) // step
-    minutes = inter.minutes[rows]
-    inbound, outbound = inter.inbound[rows], inter.outbound[rows]
+    if all_kept and has_unit.all():  # every row is in the panel: no copies
+        ts, minutes, inbound, outbound = inter.timestamp, inter.minutes, inter.inbound, inter.outbound
+    else:
+        rows = np.flatnonzero(valid)
+        u, ts, minutes = u[rows], inter.timestamp.iloc[rows], inter.minutes[rows]
+        inbound, outbound = inter.inbound[rows], inter.outbound[rows]
+    p = _month_ordinals(ts) // step
     n_units = len(uniques)
     first_p = np.full(n_units, cut_p, dtype="int64")
     np.minimum.at(first_p, u, p)

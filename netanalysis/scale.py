@@ -1,12 +1,15 @@
 """`netanalysis panel`: the unit x period panel of a loaded folder, on pandas or on dask.
 
-The pandas engine reads only the columns the panel needs and calls
-:func:`netanalysis.panel.build_panel`. The dask engine reads interactions as
-(partitioned) Parquet, shuffles them by unit so that all of a unit's months
-sit in one partition, and applies the same `build_panel` to every partition
-(``map_partitions``), with the cut-off (`as_of`) fixed once for all partitions
-and each partition given the won outcomes of its own units. Its result equals
-the pandas engine's row for row.
+The pandas engine reads only the columns the panel needs (the string columns
+of interactions as Parquet dictionaries: integer codes, no string per row),
+builds the columns of :func:`netanalysis.panel.build_panel` with
+:func:`netanalysis.panel.panel_columns` and writes them to Parquet in batches
+of units, without a DataFrame of the whole panel. The dask engine reads
+interactions as (partitioned) Parquet, shuffles them by unit so that all of a
+unit's months sit in one partition, and applies the same `build_panel` to every
+partition (``map_partitions``), with the cut-off (`as_of`) fixed once for all
+partitions and each partition given the won outcomes of its own units. Its
+result equals the pandas engine's row for row.
 
 A running dask cluster is used with ``--scheduler tcp://HOST:8786``; without
 it dask's local threaded scheduler runs the same graph on this machine.
@@ -35,7 +38,7 @@ INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "durat
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]
 CONTACT_COLUMNS = ["contact_id", "company"]
 ENGINES = ("pandas", "dask")
-PANEL_BATCH_ROWS = 1 << 20  # dense panel rows built (and written, as a Parquet row group) at a time
+PANEL_BATCH_ROWS = 1_000_000  # dense panel rows built and written at a time (one Parquet row group: at most 1 << 20)
 
 
 def _table_path(data_dir: Path, name: str) -> Path:
@@ -100,8 +103,11 @@ def read_panel_interactions(data_dir) -> tuple[Interactions, pd.DataFrame, pd.Da
     """The interactions (as codes, read as Parquet dictionaries: no string per row), outcomes and contacts."""
     data_dir = Path(data_dir)
     with _readable(data_dir):
-        table = pq.read_table(_table_path(data_dir, "interactions"), columns=INTERACTION_COLUMNS,
-                              read_dictionary=["contact_id", "channel", "direction"])
+        path, coded = _table_path(data_dir, "interactions"), ["contact_id", "channel", "direction"]
+        if path.is_file():  # one chunk (and dictionary) per row group
+            table = pq.ParquetFile(path, read_dictionary=coded).read(columns=INTERACTION_COLUMNS)
+        else:
+            table = pq.read_table(path, columns=INTERACTION_COLUMNS, read_dictionary=coded)
         outc, cont = _read_small_tables(data_dir)
         contact, contact_ids = _codes(table.column("contact_id"))
         channel, channels = _codes(table.column("channel"))
