@@ -333,3 +333,20 @@ def test_batches_keep_the_one_shot_sums_of_inexact_minutes(tmp_path, by_unit):
     expected = ds.panel(half_life_months=1.5, as_of="2025-06-30")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "p.parquet"), expected, check_exact=True)
     assert expected["cum_minutes"].map(lambda v: round(v, 2) != v).any()  # the sums really are inexact
+
+
+def test_panel_command_reads_interactions_written_as_a_folder_of_parts(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from test_panel import assert_panel_is, loop_panel, random_world
+
+    inter, contacts, outcomes = random_world(13)
+    folder = _write_loaded(tmp_path / "loaded", inter.iloc[:0], contacts, outcomes)
+    (folder / "interactions.parquet").unlink()
+    (folder / "interactions.parquet").mkdir()
+    for i, part in enumerate((inter.iloc[:250], inter.iloc[250:])):
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / "interactions.parquet" / f"part-{i}.parquet")
+    assert cli.main(["panel", str(folder), "--out", str(tmp_path / "p.parquet"), "--as-of", "2025-12-31"]) == 0
+    expected = loop_panel(inter, contacts, outcomes, pd.Timestamp("2025-12-31 23:59:59.999999", tz="UTC"))
+    assert_panel_is(pd.read_parquet(tmp_path / "p.parquet"), expected, "contact_id")
