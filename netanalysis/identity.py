@@ -8,7 +8,10 @@ record-identifier graph, computed with scipy's sparse graph routines).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import itertools
 import re
 import unicodedata
 from urllib.parse import unquote
@@ -88,12 +91,17 @@ def stable_id(*parts: str, prefix: str = "c") -> str:
     return prefix + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:12]
 
 
+# The columns of `people` that resolution reads.
+_PEOPLE_COLUMNS = ["ref", "name", "emails", "company", "title", "linkedin_url", "first_seen"]
+
+
 def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Series, pd.DataFrame, set[str]]:
     """Cluster person records into contacts.
 
-    Vectorised over records and clusters (groupby, factorize, sparse connected
-    components), so 100k+ records merge in about a second; only groups that
-    share a name and company across several clusters are checked one by one.
+    Vectorised over records and clusters (factorize, integer sorts, sparse
+    connected components): work done per cluster in Python is limited to the
+    clusters that need it (several records, no canonical id), so 100k records
+    that are mostly one contact each merge in a fraction of a second.
 
     Parameters
     ----------
@@ -111,32 +119,43 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
 
     if people.empty:
         return pd.Series(dtype=str), empty_contacts(), set()
-    p = people.reset_index(drop=True).copy()
-    n = len(p)
-    # One row per (record, normalised e-mail), each pair once, e-mails sorted within a record.
-    lists = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in p["emails"]]
-    lengths = np.fromiter(map(len, lists), dtype="int64", count=n)
-    flat = pd.Series([e for lst in lists for e in lst], dtype=object)
-    em = pd.DataFrame({"rec": np.repeat(np.arange(n), lengths),
-                       "email": _map_unique(flat, normalize_email).to_numpy()})
-    em = em[em["email"].notna()].drop_duplicates().sort_values(["rec", "email"], kind="stable").reset_index(drop=True)
+    with _gc_paused():
+        return _resolve(people, owner_keys(owner))
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector off for the duration (if it was on), on again after.
+
+    Resolution makes two lists per contact (e-mails, sources) besides frames and
+    arrays: with the collector on, every so many new objects set off a full
+    collection that walks the whole heap again, a fifth of the time on 100k
+    records. What is made here holds text, no reference cycles: the collector,
+    on again, looks at it once.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _resolve(people: pd.DataFrame, owner_ids_keys: set[str]) -> tuple[pd.Series, pd.DataFrame, set[str]]:
+    """`resolve` of a non-empty frame, given the owner's identity keys."""
+    # Only the columns used (copy-on-write: the columns added below leave `people` alone).
+    p = people[_PEOPLE_COLUMNS].reset_index(drop=True)
+    em = _record_emails(p["emails"])
     # Object columns keep None as None (a string column would turn it into NaN).
     p["_url"] = _map_unique(p["linkedin_url"], normalize_url)
     p["_name"] = _map_unique(p["name"], fold)
     p["_company"] = _map_unique(p["company"], normalize_company)
+    ref_code, ref_ids = pd.factorize(p["ref"].astype(str))
+    p["_ref_code"] = ref_code
 
     # Records with the same ref are the same person by construction.
-    has_url = p["_url"].notna().to_numpy()
-    keys = pd.concat([
-        pd.DataFrame({"rec": np.arange(n), "key": "ref:" + p["ref"].astype(str).astype(object)}),
-        pd.DataFrame({"rec": em["rec"].to_numpy(), "key": "email:" + em["email"].astype(object)}),
-        pd.DataFrame({"rec": np.flatnonzero(has_url), "key": "url:" + p.loc[has_url, "_url"].astype(object)}),
-    ], ignore_index=True)
-    codes, uniques = pd.factorize(keys["key"])
-    m = len(uniques)
-    graph = coo_matrix((np.ones(len(keys)), (keys["rec"].to_numpy(), n + codes)), shape=(n + m, n + m))
-    _, label = connected_components(graph, directed=False)
-    cluster = label[:n]
+    cluster = _key_components(ref_code, len(ref_ids), em, p["_url"])
 
     # Name + company: link clusters whose e-mails and URLs do not conflict.
     extra_rec, extra_to = _name_company_links(p, em, cluster)
@@ -146,17 +165,63 @@ def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Ser
         _, relabel = connected_components(g2, directed=False)
         cluster = relabel[cluster]
     p["_cluster"] = cluster
-
-    owner_ids_keys = owner_keys(owner)
     contacts, ref_map, owner_ids = _merge(p, em, owner_ids_keys)
     return ref_map, contacts, owner_ids
 
 
-# Values these patterns match are already what the normaliser would return (lower-cased
-# for names): they are mapped with pyarrow, and only the rest go through Python.
+def _record_emails(emails: pd.Series) -> pd.DataFrame:
+    """One row per (record, normalised e-mail): each pair once, by record, e-mails sorted within a record.
+
+    Most records hold one e-mail, already in place: only the rows of records with
+    several are deduplicated and sorted by text; the rest is an integer sort.
+    """
+    values = emails.to_numpy() if emails.dtype == object else list(emails)  # iterating an array is faster
+    lists = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in values]
+    n = len(lists)
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
+    rec = np.repeat(np.arange(n), lengths)
+    email = _map_unique(pd.Series(flat, dtype=object), normalize_email).to_numpy()
+    given = pd.notna(email)
+    rec, email = rec[given], email[given]
+    several = np.bincount(rec, minlength=n)[rec] > 1
+    if several.any():
+        sub = pd.DataFrame({"rec": rec[several], "email": pd.Series(email[several], dtype=object)})
+        sub = sub.drop_duplicates().sort_values(["rec", "email"], kind="stable")
+        rec = np.concatenate([rec[~several], sub["rec"].to_numpy()])
+        email = np.concatenate([email[~several], sub["email"].to_numpy(dtype=object)])
+        order = np.argsort(rec, kind="stable")  # records back in order, each one's e-mails still sorted
+        rec, email = rec[order], email[order]
+    return pd.DataFrame({"rec": rec, "email": pd.Series(email, dtype=object)})
+
+
+def _key_components(ref_code: np.ndarray, n_refs: int, em: pd.DataFrame, urls: pd.Series) -> np.ndarray:
+    """Cluster label of each record: connected components of records and the keys they hold.
+
+    Keys are a record's ref, its normalised e-mails and its URL; each kind is
+    numbered on its own (integer codes offset by kind), so no ``kind:value``
+    text is built or hashed.
+    """
+    n = len(ref_code)
+    has_url = urls.notna().to_numpy()
+    email_code, email_ids = pd.factorize(em["email"])
+    url_code, url_ids = pd.factorize(urls[has_url])
+    rec = np.concatenate([np.arange(n), em["rec"].to_numpy(), np.flatnonzero(has_url)])
+    key = np.concatenate([ref_code, n_refs + email_code, n_refs + len(email_ids) + url_code])
+    size = n + n_refs + len(email_ids) + len(url_ids)
+    graph = coo_matrix((np.ones(len(rec)), (rec, n + key)), shape=(size, size))
+    _, label = connected_components(graph, directed=False)
+    return label[:n]
+
+
+# Values these patterns match (and the third, if any, does not, ignoring case) are already
+# what the normaliser would return (lower-cased for names and companies): they are mapped
+# with pyarrow, and only the rest go through Python. A plain company name keeps every word
+# unless one is a legal form (Inc, GmbH, ...) that normalize_company cuts.
 _PLAIN = {
-    "normalize_email": (r"^[a-z0-9._%+'-]+@[a-z0-9.-]+$", False),
-    "fold": (r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$", True),
+    "normalize_email": (r"^[a-z0-9._%+'-]+@[a-z0-9.-]+$", False, None),
+    "fold": (r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$", True, None),
+    "normalize_company": (r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$", True, _COMPANY_SUFFIX.pattern),
 }
 
 
@@ -167,12 +232,15 @@ def _map_unique(values: pd.Series, fn) -> pd.Series:
     mapped = np.empty(len(uniques) + 1, dtype=object)
     todo = np.ones(len(uniques), dtype=bool)
     plain = _PLAIN.get(getattr(fn, "__name__", ""))
-    if plain and len(uniques):
+    # Only text takes the shortcut: anything else (numbers, bytes) goes through `fn`'s str().
+    if plain and len(uniques) and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
         text = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
-        ok = pc.fill_null(pc.match_substring_regex(text, plain[0]), False)
+        ok = pc.match_substring_regex(text, plain[0])
         if fn is normalize_email:  # it also wants more than three characters
             ok = pc.and_(ok, pc.greater(pc.utf8_length(text), 3))
-        ok = ok.to_numpy(zero_copy_only=False)
+        if plain[2]:
+            ok = pc.and_(ok, pc.invert(pc.match_substring_regex(text, plain[2], ignore_case=True)))
+        ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
         if ok.any():
             done = pc.filter(text, pa.array(ok))
             mapped[:-1][ok] = (pc.utf8_lower(done) if plain[1] else done).to_numpy(zero_copy_only=False)
@@ -188,9 +256,13 @@ def _name_company_links(p: pd.DataFrame, em: pd.DataFrame, cluster: np.ndarray):
     Within each (name, company) group the anchor is the first cluster met; only
     groups spanning several clusters are looked at one by one.
     """
-    named = pd.DataFrame({"n": p["_name"], "c": p["_company"], "k": cluster})
-    named = named[named["n"].notna() & named["c"].notna()].drop_duplicates()
-    named = named[named.groupby(["n", "c"], sort=False)["k"].transform("size") > 1]
+    # (name, company) pairs as one integer: deduplicating and grouping integers is far cheaper than text.
+    name_code, _ = pd.factorize(p["_name"])
+    company_code, _ = pd.factorize(p["_company"])
+    has = (name_code >= 0) & (company_code >= 0)
+    pair = name_code[has] * (int(company_code.max()) + 1) + company_code[has]
+    named = pd.DataFrame({"pair": pair, "k": cluster[has]}).drop_duplicates()
+    named = named[named.duplicated("pair", keep=False)]  # pairs met in several clusters
     if named.empty:
         return [], []
     involved = set(named["k"])
@@ -203,7 +275,7 @@ def _name_company_links(p: pd.DataFrame, em: pd.DataFrame, cluster: np.ndarray):
         if k in summary and isinstance(u, str):
             summary[k][1].add(u)
     extra_rec, extra_to = [], []
-    for _, grp in named.groupby(["n", "c"], sort=False):
+    for _, grp in named.groupby("pair", sort=False):
         clusters = list(dict.fromkeys(grp["k"]))
         anchor = clusters[0]
         for c in clusters[1:]:
@@ -258,18 +330,42 @@ def _first_per_cluster(c: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
     return out
 
 
-def _sorted_sets(c: np.ndarray, values, n: int) -> list[list]:
-    """For each cluster 0..n-1, the sorted distinct values it holds.
+def _alone(c: np.ndarray, n: int) -> np.ndarray:
+    """Which items are the only one of their cluster: their value is the cluster's, as it is."""
+    return np.bincount(c, minlength=n)[c] == 1
 
-    Sorted on integer codes (values factorized in sorted order), not on the text.
+
+def _sorted_sets(c: np.ndarray, values, n: int, rec=None) -> tuple[list[list], np.ndarray]:
+    """For each cluster 0..n-1, the sorted distinct values it holds, and the first of them (None if none).
+
+    `values` (none missing) belong to records `rec` (default: one record each); the
+    values of one record must come sorted and distinct. A cluster fed by a single
+    record (most of them) then takes its values as they come; only the values of
+    clusters fed by several records are sorted, on integer codes (values factorized
+    in sorted order), not on the text.
     """
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
-    given = codes >= 0
-    m = max(len(uniques), 1)
-    pairs = np.unique(np.asarray(c, dtype=np.int64)[given] * m + codes[given])  # sorted by cluster, then value
-    items = np.asarray(uniques, dtype=object)[pairs % m].tolist()
-    ends = np.cumsum(np.bincount(pairs // m, minlength=n)).tolist()
-    return [items[a:b] for a, b in zip([0] + ends[:-1], ends)]
+    c = np.asarray(c, dtype=np.int64)
+    values = np.asarray(values, dtype=object)
+    if rec is None:
+        several = ~_alone(c, n)
+    else:
+        _, first = np.unique(np.asarray(rec), return_index=True)  # one item per record
+        several = (np.bincount(c[first], minlength=n) > 1)[c]
+    if several.any():
+        codes, uniques = pd.factorize(pd.Series(values[several], dtype=object), sort=True)
+        m = max(len(uniques), 1)
+        pairs = np.unique(c[several] * m + codes)  # sorted by cluster, then value
+        c = np.concatenate([c[~several], pairs // m])
+        values = np.concatenate([values[~several], np.asarray(uniques, dtype=object)[pairs % m]])
+    order = np.argsort(c, kind="stable")  # by cluster; within one, as they came
+    counts = np.bincount(c, minlength=n)
+    ends = np.cumsum(counts)
+    values = values[order]
+    first = np.full(n, None, dtype=object)
+    first[counts > 0] = values[(ends - counts)[counts > 0]]
+    items = values.tolist()
+    ends = ends.tolist()
+    return [items[a:b] for a, b in zip([0] + ends[:-1], ends)], first
 
 
 def _min_per_cluster(c: np.ndarray, values, n: int) -> np.ndarray:
@@ -284,48 +380,109 @@ def _min_per_cluster(c: np.ndarray, values, n: int) -> np.ndarray:
     return out
 
 
+def _most_frequent_names(c: np.ndarray, names: np.ndarray, n: int) -> np.ndarray:
+    """The most frequent non-blank name of each cluster; ties go to the one met first.
+
+    A cluster with a single named record takes that name; only clusters with
+    several are counted (grouped on cluster and name).
+    """
+    named = np.fromiter((isinstance(x, str) and bool(x.strip()) for x in names), dtype=bool, count=len(names))
+    pos = np.flatnonzero(named)
+    out = np.full(n, None, dtype=object)
+    alone = _alone(c[pos], n)
+    out[c[pos[alone]]] = names[pos[alone]]
+    pos = pos[~alone]
+    if len(pos):
+        nm = pd.DataFrame({"c": c[pos], "v": pd.Series(names[pos], dtype=object), "pos": pos})
+        nm = nm.groupby(["c", "v"], sort=False).agg(count=("pos", "size"), first=("pos", "min")).reset_index()
+        nm = nm.sort_values(["c", "count", "first"], ascending=[True, False, True], kind="stable")
+        nm = nm.drop_duplicates("c")
+        out[nm["c"].to_numpy()] = nm["v"].to_numpy(dtype=object)
+    return out
+
+
+def _canonical_ids(c: np.ndarray, refs: pd.Series, n: int) -> np.ndarray:
+    """Each cluster's id from the user's own files (None if it has no ``canonical:`` ref).
+
+    A plain id is preferred to an e-mail used as an id, then the smallest. A
+    cluster with one canonical ref takes it; only those with several are sorted.
+    """
+    is_canonical = refs.str.startswith("canonical:").to_numpy(dtype=bool)
+    cc = c[is_canonical]
+    ids = refs[is_canonical].str.slice(10).to_numpy(dtype=object)
+    out = np.full(n, None, dtype=object)
+    alone = _alone(cc, n)
+    out[cc[alone]] = ids[alone]
+    if not alone.all():
+        can = pd.DataFrame({"c": cc[~alone], "r": pd.Series(ids[~alone], dtype=object)})
+        can["at"] = can["r"].str.contains("@", regex=False)
+        can = can.sort_values(["c", "at", "r"], kind="stable").drop_duplicates("c")
+        out[can["c"].to_numpy()] = can["r"].to_numpy(dtype=object)
+    return out
+
+
+def _contact_ids(c, p: pd.DataFrame, refs: pd.Series, canonical_id, first_email, first_url, n: int) -> np.ndarray:
+    """Each cluster's contact id: its canonical id, else a hash of its smallest e-mail,
+    else of its smallest URL, else of its name and company (and smallest ref if nameless).
+
+    Each rule is applied only to the clusters it decides, so names, companies and
+    refs are looked at only for clusters with no id, e-mail or URL.
+    """
+    cids = canonical_id.copy()
+    todo = pd.isna(cids)
+    for kind, first in (("email", first_email), ("url", first_url)):
+        use = todo & pd.notna(first)
+        cids[use] = [stable_id(kind, v) for v in first[use]]
+        todo &= ~use
+    if todo.any():
+        rows = todo[c]
+        first_name = _first_per_cluster(c[rows], p["_name"][rows], n)
+        first_company = _first_per_cluster(c[rows], p["_company"][rows], n)
+        min_ref = _min_per_cluster(c[rows], refs[rows].to_numpy(dtype=object), n)
+        for k in np.flatnonzero(todo):
+            nm_k = first_name[k] or ""
+            co_k = first_company[k] or ""
+            cids[k] = stable_id("name", nm_k, co_k, min_ref[k] if not nm_k else "")
+    return cids
+
+
+def _ref_sources(refs: pd.Series) -> np.ndarray:
+    """The source of each ref (its text before the first ``:``), one Python string per distinct source."""
+    text = pa.array(refs)
+    if isinstance(text, pa.ChunkedArray):  # one dictionary for all
+        text = text.combine_chunks()
+    src = pc.list_element(pc.split_pattern(text, ":", max_splits=1), 0).dictionary_encode()
+    return np.asarray(src.dictionary.to_pylist(), dtype=object)[src.indices.to_numpy()]
+
+
+def _without_pd_na(values: pd.Series) -> pd.Series:
+    """`pd.NA` replaced by None in an object column, other values untouched.
+
+    `pd.to_datetime` reads both as NaT, but pd.NA about six times slower.
+    """
+    if values.dtype != object:
+        return values
+    arr = values.to_numpy(dtype=object)
+    missing = np.flatnonzero(pd.isna(arr))
+    is_na = np.fromiter((x is pd.NA for x in arr[missing]), dtype=bool, count=len(missing))
+    if not is_na.any():
+        return values
+    arr = arr.copy()
+    arr[missing[is_na]] = None
+    return pd.Series(arr, index=values.index, dtype=object)
+
+
 def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
     """One contact per cluster, clusters in order of their first record (vectorised)."""
     c, _ = pd.factorize(p["_cluster"])  # cluster numbers in order of first appearance
     n = int(c.max()) + 1
     refs = p["ref"].astype(str).astype("string[pyarrow]")  # arrow-backed: fast string operations
     em_c = c[em["rec"].to_numpy()]
-    emails = _sorted_sets(em_c, em["email"], n)
+    emails, first_email = _sorted_sets(em_c, em["email"], n, rec=em["rec"].to_numpy())
     has_url = p["_url"].notna().to_numpy()
-    urls = _sorted_sets(c[has_url], p.loc[has_url, "_url"], n)
-
-    # The most frequent non-blank name; ties go to the one met first.
-    names = p["name"].to_numpy(dtype=object)
-    named = np.fromiter((isinstance(x, str) and bool(x.strip()) for x in names), dtype=bool, count=len(names))
-    nm = pd.DataFrame({"c": c[named], "v": names[named], "pos": np.flatnonzero(named)})
-    nm = nm.groupby(["c", "v"], sort=False).agg(count=("pos", "size"), first=("pos", "min")).reset_index()
-    nm = nm.sort_values(["c", "count", "first"], ascending=[True, False, True], kind="stable").drop_duplicates("c")
-    name = np.full(n, None, dtype=object)
-    name[nm["c"].to_numpy()] = nm["v"].to_numpy()
-
-    # The user's own ids win; a plain id is preferred to an e-mail used as an id.
-    is_canonical = refs.str.startswith("canonical:").to_numpy(dtype=bool)
-    can = pd.DataFrame({"c": c[is_canonical], "r": refs[is_canonical].str.slice(10).to_numpy(dtype=object)})
-    can["at"] = can["r"].str.contains("@", regex=False)
-    can = can.sort_values(["c", "at", "r"], kind="stable").drop_duplicates("c")
-    canonical_id = np.full(n, None, dtype=object)
-    canonical_id[can["c"].to_numpy()] = can["r"].to_numpy()
-    first_name = _first_per_cluster(c, p["_name"], n)
-    first_company = _first_per_cluster(c, p["_company"], n)
-    min_ref = _min_per_cluster(c, refs.to_numpy(dtype=object), n)
-    cids = []
-    for k in range(n):
-        if canonical_id[k] is not None:
-            cids.append(canonical_id[k])
-        elif emails[k]:
-            cids.append(stable_id("email", emails[k][0]))
-        elif urls[k]:
-            cids.append(stable_id("url", urls[k][0]))
-        else:
-            nm_k = first_name[k] or ""
-            co_k = first_company[k] or ""
-            cids.append(stable_id("name", nm_k, co_k, min_ref[k] if not nm_k else ""))
-    cids = np.asarray(cids, dtype=object)
+    first_url = _min_per_cluster(c[has_url], p["_url"][has_url], n)  # the smallest is the cluster's URL
+    name = _most_frequent_names(c, p["name"].to_numpy(dtype=object), n)
+    cids = _contact_ids(c, p, refs, _canonical_ids(c, refs, n), first_email, first_url, n)
 
     is_owner = np.zeros(n, dtype=bool)
     if owner_keys:
@@ -337,26 +494,28 @@ def _merge(p: pd.DataFrame, em: pd.DataFrame, owner_keys: set[str]):
         is_owner[c[o_rec]] = True
     owner_ids = set(cids[is_owner])
 
-    fs = pd.to_datetime(p["first_seen"], utc=True, errors="coerce")
+    fs = pd.to_datetime(_without_pd_na(p["first_seen"]), utc=True, errors="coerce")
     first_seen = fs.reset_index(drop=True).groupby(c).min().reindex(range(n))
-    sources = _sorted_sets(c, pc.list_element(pc.split_pattern(pa.array(refs), ":", max_splits=1), 0).to_pandas(), n)
+    sources, _ = _sorted_sets(c, _ref_sources(refs), n)
+    # Text columns are made "string" at once (from object arrays a frame would first infer `str`).
     contacts = pd.DataFrame({
-        "contact_id": cids,
-        "name": name,
+        "contact_id": pd.array(cids, dtype="string"),
+        "name": pd.array(name, dtype="string"),
         "emails": emails,
-        "company": _first_per_cluster(c, p["company"], n),
-        "title": _first_per_cluster(c, p["title"], n),
-        "linkedin_url": np.array([u[0] if u else None for u in urls], dtype=object),
+        "company": pd.array(_first_per_cluster(c, p["company"], n), dtype="string"),
+        "title": pd.array(_first_per_cluster(c, p["title"], n), dtype="string"),
+        "linkedin_url": pd.array(first_url, dtype="string"),
         "sources": sources,
         "first_seen": first_seen.array,
-        "_owner": is_owner,
     })
     ref_map = pd.Series(cids[c], index=pd.Index(refs.to_numpy(dtype=object), dtype=object), dtype=object)
-    ref_map = ref_map[~ref_map.index.duplicated(keep="last")]
+    ref_code = p["_ref_code"].to_numpy()
+    if ref_code.max() + 1 < len(ref_code):  # some ref met twice: it maps as its last record does
+        ref_map = ref_map[~pd.Index(ref_code).duplicated(keep="last")]
     # Different clusters can hash to the same id only if they share the key: merge such ids.
-    contacts = contacts.drop_duplicates("contact_id", keep="first")
-    contacts = contacts[~contacts["_owner"]].drop(columns="_owner").reset_index(drop=True)
+    # The owner is no contact.
+    keep = ~(contacts["contact_id"].duplicated(keep="first").to_numpy() | is_owner)
+    if not keep.all():
+        contacts = contacts[keep].reset_index(drop=True)
     contacts["first_seen"] = pd.to_datetime(contacts["first_seen"], utc=True)
-    for col in ("contact_id", "name", "company", "title", "linkedin_url"):
-        contacts[col] = contacts[col].astype("string")
     return contacts, ref_map, owner_ids
