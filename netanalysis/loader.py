@@ -195,6 +195,8 @@ def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate, leaving out empty frames: their all-NA object columns would turn
     timestamps into objects (slow groupbys, a slow re-parse) for millions of rows."""
     given = [f for f in frames if len(f)]
+    if len(given) == 1:  # one file with rows (the usual case): no copy of its columns
+        return given[0].reset_index(drop=True)
     return pd.concat(given or frames, ignore_index=True)
 
 
@@ -268,12 +270,12 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     owner = list(ctx.me)
     for i, (path, r) in enumerate(parsed):
         ns = r.source + ":"
-        pe = r.people.copy()
+        pe = r.people.copy(deep=False)
         pe["ref"] = ns + pe["ref"].astype(str)
         pe["_file"] = i
         pe["_rid"] = _record_ids(r.source, pe["record_key"])
         people.append(pe.drop(columns="record_key"))
-        it = r.interactions.copy()
+        it = r.interactions.copy(deep=False)  # copy-on-write: columns are shared until changed
         it["ref"] = ns + it["ref"].astype(str)
         it["source"] = r.source
         it["group_key"] = _namespaced_group(it, ns)
@@ -281,14 +283,14 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         it["_rid"] = _record_hashes(r.source, it["natural_key"])
         inters.append(it.drop(columns="natural_key"))
         r.interactions = r.interactions.iloc[:0]  # only the copy is used from here on: free the rows
-        oc = r.outcomes.copy()
+        oc = r.outcomes.copy(deep=False)
         oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
         oc["source"] = r.source
         oc["group_key"] = _namespaced_group(oc, ns)
         oc["_file"] = i
         oc["_rid"] = _record_hashes(r.source, oc["natural_key"])
         outs.append(oc.drop(columns="natural_key"))
-        rj = r.rejected.copy()
+        rj = r.rejected.copy(deep=False)
         rj["_file"] = i
         rejected.append(rj)
         owner.extend(r.owner)
