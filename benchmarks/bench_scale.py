@@ -14,6 +14,10 @@ under `/usr/bin/time -v` (wall time, CPU time, peak RSS):
 3. a naive pandas version (groupby-apply per unit, a Python loop for the stock),
    for sizes up to `--naive-max`.
 
+Steps 1 and 2 run `--repeat` rounds (default 3), each round ours then DuckDB back
+to back, so a busy spell of the machine hits both; medians and the ratio of each
+round are reported. The DuckDB process imports nothing but duckdb.
+
 It then checks that the panels agree (rows, active unit-months, minutes, stock
 sums, won outcomes) and prints a table of times, ratios, rows per second and
 peak memory; `--report-size N` also times `netanalysis report` on N rows.
