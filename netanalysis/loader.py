@@ -95,8 +95,11 @@ def _first_seen_records(key: np.ndarray, rid: np.ndarray) -> np.ndarray:
     return new
 
 
-def _rows_with_new_records(tables) -> pd.Series:
+def _rows_with_new_records(tables) -> tuple[pd.Series, list]:
     """For each (file, row): does it yield a record id not seen before (in file and row order)?
+
+    Also returns, per table, whether each record is the first with its id (in the
+    table's own order; None where rows are not small integers).
 
     `tables` holds (file, row, uint64 record id) arrays per table (ids of different
     tables never collide). Runs on one int64 (file, row) key: argsort and reduceat,
@@ -106,7 +109,7 @@ def _rows_with_new_records(tables) -> pd.Series:
     for f, r, rid in tables:
         key = _row_keys(np.asarray(f), np.asarray(r))
         if key is None:
-            return _rows_with_new_records_slow(tables)
+            return _rows_with_new_records_slow(tables), [None] * len(tables)
         keys.append(key)
         news.append(_first_seen_records(key, np.asarray(rid, dtype=np.uint64)))
     # Tables come one file after another: in order of their first key they are often already sorted.
@@ -119,7 +122,7 @@ def _rows_with_new_records(tables) -> pd.Series:
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         key, new = key[starts], np.logical_or.reduceat(new, starts)
     index = pd.MultiIndex.from_arrays([key >> 40, key & (2**40 - 1)], names=["_file", "source_row"])
-    return pd.Series(new, index=index, name="new")
+    return pd.Series(new, index=index, name="new"), news
 
 
 def _rows_with_new_records_slow(tables) -> pd.Series:
@@ -166,10 +169,14 @@ def _without_bare_repeats(people: pd.DataFrame) -> pd.DataFrame:
     return people[~bare].reset_index(drop=True) if bare.any() else people
 
 
-def _first_of_each(records: pd.DataFrame) -> pd.DataFrame:
-    """Records in (timestamp, id) order, each id once (its first in file and row order)."""
+def _first_of_each(records: pd.DataFrame, first: np.ndarray | None = None) -> pd.DataFrame:
+    """Records in (timestamp, id) order, each id once (its first in file and row order).
+
+    `first`: which records come first with their id, when the accounting found it already.
+    """
     rid = records["_rid"].to_numpy()
-    first = ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
+    if first is None:
+        first = ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
     ts = records["timestamp"]
     ts = pd.to_datetime(ts, utc=True) if not isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
     stamp = pd.DatetimeIndex(ts).asi8
@@ -324,7 +331,7 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
 
     # Accounting: for each (file, row), its record ids in file order.
     with_record = people["_rid"].notna().to_numpy()
-    row_new = _rows_with_new_records([
+    row_new, first_seen = _rows_with_new_records([
         (inter["_file"].to_numpy(), inter["source_row"].to_numpy(), inter["_rid"].to_numpy()),
         (outc["_file"].to_numpy(), outc["source_row"].to_numpy(), outc["_rid"].to_numpy()),
         (people["_file"].to_numpy()[with_record], _integers(people["source_row"][with_record]),
@@ -341,8 +348,8 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
                 "_file": owner_only.get_level_values(0), "source_row": owner_only.get_level_values(1),
                 "reason": "only the owner of the exports takes part", "raw": ""})], ignore_index=True)
 
-    inter = _first_of_each(inter)
-    outc = _first_of_each(outc)
+    inter = _first_of_each(inter, first_seen[0])
+    outc = _first_of_each(outc, first_seen[1])
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
     outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
 
