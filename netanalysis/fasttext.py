@@ -1,4 +1,4 @@
-"""Fixed-width text for millions of rows without a Python loop: ISO times and hex ids.
+"""Text for millions of rows without a Python loop: ISO times, hex ids, arrow strings.
 
 Formatting 1M timestamps with ``dt.strftime`` or 1M hashes with ``"{:016x}".format``
 takes seconds; here the characters are computed as a byte matrix with numpy and
@@ -89,3 +89,18 @@ def hex_ids(prefix: str, hashes: np.ndarray, index=None) -> pd.Series:
     chars[:, k::2] = _HEX[big_endian >> 4]
     chars[:, k + 1::2] = _HEX[big_endian & 15]
     return _from_matrix(chars, index=index)
+
+
+def arrow_strings(values) -> pa.Array:
+    """A text column as one pyarrow ``string`` array (no copy when it is arrow-backed already).
+
+    >>> arrow_strings(pd.Series(["a", None])).to_pylist()
+    ['a', None]
+    """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    else:
+        arr = pa.array(pd.Series(values).astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=pa.string())
+    return arr if arr.type == pa.string() else arr.cast(pa.string())

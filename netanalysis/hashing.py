@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+
+from .fasttext import arrow_strings
 
 HASH_KEY = "netanalysis-ids-1"[:16]  # SipHash needs exactly 16 bytes
 _NA = np.uint64(0x9E3779B97F4A7C15)  # what a missing value hashes to
@@ -36,11 +37,7 @@ def text_hashes(values) -> np.ndarray:
     >>> bool(a[0] == a[2]) and bool(a[0] != a[1])
     True
     """
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(pd.Series(values).astype("string"))
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=pa.string())
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-        arr = pc.cast(arr, pa.string())
+    arr = arrow_strings(values)
     encoded = pc.dictionary_encode(arr)  # hash each distinct value once
     uniques = pd.Series(encoded.dictionary.to_pandas(), dtype=object)
     parts = [pd.util.hash_pandas_object(uniques.iloc[lo:lo + _CHUNK], index=False, hash_key=HASH_KEY).to_numpy()

@@ -23,6 +23,8 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .fasttext import arrow_strings
+
 _COMPANY_SUFFIX = re.compile(r"\b(inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|sa|ag|bv)\b\.?", re.I)
 
 
@@ -448,9 +450,7 @@ def _contact_ids(c, p: pd.DataFrame, refs: pd.Series, canonical_id, first_email,
 
 def _ref_sources(refs: pd.Series) -> np.ndarray:
     """The source of each ref (its text before the first ``:``), one Python string per distinct source."""
-    text = pa.array(refs)
-    if isinstance(text, pa.ChunkedArray):  # one dictionary for all
-        text = text.combine_chunks()
+    text = arrow_strings(refs)  # one array: one dictionary for all
     src = pc.list_element(pc.split_pattern(text, ":", max_splits=1), 0).dictionary_encode()
     return np.asarray(src.dictionary.to_pylist(), dtype=object)[src.indices.to_numpy()]
 

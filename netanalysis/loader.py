@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 
 from . import identity
 from .errors import UserError
-from .fasttext import hex_ids
+from .fasttext import arrow_strings, hex_ids
 from .hashing import key_hashes
-from .vocab import empty_interactions, empty_outcomes
+from .vocab import empty_interactions
 from .sources import Parsed, detect_format
 from .sources.base import sniff
 
@@ -61,19 +61,11 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
 
 def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
     """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
-    encoded = pc.dictionary_encode(_arrow_text(refs))
+    encoded = pc.dictionary_encode(arrow_strings(refs))
     uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     ids = pa.array(ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object), type=pa.string(),
                    from_pandas=True)
     return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string")
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one pyarrow string array (no copy when it is arrow-backed already)."""
-    arr = pa.array(values.astype("string").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
@@ -303,8 +295,8 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         owner.extend(r.owner)
     people = pd.concat(people, ignore_index=True)
     # Every ref an interaction or outcome names is a person, even with no details.
-    named = pc.unique(pa.chunked_array([_arrow_text(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
-    held = _arrow_text(people["ref"])
+    named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
+    held = arrow_strings(people["ref"])
     missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
     if len(missing):
         people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ..errors import UserError
 from ..vocab import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
+from ..fasttext import arrow_strings
 from ..hashing import key_hashes
 from ..timeutil import to_utc
 from .base import (
@@ -57,7 +58,7 @@ def _lower_columns(table):
 
 def _person_from_ref(refs: pd.Series) -> pd.DataFrame:
     """Every contact_id an interaction names is a person; an e-mail id is an e-mail."""
-    distinct = pc.unique(pc.drop_null(pa.array(refs.astype("string").array)))  # in order of first appearance
+    distinct = pc.unique(pc.drop_null(arrow_strings(refs)))  # in order of first appearance
     ref = pd.Series(pd.arrays.ArrowStringArray(distinct), dtype="string")
     emails = np.empty(len(ref), dtype=object)
     emails[:] = [[] for _ in range(len(ref))]
