@@ -42,3 +42,16 @@ def test_each_broken_rule_is_named(change, named):
     with pytest.raises(UserError) as err:
         Dataset.from_frames(**_tables(change))
     assert named in str(err.value)
+
+
+def test_writing_with_validation_leaves_nothing_behind_when_a_rule_breaks(tmp_path):
+    """`netanalysis load` validates while it writes: a broken table writes no file at all."""
+    good = Dataset.from_frames(**_tables())
+    good.to_parquet(tmp_path / "out", validate=True)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "contacts.parquet", "interactions.parquet", "load_report.json", "outcomes.parquet", "rejected.csv"]
+    frames = _tables({("interactions", "channel"): ["meeting", "fax"]})
+    broken = Dataset(frames["contacts"], frames["interactions"], frames["outcomes"])
+    with pytest.raises(UserError, match="interactions.channel"):
+        broken.to_parquet(tmp_path / "broken", validate=True)
+    assert list((tmp_path / "broken").iterdir()) == []
