@@ -8,6 +8,9 @@ import pandas as pd
 from .errors import UserError
 
 DAYS_PER_MONTH = 30.4375
+# A time that carries its offset: +02:00, +0200, Z, UTC, GMT at the end, or a short
+# +02 / lower-case z right after a time of day (not the -07 that ends a date).
+_OFFSET = r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$|(?:T\d{1,2}|:\d\d(?:[.,]\d+)?)\s*(?:[+-]\d\d|z)\s*$"
 
 
 def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst: bool = False) -> pd.Series:
@@ -25,19 +28,34 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
         return s.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return _localize(s, tz)
-    has_offset = s.str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$", regex=True, na=False).fillna(False).astype(bool)
+    has_offset = s.str.contains(_OFFSET, regex=True, na=False).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
         part = s[has_offset].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True)
         out.loc[has_offset] = pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
     naive = ~has_offset & s.notna() & (s != "").fillna(False).astype(bool)
     if naive.any():
-        parsed = pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+        try:
+            parsed = pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+        except ValueError:  # an offset the pattern missed among naive times: read them one by one
+            return _one_by_one(s, tz, fmt, dayfirst)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             parsed = parsed.dt.tz_convert("UTC")
         else:
             parsed = _localize(parsed, tz)
         out.loc[naive] = parsed
+    return out
+
+
+def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
+    """`to_utc` value by value: slow, for columns that mix offsets pandas cannot tell apart in bulk."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    for i, v in s.items():
+        if pd.isna(v) or v == "":
+            continue
+        one = pd.to_datetime(pd.Series([v]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+        one = one.dt.tz_convert("UTC") if isinstance(one.dtype, pd.DatetimeTZDtype) else _localize(one, tz)
+        out.loc[i] = one.iloc[0]
     return out
 
 

@@ -162,3 +162,32 @@ def test_a_file_parsed_in_several_blocks_loads_every_row(tmp_path, monkeypatch):
     assert report["rows_read"] == 2500 and report["rejected"] == 0
     assert report["loaded"] == len(ds.interactions) == distinct
     assert report["duplicates"] == 2500 - distinct
+
+
+def test_short_offsets_among_naive_times_are_read_not_refused():
+    """`+02` and a lower-case `z` after a time are offsets, also in a column with naive times."""
+    from netanalysis.timeutil import to_utc
+
+    raw = pd.Series(["2025-11-07T17:50:41+02", "2025-01-01T00:00:00", "2025-11-07T17:50:41z", "2025-11-07"])
+    got = to_utc(raw, "America/New_York").tolist()
+    assert got == [pd.Timestamp("2025-11-07 15:50:41", tz="UTC"), pd.Timestamp("2025-01-01 05:00", tz="UTC"),
+                   pd.Timestamp("2025-11-07 17:50:41", tz="UTC"), pd.Timestamp("2025-11-07 05:00", tz="UTC")]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_every_iso_form_reads_alike_on_both_paths(tz):
+    """Dates, times with and without seconds or fractions, and every offset form, alone or mixed
+    with a naive or an offset time: the canonical fast path and `to_utc` agree, and neither fails."""
+    import itertools
+
+    from netanalysis.sources.canonical import _times
+    from netanalysis.timeutil import to_utc
+
+    dates = ["2025-11-07", "2024-02-29"]
+    times = ["", "T17:50", "T17:50:41", " 17:50:41", "T17:50:41.5", "T17:50:41.123456789", "T7:50:41", "T17"]
+    offsets = ["", "Z", "+02:00", "-0530", "+02", " UTC", "z"]
+    for d, t, o in itertools.product(dates, times, offsets):
+        for values in ([d + t + o], [d + t + o, "2025-01-01T00:00:00Z"], [d + t + o, "2025-01-01T00:00:00"]):
+            raw = pd.Series(values, dtype="string")
+            fast, general = _times(raw, tz), to_utc(raw, tz)
+            assert [None if pd.isna(x) else x for x in fast] == [None if pd.isna(x) else x for x in general], values
