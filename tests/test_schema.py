@@ -55,3 +55,20 @@ def test_writing_with_validation_leaves_nothing_behind_when_a_rule_breaks(tmp_pa
     with pytest.raises(UserError, match="interactions.channel"):
         broken.to_parquet(tmp_path / "broken", validate=True)
     assert list((tmp_path / "broken").iterdir()) == []
+
+
+def test_sorting_by_time_and_id_matches_pandas_on_random_small_tables():
+    """`_sorted` skips the sort when rows are in order already; either way the result is pandas' stable sort."""
+    import numpy as np
+
+    from netanalysis.dataset import _sorted
+
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        n = int(rng.integers(0, 8))
+        df = pd.DataFrame({"timestamp": pd.to_datetime(rng.integers(0, 3, n), unit="s", utc=True),
+                           "id": pd.array(rng.choice(["a", "b", "c"], n), dtype="string"), "row": range(n)})
+        if rng.random() < 0.5:
+            df = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
+        expected = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
+        assert _sorted(df, ["timestamp", "id"]).equals(expected)
