@@ -87,8 +87,10 @@ def _first_seen_records(key: np.ndarray, rid: np.ndarray) -> np.ndarray:
     return new
 
 
-def _rows_with_new_records(tables) -> tuple[pd.Series, list]:
+def _rows_with_new_records(tables) -> tuple[pd.DataFrame, list]:
     """For each (file, row): does it yield a record id not seen before (in file and row order)?
+
+    A frame of `_file`, `source_row` and `new`, one row per input row that yields records.
 
     Also returns, per table, whether each record is the first with its id (in the
     table's own order; None where rows are not small integers).
@@ -113,11 +115,10 @@ def _rows_with_new_records(tables) -> tuple[pd.Series, list]:
         key, new = key[order], new[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         key, new = key[starts], np.logical_or.reduceat(new, starts)
-    index = pd.MultiIndex.from_arrays([key >> 40, key & (2**40 - 1)], names=["_file", "source_row"])
-    return pd.Series(new, index=index, name="new"), news
+    return pd.DataFrame({"_file": key >> 40, "source_row": key & (2**40 - 1), "new": new}), news
 
 
-def _rows_with_new_records_slow(tables) -> pd.Series:
+def _rows_with_new_records_slow(tables) -> pd.DataFrame:
     """The same, for rows that are not small integers."""
     parts = []
     for t, (f, r, rid) in enumerate(tables):
@@ -125,7 +126,7 @@ def _rows_with_new_records_slow(tables) -> pd.Series:
         d["new"] = ~d["rid"].duplicated(keep="first")
         parts.append(d)
     recs = pd.concat(parts, ignore_index=True)
-    return recs.groupby(["_file", "source_row"])["new"].any()
+    return recs.groupby(["_file", "source_row"])["new"].any().reset_index()
 
 
 def _record_ids(source: str, record_key: pd.Series) -> pd.Series:
@@ -333,24 +334,25 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     rej = pd.concat(rejected, ignore_index=True)
     # Rows whose every record was with the owner are rejected, with that reason.
     if len(owner_rows):
-        owner_only = owner_rows.drop_duplicates()
-        owner_only = owner_only.set_index(["_file", "source_row"]).index.difference(row_new.index)
+        owner_only = owner_rows.drop_duplicates().merge(row_new[["_file", "source_row"]], how="left", indicator=True)
+        owner_only = owner_only.loc[owner_only["_merge"] == "left_only", ["_file", "source_row"]]
         if len(owner_only):
-            rej = pd.concat([rej, pd.DataFrame({
-                "_file": owner_only.get_level_values(0), "source_row": owner_only.get_level_values(1),
-                "reason": "only the owner of the exports takes part", "raw": ""})], ignore_index=True)
+            rej = pd.concat([rej, owner_only.sort_values(["_file", "source_row"]).assign(
+                reason="only the owner of the exports takes part", raw="")], ignore_index=True)
 
     inter = _first_of_each(inter, first_seen[0])
     outc = _first_of_each(outc, first_seen[1])
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
     outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
 
+    row_file = row_new["_file"].to_numpy(dtype="int64")
+    loaded_by_file = np.bincount(row_file[row_new["new"].to_numpy(dtype=bool)], minlength=len(parsed))
+    rows_by_file = np.bincount(row_file, minlength=len(parsed))
     report_files = []
     for i, (path, r) in enumerate(parsed):
         rr = rej[rej["_file"] == i]
-        per_file = row_new[row_new.index.get_level_values(0) == i]
-        loaded = int(per_file.sum())
-        dup = int((~per_file).sum())
+        loaded = int(loaded_by_file[i])
+        dup = int(rows_by_file[i] - loaded_by_file[i])
         rejected_n = len(rr)
         by_reason = {str(k): int(v) for k, v in rr["reason"].astype(str).str.split(":").str[0].value_counts().items()}
         entry = {"path": str(path), "format": r.format, "rows_read": int(r.rows_read), "loaded": loaded,
