@@ -1,6 +1,6 @@
-"""Text for millions of rows without a Python loop: ISO times, hex ids, arrow strings.
+"""Text for millions of rows without a Python loop: hex ids and arrow strings.
 
-Formatting 1M timestamps with ``dt.strftime`` or 1M hashes with ``"{:016x}".format``
+Formatting 1M hashes with ``"{:016x}".format``
 takes seconds; here the characters are computed as a byte matrix with numpy and
 handed to pyarrow as one string buffer.
 """
@@ -22,56 +22,6 @@ def _from_matrix(chars: np.ndarray, index=None) -> pd.Series:
     data = np.ascontiguousarray(chars).reshape(-1)
     arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     return pd.Series(pd.arrays.ArrowExtensionArray(arr.cast(pa.string())), index=index, dtype=STRING)
-
-
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
-    """Zero-padded decimal digits of non-negative integers, as an (n, width) uint8 matrix."""
-    v = values.astype(np.int32)
-    out = np.empty((len(v), width), dtype=np.uint8)
-    for i in range(width - 1, -1, -1):
-        v, digit = np.divmod(v, 10)
-        out[:, i] = digit + ord("0")
-    return out
-
-
-def _civil_from_days(z: np.ndarray):
-    """Year, month, day of days since 1970-01-01 (H. Hinnant's algorithm, proleptic Gregorian)."""
-    z = z + 719468
-    era = np.floor_divide(z, 146097)
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = np.where(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + (month <= 2)
-    return year, month, day
-
-
-def iso_seconds(ts: pd.Series) -> pd.Series:
-    """UTC times as ``YYYY-MM-DDTHH:MM:SS``, exactly what ``ts.dt.strftime("%Y-%m-%dT%H:%M:%S")`` gives.
-
-    Times must be present (no NaT) and in years 0000-9999.
-
-    >>> iso_seconds(pd.Series(pd.to_datetime(["2025-03-04 05:06:07.9"], utc=True))).tolist()
-    ['2025-03-04T05:06:07']
-    """
-    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
-    seconds = naive.to_numpy().astype("datetime64[s]")
-    s = seconds.astype(np.int64)
-    days, secs_of_day = np.divmod(s, 86400)
-    year, month, day = _civil_from_days(days)
-    parts = [
-        _digits(year, 4), b"-",
-        _digits(month, 2), b"-",
-        _digits(day, 2), b"T",
-        _digits(secs_of_day // 3600, 2), b":",
-        _digits(secs_of_day // 60 % 60, 2), b":",
-        _digits(secs_of_day % 60, 2),
-    ]
-    n = len(seconds)
-    cols = [p if isinstance(p, np.ndarray) else np.full((n, 1), p[0], dtype=np.uint8) for p in parts]
-    return _from_matrix(np.hstack(cols) if n else np.zeros((0, 19), dtype=np.uint8), index=ts.index)
 
 
 def hex_ids(prefix: str, hashes: np.ndarray, index=None) -> pd.Series:

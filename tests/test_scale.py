@@ -11,7 +11,7 @@ import pytest
 
 import netanalysis
 from netanalysis import cli
-from netanalysis.fasttext import hex_ids, iso_seconds
+from netanalysis.fasttext import hex_ids
 from netanalysis.scale import dask_panel, panel_command
 from netanalysis.simulate import simulate_world, write_canonical
 from netanalysis.sources import fastcsv
@@ -173,11 +173,8 @@ def test_fast_table_is_the_exact_table_or_nothing(tmp_path, text):
     assert fast.rows.astype(object).values.tolist() == exact.rows.astype(object).values.tolist()
 
 
-def test_iso_seconds_and_hex_ids_match_pythons_formatting():
+def test_hex_ids_match_pythons_formatting():
     rng = np.random.default_rng(0)
-    ts = pd.Series(pd.to_datetime(rng.integers(-2_000_000_000, 250_000_000_000, 2000), unit="s", utc=True))
-    ts = ts + pd.to_timedelta(rng.integers(0, 999_999, 2000), unit="us")
-    assert iso_seconds(ts).tolist() == ts.dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
     h = rng.integers(0, 2**63, 2000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     assert hex_ids("i", h).tolist() == ["i" + format(int(x), "016x") for x in h]
 
