@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import UserError
+from .pages import CSP_META
 from .paths import NOTEBOOKS, REPORTS
 
 NOTEBOOK = NOTEBOOKS / "classroom_delayed_gratification.ipynb"
@@ -171,7 +172,8 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     notes, captions). Unknown names or bad values raise UserError naming the parameter.
     """
     from .parameters import check_parameters
-    from .report import NotebookFailed, _swap_into_place, execute_notebook, to_html
+    from .outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
+    from .report import NotebookFailed, execute_notebook, to_html
     from .strategies import check_classroom_parameters
 
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
@@ -179,17 +181,13 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     params = {k: v for k, v in values.items() if k in given}
 
     out = Path(out) if out else REPORTS / "classroom"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
+    with building(out, "classroom") as build:
         executed = build / f"{NOTEBOOK.stem}.ipynb"
         try:
             with _batch():
                 execute_notebook(NOTEBOOK, executed, {**params, "output_dir": str(build)}, cwd=build)
         except NotebookFailed as exc:
-            kept = out.parent / f"{out.name}.failed-{NOTEBOOK.stem}.ipynb"
-            if executed.exists():
-                shutil.copy(executed, kept)
+            kept = keep_failed_notebook(executed, out, NOTEBOOK.stem)
             line = f" (`{exc.source_line}`)" if getattr(exc, "source_line", "") else ""
             raise UserError(f"notebook {exc.notebook} failed in cell {exc.cell}{line}: {exc.ename}: {exc.evalue}. "
                             f"The executed notebook is kept at {kept}; any earlier demo in {out} is untouched.") from None
@@ -200,10 +198,8 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
         (build / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")
         write_classroom_index(build, summary)
         shutil.rmtree(build / "metrics", ignore_errors=True)
-        _swap_into_place(build, out)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+        publish(build, out, "classroom")
+    remove_failed_notebooks(out)
     return out
 
 
@@ -269,6 +265,7 @@ def write_classroom_index(folder: Path, summary: dict) -> Path:
     params_txt = ", ".join(f"{k} = {v}" for k, v in p.items())
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{CSP_META}
 <title>Networking is delayed gratification: classroom demo</title><style>{CSS}</style></head>
 <body>
 <h1>Networking is delayed gratification</h1>

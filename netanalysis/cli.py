@@ -133,6 +133,12 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"netanalysis: error: {exc}", file=sys.stderr)
         return 2
+    except (PermissionError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+        # a path problem the checks before writing did not foresee (a folder made read-only mid-run...)
+        if os.environ.get("NETANALYSIS_DEBUG") or not exc.filename:
+            raise
+        print(f"netanalysis: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("netanalysis: interrupted", file=sys.stderr)
         return 130

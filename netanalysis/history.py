@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .pages import CSP_META
 from .vocab import invested_minutes
 from .timeutil import parse_as_of
 
@@ -197,6 +198,7 @@ def write_history_index(folder) -> Path:
                     f"<td>{e(new)}</td>{cells}</tr>")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{CSP_META}
 <title>netanalysis reports</title><style>{CSS}</style></head>
 <body>
 <h1>netanalysis reports</h1>

@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from .pages import CSP_META
+
 LABELS = {
     "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),
     "first_outcome_probability_24m": ("Chance a new relationship pays within 24 months", "pct"),
@@ -108,6 +110,7 @@ def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str =
     back = ' · <a href="../index.html">all reports</a>' if history_link else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{CSP_META}
 <title>{e(title)} · {e(summary.get('as_of', ''))}</title><style>{CSS}</style></head>
 <body>
 <h1>{e(title)}</h1>

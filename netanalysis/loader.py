@@ -201,9 +201,19 @@ def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def load_to_folder(paths, out, tz: str = "UTC", me=()):
-    """What `netanalysis load` does: :func:`load`, then write the tables to `out`, validated while written."""
+    """What `netanalysis load` does: :func:`load`, then write the tables to `out`, validated while written.
+
+    `out` must be new, empty or an earlier `load` output, and apart from the
+    inputs (:mod:`netanalysis.outputs`); it is replaced whole once complete.
+    """
+    from .outputs import building, check_out_folder, publish
+
+    inputs = paths if isinstance(paths, (list, tuple)) else [paths]
+    check_out_folder(out, "load", inputs)  # before the (long) read
     ds = load(paths, tz=tz, me=me, check=False)
-    ds.to_parquet(out, validate=True)
+    with building(out, "load", inputs) as build:
+        ds.to_parquet(build, validate=True)
+        publish(build, Path(out), "load", inputs)
     return ds
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UserError
+from .outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
 from .parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
 from .paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
 from .timeutil import parse_as_of
@@ -160,15 +161,13 @@ def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> Non
 
 
 def to_html(executed: Path, show_code: bool = False) -> str:
-    """The executed notebook as a standalone HTML page (without code unless `show_code`)."""
+    """The executed notebook as a standalone HTML page (without code unless `show_code`), offline and script-free."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
+    from .pages import notebook_exporter, page_resources
+
+    body, _ = notebook_exporter(show_code).from_notebook_node(nbformat.read(str(executed), as_version=4),
+                                                              resources=page_resources())
     return body
 
 
@@ -282,11 +281,9 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     as_of_label = cut.strftime("%Y-%m-%d")
 
     out = Path(str(out).replace("{as_of}", as_of_label)) if out else REPORTS / as_of_label
-    out.parent.mkdir(parents=True, exist_ok=True)
     if history is None:
         history = out.parent.name == "reports"
-    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
+    with building(out, "report", inputs) as build:
         data_dir = build / "data"
         known.to_parquet(data_dir)
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
@@ -322,26 +319,24 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         write_index(build, summary, nbs, history_link=bool(history))
         (build / "metrics").exists() and shutil.rmtree(build / "metrics")
         neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
-        _swap_into_place(build, out)
-        for stale in out.parent.glob(f"{out.name}.failed-*.ipynb"):  # from an earlier failed run
-            stale.unlink(missing_ok=True)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+        publish(build, out, "report", inputs)
+    remove_failed_notebooks(out)
     if history:
-        write_history_index(out.parent)
+        if owns_reports_folder(out.parent):
+            write_history_index(out.parent)
+        else:
+            print(f"netanalysis: note: {out.parent}/index.html not written: {out.parent} holds files netanalysis "
+                  "did not write", file=sys.stderr)
     return out
 
 
 def _fail(res: dict, build: Path, out: Path):
     """Keep the failed executed notebook next to the report and raise a UserError naming notebook and cell."""
-    executed = build / f"{res['notebook']}.ipynb"
-    kept = out.parent / f"{out.name}.failed-{res['notebook']}.ipynb"
+    kept = keep_failed_notebook(build / f"{res['notebook']}.ipynb", out, res["notebook"])
     where = f"in cell {res['cell']}" if res.get("cell") else "outside its cells (starting the kernel or writing HTML)"
     if res.get("source_line"):
         where += f" ({res['source_line'][:80]})"
-    if executed.exists():
-        shutil.copy(executed, kept)
+    if kept is not None:
         keep_txt = f"The executed notebook is kept at {kept}"
     else:
         keep_txt = "No executed notebook was written"
@@ -354,17 +349,6 @@ def _write_rejected(ds, build: Path) -> None:
     from .safety import write_safe_csv
 
     write_safe_csv(ds.rejected, build / "rejected.csv")
-
-
-def _swap_into_place(build: Path, out: Path) -> None:
-    """Replace `out` by `build` so that a reader never sees a half-written report."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(build, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds) -> dict:

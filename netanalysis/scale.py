@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from .dataset import Dataset
 from .errors import UserError
+from .outputs import building_file, parquet_mark
 from .panel import (FREQS, UNITS, Interactions, PanelColumns, empty_panel, build_panel, panel_columns, panel_frame,
                     unit_of_interactions, unit_of_outcomes)
 from .timeutil import parse_as_of
@@ -149,18 +150,25 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     if scheduler and engine != "dask":
         raise UserError("--scheduler: only used with --engine dask")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    if engine == "pandas":
-        inter, outc, cont = read_panel_interactions(data_dir)
-        cut = parse_as_of(as_of, default=_last_timestamp(inter.timestamp, outc["timestamp"]))
-        _write_columns(panel_columns(inter, cont, outc, cut, freq=freq, half_life_months=half_life, unit=unit,
-                                     batch_rows=PANEL_BATCH_ROWS), tmp)
-    else:
-        panel = dask_panel(data_dir, freq=freq, half_life=half_life, unit=unit, as_of=as_of, scheduler=scheduler)
-        panel.to_parquet(tmp, index=False)
-    tmp.replace(out)
+    for name in ("interactions", "outcomes", "contacts"):  # a wrong input is named before the output is checked
+        _table_path(Path(data_dir), name)
+    with building_file(out, "panel", inputs=[data_dir]) as tmp:
+        if engine == "pandas":
+            inter, outc, cont = read_panel_interactions(data_dir)
+            cut = parse_as_of(as_of, default=_last_timestamp(inter.timestamp, outc["timestamp"]))
+            _write_columns(panel_columns(inter, cont, outc, cut, freq=freq, half_life_months=half_life, unit=unit,
+                                         batch_rows=PANEL_BATCH_ROWS), tmp)
+        else:
+            panel = dask_panel(data_dir, freq=freq, half_life=half_life, unit=unit, as_of=as_of, scheduler=scheduler)
+            _frame_to_parquet(panel, tmp)
     return out
+
+
+def _frame_to_parquet(panel: pd.DataFrame, out) -> None:
+    """`panel.to_parquet(out, index=False)` with the netanalysis mark in the file's metadata."""
+    table = pa.Table.from_pandas(panel, preserve_index=False)
+    attrs = {b"PANDAS_ATTRS": json.dumps(panel.attrs).encode()} if panel.attrs else {}
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **attrs, **parquet_mark()}), out)
 
 
 def _last_timestamp(inter_ts: pd.Series, outcome_ts: pd.Series):
@@ -199,7 +207,7 @@ def _write_columns(cols: PanelColumns, out) -> None:
     if cols.empty:
         panel = empty_panel(cols.unit_col)
         panel.attrs.update(cols.attrs)
-        panel.to_parquet(out, index=False)
+        _frame_to_parquet(panel, out)
         return
     writer, pending = None, None
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -209,7 +217,8 @@ def _write_columns(cols: PanelColumns, out) -> None:
                     head = panel_frame(cols.unit_col, {c: v[:1] for c, v in batch.items()})
                     head.attrs.update(cols.attrs)
                     schema = pa.Schema.from_pandas(head, preserve_index=False)
-                    schema = schema.with_metadata({**schema.metadata, b"PANDAS_ATTRS": json.dumps(cols.attrs).encode()})
+                    schema = schema.with_metadata({**schema.metadata, b"PANDAS_ATTRS": json.dumps(cols.attrs).encode(),
+                                                          **parquet_mark()})
                     writer = pq.ParquetWriter(out, schema, use_dictionary=[f.name for f in schema if f.name != "stock"])
                 table = pa.Table.from_arrays([_arrow(batch[f.name], f.type) for f in schema], schema=schema)
                 if pending is not None:

@@ -263,11 +263,18 @@ def write_truth(world: World, out: Path) -> None:
 
 def simulate_to_folder(out, contacts=300, months=36, seed=0, half_life=3.0, fmt="canonical") -> Path:
     """What `netanalysis simulate` does."""
-    world = simulate_world(contacts=contacts, months=months, seed=seed, half_life_months=half_life)
-    if fmt == "canonical":
-        return write_canonical(world, out)
-    if fmt == "exports":
-        from .exports import write_exports
+    from .outputs import building, publish
 
-        return write_exports(world, out)
-    raise UserError(f"--format: {fmt!r} is not one of exports, canonical")
+    if fmt not in ("canonical", "exports"):
+        raise UserError(f"--format: {fmt!r} is not one of exports, canonical")
+    out = Path(out)
+    with building(out, "simulate") as build:
+        world = simulate_world(contacts=contacts, months=months, seed=seed, half_life_months=half_life)
+        if fmt == "canonical":
+            write_canonical(world, build)
+        else:
+            from .exports import write_exports
+
+            write_exports(world, build)
+        publish(build, out, "simulate")
+    return out

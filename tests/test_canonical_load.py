@@ -98,8 +98,9 @@ def test_bad_files_get_one_clear_message(tmp_path, name, text, words):
 
 
 def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_path):
-    out = tmp_path / "loaded"
-    ok = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", str(tiny), "--out", str(out)],
+    out = tmp_path / "loaded"  # next to the input files (never inside an input folder: that is refused)
+    files = [str(tiny / f) for f in ("contacts.csv", "interactions.csv", "outcomes.csv")]
+    ok = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", *files, "--out", str(out)],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     for f in ("contacts.parquet", "interactions.parquet", "outcomes.parquet", "load_report.json", "rejected.csv"):
