@@ -156,9 +156,9 @@ def check_out_folder(out, command: str, inputs=(), flag: str = "--out") -> Path:
     >>> check_out_folder("reports/2025-12-31", "report", inputs=["data/raw"])  # doctest: +SKIP
     PosixPath('reports/2025-12-31')
     """
-    out = Path(out)
     if str(out).strip() == "":
         raise UserError(f"{flag}: empty path")
+    out = Path(out)
     check_apart(out, inputs, flag)
     if out.exists() or out.is_symlink():
         if not out.is_dir():
@@ -267,7 +267,8 @@ def start_build(out: Path, command: str, flag: str = "--out") -> Path:
         write_marker(parent, REPORTS_FOLDER, files=[])
     remove_stale_builds(parent)
     try:
-        build = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=parent))
+        # absolute: notebooks run with the building folder as their working folder
+        build = Path(os.path.abspath(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=parent)))
     except OSError as exc:
         reason = "permission denied or a read-only folder" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) \
             else (exc.strerror or str(exc))

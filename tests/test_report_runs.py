@@ -106,6 +106,8 @@ def three_people(tmp_path):
     """Ann: 3 touches (Jan, Feb, Apr), Bob: 2 (Jan, Mar), Cy: 1 (Mar) + 2 (May); deals won in Feb and Apr."""
     from conftest import write
 
+    tmp_path = tmp_path / "data"  # outputs go next to this folder: never inside an input
+    tmp_path.mkdir()
     write(tmp_path, "contacts.csv", "contact_id,name,company\na,Ann,Acme\nb,Bob,Beta\nc,Cy,Core\n")
     write(tmp_path, "interactions.csv", """
 contact_id,timestamp,channel,direction,duration_minutes
@@ -165,7 +167,7 @@ def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
 
 def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small_notebooks, tmp_path):
     ok, strict = small_notebooks
-    out = tmp_path / "r"
+    out = tmp_path / "reports" / "r"  # a folder of reports netanalysis made: the failed notebook is kept there
     run_report([three_people], out=out, notebooks=[ok, strict], progress=False)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     with pytest.raises(UserError) as err:
@@ -174,11 +176,11 @@ def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small
     # source notebook: parameters (1), x = 1 (2), the check (3); papermill's added cells are not counted
     assert "notebook 02_strict failed in cell 3" in msg and "if mode not in" in msg
     assert "ValueError" in msg and "banana" in msg
-    kept = tmp_path / "r.failed-02_strict.ipynb"
+    kept = out.parent / "r.failed-02_strict.ipynb"
     assert str(kept) in msg and kept.exists() and "banana" in kept.read_text()
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-built folder left
+    assert [p.name for p in out.parent.iterdir() if ".building-" in p.name] == []  # no half-built folder left
 
 
 def test_data_without_outcomes_is_a_user_error(three_people, small_notebooks, tmp_path):
