@@ -42,12 +42,16 @@ def _report_options(args) -> dict:
     return opts
 
 
+OUT_FOLDER = ("a new or empty folder, or one this command wrote before (it holds a .netanalysis file); "
+              "a folder with other files is refused, never overwritten")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="netanalysis", description="How time invested in relationships relates to the outcomes that come back.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("simulate", help="write a simulated world as exports or canonical CSV, with ground_truth.json")
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", required=True, help=OUT_FOLDER)
     s.add_argument("--contacts", type=int, default=400)
     s.add_argument("--months", type=int, default=36)
     s.add_argument("--seed", type=int, default=0)
@@ -56,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ld = sub.add_parser("load", help="read exports into canonical parquet tables with a load report")
     ld.add_argument("inputs", nargs="+")
-    ld.add_argument("--out", required=True)
+    ld.add_argument("--out", required=True, help=OUT_FOLDER + "; not inside an input")
     ld.add_argument("--tz", default="UTC")
     ld.add_argument("--me", action="append", default=[], help="e-mail, profile URL or name of the owner (repeatable)")
 
@@ -68,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                  '"last data" (default)')
     r.add_argument("--period", choices=["month", "quarter"], default=None)
     r.add_argument("--anonymize", action="store_true", default=None)
-    r.add_argument("--out", help="report folder (default reports/<as_of>)")
+    r.add_argument("--out", help="report folder (default reports/<as_of>); " + OUT_FOLDER + "; not inside an input")
     r.add_argument("--tz", default=None)
     r.add_argument("--me", action="append", default=None)
     r.add_argument("--show-code", action="store_true", default=None)
@@ -78,12 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
 
     c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")
-    c.add_argument("--out")
+    c.add_argument("--out", help="demo folder (default reports/classroom); " + OUT_FOLDER)
     c.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
 
     pn = sub.add_parser("panel", help="build the unit x period panel from a loaded folder")
     pn.add_argument("data_dir")
-    pn.add_argument("--out", required=True)
+    pn.add_argument("--out", required=True, help="the Parquet file to write: a new file, or one netanalysis wrote "
+                                                 "(never a file of yours, never inside DATA_DIR)")
     pn.add_argument("--freq", default="M")
     pn.add_argument("--half-life", type=float, default=3.0)
     pn.add_argument("--unit", default="contact")
