@@ -189,8 +189,9 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
         except NotebookFailed as exc:
             kept = keep_failed_notebook(executed, out, NOTEBOOK.stem)
             line = f" (`{exc.source_line}`)" if getattr(exc, "source_line", "") else ""
+            keep_txt = f"The executed notebook is kept at {kept}" if kept else "No executed notebook was written"
             raise UserError(f"notebook {exc.notebook} failed in cell {exc.cell}{line}: {exc.ename}: {exc.evalue}. "
-                            f"The executed notebook is kept at {kept}; any earlier demo in {out} is untouched.") from None
+                            f"{keep_txt}; any earlier demo in {out} is untouched.") from None
         (build / f"{NOTEBOOK.stem}.html").write_text(to_html(executed), encoding="utf-8")
         part = json.loads((build / "metrics" / "classroom.json").read_text(encoding="utf-8"))
         summary = {"parameters": part["metrics"].get("parameters", values), "metrics": part["metrics"],

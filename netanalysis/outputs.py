@@ -174,6 +174,8 @@ def check_out_folder(out, command: str, inputs=(), flag: str = "--out") -> Path:
                 names = ", ".join(sorted(e.name for e in entries)[:3]) + (", ..." if len(entries) > 3 else "")
                 raise UserError(f"{flag} {out}: is a folder netanalysis did not write (it holds {names}); "
                                 "choose a new or empty folder")
+            if marker.get("command") == REPORTS_FOLDER:
+                raise UserError(f"{flag} {out}: is a folder of reports; give a folder inside it, e.g. {out / 'latest'}")
             if marker.get("command") != command:
                 raise UserError(f"{flag} {out}: holds the output of `netanalysis {marker.get('command')}`, not of "
                                 f"`{command}`; choose another folder")
