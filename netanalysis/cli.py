@@ -104,6 +104,8 @@ def run(args) -> int:
         from .loader import load_to_folder
 
         ds = load_to_folder(args.inputs, args.out, tz=args.tz, me=args.me)
+        for s in ds.load_report.get("skipped", []):
+            print(f"skipped {s['path']}: {s['reason']}")
         t = ds.load_report["totals"]
         print(f"{t['rows_read']} rows read: {t['loaded']} loaded, {t['duplicates']} duplicates, {t['rejected']} rejected "
               f"-> {len(ds.contacts)} contacts, {len(ds.interactions)} interactions, {len(ds.outcomes)} outcomes in {args.out}")

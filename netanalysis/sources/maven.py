@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import Format, Sniff, read_csv_table
-from .crm import build, col, first_reason, header, number, times
+from .crm import build, col, first_reason, header, money, times
 from .registry import register
 
 SOURCE = "maven"
@@ -50,7 +50,7 @@ def read_pipeline(path, sn: Sniff, ctx):
     engage = times(col(r, "engage_date"), ctx.tz)
     close = times(col(r, "close_date"), ctx.tz)
     value_raw = col(r, "close_value")
-    value = number(value_raw)
+    value, value_why = money(value_raw, "close_value")
     closed = stage.isin(["won", "lost"])
     reason = first_reason(
         (col(r, "opportunity_id") == "", "missing opportunity_id"),
@@ -59,7 +59,7 @@ def read_pipeline(path, sn: Sniff, ctx):
         ((stage == "prospecting") & engage.isna(), "Prospecting: not engaged yet (no engage_date)"),
         (engage.isna(), "unparseable engage_date"),
         (closed & close.isna(), "Won/Lost without a readable close_date"),
-        (closed & (value_raw != "") & value.isna(), "close_value is not a number"),
+        (closed & value_why.notna(), value_why),
     )
     ok = reason.isna()
     opp = col(r, "opportunity_id")

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .base import Format, Sniff, read_csv_table, sniff
-from .crm import build, col, first_reason, has, header, number, times, truthy
+from .crm import build, col, first_reason, has, header, money, number, times, truthy
 from .registry import register
 
 SOURCE = "salesforce"
@@ -220,7 +220,7 @@ def read_opportunities(path, sn: Sniff, ctx):
     created = _gmt(col(r, "CreatedDate"))
     when = close.where(closed, created.fillna(close))
     amount_raw = col(r, "Amount")
-    amount = number(amount_raw)
+    amount, amount_why = money(amount_raw, "Amount")
     names = _account_names(path)
     acc = _ids(col(r, "AccountId"))
     account = acc.map(lambda a: names.get(a, a) if a else "")
@@ -231,7 +231,7 @@ def read_opportunities(path, sn: Sniff, ctx):
     reason = first_reason(
         (_deleted(r), "deleted in Salesforce"),
         (rid == "", "missing Id"),
-        ((amount_raw != "") & amount.isna(), "Amount is not a number"),
+        (amount_why.notna(), amount_why),
         (when.isna(), "unparseable CloseDate"),
         (nobody & (account == ""), "opportunity has no contact role, ContactId or account"),
     )
