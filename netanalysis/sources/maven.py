@@ -35,10 +35,14 @@ PRODUCTS = ["product", "series", "sales_price"]
 TEAMS = ["sales_agent", "manager", "regional_office"]
 
 
-def _exact(required):
+def _needs(required, one_of=(), forbid=("opportunity_id",)):
+    """Score by what the reader needs: all of `required`, one of `one_of` (a field that tells
+    the table apart), none of `forbid`; other columns may be left out of the export."""
     def detect(sn: Sniff) -> float:
         cols = {c.lower() for c in header(sn)}
-        return 0.96 if set(required) <= cols else 0.0
+        if not set(required) <= cols or cols & set(forbid) or (one_of and not cols & set(one_of)):
+            return 0.0
+        return 0.96
     return detect
 
 
@@ -101,9 +105,10 @@ def _reference(fmt: str, what: str):
     return read
 
 
-register(Format("maven_pipeline", SOURCE, _exact(PIPELINE), read_pipeline, ",".join(PIPELINE)))
-register(Format("maven_accounts", SOURCE, _exact(ACCOUNTS), read_accounts, ",".join(ACCOUNTS)))
-register(Format("maven_products", SOURCE, _exact(PRODUCTS), _reference("maven_products", "the seller's products"),
+register(Format("maven_pipeline", SOURCE, _needs(["opportunity_id", "account", "deal_stage", "engage_date"], forbid=()),
+                read_pipeline, ",".join(PIPELINE)))
+register(Format("maven_accounts", SOURCE, _needs(["account"], ACCOUNTS[1:]), read_accounts, ",".join(ACCOUNTS)))
+register(Format("maven_products", SOURCE, _needs(["product"], PRODUCTS[1:]), _reference("maven_products", "the seller's products"),
                 ",".join(PRODUCTS)))
-register(Format("maven_sales_teams", SOURCE, _exact(TEAMS), _reference("maven_sales_teams", "the seller's sales agents"),
+register(Format("maven_sales_teams", SOURCE, _needs(["sales_agent"], TEAMS[1:]), _reference("maven_sales_teams", "the seller's sales agents"),
                 ",".join(TEAMS)))
