@@ -430,7 +430,7 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         rejected_n = len(rr)
         by_reason = {str(k): int(v) for k, v in rr["reason"].astype(str).str.split(":").str[0].value_counts().items()}
         entry = {"path": str(path), "format": r.format, "rows_read": int(r.rows_read), "loaded": loaded,
-                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason}
+                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason, **r.notes}
         unaccounted = entry["rows_read"] - (loaded + dup + rejected_n)
         if unaccounted != 0:
             # A parser that yields nothing for a row without rejecting it is a bug;

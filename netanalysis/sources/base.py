@@ -285,6 +285,7 @@ class Parsed:
     rejected: pd.DataFrame
     owner: list[str] = field(default_factory=list)
     account_names: pd.DataFrame | None = None  # optional account_id -> name map
+    notes: dict = field(default_factory=dict)  # extra counts for the file's load report entry
 
 
 def frame(rows: list[dict] | pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
