@@ -5,7 +5,8 @@ The decimal separator is read from clues in the value itself: the last of `.`
 and `,` when both appear, a separator followed by other than three digits, a
 separator used twice. A value whose clue is ambiguous (`1,234` or `1.500`: a
 thousands separator or a decimal one?) is decided by the other values of the
-same column; with no clue anywhere it is rejected, never guessed. The digits
+same column, else by a currency whose countries write a decimal point (`$`,
+`£`, USD...); with no clue anywhere it is rejected, never guessed. The digits
 are then read by `babel.numbers.parse_decimal` in a locale with that
 convention (en_US or de_DE), which also checks the grouping.
 """
@@ -23,6 +24,11 @@ _CURRENCY = re.compile(r"^\s*(?:[A-Za-z]{3}|[€$£¥₹₽₩₪]|US\$|R\$|kr)?
 _GROUP_SPACE = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = r"^[+-]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _LOCALE = {".": "en_US", ",": "de_DE"}
+# `1.500` could be 1.5 or 1500: never taken as plain decimal unless the format says so.
+_THOUSANDS_LIKE = r"^[+-]?[1-9][0-9]{0,2}[.][0-9]{3}$"
+# Currencies whose countries write a decimal point: a clue for `$12,000`.
+_POINT_CURRENCIES = re.compile(r"^\s*(?:US\$|\$|£|¥|₹|USD|GBP|JPY|INR|CAD|AUD|NZD|CNY|HKD|SGD)|"
+                               r"(?:USD|GBP|JPY|INR|CAD|AUD|NZD|CNY|HKD|SGD|\$|£)\s*$")
 
 
 def _decimal_mark(digits: str) -> str | None:
@@ -47,13 +53,14 @@ def _strip(text: str) -> str:
     return _GROUP_SPACE.sub("", core)
 
 
-def parse_money(values: pd.Series, name: str = "amount") -> tuple[pd.Series, pd.Series]:
+def parse_money(values: pd.Series, name: str = "amount", plain_decimal: bool = False) -> tuple[pd.Series, pd.Series]:
     """Amounts as float and, per value, why it was not read (NA when read or empty).
 
     Parameters
     ----------
     values : the column as exported (strings; empty or NA means no amount)
     name : the column's name, for the reasons
+    plain_decimal : every value with only a `.` uses it as the decimal point (the canonical format says so)
 
     Returns
     -------
@@ -69,6 +76,8 @@ def parse_money(values: pd.Series, name: str = "amount") -> tuple[pd.Series, pd.
     reason = pd.Series(pd.NA, index=text.index, dtype="string")
     given = text.notna() & (text != "")
     plain = given & text.str.match(_PLAIN).fillna(False)
+    if not plain_decimal:
+        plain &= ~text.str.match(_THOUSANDS_LIKE).fillna(False)
     if plain.any():
         amount[plain] = pd.to_numeric(text[plain], errors="coerce").astype("float64")
     rest = given & ~plain
@@ -81,6 +90,8 @@ def parse_money(values: pd.Series, name: str = "amount") -> tuple[pd.Series, pd.
     column_mark = known.iloc[0] if len(known) and known.nunique() == 1 else None
     for i, raw in text[rest].items():
         mark = column_mark if pd.isna(marks[i]) else marks[i]
+        if mark is None and _POINT_CURRENCIES.search(raw):
+            mark = "."
         value, why = _read(digits[i], mark, raw, name)
         amount[i], reason[i] = value, why
     return amount, reason

@@ -230,7 +230,7 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
     kind = clean(r["kind"]).str.lower()
     status = clean(r["status"]).str.lower().fillna("won") if "status" in r else pd.Series("won", index=r.index, dtype="string")
     value_raw = clean(r["value"]) if "value" in r else empty
-    value, value_why = parse_money(value_raw, "value")
+    value, value_why = parse_money(value_raw, "value", plain_decimal=True)
     currency = clean(r["currency"]).str.upper() if "currency" in r else empty
     reason = pd.Series(pd.NA, index=r.index, dtype="string")
     reason = reason.mask(value_why.notna(), value_why)

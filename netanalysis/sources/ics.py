@@ -26,7 +26,7 @@ Rules, in the user's words:
   "meeting", or "call" when the title says call/phone.
 - The owner is the calendar's own address: `X-WR-CALNAME` when it is an
   e-mail (Google), else the address taking part in nearly every event (at
-  least 80% of at least three events), plus anything given with `--me`.
+  least 80% of at least three events); with `--me`, only what it gives.
 - Direction: outbound when the owner organised the meeting, inbound when the
   counterpart did, mutual when the organiser is unknown.
 """
@@ -113,8 +113,11 @@ def _participants(comp) -> tuple[str | None, list[tuple[str, str | None, dict]]]
 
 
 def detect_owner(events: list, calname: str | None, me=()) -> set[str]:
-    """The calendar's own address(es): X-WR-CALNAME e-mail, `--me`, or the near-universal participant."""
+    """The calendar's own address(es): `--me` when given (the whole truth), else the
+    X-WR-CALNAME e-mail, else the near-universal participant."""
     owner = {e for e in (normalize_email(m) for m in me) if e}
+    if me:
+        return owner
     cal = normalize_email(calname) if calname else None
     if cal:
         owner.add(cal)
