@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,8 +131,14 @@ csv.field_size_limit(MAX_CELL_CHARS)
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
+# Characters str.splitlines also breaks at, which are text inside a CSV cell.
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def physical_lines(text: str) -> list[str]:
     """Lines with their endings, split at CRLF, LF or a lone CR (Excel "CSV (Macintosh)")."""
+    if not _OTHER_BREAKS.search(text):
+        return text.splitlines(keepends=True)  # the same split, several times faster
     return _LINE.findall(text)
 
 
@@ -177,23 +184,22 @@ def _records(lines: list[str], start: int, delimiter: str, width: int):
     n = 0
     pos = start
     while pos < len(lines):
-        it = _Lines(lines, pos)
-        reader = csv.reader(it, delimiter=delimiter, strict=True)
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=True)
+        base = pos  # lines[base + reader.line_num] is the next line the reader takes
         while True:
-            first = it.pos
+            first = base + reader.line_num
             try:
                 rec = next(reader)
             except StopIteration:
                 pos = len(lines)
                 break
             except csv.Error as exc:
-                first = _skip_blank(lines, first)
                 n += 1
                 bad.append((n, f"damaged row: line {first + 1}: {_why(exc)}", lines[first][:500]))
                 pos = first + 1  # reading goes on at the next line
                 break
-            first = _skip_blank(lines, first)
-            if it.pos - first > MAX_RECORD_LINES:
+            span = base + reader.line_num - first
+            if span > MAX_RECORD_LINES:
                 n += 1
                 bad.append((n, f"damaged row: line {first + 1}: a quote that does not close", lines[first][:500]))
                 pos = first + 1
@@ -203,7 +209,7 @@ def _records(lines: list[str], start: int, delimiter: str, width: int):
             n += 1
             rec = _fit(rec, width)
             if rec is None:
-                if it.pos - first > 1:  # a quote swallowed lines into one record: cut it at its line end
+                if span > 1:  # a quote swallowed lines into one record: cut it at its line end
                     bad.append((n, f"damaged row: line {first + 1}: a quote that does not close",
                                 lines[first][:500]))
                     pos = first + 1
@@ -226,13 +232,6 @@ def _fit(rec: list[str], width: int) -> list[str] | None:
     return None
 
 
-def _skip_blank(lines: list[str], pos: int) -> int:
-    """The csv reader passes over blank lines before a record: the record starts at the next other line."""
-    while pos < len(lines) - 1 and not lines[pos].strip("\r\n"):
-        pos += 1
-    return pos
-
-
 def _why(exc: csv.Error) -> str:
     msg = str(exc)
     if "field larger than field limit" in msg:
@@ -240,22 +239,6 @@ def _why(exc: csv.Error) -> str:
     if "unexpected end of data" in msg:
         return "a quote that does not close"
     return msg
-
-
-class _Lines:
-    """An iterator over `lines[pos:]` that tells how far the csv reader has read."""
-
-    def __init__(self, lines: list[str], pos: int):
-        self.lines, self.pos = lines, pos
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.pos >= len(self.lines):
-            raise StopIteration
-        self.pos += 1
-        return self.lines[self.pos - 1]
 
 
 def _dedupe_columns(cols: list[str]) -> list[str]:
