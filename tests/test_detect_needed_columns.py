@@ -62,3 +62,15 @@ def test_maven_tables_with_chosen_fields(text, fmt, tmp_path):
     dst = tmp_path / "table.csv"
     dst.write_text(text, encoding="utf-8")
     assert detect_format(sniff(dst)).name == fmt
+
+
+@pytest.mark.parametrize("text, fmt", [
+    ("contact_id,email\na,a@example.org\n", "canonical_contacts"),  # name is optional
+    ("contact_id,company\na,Acme\n", "canonical_contacts"),
+    ("contact_id,timestamp,channel\na,2024-01-01,call\n", "canonical_interactions"),
+    ("timestamp,kind,account\n2024-01-01,deal,Acme\n", "canonical_outcomes"),
+])
+def test_canonical_tables_with_only_needed_columns(text, fmt, tmp_path):
+    dst = tmp_path / "table.csv"
+    dst.write_text(text, encoding="utf-8")
+    assert detect_format(sniff(dst)).name == fmt

@@ -31,10 +31,14 @@ def _header(sn: Sniff) -> set[str]:
     return {c.lower() for c in header_fields(first)}
 
 
-def _score(required: set[str], optional: set[str], forbidden: set[str] = frozenset()):
+def _score(required: set[str], optional: set[str], forbidden: set[str] = frozenset(), min_known: int = 1):
+    """Detection by the columns the reader needs; `min_known` columns of the format must be
+    there (a lone contact_id among unknown columns is not a contacts table)."""
     def detect(sn: Sniff) -> float:
         cols = _header(sn)
-        if cols & forbidden or not cols <= (required | optional):
+        if cols & forbidden or len(cols & (required | optional)) < min_known:
+            return 0.0
+        if not cols <= (required | optional):
             # Extra columns are allowed only if most required ones are there.
             if len(cols & required) < len(required):
                 return 0.0
@@ -256,7 +260,7 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
 
 
 register(Format("canonical_contacts", SOURCE,
-                _score({"contact_id", "name"}, {"email", "company", "title", "linkedin_url"}, {"timestamp"}),
+                _score({"contact_id"}, {"name", "email", "company", "title", "linkedin_url"}, {"timestamp"}, min_known=2),
                 read_contacts, "contact_id,name,email,company,title,linkedin_url"))
 register(Format("canonical_interactions", SOURCE,
                 _score({"contact_id", "timestamp", "channel"}, {"direction", "duration_minutes", "group_key"}),
