@@ -158,20 +158,53 @@ def _jackknife_ci(per_contact: pd.Series, h: float, z: float = 1.959964) -> list
     return [max(0.0, h - z * se), h + z * se]
 
 
+def detrend(values: np.ndarray, degree: int = 2) -> np.ndarray:
+    """Residuals of `values` after a polynomial trend in time (least squares on 0, 1, ..., n-1).
+
+    >>> np.round(detrend(np.array([1.0, 3.0, 5.0, 7.0]), degree=1), 9).tolist()
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    y = np.asarray(values, dtype=float)
+    t = np.linspace(-1.0, 1.0, len(y))
+    design = np.vander(t, int(degree) + 1)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return y - design @ coef
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return float(stats.spearmanr(x, y).statistic) if np.ptp(x) > 1e-12 and np.ptp(y) > 1e-12 else float("nan")
+
+
+def _block_bootstrap(xs: np.ndarray, ys: np.ndarray, block_months: int, n_boot: int, seed: int) -> list | None:
+    """95% moving-block bootstrap interval of the Spearman correlation (neighbouring months share windows)."""
+    rng = np.random.default_rng(seed)
+    n, b = len(xs), max(1, min(block_months, len(xs) // 2))
+    starts = rng.integers(0, n - b + 1, size=(n_boot, int(np.ceil(n / b))))
+    pick = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
+    rhos = np.array([_spearman(xs[p], ys[p]) for p in pick])
+    rhos = rhos[np.isfinite(rhos)]
+    return [float(v) for v in np.quantile(rhos, [0.025, 0.975])] if rhos.size else None
+
+
 def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months: int = 6, block_months: int = 12,
-                           n_boot: int = 1000, seed: int = 0) -> dict:
-    """Spearman correlation between each month's diversity and won outcomes in the next `ahead_months`.
+                           n_boot: int = 1000, seed: int = 0, trend_degree: int = 2) -> dict:
+    """Spearman correlation between each month's diversity and won outcomes in the next `ahead_months`, trend removed.
 
-    Only months with a full window ahead (before `as_of`) count. Neighbouring
-    months share most of their windows, so the interval comes from a moving-block
-    bootstrap over months (blocks of `block_months`), not from a textbook formula.
-    This is a correlation over time, not an effect: a busier year usually has
-    both more companies and more outcomes.
+    Only months with a full window ahead (before `as_of`) count. A network that
+    grows has both more companies and more outcomes each year, so the two series
+    share a trend that says nothing about diversity: both are detrended first
+    (residuals after a polynomial of degree `trend_degree` in time) and `rho` is
+    the correlation of what is left. `rho_raw` is the correlation of the levels,
+    shown only to say how much of it was trend. Neighbouring months share most of
+    their windows, so the interval comes from a moving-block bootstrap over
+    months (blocks of `block_months`), not from a textbook formula. Even
+    detrended, this is a correlation over time, not an effect.
 
-    Returns a dict: `rho`, `ci`, `months`, `note`.
+    Returns a dict: `rho`, `ci`, `rho_raw`, `ci_raw`, `months`, `beyond_trend`
+    (the interval of `rho` excludes 0), `note`.
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
-    out = {"rho": None, "ci": None, "months": 0, "note": None}
+    out = {"rho": None, "ci": None, "rho_raw": None, "ci_raw": None, "months": 0, "beyond_trend": None, "note": None}
     if over_time.empty:
         out["note"] = "no months to compare"
         return out
@@ -198,13 +231,28 @@ def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         out["note"] = "diversity or outcomes do not vary over the months, so no correlation can be computed"
         return out
-    out["rho"] = float(stats.spearmanr(xs, ys).statistic)
-    rng = np.random.default_rng(seed)
-    n, b = len(xs), max(1, min(block_months, len(xs) // 2))
-    starts = rng.integers(0, n - b + 1, size=(n_boot, int(np.ceil(n / b))))
-    pick = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
-    rhos = np.array([stats.spearmanr(xs[p], ys[p]).statistic if np.ptp(xs[p]) and np.ptp(ys[p]) else np.nan for p in pick])
-    rhos = rhos[np.isfinite(rhos)]
-    if rhos.size:
-        out["ci"] = [float(v) for v in np.quantile(rhos, [0.025, 0.975])]
+    out["rho_raw"] = _spearman(xs, ys)
+    out["ci_raw"] = _block_bootstrap(xs, ys, block_months, n_boot, seed)
+    rx, ry = detrend(xs, trend_degree), detrend(ys, trend_degree)
+    rho = _spearman(rx, ry)
+    if not np.isfinite(rho):
+        out["note"] = "diversity or outcomes are all trend: nothing is left to compare once the trend is taken out"
+        return out
+    out["rho"], out["ci"] = rho, _block_bootstrap(rx, ry, block_months, n_boot, seed)
+    out["beyond_trend"] = bool(out["ci"] is not None and (out["ci"][0] > 0 or out["ci"][1] < 0))
     return out
+
+
+def describe_diversity_and_outcomes(rel: dict, ahead_months: int = 6) -> str:
+    """One or two sentences on the detrended correlation (empty when it could not be computed)."""
+    if rel.get("rho") is None:
+        return ""
+    raw = f"{rel['rho_raw']:.2f}" if rel.get("rho_raw") is not None else "not computable"
+    ci = f" (95% interval {rel['ci'][0]:.2f} to {rel['ci'][1]:.2f})" if rel.get("ci") else ""
+    text = (f" Diversity and the won outcomes of the next {ahead_months} months both follow the growth of the network "
+            f"(rank correlation of the levels {raw}); with that shared trend taken out, the correlation over "
+            f"{rel['months']} months is **{rel['rho']:.2f}**{ci}.")
+    if rel.get("beyond_trend"):
+        return text + (" Months more diverse than the trend go with more outcomes than the trend; that is a "
+                       "correlation over time, not proof that diversity brings outcomes.")
+    return text + " That cannot be told apart from no link at all: say nothing about diversity and outcomes from it."
