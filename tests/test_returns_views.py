@@ -174,10 +174,13 @@ def test_every_view_runs_for_accounts():
 def test_headline_sentences_from_metrics():
     from netanalysis.returns import headline
 
-    text = headline({"outcomes_within_30d_share": 0.02, "outcome_value_half_arrived_months": 9.2,
+    text = headline({"outcomes_within_30d_share": 0.02, "outcomes_within_30d_share_ci": [0.01, 0.04],
+                     "outcomes_within_30d_share_constant_rate": 0.06, "outcome_value_half_arrived_months": 9.2,
+                     "outcome_value_half_arrived_months_constant_rate": 8.6,
                      "first_outcome_probability_12m": 0.14, "first_outcome_probability_12m_ci": [0.11, 0.18],
                      "carryover_half_life_months": 3.84, "carryover_half_life_months_ci": [2.4, None]})
-    assert "only 2% of won outcomes" in text and "after month 9" in text
+    # 4% (the interval's top) is below the 6% a constant rate gives: rare is earned
+    assert "Instant results are rare:** only 2% of won outcomes" in text and "by month 9 (month 9 at a constant" in text
     assert "new relationship has produced a won outcome is 14% (95% interval 11% to 18%)" in text
     assert "about 3.8 months (95% interval at least 2.4 months)" in text
     assert "cannot be pinned down" in headline({"carryover_half_life_months": None})
