@@ -210,9 +210,9 @@ def describe_event_study(es: EventStudy, who: str = "relationships") -> str:
     near = t.loc[list(NEAR), "minutes"].mean()
     far = t.loc[list(range(FAR[0], FAR[1] + 1)), "minutes"].mean()
     lo, hi = es.near_to_far_ci
-    anchor = "opened" if es.align == "opened" else "was won"
+    anchor = "the opportunity opened" if es.align == "opened" else "the outcome was won"
     text = (f"Around **{es.n_outcomes}** won outcomes, the {who} had on average **{near:.0f}** minutes per month in the "
-            f"month the outcome {anchor} and the month before, against **{far:.0f}** four to six months before "
+            f"month {anchor} and the month before, against **{far:.0f}** four to six months before "
             f"(ratio {es.near_to_far:.1f}, 95% interval {lo:.1f} to {hi:.1f})")
     if np.isfinite(es.baseline["minutes"]):
         text += f"; far from any outcome the same {who} had **{es.baseline['minutes']:.0f}** minutes per month"
@@ -222,8 +222,8 @@ def describe_event_study(es: EventStudy, who: str = "relationships") -> str:
                  "because a deal is closing, not time that paid off later. Time counted in the last months before a "
                  "win says little about delayed returns.")
     elif hi < 1.5:
-        text += ("There is no last-minute pile-up: activity before the outcomes is spread over the months before them, "
-                 "which fits time that goes with later outcomes (an association, not proof).")
+        text += ("There is no last-minute pile-up, so the outcomes are not simply bringing their own meetings; whether "
+                 "time invested earlier goes with them is for the verdict at the top of the page.")
     else:
         text += "The data cannot tell whether activity piles up just before the outcomes."
     return text
