@@ -76,3 +76,15 @@ def test_without_the_column_opened_at_is_nat_and_survives_parquet_and_until(tmp_
     assert back.until("2025-04-15").outcomes["opened_at"].tolist() == [_utc("2025-01-15")]
     old = back.outcomes.drop(columns="opened_at")  # an older loaded folder without the column
     assert Dataset.from_frames(back.contacts, back.interactions, old).outcomes["opened_at"].isna().all()
+
+
+def test_simulated_exports_write_the_world_s_opening_dates(tmp_path):
+    from netanalysis.exports import write_exports
+    from netanalysis.simulate import simulate_world
+
+    world = simulate_world(contacts=30, months=12, seed=2)
+    world.outcomes["opened_at"] = world.outcomes["timestamp"].dt.floor("min") - pd.Timedelta(days=10)
+    write_exports(world, tmp_path)
+    ds = netanalysis.load([tmp_path / "hubspot" / "deals.csv"])
+    gap = (ds.outcomes["timestamp"] - ds.outcomes["opened_at"]).dt.total_seconds() / 86400
+    assert len(ds.outcomes) == len(world.outcomes) and (gap.round(6) == 10).all()
