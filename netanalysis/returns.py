@@ -16,6 +16,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from .errors import UserError
+from .verdict import sentence_from_metrics
 from .panel import UNITS, unit_of_interactions, unit_of_outcomes
 from .timeutil import DAYS_PER_MONTH, parse_as_of
 
@@ -196,7 +197,8 @@ def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str
 
 def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
                              half_life_max: float = 36.0, half_life_steps: int = 64,
-                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12) -> np.ndarray:
+                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12,
+                             link_test_redraws: int = 199) -> np.ndarray:
     """Check the delayed-returns notebook's parameters (UserError naming the bad one); return the half-life grid."""
     from .survival import SEGMENTS
 
@@ -212,6 +214,8 @@ def check_returns_parameters(unit: str = "contact", segment: str = "first_channe
         raise UserError(f"reverse_causation_gap_months: must be between 0 and 12, got {reverse_causation_gap_months}")
     if not 1 <= int(max_lag_months) <= 36:
         raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
+    if not 19 <= int(link_test_redraws) <= 9999:
+        raise UserError(f"link_test_redraws: must be between 19 and 9999, got {link_test_redraws}")
     return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
 
 
@@ -230,13 +234,5 @@ def headline(metrics: dict, who: str = "relationships") -> str:
         lo, hi = metrics["first_outcome_probability_12m_ci"]
         lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
                      f"(95% interval {lo:.0%} to {hi:.0%}).")
-    hl = metrics.get("carryover_half_life_months")
-    if hl is not None:
-        lo, hi = metrics.get("carryover_half_life_months_ci", [None, None])
-        span = (f"{lo:.1f} to {hi:.1f}" if lo is not None and hi is not None else
-                f"at least {lo:.1f}" if lo is not None else f"at most {hi:.1f}")
-        lines.append(f"- **Invested time keeps working:** half of its effect is gone after about {hl:.1f} months "
-                     f"(95% interval {span} months): time invested months ago still goes with better chances today.")
-    else:
-        lines.append("- **How long invested time keeps working** cannot be pinned down from this data (see the notes).")
+    lines.append("- " + sentence_from_metrics(metrics, who))
     return "\n".join(lines)
