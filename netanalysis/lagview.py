@@ -29,8 +29,9 @@ def adjusted_lag_table(table: pd.DataFrame, method: str = METHOD, alpha: float =
     """
     out = table.copy()
     tested = (out["months_earlier"] >= 1) & out["coef"].notna() & out["low"].gt(0)
-    se = (np.log(out["high"]) - np.log(out["low"])) / (2 * 1.96 * PER_HOUR)
-    z = out["coef"] / se
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # an unbounded interval gives z = 0
+        se = (np.log(out["high"]) - np.log(out["low"])) / (2 * 1.96 * PER_HOUR)
+        z = (out["coef"] / se).fillna(0.0)
     out["p_value"] = np.where(tested, stats.norm.sf(z), np.nan)
     out["p_adjusted"] = np.nan
     out["clear"] = False
