@@ -42,7 +42,8 @@ from netanalysis.session import open_report_data
 from netanalysis.report import save_figure, record_metrics
 from netanalysis import plots, plots_returns
 from netanalysis.returns import (first_outcome_table, KaplanMeier, outcome_lags, within_days_share,
-                                 outcome_share_by_month, month_when_share_reached, check_returns_parameters)
+                                 outcome_share_by_month, month_when_share_reached, check_returns_parameters,
+                                 constant_rate_reference, followup_months, describe_arrival)
 from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
 from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile, describe_dose_response
@@ -50,6 +51,8 @@ from netanalysis.lagview import adjusted_lag_table, describe_adjusted_lags
 from netanalysis.returns_truth import assess_delayed_returns, opened_rows
 from netanalysis.returns import headline
 from netanalysis.deals import deal_cycles
+from netanalysis.eventstudy import event_study_panel, event_study
+from netanalysis.dealwork import deal_work, deal_work_summary
 
 pd.set_option("display.max_colwidth", 60)
 grid = check_returns_parameters(unit=unit, segment=segment, half_life_min=half_life_min, half_life_max=half_life_max,
@@ -151,10 +154,13 @@ display(Markdown(by_segment.sentence(who)))
 by_segment.summary
 """),
     ("md", """
-## How rare are instant results?
+## How soon do outcomes come?
 The share of won outcomes that came within 30 days of the first interaction (with a bootstrap interval that
 resamples whole relationships), the months from the first interaction to every won outcome, and how the outcomes
-and their value pile up month after month.
+and their value pile up month after month. Each figure is set against what outcomes arriving at one constant rate
+over each relationship's own follow-up would give: a relationship followed for three years can have outcomes in
+year three, one met last month cannot, so "half of the value arrived after month N" measures how long the
+relationships have been followed as much as any delay. Only a difference from that reference says something.
 """),
     ("code", """
 if instant["share"] is None:
@@ -173,11 +179,12 @@ half_value = month_when_share_reached(lags, 0.5, "value")
 half_count = month_when_share_reached(lags, 0.5, "count")
 metrics["outcome_value_half_arrived_months"] = half_value
 metrics["outcome_count_half_arrived_months"] = half_count
+reference = constant_rate_reference(followup_months(table, nb.as_of))
+metrics["outcomes_within_30d_share_constant_rate"] = reference["share_within_days"]
+metrics["outcome_value_half_arrived_months_constant_rate"] = reference["half_arrived_months"]
 if len(lags):
-    display(Markdown(f"Only **{instant['share']:.{0 if instant['share'] >= 0.01 or instant['share'] == 0 else 1}%}** of {instant['n_outcomes']} won outcomes came within 30 days of the first meeting "
-                     f"(95% interval {instant['ci'][0]:.0%} to {instant['ci'][1]:.0%}, {instant['n_units']} {who}); "
-                     + (f"half of the eventual value arrived after month **{half_value:.0f}**." if half_value is not None else
-                        f"half of the outcomes arrived after month **{half_count:.0f}**.")))
+    display(Markdown(describe_arrival(instant, half_value if half_value is not None else half_count, reference, who,
+                                      "value" if half_value is not None else "count")))
 else:
     notes.append("outcome_value_half_arrived_months: no won outcomes in the data")
     notes.append("outcome_count_half_arrived_months: no won outcomes in the data")
@@ -282,6 +289,53 @@ else:
     display(Markdown(f"Of **{len(won_deals)}** won deals, half took more than **{won_deals['days'].median():.0f} days** from engagement "
                      f"to close, and only **{within30:.0%}** closed within 30 days. "
                      f"{metrics['deal_win_rate_of_closed']:.0%} of decided deals were won; {int((cycles['status'] == 'open').sum())} are still open."))
+"""),
+    ("md", """
+## Activity around each won outcome (event study)
+Each point is the mean minutes invested in a relationship in one month, counted from the month of each won outcome
+(month 0) back six months and on six months, with a 95% interval from resampling relationships; the small numbers
+are the outcomes behind each point. The dashed line is the same relationships in months far (more than six months)
+from any of their outcomes. **Activity that piles up just before the outcomes is what reverse causation looks
+like**: meetings held because a deal is closing, which any "time before a win" measure would count as investment.
+Activity spread over the months before, with no last-minute pile-up, fits time that goes with later outcomes.
+"""),
+    ("code", """
+activity, events = event_study_panel(ds, unit=unit, as_of=nb.as_of)
+study = event_study(activity, events, window=6, seed=seed)
+notes.extend(study.notes)
+fig = save_figure(plots_returns.event_study(study), nb.output_dir, "03_event_study")
+captions["03_event_study"] = "Mean minutes per month around each won outcome (month 0), with 95% bands, against the same relationships far from outcomes."
+metrics["event_study_near_to_far_ratio"] = study.near_to_far
+if study.near_to_far is not None:
+    metrics["event_study_near_to_far_ratio_ci"] = study.near_to_far_ci
+    metrics["event_study_near_to_far_ratio_n"] = int(study.table["units"].max())
+display(Markdown(study.sentence(who)))
+activity_o, opened_events = event_study_panel(ds, unit=unit, as_of=nb.as_of, align="opened")
+if len(opened_events):
+    opened_study = event_study(activity_o, opened_events, window=6, seed=seed, align="opened")
+    fig = save_figure(plots_returns.event_study(opened_study), nb.output_dir, "03_event_study_opened")
+    captions["03_event_study_opened"] = "The same, counted from the month each won opportunity opened (CRM create date)."
+    display(Markdown(opened_study.sentence(who)))
+study.table.round(1).set_index("event_month")
+"""),
+    ("md", """
+### Deal work apart from origination
+Where the CRM records when each opportunity opened, the time invested in the 12 months before the opening
+(*origination*) is shown apart from the time between opening and close (*deal work*). Deal work comes with a deal
+in progress; counting it as investment that later paid would credit the relationship with the deal's own activity.
+"""),
+    ("code", """
+work = deal_work(ds, unit=unit, as_of=nb.as_of)
+if work.empty:
+    display(Markdown("This data has no won or lost outcomes with an opening date, so deal work cannot be told apart."))
+    metrics["deal_work_share_of_hours"] = None
+    notes.append("deal_work_share_of_hours: no closed outcomes with an opening date (opened_at) in the data")
+else:
+    work_summary = deal_work_summary(work)
+    share_work = work_summary.loc["opening to close (deal work)", "share_of_hours"]
+    metrics["deal_work_share_of_hours"] = float(share_work) if pd.notna(share_work) else None
+    metrics["deal_work_share_of_hours_n"] = int(work_summary["outcomes"].iloc[0])
+    display(work_summary.round(2))
 """),
     ("md", "## In short"),
     ("code", """
