@@ -91,9 +91,9 @@ class Verdict:
             return ("Time invested goes with wins only in the months just before them: deals already under way "
                     "bring meetings, so this is not evidence that invested time pays off later.")
         if self.code == "association_only":
-            return (f"{who.capitalize()} you invest more time in win more often, but within the same {self.evidence.unit_kind} "
-                    "more time does not go with more wins later: an association between relationships, not a "
-                    "sign that time carries over.")
+            return (f"More time goes with more wins only when comparing {who} (or calendar months) with each other: "
+                    f"within the same {self.evidence.unit_kind}, against the same calendar months, more time does not "
+                    "go with more wins later. An association, not a sign that time carries over.")
         return _supported_sentence(e)
 
     def metrics(self) -> dict:
@@ -128,9 +128,10 @@ def decide(e: Evidence) -> Verdict:
     if e.within_p is None or e.within_p >= ALPHA:
         why = ("too few " + who + " with a win to compare each with itself" if e.within_p is None else
                f"p = {e.within_p:.3f} within {who}")
-        reasons.append(f"the link vanishes when each {e.unit_kind} is compared only with itself ({why}; "
-                       f"{e.n_within_units} {who} with a win): it is between {who}, e.g. a hidden quality of a "
-                       "relationship, not evidence that time carries over")
+        reasons.append(f"the link vanishes when each {e.unit_kind} is compared only with itself, month by calendar "
+                       f"month ({why}; {e.n_within_units} {who} with a win): it is between {who} (e.g. a hidden "
+                       "quality of a relationship) or between calendar months (e.g. a season all share), not "
+                       "evidence that time carries over")
         return Verdict("association_only", tuple(reasons), e)
     gone = sorted(k for k, p in e.window_p.items() if p is None or p >= ALPHA)
     if gone or (e.opened_p is not None and e.opened_p >= ALPHA):
@@ -175,8 +176,8 @@ def sentence_from_metrics(metrics: dict, who: str = "relationships") -> str:
         return (f"**Invested time keeps working** (within the same {who}, and not just in the months before an "
                 f"outcome): more time goes with more wins in later months{tail}")
     if code == "association_only":
-        return (f"**An association between {who}, not a carryover:** the {who} you invest more time in win more often"
-                f"{p_txt}, but within the same one more time does not go with more wins later.")
+        return (f"**An association, not a carryover:** more time goes with more wins across {who} or calendar months"
+                f"{p_txt}, but not within the same one against the same months.")
     if code == "reverse_causation_suspected":
         return ("**Meetings pile up just before wins:** the link between time and wins lives in the months just "
                 "before them (deals under way bring meetings), so it says nothing about returns that come later.")
