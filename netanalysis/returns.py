@@ -16,6 +16,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from .errors import UserError
+from .verdict import sentence_from_metrics
 from .panel import UNITS, unit_of_interactions, unit_of_outcomes
 from .timeutil import DAYS_PER_MONTH, parse_as_of
 
@@ -275,7 +276,8 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
 
 def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
                              half_life_max: float = 36.0, half_life_steps: int = 64,
-                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12) -> np.ndarray:
+                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12,
+                             link_test_redraws: int = 199) -> np.ndarray:
     """Check the delayed-returns notebook's parameters (UserError naming the bad one); return the half-life grid."""
     from .survival import SEGMENTS
 
@@ -291,6 +293,8 @@ def check_returns_parameters(unit: str = "contact", segment: str = "first_channe
         raise UserError(f"reverse_causation_gap_months: must be between 0 and 12, got {reverse_causation_gap_months}")
     if not 1 <= int(max_lag_months) <= 36:
         raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
+    if not 19 <= int(link_test_redraws) <= 9999:
+        raise UserError(f"link_test_redraws: must be between 19 and 9999, got {link_test_redraws}")
     return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
 
 
@@ -324,23 +328,6 @@ def headline(metrics: dict, who: str = "relationships") -> str:
         lo, hi = metrics["first_outcome_probability_12m_ci"]
         lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
                      f"(95% interval {lo:.0%} to {hi:.0%}).")
-    lines.append(_carryover_line(metrics))
+    lines.append("- " + sentence_from_metrics(metrics, who))
     return "\n".join(lines)
 
-
-def _carryover_line(metrics: dict) -> str:
-    hl = metrics.get("carryover_half_life_months")
-    verdict = metrics.get("delayed_returns_verdict")
-    if hl is None:
-        return "- **How long invested time goes with better chances** cannot be pinned down from this data (see the notes)."
-    lo, hi = metrics.get("carryover_half_life_months_ci", [None, None])
-    span = (f"{lo:.1f} to {hi:.1f}" if lo is not None and hi is not None else
-            f"at least {lo:.1f}" if lo is not None else f"at most {hi:.1f}")
-    if verdict is not None and verdict != "supported":
-        return (f"- **Carryover half-life:** about {hl:.1f} months (95% interval {span} months), but the verdict at the "
-                f"top of the page is *{verdict.replace('_', ' ')}*, so it says nothing about returns on time invested.")
-    text = (f"- **How long invested time goes with better chances:** the link halves after about {hl:.1f} months "
-            f"(95% interval {span} months)")
-    if verdict is None:
-        return text + ": an association, not an effect (no verdict on reverse causation was reached)."
-    return text + ": time invested months ago still goes with better chances today."

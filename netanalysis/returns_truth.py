@@ -81,7 +81,8 @@ class DelayedReturnsEvidence:
         """Between and within units side by side: half-life, interval, calibrated p, units and won months."""
         who = self.within.unit_kind
         return pd.DataFrame({
-            "design": [f"all comparisons (between and within {who}s)", f"within the same {who}s only"],
+            "design": [f"all comparisons (between and within {who}s)",
+                       f"within the same {who}s only (against the same calendar months)"],
             "half-life (95% interval)": [self.pooled.short(), self.within.short()],
             "link p-value (calibrated)": [_p(self.link), _p(self.within_link)],
             f"{who}s used": [self.pooled.n_units, self.within.n_units_],
@@ -104,7 +105,7 @@ def _p(t: LinkTest) -> str:
 
 def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = None, lag_shape: str = "geometric",
                            opened: HazardRows | None = None, cycle_months: int | None = None, grid=None,
-                           n_boot: int = 199, seed: int = 0) -> DelayedReturnsEvidence:
+                           within_grid=None, n_boot: int = 199, seed: int = 0) -> DelayedReturnsEvidence:
     """Run every design on `rows` and decide the verdict.
 
     Parameters
@@ -114,11 +115,12 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
     lag_shape : "geometric" or "delayed" (from the lag-shape analysis).
     opened : the same rows with wins dated by when their opportunity opened (`opened_rows`), or None.
     cycle_months : the typical months from opening to a win; added as an exclusion window.
-    grid : half-lives for the within-unit profile (default `carryover.DEFAULT_GRID`).
+    grid : half-lives for the pooled profile (default `carryover.DEFAULT_GRID`).
+    within_grid : half-lives for the within-unit profile (default: 32 from 0.25 to 36 months).
     n_boot : bootstrap redraws of each calibrated test.
     """
     pooled = profile_half_life(rows, grid=grid) if pooled is None else pooled
-    within = within_contact_carryover(rows, grid=grid)
+    within = within_contact_carryover(rows, grid=WINDOW_GRID if within_grid is None else within_grid)
     link = link_test(rows, "pooled", n_boot=n_boot, seed=seed)
     within_link = link_test(rows, "within", n_boot=n_boot, seed=seed)
     ks = sorted(set(WINDOWS) | ({int(cycle_months)} if cycle_months and 0 < cycle_months <= 12 else set()))

@@ -91,9 +91,9 @@ class Verdict:
             return ("Time invested goes with wins only in the months just before them: deals already under way "
                     "bring meetings, so this is not evidence that invested time pays off later.")
         if self.code == "association_only":
-            return (f"{who.capitalize()} you invest more time in win more often, but within the same {self.evidence.unit_kind} "
-                    "more time does not go with more wins later: an association between relationships, not a "
-                    "sign that time carries over.")
+            return (f"More time goes with more wins only when comparing {who} (or calendar months) with each other: "
+                    f"within the same {self.evidence.unit_kind}, against the same calendar months, more time does not "
+                    "go with more wins later. An association, not a sign that time carries over.")
         return _supported_sentence(e)
 
     def metrics(self) -> dict:
@@ -128,9 +128,10 @@ def decide(e: Evidence) -> Verdict:
     if e.within_p is None or e.within_p >= ALPHA:
         why = ("too few " + who + " with a win to compare each with itself" if e.within_p is None else
                f"p = {e.within_p:.3f} within {who}")
-        reasons.append(f"the link vanishes when each {e.unit_kind} is compared only with itself ({why}; "
-                       f"{e.n_within_units} {who} with a win): it is between {who}, e.g. a hidden quality of a "
-                       "relationship, not evidence that time carries over")
+        reasons.append(f"the link vanishes when each {e.unit_kind} is compared only with itself, month by calendar "
+                       f"month ({why}; {e.n_within_units} {who} with a win): it is between {who} (e.g. a hidden "
+                       "quality of a relationship) or between calendar months (e.g. a season all share), not "
+                       "evidence that time carries over")
         return Verdict("association_only", tuple(reasons), e)
     gone = sorted(k for k, p in e.window_p.items() if p is None or p >= ALPHA)
     if gone or (e.opened_p is not None and e.opened_p >= ALPHA):
@@ -150,3 +151,53 @@ def decide(e: Evidence) -> Verdict:
 
 def _fmt(p) -> str:
     return "not tested" if p is None else f"{p:.3f}"
+
+
+def sentence_from_metrics(metrics: dict, who: str = "relationships") -> str:
+    """The delayed-returns sentence from `summary.json` metrics alone (front page and notebook headline).
+
+    Follows `delayed_returns_verdict`; without one (an older summary) the
+    half-life is worded as an association.
+    """
+    code = metrics.get("delayed_returns_verdict")
+    hl, p = metrics.get("carryover_half_life_months"), metrics.get("carryover_link_p_value")
+    within = metrics.get("carryover_within_contact_half_life_months")
+    peak = metrics.get("lag_peak_months") if metrics.get("lag_shape") == "delayed" else None
+    p_txt = "" if p is None else f" (calibrated p = {p:.2f})"
+    if code == "supported":
+        h, ci = (within, metrics.get("carryover_within_contact_half_life_months_ci")) if within is not None else \
+            (hl, metrics.get("carryover_half_life_months_ci"))
+        if peak is not None:
+            tail = f"; the link is strongest for time invested about {peak:.0f} months earlier."
+        elif h is not None:
+            tail = f"; half of that link is gone after about {h:.1f} months (95% interval {_span(ci)} months)."
+        else:
+            tail = "."
+        return (f"**Invested time keeps working** (within the same {who}, and not just in the months before an "
+                f"outcome): more time goes with more wins in later months{tail}")
+    if code == "association_only":
+        return (f"**An association, not a carryover:** more time goes with more wins across {who} or calendar months"
+                f"{p_txt}, but not within the same one against the same months.")
+    if code == "reverse_causation_suspected":
+        return ("**Meetings pile up just before wins:** the link between time and wins lives in the months just "
+                "before them (deals under way bring meetings), so it says nothing about returns that come later.")
+    if code == "no_link":
+        return f"**No link found** between the time invested and when wins come{p_txt}."
+    if code == "not_estimable":
+        return "**Too few won outcomes** to tell whether invested time goes with later wins (see the notes)."
+    if hl is not None:
+        return (f"**Invested time and later wins:** the link between them halves after about {hl:.1f} months "
+                f"(95% interval {_span(metrics.get('carryover_half_life_months_ci'))} months); an association, "
+                "not proof that time pays.")
+    return "**How long invested time goes with better chances** cannot be pinned down from this data (see the notes)."
+
+
+def _span(ci) -> str:
+    lo, hi = (ci or [None, None])[:2]
+    if lo is not None and hi is not None:
+        return f"{lo:.1f} to {hi:.1f}"
+    if lo is not None:
+        return f"at least {lo:.1f}"
+    if hi is not None:
+        return f"at most {hi:.1f}"
+    return "unbounded"

@@ -14,7 +14,9 @@ log-likelihood is sum_i sum_t y_it * log p_it. Only units with at least one won
 month contribute. For a rare monthly event this is the discrete-time twin of a
 stratified proportional-hazards model. The half-life is profiled over a grid
 exactly as in `carryover.profile_half_life` (95% likelihood-ratio interval).
-Controls: tenure bins and calendar years (no intercept: it is in a_i).
+Controls: tenure bins and calendar months (two-way fixed effects: each unit
+against itself, each month against the same month of other units), so neither
+a lasting quality of a unit nor a season shared by all units makes a link.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .carryover import CHI2_95, DEFAULT_GRID, TENURE_EDGES, HazardRows, _bound, _parabola_min, stock_transform
@@ -256,8 +259,21 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
 
 
 def within_controls(rows: HazardRows) -> np.ndarray:
-    """Tenure bins and calendar years without the intercept (the unit effects absorb it)."""
-    return rows.controls()[:, 1:]
+    """Tenure bins and one indicator per calendar month after the first (no intercept: the unit effects absorb it).
+
+    Calendar months, not years: with each unit compared only with itself, a
+    season or trend shared by all units (every account busy before the quarter
+    closes) would otherwise pass for a link between a unit's own time and its wins.
+    """
+    tenure = rows.tenure_dummies()
+    if not rows.n_rows:
+        return tenure
+    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
+    key = period.year * 12 + period.month
+    levels = np.unique(key)
+    months = np.column_stack([key == v for v in levels[1:]]).astype(float) if len(levels) > 1 else \
+        np.zeros((rows.n_rows, 0))
+    return np.column_stack([tenure, months])
 
 
 __all__ = ["WithinContactCarryover", "within_contact_carryover", "fit_conditional_poisson", "unit_groups",

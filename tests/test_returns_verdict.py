@@ -17,7 +17,7 @@ GRID = np.geomspace(0.25, 36.0, 32)
 
 
 def verdict_of(world, seed, contacts=400, months=36, **kw):
-    ev = assess_delayed_returns(world_rows(world, contacts, months, seed, **kw), grid=GRID, n_boot=N_BOOT, seed=seed)
+    ev = assess_delayed_returns(world_rows(world, contacts, months, seed, **kw), grid=GRID, within_grid=GRID, n_boot=N_BOOT, seed=seed)
     return ev
 
 
