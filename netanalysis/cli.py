@@ -112,6 +112,11 @@ def run(args) -> int:
         from .loader import load_to_folder
 
         ds = load_to_folder(args.inputs, args.out, tz=args.tz, me=args.me)
+        for s in ds.load_report.get("skipped", []):
+            print(f"skipped {s['path']}: {s['reason']}")
+        for f in ds.load_report["files"]:
+            if f.get("recurrences_capped"):
+                print(f"{f['path']}: {f['recurrences_capped']} recurring events cut to their latest occurrences")
         t = ds.load_report["totals"]
         print(f"{t['rows_read']} rows read: {t['loaded']} loaded, {t['duplicates']} duplicates, {t['rejected']} rejected "
               f"-> {len(ds.contacts)} contacts, {len(ds.interactions)} interactions, {len(ds.outcomes)} outcomes in {args.out}")
@@ -139,7 +144,7 @@ def main(argv=None) -> int:
     try:
         return run(args)
     except UserError as exc:
-        print(f"netanalysis: error: {exc}", file=sys.stderr)
+        print(f"netanalysis: error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
         return 2
     except KeyboardInterrupt:
         print("netanalysis: interrupted", file=sys.stderr)

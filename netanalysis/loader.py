@@ -21,6 +21,7 @@ from . import identity
 from .errors import UserError
 from .fasttext import arrow_strings, hex_ids
 from .hashing import key_hashes
+from .plausible import reject_implausible
 from .vocab import UTC, empty_interactions
 from .sources import Parsed, detect_format
 from .sources.base import sniff
@@ -35,23 +36,48 @@ class LoadContext:
     me: tuple = ()
 
 
-def expand_inputs(paths) -> list[tuple[Path, bool]]:
-    """Files to read, each with whether the user named it explicitly."""
+def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]:
+    """Files to read, each with whether the user named it explicitly.
+
+    A named path that is not a regular file (a named pipe, a device) is an
+    error; inside a folder such entries, and subfolders that cannot be listed,
+    go to `skipped` with their reason.
+    """
+    skipped = [] if skipped is None else skipped
     out: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
         if not p.exists():
             raise UserError(f"{p}: no such file or folder")
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() not in _NOT_EXPORTS \
-                        and f.name != "rejected.csv":
-                    out.append((f, False))
-        else:
+            out += [(f, False) for f in _folder_files(p, skipped)]
+        elif p.is_file():
             out.append((p, True))
+        else:
+            raise UserError(f"{p}: not a regular file (a pipe or device); give an export file or a folder")
     if not out:
         raise UserError(f"no input files found in {', '.join(map(str, paths))}")
     return out
+
+
+def _folder_files(folder: Path, skipped: list) -> list[Path]:
+    """Export candidates under `folder`, sorted; unreadable subfolders and special files are skipped."""
+    found = []
+
+    def unreadable(exc: OSError):
+        skipped.append({"path": str(exc.filename), "reason": f"folder cannot be read ({exc.strerror or exc})"})
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs.sort()
+        for name in names:
+            f = Path(root) / name
+            if name.startswith(".") or f.suffix.lower() in _NOT_EXPORTS or name == "rejected.csv":
+                continue
+            if f.is_file():
+                found.append(f)
+            elif not f.is_dir():
+                skipped.append({"path": str(f), "reason": "not a regular file (a pipe, device or broken link)"})
+    return sorted(found)
 
 
 def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
@@ -200,14 +226,14 @@ def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(given or frames, ignore_index=True)
 
 
-def load_to_folder(paths, out, tz: str = "UTC", me=()):
+def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
     """What `netanalysis load` does: :func:`load`, then write the tables to `out`, validated while written."""
-    ds = load(paths, tz=tz, me=me, check=False)
+    ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize)
     ds.to_parquet(out, validate=True)
     return ds
 
 
-def load(paths, tz: str = "UTC", me=(), check: bool = True):
+def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False):
     """Read exports into a :class:`~netanalysis.dataset.Dataset`.
 
     Parameters
@@ -216,6 +242,7 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True):
     tz : zone for timestamps that carry no offset
     me : e-mails, profile URLs or names of the owner of the exports
     check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
+    anonymize : error messages name files as ``file N`` and quote nothing of their content
 
     Examples
     --------
@@ -226,35 +253,81 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True):
     from .dataset import Dataset
 
     ctx = LoadContext(tz=tz, me=tuple(me or ()))
-    files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths])
     skipped: list[dict] = []
+    files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths], skipped)
+    labels = {path: f"file {n}" for n, (path, _) in enumerate(files, start=1)} if anonymize else {}
     known = []
     for path, explicit in files:
         try:
-            sn = sniff(path)
-            known.append((path, sn, detect_format(sn)))
+            sn = _sniff(path)
+            known.append((path, explicit, sn, detect_format(sn)))
         except UserError as exc:
             if explicit:
-                raise
-            skipped.append({"path": str(path), "reason": str(exc).split(": ", 1)[-1]})
+                raise _private(exc, labels) from None
+            skipped.append({"path": str(path), "reason": _reason(exc, path, labels)})
     # Files are parsed two at a time (pyarrow and I/O release the GIL); results and errors keep file order.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parsed = list(pool.map(lambda f: (f[0], _read(*f, ctx)), known))
+        results = list(pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known))
+    parsed = []
+    for path, explicit, res in results:
+        if isinstance(res, UserError):
+            if explicit:
+                raise _private(res, labels) from None
+            skipped.append({"path": str(path), "reason": _reason(res, path, labels)})
+        else:
+            parsed.append((path, res))
     if not parsed:
+        if anonymize:
+            raise UserError(f"none of the {len(files)} inputs is a known export")
         raise UserError("none of the inputs is a known export: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
     return _assemble(parsed, skipped, ctx, Dataset, check)
+
+
+def _sniff(path: Path):
+    try:
+        return sniff(path)
+    except OSError as exc:  # unreadable (permissions), vanished, a folder the OS refuses
+        raise UserError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+
+
+def _attempt(path: Path, sn, fmt, ctx):
+    """The file's Parsed, or the UserError that says why it cannot be read."""
+    try:
+        return _read(path, sn, fmt, ctx)
+    except UserError as exc:
+        return exc
+
+
+def _reason(exc: UserError, path: Path, labels: dict) -> str:
+    """A skipped file's reason, without its path (the entry names it); no content under --anonymize."""
+    msg = getattr(exc, "public", None) if labels else None
+    msg = msg or str(exc)
+    return msg.split(": ", 1)[-1] if msg.startswith(str(path)) else msg
+
+
+def _private(exc: UserError, labels: dict) -> UserError:
+    """Under --anonymize, a message that names files as `file N` and echoes no content."""
+    if not labels:
+        return exc
+    msg = getattr(exc, "public", None) or str(exc)
+    for path, label in sorted(labels.items(), key=lambda kv: -len(str(kv[0]))):
+        msg = msg.replace(str(path), label)
+    return UserError(msg)
 
 
 def _read(path: Path, sn, fmt, ctx) -> Parsed:
     """One file through its format's reader; anything but a UserError becomes one naming the file."""
     try:
-        return fmt.read(path, sn, ctx)
+        return reject_implausible(fmt.read(path, sn, ctx))
     except UserError:
         raise
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     except Exception as exc:  # a parser bug or a file damaged beyond row-level repair
         if os.environ.get("NETANALYSIS_DEBUG"):
             raise
-        raise UserError(f"{path}: could not be read as {fmt.name}: {type(exc).__name__}: {exc}") from None
+        raise UserError(f"{path}: could not be read as {fmt.name}: {type(exc).__name__}: {exc}",
+                        public=f"{path}: could not be read as {fmt.name} ({type(exc).__name__})") from None
 
 
 def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
@@ -293,7 +366,8 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         rj = r.rejected.copy(deep=False)
         rj["_file"] = i
         rejected.append(rj)
-        owner.extend(r.owner)
+        if not ctx.me:  # --me is the whole truth about the owner: detection runs only without it
+            owner.extend(r.owner)
     people = pd.concat(people, ignore_index=True)
     # Every ref an interaction or outcome names is a person, even with no details.
     named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
@@ -356,7 +430,7 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         rejected_n = len(rr)
         by_reason = {str(k): int(v) for k, v in rr["reason"].astype(str).str.split(":").str[0].value_counts().items()}
         entry = {"path": str(path), "format": r.format, "rows_read": int(r.rows_read), "loaded": loaded,
-                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason}
+                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason, **r.notes}
         unaccounted = entry["rows_read"] - (loaded + dup + rejected_n)
         if unaccounted != 0:
             # A parser that yields nothing for a row without rejecting it is a bug;

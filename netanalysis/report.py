@@ -227,6 +227,13 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
 
 
 # -- the whole report -------------------------------------------------------
+def _named(inputs, anonymize) -> str:
+    """The inputs as a message names them: their paths, or ``file N`` under --anonymize."""
+    from .privacy import input_label
+
+    return ", ".join(input_label(n, p) if anonymize else str(p) for n, p in enumerate(inputs, 1))
+
+
 def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
                parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
                notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
@@ -264,9 +271,9 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
     params_by_nb = check_parameters(nbs, parameters or {})
-    ds = load(inputs, tz=tz, me=me)
+    ds = load(inputs, tz=tz, me=me, anonymize=bool(anonymize))
     if ds.interactions.empty:
-        raise UserError(f"no interactions were loaded from {', '.join(map(str, inputs))}: nothing to report on")
+        raise UserError(f"no interactions were loaded from {_named(inputs, anonymize)}: nothing to report on")
     cut = parse_as_of(resolve_as_of(as_of, ds.last_timestamp, today), default=ds.last_timestamp)
     first = ds.interactions["timestamp"].min()
     if cut < first:
@@ -274,7 +281,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     known = ds.until(cut)
     if known.outcomes.empty:
         where = "in the data" if ds.outcomes.empty else f"up to {cut.date()}"
-        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {', '.join(map(str, inputs))}: the report "
+        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {_named(inputs, anonymize)}: the report "
                         "relates time invested to outcomes, so it needs an outcomes file (e.g. canonical outcomes.csv "
                         "or a CRM deals export)")
     if anonymize:

@@ -13,10 +13,28 @@ DAYS_PER_MONTH = 30.4375
 _OFFSET = r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$|(?:T\d{1,2}|:\d\d(?:[.,]\d+)?)\s*(?:[+-]\d\d|z)\s*$"
 
 
+# Timestamps a record may carry. Outside, a value is a placeholder (9999-12-31,
+# 0001-01-01), an epoch -1 or a typo; pandas' nanosecond times end in 2262 anyway.
+EARLIEST = pd.Timestamp("1900-01-01")
+LATEST = pd.Timestamp("2101-01-01")  # exclusive
+
+
+def within_range(parsed: pd.Series) -> pd.Series:
+    """Parsed times (any resolution) with those outside 1900..2100 as NaT, as datetime64[ns]."""
+    aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
+    if aware:
+        parsed = parsed.dt.tz_convert("UTC")
+    ok = ((parsed >= lo) & (parsed < hi)).fillna(False).astype(bool)
+    kept = parsed.where(ok)
+    return kept.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")
+
+
 def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst: bool = False) -> pd.Series:
     """Parse strings to tz-aware UTC; naive times are read in `tz`, offsets are kept.
 
-    Unparseable values become NaT (the caller rejects those rows with a reason).
+    Unparseable values, and times outside 1900..2100, become NaT (the caller
+    rejects those rows with a reason).
 
     >>> to_utc(pd.Series(["2025-01-02T10:00:00+01:00", "2025-01-02 10:00"])).dt.hour.tolist()
     [9, 10]
@@ -32,11 +50,12 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
         part = s[has_offset].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True)
-        out.loc[has_offset] = pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+        out.loc[has_offset] = within_range(pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed",
+                                                          dayfirst=dayfirst))
     naive = ~has_offset & s.notna() & (s != "").fillna(False).astype(bool)
     if naive.any():
         try:
-            parsed = pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+            parsed = within_range(pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst))
         except ValueError:  # an offset the pattern missed among naive times: read them one by one
             return _one_by_one(s, tz, fmt, dayfirst)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
@@ -53,7 +72,7 @@ def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
     for i, v in s.items():
         if pd.isna(v) or v == "":
             continue
-        one = pd.to_datetime(pd.Series([v]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+        one = within_range(pd.to_datetime(pd.Series([v]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst))
         one = one.dt.tz_convert("UTC") if isinstance(one.dtype, pd.DatetimeTZDtype) else _localize(one, tz)
         out.loc[i] = one.iloc[0]
     return out

@@ -138,5 +138,5 @@ def test_damaged_events_are_rejected_one_by_one():
     reasons = dict(zip(ds.rejected["row"], ds.rejected["reason"]))
     assert reasons[2].startswith("damaged recurrence rule")  # RRULE:FREQ=SOMETIMES
     assert reasons[3].startswith("damaged event")  # DTSTART:2025011
-    assert reasons[4].startswith("damaged recurrence rule")  # DURATION:PXYZ
+    assert reasons[4].startswith("damaged event")  # DURATION:PXYZ on an event that does not recur
     assert ds.load_report["files"][0]["loaded"] == 1 and len(ds.interactions) == 1

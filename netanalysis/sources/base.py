@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,57 +121,142 @@ class Table:
         return len(self.rows) + len(self.bad)
 
 
+# A cell may hold a long message; beyond this the row is rejected (bounded memory per row).
+MAX_CELL_CHARS = 1 << 24
+# A header wider than this is not an export (and a million columns would take minutes and gigabytes).
+MAX_COLUMNS = 2000
+# A quoted cell may span lines (a message body); one that spans more is a quote that never closes.
+MAX_RECORD_LINES = 5000
+csv.field_size_limit(MAX_CELL_CHARS)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def physical_lines(text: str) -> list[str]:
+    """Lines with their endings, split at CRLF, LF or a lone CR (Excel "CSV (Macintosh)")."""
+    return _LINE.findall(text)
+
+
+def check_header_width(path: Path, header: list[str]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise UserError(f"{path}: the header has {len(header)} columns; an export has at most {MAX_COLUMNS}")
+
+
 def read_csv_table(path: Path, encoding: str, skip_lines: int = 0) -> Table:
     """Read a CSV whose header is on line `skip_lines` (0-based), as strings.
 
     Uses the standard library's csv module because exports have multi-line
     quoted cells, ragged rows and truncated quotes that must be rejected row by
-    row with their number rather than failing the whole file.
-    Row numbers count data records from 1 (the header is row 0).
+    row with their number rather than failing the whole file. A damaged record
+    is rejected and reading goes on at the line after the one it started on, so
+    a stray quote costs its own line, never the rows after it.
+    Row numbers count data records from 1 (the header is row 0); blank lines
+    are not rows.
     """
     with open(path, "r", encoding=encoding, errors="replace", newline="") as fh:
-        for _ in range(skip_lines):
-            fh.readline()
-        sample = fh.readline()
-        delimiter = sniff_delimiter(sample)
-        rest = fh.read()
-    if "\x00" in rest:
+        text = fh.read()
+    if "\x00" in text:
         raise UserError(f"{path}: the file holds binary data, not text")
-    header = header_fields(sample, delimiter)
-    header = _dedupe_columns(header)
-    width = len(header)
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    reader = csv.reader(io.StringIO(rest), delimiter=delimiter, strict=True)
-    n = 0
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            n += 1
-            bad.append((n, f"damaged row: {exc}", ""))
-            break
-        if not rec or all(not c.strip() for c in rec):
-            continue
-        n += 1
-        if len(rec) != width:
-            # Trailing empty cells are a common Excel artefact; pad or trim them.
-            if len(rec) > width and all(not c.strip() for c in rec[width:]):
-                rec = rec[:width]
-            elif len(rec) < width and len(rec) >= max(1, width // 2):
-                rec = rec + [""] * (width - len(rec))
-            else:
-                bad.append((n, f"wrong number of fields: {len(rec)} instead of {width}", delimiter.join(rec)[:500]))
-                continue
-        records.append(rec)
-        numbers.append(n)
+    lines = physical_lines(text)
+    del text
+    lines = lines[skip_lines:]
+    sample = lines[0] if lines else ""
+    delimiter = sniff_delimiter(sample)
+    header = _dedupe_columns(header_fields(sample, delimiter))
+    check_header_width(path, header)
+    records, numbers, bad = _records(lines, 1, delimiter, len(header))
     frame = pd.DataFrame(records, columns=header, dtype=object) if records else pd.DataFrame(columns=header, dtype=object)
     frame = frame.fillna("")
     frame["__row__"] = np.asarray(numbers, dtype="int64")
     return Table(columns=header, rows=frame, bad=bad)
+
+
+def _records(lines: list[str], start: int, delimiter: str, width: int):
+    """Parse `lines[start:]` into records; damaged records are rejected one line at a time."""
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    n = 0
+    pos = start
+    while pos < len(lines):
+        it = _Lines(lines, pos)
+        reader = csv.reader(it, delimiter=delimiter, strict=True)
+        while True:
+            first = it.pos
+            try:
+                rec = next(reader)
+            except StopIteration:
+                pos = len(lines)
+                break
+            except csv.Error as exc:
+                first = _skip_blank(lines, first)
+                n += 1
+                bad.append((n, f"damaged row: line {first + 1}: {_why(exc)}", lines[first][:500]))
+                pos = first + 1  # reading goes on at the next line
+                break
+            first = _skip_blank(lines, first)
+            if it.pos - first > MAX_RECORD_LINES:
+                n += 1
+                bad.append((n, f"damaged row: line {first + 1}: a quote that does not close", lines[first][:500]))
+                pos = first + 1
+                break
+            if not rec or all(not c.strip() for c in rec):
+                continue
+            n += 1
+            rec = _fit(rec, width)
+            if rec is None:
+                if it.pos - first > 1:  # a quote swallowed lines into one record: cut it at its line end
+                    bad.append((n, f"damaged row: line {first + 1}: a quote that does not close",
+                                lines[first][:500]))
+                    pos = first + 1
+                    break
+                bad.append((n, "wrong number of fields", lines[first].rstrip("\r\n")[:500]))
+                continue
+            records.append(rec)
+            numbers.append(n)
+    return records, numbers, bad
+
+
+def _fit(rec: list[str], width: int) -> list[str] | None:
+    """Trailing empty cells (an Excel artefact) trimmed, a short row padded; None when too ragged."""
+    if len(rec) == width:
+        return rec
+    if len(rec) > width and all(not c.strip() for c in rec[width:]):
+        return rec[:width]
+    if width > len(rec) >= max(1, width // 2):
+        return rec + [""] * (width - len(rec))
+    return None
+
+
+def _skip_blank(lines: list[str], pos: int) -> int:
+    """The csv reader passes over blank lines before a record: the record starts at the next other line."""
+    while pos < len(lines) - 1 and not lines[pos].strip("\r\n"):
+        pos += 1
+    return pos
+
+
+def _why(exc: csv.Error) -> str:
+    msg = str(exc)
+    if "field larger than field limit" in msg:
+        return f"a cell longer than {MAX_CELL_CHARS} characters"
+    if "unexpected end of data" in msg:
+        return "a quote that does not close"
+    return msg
+
+
+class _Lines:
+    """An iterator over `lines[pos:]` that tells how far the csv reader has read."""
+
+    def __init__(self, lines: list[str], pos: int):
+        self.lines, self.pos = lines, pos
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
 
 
 def _dedupe_columns(cols: list[str]) -> list[str]:
@@ -201,6 +286,7 @@ class Parsed:
     rejected: pd.DataFrame
     owner: list[str] = field(default_factory=list)
     account_names: pd.DataFrame | None = None  # optional account_id -> name map
+    notes: dict = field(default_factory=dict)  # extra counts for the file's load report entry
 
 
 def frame(rows: list[dict] | pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:

@@ -13,7 +13,8 @@ from ..errors import UserError
 from ..vocab import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 from ..fasttext import arrow_strings
 from ..hashing import key_hashes
-from ..timeutil import to_utc
+from ..money import parse_money
+from ..timeutil import to_utc, within_range
 from .base import (
     INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff,
     clean, frame, header_fields, rejected_frame,
@@ -91,9 +92,9 @@ def _times(raw: pd.Series, tz: str) -> pd.Series:
     naive = given & ~offset
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
     if offset.any():
-        out[offset] = pd.to_datetime(s[offset], format="ISO8601", utc=True, errors="coerce").astype("datetime64[ns, UTC]")
+        out[offset] = within_range(pd.to_datetime(s[offset], format="ISO8601", utc=True, errors="coerce"))
     if naive.any():
-        parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
+        parsed = within_range(pd.to_datetime(s[naive], format="ISO8601", errors="coerce"))
         if tz == "UTC":
             out[naive] = parsed.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
         else:
@@ -197,7 +198,7 @@ def _interaction_rows(r: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list]:
     reason = reason.mask(reason.isna() & (duration < 0).fillna(False), "negative duration_minutes")
     reason = reason.mask(reason.isna() & ~direction.isin(DIRECTIONS), "unknown direction")
     reason = reason.mask(reason.isna() & ~channel.isin(CHANNELS).fillna(False), "unknown channel")
-    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp")
+    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp: not a date and time in 1900-2100")
     reason = reason.mask(cid.isna(), "missing contact_id")
     bad = reason.notna()
     raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
@@ -229,17 +230,17 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
     kind = clean(r["kind"]).str.lower()
     status = clean(r["status"]).str.lower().fillna("won") if "status" in r else pd.Series("won", index=r.index, dtype="string")
     value_raw = clean(r["value"]) if "value" in r else empty
-    value = pd.to_numeric(value_raw, errors="coerce")
+    value, value_why = parse_money(value_raw, "value", plain_decimal=True)
     currency = clean(r["currency"]).str.upper() if "currency" in r else empty
     opened_raw = clean(r["opened_at"]) if "opened_at" in r else empty
     opened = to_utc(opened_raw.fillna(""), ctx.tz)
     reason = pd.Series(pd.NA, index=r.index, dtype="string")
     reason = reason.mask(opened_raw.notna() & opened.isna(), "unparseable opened_at")
     reason = reason.mask(reason.isna() & (opened > ts).fillna(False), "opened_at is after timestamp")
-    reason = reason.mask(reason.isna() & value_raw.notna() & value.isna(), "value is not a number")
+    reason = reason.mask(reason.isna() & value_why.notna(), value_why)
     reason = reason.mask(reason.isna() & ~status.isin(OUTCOME_STATUSES).fillna(False), "unknown status")
     reason = reason.mask(reason.isna() & ~kind.isin(OUTCOME_KINDS).fillna(False), "unknown kind")
-    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp")
+    reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp: not a date and time in 1900-2100")
     reason = reason.mask(cid.isna() & account.isna(), "missing contact_id and account")
     bad = reason.notna()
     raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)

@@ -12,7 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..timeutil import to_utc
+from ..money import parse_money
+from ..timeutil import to_utc, within_range
 from .base import (
     INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, Sniff, frame, header_fields, rejected_frame,
 )
@@ -52,13 +53,18 @@ def number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce")
 
 
+def money(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    """Amounts read by the one money parser of every source, and why a value was not read."""
+    return parse_money(s.astype(str).str.strip(), name)
+
+
 def times(s: pd.Series, tz: str) -> pd.Series:
     """Timestamps; all-digit values of 12-13 digits are epoch milliseconds (HubSpot API exports)."""
     s = s.astype(str).str.strip()
     epoch = s.str.fullmatch(r"\d{12,13}")
     out = to_utc(s.where(~epoch, ""), tz)
     if epoch.any():
-        out.loc[epoch] = pd.to_datetime(s[epoch].astype("int64"), unit="ms", utc=True)
+        out.loc[epoch] = within_range(pd.to_datetime(s[epoch].astype("int64"), unit="ms", utc=True))
     return out.astype("datetime64[ns, UTC]")
 
 
@@ -96,7 +102,10 @@ def build(fmt: str, source: str, t, reason: pd.Series, people=None, inter=None, 
 
 
 def first_reason(*pairs) -> pd.Series:
-    """Combine (mask, reason) pairs into one reason per row; the first true one wins."""
+    """Combine (mask, reason) pairs into one reason per row; the first true one wins.
+
+    A reason may be a Series (one reason per row, as the money parser gives).
+    """
     reason = None
     for mask, why in pairs:
         if reason is None:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .base import Table, _dedupe_columns, header_fields, read_csv_table, sniff_delimiter
+from .base import Table, _dedupe_columns, check_header_width, header_fields, read_csv_table, sniff_delimiter
 
 
 def _use_jemalloc() -> None:
@@ -78,6 +78,7 @@ def read_csv_fast(path: Path, encoding: str, skip_lines: int = 0) -> Table | Non
         sample = fh.readline()
     delimiter = sniff_delimiter(sample)
     header = _dedupe_columns(header_fields(sample, delimiter))
+    check_header_width(path, header)
     if not header or "\n" in sample.rstrip("\r\n") or sample.count('"') % 2:
         return None  # a header with a quoted line break: leave it to the exact reader
 

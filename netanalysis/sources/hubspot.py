@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..identity import normalize_email
 from .base import Format, Sniff, read_csv_table
-from .crm import build, col, first_reason, has, header, number, split_list, times, truthy
+from .crm import build, col, first_reason, has, header, money, number, split_list, times, truthy
 from .registry import register
 
 SOURCE = "hubspot"
@@ -138,7 +138,7 @@ def read_deals(path, sn: Sniff, ctx):
     r = t.rows
     rid = col(r, "Record ID")
     amount_raw = col(r, "Amount")
-    amount = number(amount_raw)
+    amount, amount_why = money(amount_raw, "Amount")
     won = truthy(col(r, "Is Closed Won"))
     stage = col(r, "Deal Stage").str.lower()
     lost = ~won & (stage.str.contains("lost") | truthy(col(r, "Is Closed Lost")) | truthy(col(r, "Is Closed")))
@@ -153,7 +153,7 @@ def read_deals(path, sn: Sniff, ctx):
     nobody = pd.Series([len(a) == 0 for a in assoc], index=r.index)
     reason = first_reason(
         (rid == "", "missing Record ID"),
-        ((amount_raw != "") & amount.isna(), "Amount is not a number"),
+        (amount_why.notna(), amount_why),
         (amount < 0, "negative Amount"),
         (when.isna(), "unparseable Close Date"),
         (nobody & (company == ""), "deal has no associated contact or company"),

@@ -26,7 +26,7 @@ Rules, in the user's words:
   "meeting", or "call" when the title says call/phone.
 - The owner is the calendar's own address: `X-WR-CALNAME` when it is an
   e-mail (Google), else the address taking part in nearly every event (at
-  least 80% of at least three events), plus anything given with `--me`.
+  least 80% of at least three events); with `--me`, only what it gives.
 - Direction: outbound when the owner organised the meeting, inbound when the
   counterpart did, mutual when the organiser is unknown.
 """
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections import Counter, deque
 
 import pandas as pd
 
@@ -49,6 +49,12 @@ OWNER_SHARE = 0.8
 # Google's shared, room and holiday calendars organise events under these addresses; they are not people.
 _NOT_PEOPLE = re.compile(r"@([a-z0-9.]+\.)?calendar\.google\.com$")
 _CALL = re.compile(r"\b(call|phone|telefon\w*|anruf)\b", re.I)
+# A recurring series yields at most this many occurrences (a weekly meeting for 40 years),
+# none more than LOOKBACK before the export: FREQ=SECONDLY would make a million rows of one event.
+MAX_OCCURRENCES = 2000
+SCAN_OCCURRENCES = 20_000
+LOOKBACK = pd.DateOffset(years=10)
+SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
 
 
 def _detect(sn: Sniff) -> float:
@@ -107,8 +113,11 @@ def _participants(comp) -> tuple[str | None, list[tuple[str, str | None, dict]]]
 
 
 def detect_owner(events: list, calname: str | None, me=()) -> set[str]:
-    """The calendar's own address(es): X-WR-CALNAME e-mail, `--me`, or the near-universal participant."""
+    """The calendar's own address(es): `--me` when given (the whole truth), else the
+    X-WR-CALNAME e-mail, else the near-universal participant."""
     owner = {e for e in (normalize_email(m) for m in me) if e}
+    if me:
+        return owner
     cal = normalize_email(calname) if calname else None
     if cal:
         owner.add(cal)
@@ -132,10 +141,13 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
     import recurring_ical_events
 
     text = path.read_bytes().decode(sn.encoding, errors="replace")
+    if "END:VCALENDAR" not in text[-4096:].upper():  # a cut-off export: its complete events still count
+        text = text.rstrip() + "\r\nEND:VCALENDAR\r\n"
     try:
         cal = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # icalendar raises ValueError and friends on broken structure
-        raise UserError(f"{path}: not a readable iCalendar file ({exc}); expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
+        raise UserError(f"{path}: not a readable iCalendar file ({type(exc).__name__}); "
+                        "expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
     events = list(cal.walk("VEVENT"))
     tz = ctx.tz
     calname = cal.get("X-WR-CALNAME")
@@ -176,9 +188,11 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
     inter_rows, people_rows = [], []
     produced: set[int] = set()
     why_not: dict[int, str] = {}
+    capped: list[str] = []
     if usable and horizon is not None:
         end = (horizon + pd.Timedelta(days=1)).date()
-        for occ in _expand(cal, usable, end, why_not):
+        window_start = max(pd.Timestamp(horizon).tz_convert("UTC") - LOOKBACK, pd.Timestamp("1900-01-01", tz="UTC"))
+        for occ in _expand(cal, usable, end, why_not, window_start, capped):
             uid = str(occ.get("UID", ""))
             rid = occ.get("RECURRENCE-ID")
             row = overrides.get((uid, _rid_key(rid, tz))) if rid is not None else None
@@ -209,18 +223,20 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
     people_rows += [{"ref": o, "emails": [o], "first_seen": pd.NaT} for o in sorted(owner)]
     people = frame(people_rows, PEOPLE_COLUMNS).drop_duplicates("ref").reset_index(drop=True)
     return Parsed("ics_calendar", SOURCE, len(events), people, inter, frame(None, OUTCOME_COLUMNS),
-                  rejected_frame(sorted(rejected)), owner=sorted(owner))
+                  rejected_frame(sorted(rejected)), owner=sorted(owner),
+                  notes={"recurrences_capped": len(capped)} if capped else {})
 
 
-def _expand(cal, usable: dict, end, why_not: dict):
+def _expand(cal, usable: dict, end, why_not: dict, window_start, capped: list):
     """Occurrences of the usable events up to `end`, with recurring-ical-events.
 
-    One damaged recurrence rule must not sink the file: if expanding the whole
-    calendar fails, each UID is expanded on its own and the rows of a failing
-    UID are rejected with the library's message.
+    Single events are kept whatever their date. A recurring series yields its
+    occurrences from `window_start` (10 years before the export) on, at most
+    `MAX_OCCURRENCES` of them; series cut there are listed in `capped`.
+    One damaged recurrence rule must not sink the file: a failing UID's rows
+    are rejected with the library's message.
     """
     import icalendar
-    import recurring_ical_events
 
     def calendar_of(components):
         sub = icalendar.Calendar()
@@ -233,21 +249,79 @@ def _expand(cal, usable: dict, end, why_not: dict):
             sub.add_component(comp)
         return sub
 
-    start = dt.date(1900, 1, 1)
-    try:
-        return list(recurring_ical_events.of(calendar_of(usable.values())).between(start, end))
-    except Exception:  # noqa: BLE001 - isolate the bad UID below
-        pass
     by_uid: dict[str, list] = {}
     for i, comp in usable.items():
         by_uid.setdefault(str(comp.get("UID", f"row{i}")), []).append((i, comp))
-    out = []
+    single = [c for items in by_uid.values() if not _recurring(items) for _, c in items]
+    out = _single_events(calendar_of, single, end, by_uid, why_not)
     for items in by_uid.values():
+        if not _recurring(items):
+            continue
+        try:
+            out += _series(calendar_of(c for _, c in items), items, end, window_start, why_not, capped)
+        except Exception as exc:  # noqa: BLE001 - one bad rule rejects its own rows only
+            for i, _ in items:
+                why_not.setdefault(i, f"damaged recurrence rule: {type(exc).__name__}: {exc}"[:200])
+    return out
+
+
+def _recurring(items) -> bool:
+    return any(c.get("RRULE") is not None or c.get("RDATE") is not None for _, c in items)
+
+
+def _single_events(calendar_of, single, end, by_uid, why_not) -> list:
+    """Occurrences of the events that do not recur (all of them, whatever their date)."""
+    import recurring_ical_events
+
+    start = dt.date(1900, 1, 1)
+    try:
+        return list(recurring_ical_events.of(calendar_of(single)).between(start, end))
+    except Exception:  # noqa: BLE001 - isolate the bad UID below
+        pass
+    out = []
+    for uid in {str(c.get("UID", "")) for c in single}:
+        items = by_uid.get(uid, [])
         try:
             out += list(recurring_ical_events.of(calendar_of(c for _, c in items)).between(start, end))
         except Exception as exc:  # noqa: BLE001
             for i, _ in items:
-                why_not.setdefault(i, f"damaged recurrence rule: {type(exc).__name__}: {exc}"[:200])
+                why_not.setdefault(i, f"damaged event: {type(exc).__name__}: {exc}"[:200])
+    return out
+
+
+def _series(sub, items, end, window_start, why_not, capped) -> list:
+    """One recurring UID's occurrences in [window_start, end): the latest MAX_OCCURRENCES of
+    at most SCAN_OCCURRENCES; a sub-daily rule starting before the window is rejected."""
+    import recurring_ical_events
+
+    master = next((c for _, c in items if c.get("RECURRENCE-ID") is None), items[0][1])
+    rule = master.get("RRULE")
+    freq = str((rule.get("FREQ") or [""])[0]).upper() if rule is not None else ""
+    first = _to_utc(master.decoded("DTSTART"), "UTC") if master.get("DTSTART") is not None else None
+    if freq in SUB_DAILY and first is not None and first < window_start:
+        for i, _ in items:
+            why_not.setdefault(i, f"recurs {freq.lower()} from {first.date()}, before the 10 years "
+                                  "before the export: not a series of meetings")
+        return []
+    stop = pd.Timestamp(end).tz_localize("UTC")
+    query = recurring_ical_events.of(sub)
+    span = (window_start.tz_localize(None).to_pydatetime(), stop.tz_localize(None).to_pydatetime())
+    # Series yield lazily: keep the latest MAX_OCCURRENCES (nearest the export) and stop
+    # looking after SCAN_OCCURRENCES, so a rule firing every second ends quickly.
+    latest: deque = deque(maxlen=MAX_OCCURRENCES)
+    seen = 0
+    for series in query.series:
+        for occ in series.between(*span):
+            seen += 1
+            if seen > SCAN_OCCURRENCES:
+                break
+            latest.append(occ)
+    if seen > MAX_OCCURRENCES:
+        capped.append(str(master.get("UID", "")))
+    out = [occ.as_component(query.keep_recurrence_attributes) for occ in latest]
+    if not out:
+        for i, _ in items:
+            why_not.setdefault(i, "no occurrence in the 10 years before the export")
     return out
 
 

@@ -85,15 +85,15 @@ def _known_participant(name, url):
 def _detect_owner(parts: pd.DataFrame, me: set[str], sent_senders: pd.Series) -> str | None:
     """The participant in (nearly) every conversation: the person who exported the file.
 
-    `parts` has one row per (conversation, participant ref). ``--me`` wins; else
+    `parts` has one row per (conversation, participant ref). ``--me`` decides alone; else
     the participant seen in at least 80% of the conversations and strictly more
     than anyone else; on a tie, the usual sender of the SENT folder.
     """
     if parts.empty:
         return None
-    stated = [k for k in parts["ref"].unique() if k in me]
-    if stated:
-        return stated[0]
+    if me:  # --me is the whole truth: no guessing, even when it names nobody in this file
+        stated = [k for k in parts["ref"].unique() if k in me]
+        return stated[0] if stated else None
     n_conv = parts["conv"].nunique()
     counts = parts.drop_duplicates().groupby("ref")["conv"].nunique().sort_values(ascending=False, kind="stable")
     top = counts.index[0]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import Format, Sniff, read_csv_table
-from .crm import build, col, first_reason, header, number, times
+from .crm import build, col, first_reason, header, money, times
 from .registry import register
 
 SOURCE = "maven"
@@ -35,10 +35,14 @@ PRODUCTS = ["product", "series", "sales_price"]
 TEAMS = ["sales_agent", "manager", "regional_office"]
 
 
-def _exact(required):
+def _needs(required, one_of=(), forbid=("opportunity_id",)):
+    """Score by what the reader needs: all of `required`, one of `one_of` (a field that tells
+    the table apart), none of `forbid`; other columns may be left out of the export."""
     def detect(sn: Sniff) -> float:
         cols = {c.lower() for c in header(sn)}
-        return 0.96 if set(required) <= cols else 0.0
+        if not set(required) <= cols or cols & set(forbid) or (one_of and not cols & set(one_of)):
+            return 0.0
+        return 0.96
     return detect
 
 
@@ -50,7 +54,7 @@ def read_pipeline(path, sn: Sniff, ctx):
     engage = times(col(r, "engage_date"), ctx.tz)
     close = times(col(r, "close_date"), ctx.tz)
     value_raw = col(r, "close_value")
-    value = number(value_raw)
+    value, value_why = money(value_raw, "close_value")
     closed = stage.isin(["won", "lost"])
     reason = first_reason(
         (col(r, "opportunity_id") == "", "missing opportunity_id"),
@@ -59,7 +63,7 @@ def read_pipeline(path, sn: Sniff, ctx):
         ((stage == "prospecting") & engage.isna(), "Prospecting: not engaged yet (no engage_date)"),
         (engage.isna(), "unparseable engage_date"),
         (closed & close.isna(), "Won/Lost without a readable close_date"),
-        (closed & (value_raw != "") & value.isna(), "close_value is not a number"),
+        (closed & value_why.notna(), value_why),
     )
     ok = reason.isna()
     opp = col(r, "opportunity_id")
@@ -101,9 +105,10 @@ def _reference(fmt: str, what: str):
     return read
 
 
-register(Format("maven_pipeline", SOURCE, _exact(PIPELINE), read_pipeline, ",".join(PIPELINE)))
-register(Format("maven_accounts", SOURCE, _exact(ACCOUNTS), read_accounts, ",".join(ACCOUNTS)))
-register(Format("maven_products", SOURCE, _exact(PRODUCTS), _reference("maven_products", "the seller's products"),
+register(Format("maven_pipeline", SOURCE, _needs(["opportunity_id", "account", "deal_stage", "engage_date"], forbid=()),
+                read_pipeline, ",".join(PIPELINE)))
+register(Format("maven_accounts", SOURCE, _needs(["account"], ACCOUNTS[1:]), read_accounts, ",".join(ACCOUNTS)))
+register(Format("maven_products", SOURCE, _needs(["product"], PRODUCTS[1:]), _reference("maven_products", "the seller's products"),
                 ",".join(PRODUCTS)))
-register(Format("maven_sales_teams", SOURCE, _exact(TEAMS), _reference("maven_sales_teams", "the seller's sales agents"),
+register(Format("maven_sales_teams", SOURCE, _needs(["sales_agent"], TEAMS[1:]), _reference("maven_sales_teams", "the seller's sales agents"),
                 ",".join(TEAMS)))

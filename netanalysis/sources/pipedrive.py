@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..identity import normalize_email
 from .base import Format, Sniff, read_csv_table
-from .crm import build, col, first_reason, has, header, number, times
+from .crm import build, col, first_reason, has, header, money, number, times
 from .registry import register
 
 SOURCE = "pipedrive"
@@ -96,14 +96,14 @@ def read_deals(path, sn: Sniff, ctx):
     closed_on = times(col(r, "Deal - Deal closed on"), ctx.tz)
     when = when.fillna(closed_on.where(status.isin(["won", "lost"])))
     value_raw = col(r, "Deal - Value")
-    value = number(value_raw)
+    value, value_why = money(value_raw, "Deal - Value")
     ref, people = _refs(r, "Deal - Contact person", "Deal - Organization")
     org = col(r, "Deal - Organization")
     reason = first_reason(
         (did == "", "missing Deal - ID"),
         (status == "deleted", "deleted deal"),
         (~status.isin(["open", "won", "lost"]), "unknown Deal - Status"),
-        ((value_raw != "") & value.isna(), "Deal - Value is not a number"),
+        (value_why.notna(), value_why),
         (when.isna(), "no readable Won/Lost time or Deal created"),
         ((ref == "") & (org == ""), "deal has no contact person or organization"),
     )

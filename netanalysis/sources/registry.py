@@ -27,10 +27,9 @@ def detect_format(sn: Sniff) -> Format:
         return scores[0][1]
     first = next((ln for ln in sn.lines if ln.strip()), "")
     closest = _closest(first)
-    raise UserError(
-        f"{sn.path}: unknown format (first line: {first[:120]!r}). "
-        f"Closest known format: {closest.name}, which expects {closest.expects}"
-    )
+    hint = f"Closest known format: {closest.name}, which expects {closest.expects}"
+    raise UserError(f"{sn.path}: unknown format (first line: {first[:120]!r}). {hint}",
+                    public=f"{sn.path}: unknown format. {hint}")
 
 
 def _closest(first_line: str) -> Format:

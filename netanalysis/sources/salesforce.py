@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .base import Format, Sniff, read_csv_table, sniff
-from .crm import build, col, first_reason, has, header, number, times, truthy
+from .crm import build, col, first_reason, has, header, money, number, times, truthy
 from .registry import register
 
 SOURCE = "salesforce"
@@ -52,12 +52,16 @@ def _gmt(s: pd.Series) -> pd.Series:
     return times(s, "UTC")
 
 
-def _detect(*required, forbid=()):
+def _detect(*required, forbid=(), one_of=(), stem=None):
+    """Score by the fields the reader needs: all of `required`, one of `one_of` (when given)
+    unless the file is named `stem` as Data Export names it; none of `forbid`."""
     def detect(sn: Sniff) -> float:
         cols = header(sn)
-        if has(cols, *required) and not any(has(cols, f) for f in forbid):
-            return 0.97
-        return 0.0
+        if not has(cols, *required) or any(has(cols, f) for f in forbid):
+            return 0.0
+        if one_of and not any(has(cols, f) for f in one_of):
+            return 0.9 if stem and Path(sn.path).stem.lower() == stem.lower() else 0.0
+        return 0.97
     return detect
 
 
@@ -220,7 +224,7 @@ def read_opportunities(path, sn: Sniff, ctx):
     created = _gmt(col(r, "CreatedDate"))
     when = close.where(closed, created.fillna(close))
     amount_raw = col(r, "Amount")
-    amount = number(amount_raw)
+    amount, amount_why = money(amount_raw, "Amount")
     names = _account_names(path)
     acc = _ids(col(r, "AccountId"))
     account = acc.map(lambda a: names.get(a, a) if a else "")
@@ -231,7 +235,7 @@ def read_opportunities(path, sn: Sniff, ctx):
     reason = first_reason(
         (_deleted(r), "deleted in Salesforce"),
         (rid == "", "missing Id"),
-        ((amount_raw != "") & amount.isna(), "Amount is not a number"),
+        (amount_why.notna(), amount_why),
         (when.isna(), "unparseable CloseDate"),
         (nobody & (account == ""), "opportunity has no contact role, ContactId or account"),
     )
@@ -267,17 +271,31 @@ def read_contact_roles(path, sn: Sniff, ctx):
     return build("salesforce_contact_roles", SOURCE, t, reason, people=people)
 
 
-register(Format("salesforce_contacts", SOURCE, _detect("Id", "IsDeleted", "LastName", "Email", "AccountId"),
+# Each object is recognised by the fields its reader needs (Id and a name, a WhoId and
+# a state...), so an export with chosen fields still loads. Optional fields give the
+# object away when the needed ones are shared (Lead vs Contact, Task vs Event).
+_PERSON = ("IsDeleted", "AccountId", "Email", "FirstName", "Title", "CreatedDate")
+_ACCOUNT = ("IsDeleted", "Type", "ParentId", "Industry", "AccountNumber", "Website", "Phone", "OwnerId",
+            "BillingCity", "BillingCountry", "ShippingCity", "CreatedDate")
+register(Format("salesforce_contacts", SOURCE, _detect("Id", "LastName", forbid=("Company", "WhoId"), one_of=_PERSON,
+                                                       stem="Contact"),
                 read_contacts, "Id,IsDeleted,AccountId,LastName,FirstName,Name,Email,Title"))
-register(Format("salesforce_leads", SOURCE, _detect("Id", "IsDeleted", "LastName", "Company", "Status", forbid=("AccountId",)),
+register(Format("salesforce_leads", SOURCE, _detect("Id", "LastName", "Company", forbid=("AccountId", "WhoId")),
                 read_leads, "Id,IsDeleted,LastName,FirstName,Name,Title,Company,Email,Status"))
-register(Format("salesforce_accounts", SOURCE, _detect("Id", "IsDeleted", "Name", "BillingCity", forbid=("LastName",)),
+register(Format("salesforce_accounts", SOURCE, _detect("Id", "Name", forbid=("LastName", "WhoId", "StageName", "CloseDate",
+                                                                            "OpportunityId", "Email"),
+                                                       one_of=_ACCOUNT, stem="Account"),
                 read_accounts, "Id,IsDeleted,Name,Type,ParentId,BillingCity"))
-register(Format("salesforce_tasks", SOURCE, _detect("Id", "WhoId", "Subject", "ActivityDate", "IsClosed", "Status"),
+register(Format("salesforce_tasks", SOURCE, _detect("Id", "WhoId", forbid=("DurationInMinutes", "StartDateTime"),
+                                                    one_of=("IsClosed", "Status", "TaskSubtype", "CallDurationInSeconds"),
+                                                    stem="Task"),
                 read_tasks, "Id,WhoId,WhatId,Subject,ActivityDate,Status,IsClosed,CallDurationInSeconds,TaskSubtype"))
-register(Format("salesforce_events", SOURCE, _detect("Id", "WhoId", "Subject", "DurationInMinutes", "StartDateTime"),
+register(Format("salesforce_events", SOURCE, _detect("Id", "WhoId", forbid=("IsClosed", "TaskSubtype"),
+                                                     one_of=("StartDateTime", "ActivityDateTime", "DurationInMinutes",
+                                                             "IsAllDayEvent"), stem="Event"),
                 read_events, "Id,WhoId,WhatId,Subject,IsAllDayEvent,StartDateTime,EndDateTime,DurationInMinutes"))
-register(Format("salesforce_opportunities", SOURCE, _detect("Id", "AccountId", "StageName", "CloseDate", "IsWon"),
+register(Format("salesforce_opportunities", SOURCE, _detect("Id", "CloseDate", forbid=("WhoId",),
+                                                            one_of=("StageName", "IsWon", "IsClosed")),
                 read_opportunities, "Id,IsDeleted,AccountId,Name,StageName,Amount,CloseDate,IsClosed,IsWon,CurrencyIsoCode"))
-register(Format("salesforce_contact_roles", SOURCE, _detect("Id", "OpportunityId", "ContactId", "Role"),
+register(Format("salesforce_contact_roles", SOURCE, _detect("Id", "OpportunityId", "ContactId"),
                 read_contact_roles, "Id,OpportunityId,ContactId,Role,IsPrimary"))
