@@ -1,6 +1,5 @@
 """Event study: mean activity by months from each won outcome, checked by hand."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
