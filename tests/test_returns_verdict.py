@@ -174,3 +174,21 @@ def test_conditional_poisson_matches_poisson_with_unit_dummies():
     assert np.allclose(np.sqrt(np.diag(cov)), ref.bse[-2:], rtol=1e-4)
     # Units without a win drop out, exactly as the dummy model gives them a -inf intercept.
     assert g.n_groups == len(np.unique(unit[y > 0]))
+
+
+def test_a_season_shared_by_all_units_is_not_a_within_unit_link():
+    # Every unit is busier and wins more in the same calendar months; a unit's own minutes do nothing.
+    rng = np.random.default_rng(3)
+    units, months = 150, 36
+    season = np.sin(2 * np.pi * np.arange(months) / 12.0)
+    unit = np.repeat(np.arange(units), months)
+    t = np.tile(np.arange(months), units)
+    minutes = rng.poisson(40 * np.exp(season[t])).astype(float)
+    event = (rng.random(units * months) < 1 - np.exp(-np.exp(-3.5 + 1.5 * season[t]))).astype(float)
+    period = np.asarray(pd.date_range("2023-01-01", periods=months, freq="MS", tz="UTC")[t].to_pydatetime(), dtype=object)
+    rows = HazardRows(unit=unit.astype(object), period=period, minutes=minutes, event=event, tenure=t.astype("int64"),
+                      starts=np.arange(0, units * months, months))
+    ev = assess_delayed_returns(rows, grid=GRID, within_grid=GRID, n_boot=N_BOOT)
+    assert ev.link.p_value < 0.05  # the pooled model (calendar years only) sees the season
+    assert ev.within_link.p_value >= 0.05
+    assert ev.verdict.code == "association_only"
