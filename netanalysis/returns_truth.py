@@ -23,6 +23,7 @@ import pandas as pd
 
 from .carryover import HalfLifeProfile, HazardRows, profile_half_life
 from .linktest import LinkTest, link_test
+from .timeutil import parse_as_of
 from .verdict import Evidence, Verdict, decide
 from .within import KEY as WITHIN_KEY
 from .within import WithinContactCarryover, within_contact_carryover
@@ -148,7 +149,7 @@ def opened_rows(ds, rows: HazardRows, as_of=None) -> tuple[HazardRows | None, in
         return None, None
     won = out[(out["status"] == "won") & out["opened_at"].notna()]
     if as_of is not None:
-        won = won[won["timestamp"] <= pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)]
+        won = won[won["timestamp"] <= parse_as_of(as_of)]
     if won.empty:
         return None, None
     unit_col = "contact_id" if rows.unit_kind == "contact" else "account"

@@ -77,13 +77,18 @@ def test_link_test_false_positive_rate_on_null_worlds():
 
 @pytest.mark.slow
 def test_within_link_test_false_positive_rate():
-    rows = world_rows("null", 250, 30, 13)
-    h = 1 - np.exp(-np.exp(-4.6))
-    rng = np.random.default_rng(7)
-    test = ScoreTest(rows, "within")
-    ps = np.array([test.test((rng.random(rows.n_rows) < h).astype(float), seed=i).p_value for i in range(200)])
-    print(f"within-unit false-positive rate: {(ps < 0.05).mean():.3f} over 200 null redraws")
-    assert (ps < 0.05).mean() <= 0.065
+    """The within-unit test (two-way fixed effects) on two null worlds, 200 redraws each: about 6%."""
+    hits = total = 0
+    for seed in (13, 14):
+        rows = world_rows("null", 250, 30, seed)
+        h = 1 - np.exp(-np.exp(-4.6))
+        rng = np.random.default_rng(seed + 7)
+        test = ScoreTest(rows, "within")
+        for i in range(200):
+            hits += test.test((rng.random(rows.n_rows) < h).astype(float), seed=i).p_value < 0.05
+            total += 1
+    print(f"within-unit false-positive rate: {hits / total:.3f} over {total} null redraws")
+    assert hits / total <= 0.075
 
 
 # -- the decision on hand-made evidence ---------------------------------------------------------------------
