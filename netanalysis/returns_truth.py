@@ -29,7 +29,7 @@ from .within import KEY as WITHIN_KEY
 from .within import WithinContactCarryover, within_contact_carryover
 
 WINDOWS = (1, 2, 3)
-WINDOW_GRID = np.geomspace(0.25, 36.0, 32)
+WINDOW_GRID = np.geomspace(0.25, 36.0, 24)
 
 
 @dataclass
@@ -72,10 +72,12 @@ class DelayedReturnsEvidence:
         elif not self.within_link.significant:
             out.append(f"{WITHIN_KEY}: the calibrated within-unit test does not reject ({self.within_link.short()}), "
                        "so no half-life is reported")
-        if not self.verdict.allows_half_life() and self.pooled.identified:
+        if not self.verdict.allows_half_life():
             why = ("the lag shape is not geometric" if self.verdict.evidence.lag_shape != "geometric" else
                    f"the verdict is {self.verdict.code}")
             out.append(f"carryover_half_life_months: not reported because {why}")
+        elif not self.pooled.identified:
+            out.append(f"carryover_half_life_months: the pooled model does not pin it down ({self.pooled.reason})")
         return out
 
     def designs_table(self) -> pd.DataFrame:
