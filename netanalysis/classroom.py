@@ -25,7 +25,8 @@ from .paths import NOTEBOOKS, REPORTS
 NOTEBOOK = NOTEBOOKS / "classroom_delayed_gratification.ipynb"
 BATCH_ENV = "NETANALYSIS_BATCH"  # set while `netanalysis classroom` runs the notebook: no sliders then
 FIGURES = ("classroom_cumulative_outcomes", "classroom_first_year", "classroom_builder_lead",
-           "classroom_relationship_stock", "classroom_monthly_outcomes")
+           "classroom_relationship_stock", "classroom_monthly_outcomes", "classroom_fooled_reverse",
+           "classroom_fooled_confounding")
 
 
 def figure_captions(metrics: dict) -> dict:
@@ -46,6 +47,10 @@ def figure_captions(metrics: dict) -> dict:
         "classroom_relationship_stock": "One builder's relationships keep a stock of invested hours, while one "
                                         "broadcaster meeting fades away.",
         "classroom_monthly_outcomes": "Won outcomes per month (mean per student): how fast each strategy pays now.",
+        "classroom_fooled_reverse": ("Minutes around each win: where deals bring meetings, they pile up just before "
+                                     "the win; where time carries over, they do not."),
+        "classroom_fooled_confounding": ("Win-rate ratios of busier against quieter: comparing contacts with one "
+                                         "another, and each contact with itself (95% intervals; 1 = no gap)."),
     }
 
 

@@ -152,3 +152,47 @@ def relationship_stock(run) -> plt.Figure:
     half = run.parameters["half_life_months"]
     return _finish(fig, ax, f"One builder's relationships: hours still working (half-life {half:g} months)",
                    "month", "stock of invested hours")
+
+
+def fooled_by_reverse_causation(lesson) -> plt.Figure:
+    """Minutes around each win in a reverse-causation world and in a carryover world, side by side.
+
+    `lesson` is a `naive.ReverseLesson`.
+    """
+    from .plots_returns import event_study
+
+    with plt.rc_context(ROOM):
+        fig, axes = plt.subplots(1, 2, figsize=(15, 6.5), dpi=100, sharey=True)
+    for ax, study, title in ((axes[0], lesson.reverse, "Deals bring meetings (reverse)"),
+                             (axes[1], lesson.carryover, "Time carries over")):
+        ax.spines[["top", "right"]].set_visible(False)
+        event_study(study, ax=ax, title=title)
+        ax.title.set_fontsize(20)
+        ax.set_xlabel("months from the win (0 = its month)", fontsize=16)
+        ax.set_ylabel("minutes per contact-month" if ax is axes[0] else "", fontsize=16)
+        ax.legend(frameon=False, fontsize=11, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def fooled_by_confounding(table) -> plt.Figure:
+    """Win-rate ratios between contacts and within contacts, for a confounded and a carryover world.
+
+    `table` is `naive.confounding_lesson`'s frame; bars are ratios with 95% intervals, 1 = no gap.
+    """
+    fig, ax = _fig()
+    worlds = list(table.index)
+    x = np.arange(len(worlds))
+    for k, (col, label, color) in enumerate((("between", "comparing contacts (naive)", "#d1495b"),
+                                             ("within", "each contact against itself", "#1f6feb"))):
+        r = table[f"{col}_ratio"].astype(float).to_numpy()
+        lo = table[f"{col}_low"].astype(float).to_numpy()
+        hi = table[f"{col}_high"].astype(float).to_numpy()
+        ax.bar(x + (k - 0.5) * 0.38, r, width=0.36, color=color, label=label)
+        ax.errorbar(x + (k - 0.5) * 0.38, r, yerr=[np.nan_to_num(r - lo), np.nan_to_num(hi - r)], fmt="none",
+                    ecolor="#333", capsize=8, lw=2)
+    ax.axhline(1, color="#333", lw=1.5, ls="--")
+    ax.set_xticks(x, [f"{w}\n(time {'counts' if t else 'does nothing'})"
+                      for w, t in zip(worlds, table["time_drives_outcomes"])])
+    _finish(fig, ax, "More meetings, more wins?", "", "win rate: busier ÷ quieter")
+    return fig

@@ -136,12 +136,14 @@ def demo(tmp_path_factory):
 def test_command_writes_the_demo(demo):
     assert (demo / "index.html").exists() and (demo / "classroom_delayed_gratification.html").exists()
     assert (demo / "classroom_delayed_gratification.ipynb").exists()
-    assert len(list((demo / "figures").glob("*.png"))) == 5
+    # five figures of the strategies and two of "how a naive reading is fooled"
+    assert len(list((demo / "figures").glob("*.png"))) == 7
     s = json.loads((demo / "summary.json").read_text())
     assert s["parameters"] == {"months": 14, "hours_per_month": 10.0, "half_life_months": 4.0, "n_students": 40,
                                "seed": 3}
     assert set(s["metrics"]["mean_outcomes"]["mixed"]) == {"6", "12", "14"}
     assert not (demo / "metrics").exists()
+    assert s["metrics"]["fooled_reverse_near_to_far_ratio"] > 1.5
     page = (demo / "index.html").read_text()
     assert "<script" not in page and "Builder ahead for good" in page
     assert "sliders" in (demo / "classroom_delayed_gratification.html").read_text()

@@ -139,3 +139,18 @@ def test_a_rate_of_zero_still_gets_an_upper_bound():
     lo, hi = rate_interval(0, 10, np.array([0.0, 0.0]))
     assert lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(3.841459 / 13.841459, rel=1e-5)
     assert rate_interval(3, 10, np.array([0.1, 0.6])) == (0.1, 0.6)
+
+
+def test_tie_rates_in_a_reverse_world_come_with_the_association_caveat():
+    # Wins fall at a constant rate and deals bring meetings: strong ties "win" far more often,
+    # and the sentence must say that this is an association, partly made by the deals.
+    from netanalysis.naive import world_dataset
+    from netanalysis.simulate import simulate_world
+    from netanalysis.ties import describe_tie_rates, tie_strength
+
+    ds = world_dataset(simulate_world(contacts=200, months=30, seed=0, world="reverse"))
+    rates = tie_strength(ds, n_boot=100).rates()
+    assert rates["strong"] > 3 * rates["weak"]
+    text = describe_tie_rates(rates)
+    assert "association, not an effect" in text and "deal in progress brings meetings" in text
+    assert "section 3" in text
