@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--half-life", type=float, default=3.0)
     s.add_argument("--format", choices=["exports", "canonical"], default="exports")
+    s.add_argument("--world", choices=["carryover", "null", "reverse", "confounded", "delayed"], default="carryover",
+                   help="what drives outcomes: carryover of time invested (default), nothing (null), outcomes drive "
+                        "meetings (reverse), a hidden contact quality (confounded), or a delayed kernel (delayed)")
+    s.add_argument("--lag-peak", dest="lag_peak", type=float, default=6.0, help="months to the peak (delayed world)")
+    s.add_argument("--dose", choices=["log1p", "linear"], default="log1p")
+    s.add_argument("--baseline-sd", dest="baseline_sd", type=float, default=0.0,
+                   help="spread of each contact's own baseline hazard (carryover and delayed worlds)")
 
     ld = sub.add_parser("load", help="read exports into canonical parquet tables with a load report")
     ld.add_argument("inputs", nargs="+")
@@ -98,7 +105,8 @@ def run(args) -> int:
         from .simulate import simulate_to_folder
 
         out = simulate_to_folder(args.out, contacts=args.contacts, months=args.months, seed=args.seed,
-                                 half_life=args.half_life, fmt=args.format)
+                                 half_life=args.half_life, fmt=args.format, world=args.world,
+                                 lag_peak=args.lag_peak, dose=args.dose, baseline_sd=args.baseline_sd)
         print(f"wrote a simulated world to {out}")
     elif args.command == "load":
         from .loader import load_to_folder

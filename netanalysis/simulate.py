@@ -1,15 +1,27 @@
-"""A seeded world in which outcomes truly lag relationship investment.
+"""Seeded worlds with a known truth about time invested and outcomes.
 
 Contacts are met at different months and followed up in one of three styles
 (one-off, occasional, nurtured). Each month, a relationship's chance of a won
-outcome follows a complementary log-log hazard in its carryover stock of
-invested hours at the end of the previous month:
+outcome follows a complementary log-log hazard. The `world` says what drives it:
 
-    cloglog(h_t) = alpha + beta * log1p(stock_{t-1} / 60)
+- ``carryover`` (default): the carryover stock of invested minutes at the end of
+  the previous month, ``cloglog(h_t) = alpha + beta * log1p(stock_{t-1} / 60)``
+  with ``stock_t = stock_{t-1} * 0.5 ** (1 / half_life) + minutes_t`` (the
+  panel's carryover). ``dose="linear"`` uses ``beta * stock / 60`` instead, and
+  ``baseline_sd`` gives each contact its own baseline (a random intercept).
+- ``delayed``: a month's minutes count most ``lag_peak_months`` later and
+  hardly at all in the first two or three months (a gamma-shaped kernel).
+- ``null``: a constant hazard; outcomes are independent of time invested.
+- ``reverse``: outcomes fall at random (constant hazard), and meetings and calls
+  are added in the one or two months before each win: a deal in progress
+  drives meetings, not the other way round.
+- ``confounded``: a hidden quality of each contact raises both how often they
+  are met and their hazard; minutes themselves do nothing.
 
-with stock_t = stock_{t-1} * 0.5 ** (1 / half_life) + minutes_t, the same
-carryover as the panel. So a first meeting alone seldom pays; sustained
-investment does, months later. The true parameters go to `ground_truth.json`.
+The truth (world, hazard form, whether a causal link exists, the half-life or
+lag peak) goes to `ground_truth.json`. The default world draws exactly the same
+random stream as before the other worlds existed; the extra draws of the other
+worlds and options come from separate streams.
 """
 
 from __future__ import annotations
@@ -48,6 +60,19 @@ STYLES = {
 }
 CHANNEL_MIX = {"meeting": 0.25, "call": 0.25, "email": 0.35, "message": 0.15}
 OUTCOME_KINDS = {"deal": 0.7, "referral": 0.15, "introduction": 0.1, "partnership": 0.05}
+WORLDS = ("carryover", "null", "reverse", "confounded", "delayed")
+# Worlds where time invested drives the hazard, and their default alpha; the others use a
+# constant hazard of about 1% a month, close to the carryover world's average.
+CAUSAL_WORLDS = ("carryover", "delayed")
+NO_LINK_ALPHA = -4.6
+HAZARD_FORMS = {
+    "carryover": "cloglog(h_t) = alpha{u} + beta * {dose}(stock_{{t-1}} / stock_scale_minutes)",
+    "delayed": "cloglog(h_t) = alpha{u} + beta * {dose}(sum_d w(d) minutes_{{t-d}} / stock_scale_minutes), "
+               "w(d) = exp(lag_sharpness * (log(d / lag_peak_months) - d / lag_peak_months + 1))",
+    "null": "cloglog(h_t) = alpha",
+    "reverse": "cloglog(h_t) = alpha; meetings and calls added in the reverse_months before each win",
+    "confounded": "cloglog(h_t) = alpha + quality_effect * q_i; touch chance rises with q_i ~ N(0, 1)",
+}
 
 
 @dataclass
@@ -66,6 +91,14 @@ class GroundTruth:
     start: str = "2023-01-01"
     styles: dict = field(default_factory=lambda: {k: v[0] for k, v in STYLES.items()})
     default_minutes: dict = field(default_factory=lambda: dict(DEFAULT_MINUTES))
+    world: str = "carryover"
+    causal_link: bool = True
+    dose: str = "log1p"
+    baseline_sd: float = 0.0
+    lag_peak_months: float | None = None
+    lag_sharpness: float | None = None
+    reverse_months: list | None = None
+    quality_effect: float | None = None
 
 
 @dataclass
@@ -83,6 +116,26 @@ def hazard(stock_minutes: np.ndarray, alpha: float, beta: float, scale: float = 
     return 1.0 - np.exp(-np.exp(eta))
 
 
+def delayed_kernel(lag_peak_months: float, sharpness: float, months: int) -> np.ndarray:
+    """Weights w[d] of minutes invested d months earlier (w[0] = 0), peaking at 1 when d = lag_peak_months.
+
+    Examples
+    --------
+    >>> w = delayed_kernel(6, 12.0, 24)
+    >>> int(np.argmax(w)), round(float(w[6]), 3), float(w[2]) < 0.01
+    (6, 1.0, True)
+    """
+    d = np.arange(int(months) + 1, dtype=float)
+    w = np.zeros_like(d)
+    r = d[1:] / float(lag_peak_months)
+    w[1:] = np.exp(float(sharpness) * (np.log(r) - r + 1.0))
+    return w
+
+
+def _dose(x: np.ndarray, dose: str) -> np.ndarray:
+    return np.log1p(x) if dose == "log1p" else x
+
+
 def _check(contacts: int, months: int, half_life: float) -> None:
     if int(contacts) < 1:
         raise UserError(f"--contacts: must be at least 1, got {contacts}")
@@ -92,21 +145,61 @@ def _check(contacts: int, months: int, half_life: float) -> None:
         raise UserError(f"--half-life: must be positive, got {half_life}")
 
 
+def _truth(world, n, m, seed, start, half_life_months, alpha, beta, dose, baseline_sd, lag_peak_months,
+           lag_sharpness, quality_effect) -> GroundTruth:
+    if world not in WORLDS:
+        raise UserError(f"--world: {world!r} is not one of {', '.join(WORLDS)}")
+    if dose not in ("log1p", "linear"):
+        raise UserError(f"dose: {dose!r} is not one of log1p, linear")
+    if not float(lag_peak_months) >= 1:
+        raise UserError(f"--lag-peak: must be at least 1 month, got {lag_peak_months}")
+    causal = world in CAUSAL_WORLDS
+    if alpha is None:
+        alpha = -5.5 if causal else NO_LINK_ALPHA
+    if beta is None:
+        beta = (2.2 if dose == "log1p" else 0.8) if causal else 0.0
+    t = GroundTruth(half_life_months=float(half_life_months), alpha=float(alpha), beta=float(beta), contacts=n,
+                    months=m, seed=int(seed), start=str(start), world=world, causal_link=causal, dose=dose,
+                    baseline_sd=float(baseline_sd), hazard=HAZARD_FORMS[world].format(dose=dose, u=" + u_i" if baseline_sd > 0 else ""))
+    if world != "carryover":
+        t.half_life_months = None
+    if world == "delayed":
+        t.lag_peak_months, t.lag_sharpness = float(lag_peak_months), float(lag_sharpness)
+    if world == "reverse":
+        t.reverse_months = [1, 2]
+    if world == "confounded":
+        t.quality_effect = float(quality_effect)
+    return t
+
+
 def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_life_months: float = 3.0,
-                   start: str = "2023-01-01", alpha: float = -5.5, beta: float = 2.2) -> World:
-    """Simulate contacts, interactions and outcomes with a known carryover half-life.
+                   start: str = "2023-01-01", alpha: float | None = None, beta: float | None = None,
+                   world: str = "carryover", dose: str = "log1p", baseline_sd: float = 0.0,
+                   lag_peak_months: float = 6.0, lag_sharpness: float = 12.0, quality_effect: float = 1.0) -> World:
+    """Simulate contacts, interactions and outcomes with a known truth.
+
+    Parameters
+    ----------
+    world : one of ``WORLDS`` (see the module docstring).
+    alpha, beta : hazard intercept and slope; by default -5.5 and 2.2 (0.8 for a linear dose)
+        where time drives outcomes, and a constant hazard of about 1% a month otherwise.
+    dose : ``"log1p"`` or ``"linear"`` in stock / 60 minutes.
+    baseline_sd : standard deviation of each contact's own baseline (carryover and delayed worlds).
+    lag_peak_months, lag_sharpness : the delayed world's kernel (`delayed_kernel`).
+    quality_effect : the confounded world's log hazard ratio per standard deviation of hidden quality.
 
     Examples
     --------
     >>> w = simulate_world(contacts=50, months=24, seed=1)
-    >>> w.truth.half_life_months
-    3.0
+    >>> w.truth.half_life_months, w.truth.world, w.truth.causal_link
+    (3.0, 'carryover', True)
     """
     _check(contacts, months, half_life_months)
     rng = np.random.default_rng(seed)
     n, m = int(contacts), int(months)
-    truth = GroundTruth(half_life_months=float(half_life_months), alpha=alpha, beta=beta, contacts=n, months=m,
-                        seed=int(seed), start=str(start))
+    truth = _truth(world, n, m, seed, start, half_life_months, alpha, beta, dose, baseline_sd, lag_peak_months,
+                   lag_sharpness, quality_effect)
+    alpha, beta = truth.alpha, truth.beta
     start_ts = pd.Timestamp(start, tz="UTC").normalize().replace(day=1)
 
     people = _people(rng, n)
@@ -117,8 +210,19 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     touch_p = np.array([STYLES[s][1] for s in style_names])[style]
     keep_months = rng.exponential(np.maximum([STYLES[s][2] for s in style_names], 1e-9)[style])
     inbound_p = np.where(style_names.index("nurtured") == style, 0.45, 0.3)
+    # Extra draws of the other worlds come from their own stream, so the default world is unchanged.
+    xrng = np.random.default_rng([int(seed), 11])
+    offset = xrng.normal(0.0, truth.baseline_sd, n) if truth.baseline_sd > 0 else np.zeros(n)
+    if world == "confounded":
+        quality = xrng.normal(0.0, 1.0, n)
+        offset = truth.quality_effect * quality
+        touch_p = 1.0 - (1.0 - touch_p) ** np.exp(0.8 * quality)
+        keep_months = keep_months * np.exp(0.5 * quality)
+    prewon = _random_wins(xrng, arrival, m, alpha) if world == "reverse" else None
+    kernel = delayed_kernel(lag_peak_months, lag_sharpness, m) if world == "delayed" else None
+    history = np.zeros((n, m))
 
-    decay = 0.5 ** (1.0 / truth.half_life_months)
+    decay = 0.5 ** (1.0 / half_life_months)
     stock = np.zeros(n)
     rows_i, rows_o, monthly = [], [], []
     channels = np.array(list(CHANNEL_MIX))
@@ -132,17 +236,32 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         met = arrival <= t
         first = arrival == t
         # Outcome this month depends on the stock at the end of last month.
-        h = np.where(met, hazard(stock, alpha, beta, truth.stock_scale_minutes), 0.0)
+        if world == "carryover":
+            h = np.where(met, hazard(stock, alpha + offset, beta, truth.stock_scale_minutes) if dose == "log1p" else
+                         1.0 - np.exp(-np.exp(alpha + offset + beta * stock / truth.stock_scale_minutes)), 0.0)
+        elif world == "delayed":
+            signal = history[:, :t][:, ::-1] @ kernel[1:t + 1] / truth.stock_scale_minutes
+            h = np.where(met, 1.0 - np.exp(-np.exp(alpha + offset + beta * _dose(signal, dose))), 0.0)
+        else:
+            h = np.where(met, 1.0 - np.exp(-np.exp(alpha + offset)), 0.0)
         won = rng.random(n) < h
+        if prewon is not None:
+            won = prewon[:, t]
         lost = met & ~won & (rng.random(n) < h * truth.lost_per_won)
         active = met & ~first & ((t - arrival) <= keep_months)
         touches = np.where(first, 1, 0) + np.where(active & (rng.random(n) < touch_p), 1 + rng.poisson(0.6, n), 0)
+        extra = _before_wins(xrng, prewon, t, met & ~first) if prewon is not None else np.zeros(n, dtype=int)
+        touches = touches + extra
         minutes = np.zeros(n)
         idx = np.repeat(np.arange(n), touches)
         if len(idx):
             ch = rng.choice(channels, size=len(idx), p=ch_p)
             is_first = first[idx] & (np.r_[True, idx[1:] != idx[:-1]])
             ch = np.where(is_first, "meeting", ch)
+            if extra.any():
+                pos = np.arange(len(idx)) - np.repeat(np.cumsum(touches) - touches, touches)
+                is_extra = pos >= (touches - extra)[idx]
+                ch = np.where(is_extra, xrng.choice(np.array(["meeting", "call"]), size=len(idx)), ch)
             dur = np.full(len(idx), np.nan)
             meet = ch == "meeting"
             dur[meet] = rng.choice([30, 45, 60, 90], size=int(meet.sum()))
@@ -175,6 +294,7 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         monthly.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[met], "month": t,
                                      "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]}))
         stock = stock * decay + minutes
+        history[:, t] = minutes
     inter = pd.concat(rows_i, ignore_index=True).sort_values("timestamp", kind="stable").reset_index(drop=True)
     outc = (pd.concat(rows_o, ignore_index=True) if rows_o else
             pd.DataFrame(columns=["contact_id", "account", "timestamp", "kind", "status", "value", "currency"]))
@@ -182,6 +302,19 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     people["follow_up"] = np.array(style_names)[style]
     people["arrival_month"] = arrival
     return World(people, inter, outc, truth, pd.concat(monthly, ignore_index=True))
+
+
+def _random_wins(xrng: np.random.Generator, arrival: np.ndarray, months: int, alpha: float) -> np.ndarray:
+    """Contact x month wins at a constant hazard from each contact's first meeting on (reverse world)."""
+    h = 1.0 - np.exp(-np.exp(alpha))
+    met = np.arange(months)[None, :] >= arrival[:, None]
+    return met & (xrng.random((len(arrival), months)) < h)
+
+
+def _before_wins(xrng: np.random.Generator, prewon: np.ndarray, t: int, can_touch: np.ndarray) -> np.ndarray:
+    """Extra meetings and calls this month for contacts with a win in one or two months (reverse world)."""
+    soon = prewon[:, t + 1:t + 3].any(axis=1) & can_touch
+    return np.where(soon, 1 + xrng.poisson(1.0, len(soon)), 0)
 
 
 def meeting_groups(grng: np.random.Generator, contacts: np.ndarray, meet: np.ndarray, circle: np.ndarray,
@@ -261,9 +394,11 @@ def write_truth(world: World, out: Path) -> None:
     (Path(out) / "ground_truth.json").write_text(json.dumps(truth, indent=2), encoding="utf-8")
 
 
-def simulate_to_folder(out, contacts=300, months=36, seed=0, half_life=3.0, fmt="canonical") -> Path:
+def simulate_to_folder(out, contacts=300, months=36, seed=0, half_life=3.0, fmt="canonical", world="carryover",
+                       lag_peak=6.0, dose="log1p", baseline_sd=0.0) -> Path:
     """What `netanalysis simulate` does."""
-    world = simulate_world(contacts=contacts, months=months, seed=seed, half_life_months=half_life)
+    world = simulate_world(contacts=contacts, months=months, seed=seed, half_life_months=half_life, world=world,
+                           lag_peak_months=lag_peak, dose=dose, baseline_sd=baseline_sd)
     if fmt == "canonical":
         return write_canonical(world, out)
     if fmt == "exports":
