@@ -231,7 +231,13 @@ def headline(metrics: dict, who: str = "relationships") -> str:
         lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
                      f"(95% interval {lo:.0%} to {hi:.0%}).")
     hl = metrics.get("carryover_half_life_months")
-    if hl is not None:
+    peak = metrics.get("lag_peak_months")
+    if metrics.get("lag_shape") == "delayed" and peak is not None:
+        lo, hi = metrics.get("lag_peak_months_ci") or [None, None]
+        span = (f" (95% interval {lo:.1f} to {hi:.1f} months)" if lo is not None and hi is not None else "")
+        lines.append(f"- **Returns arrive late:** an hour invested goes with the largest rise in the chance of a win "
+                     f"about {peak:.0f} months later{span}, and with little in the first months.")
+    elif hl is not None:
         lo, hi = metrics.get("carryover_half_life_months_ci", [None, None])
         span = (f"{lo:.1f} to {hi:.1f}" if lo is not None and hi is not None else
                 f"at least {lo:.1f}" if lo is not None else f"at most {hi:.1f}")

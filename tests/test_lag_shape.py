@@ -105,7 +105,8 @@ def test_delayed_world_is_delayed_with_its_peak_at_six_months(seed):
     assert lo is not None and hi is not None and lo <= 6.0 <= hi
     m = fit.metrics()
     assert m["lag_shape"] == "delayed" and m["lag_peak_months_ci"] == [lo, hi] and m["lag_peak_months_n"] == 1200
-    assert "months later" in fit.sentence() and "half-life" not in fit.sentence()
+    sentence = fit.sentence()
+    assert f"**{fit.peak_months_:.0f} months** later" in sentence and "half-life" not in sentence
 
 
 @pytest.mark.slow
@@ -187,3 +188,11 @@ def test_lag_view_flags_the_months_that_matter_and_says_it_corrected():
     from netanalysis.carryover import describe_lag_profile
 
     assert "Holm" in describe_lag_profile(table) and "**3**" in describe_lag_profile(table)
+
+
+def test_headline_says_when_returns_arrive_when_the_lag_is_delayed():
+    from netanalysis.returns import headline
+
+    text = headline({"lag_shape": "delayed", "lag_peak_months": 6.2, "lag_peak_months_ci": [5.1, 7.0],
+                     "carryover_half_life_months": None})
+    assert "about 6 months later (95% interval 5.1 to 7.0 months)" in text and "half of its effect" not in text

@@ -43,6 +43,7 @@ from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
 from netanalysis.carryover import (hazard_rows, profile_half_life, dose_response, lag_profile, describe_lag_profile,
                                    describe_dose_response)
+from netanalysis.lagshape import LagShapeFit
 from netanalysis.deals import deal_cycles
 
 pd.set_option("display.max_colwidth", 60)
@@ -197,7 +198,29 @@ if lag_table["hazard_ratio_1h"].isna().all():
     notes.append("lag profile: too few won outcomes to fit it")
 (lag_table.rename(columns={"months_earlier": "months before", "hazard_ratio_1h": "chance × (one hour vs none)",
                            "low": "95% low", "high": "95% high"})
- .drop(columns="coef").round(2))
+ .drop(columns=["coef", "p_value", "clearly_higher"]).rename(columns={"p_value_holm": "p (Holm)"}).round(2))
+"""),
+    ("md", """
+## When do returns arrive? (lag shape)
+The half-life above assumes that an hour goes with the largest rise in the chance of a win in the very next month,
+fading month after month (a *geometric* lag). Returns can also arrive late: little at first, most several months
+on. Both shapes are fitted in the same hazard model, with the months 1 to 18 before each month as inputs; the
+better fit (AIC) is chosen, and a delayed shape is claimed only when invested time is linked with wins at all and the
+delayed shape fits clearly better. The line is the fitted shape, the dots each month on its own (as above).
+"""),
+    ("code", """
+shape_fit = LagShapeFit().fit(rows)
+metrics.update(shape_fit.metrics()); notes.extend(shape_fit.notes())
+fig = save_figure(shape_fit.plot(), nb.output_dir, "03_lag_shape")
+captions["03_lag_shape"] = "The fitted lag shape (line) over each earlier month's own estimate (dots, 95% intervals); the shaded band is the 95% interval of the peak month."
+if shape_fit.shape_ == "delayed" and metrics.get("carryover_half_life_months") is not None:
+    # a half-life describes a geometric lag; with a delayed one it would say returns come early
+    metrics["carryover_half_life_months"] = None
+    metrics.pop("carryover_half_life_months_ci", None)
+    notes.append("carryover_half_life_months: the lag is delayed (it peaks months later), so a half-life would "
+                 "misdescribe when returns arrive; see lag_peak_months")
+display(Markdown(shape_fit.sentence(who)))
+shape_fit.summary().round(1)
 """),
     ("md", """
 ## What this can and cannot claim
