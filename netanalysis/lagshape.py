@@ -58,7 +58,7 @@ LINK_THRESHOLD = float(stats.chi2.ppf(0.99, 3))  # 11.34
 HALF_LIFE_GRID = np.geomspace(0.25, 36.0, 32)
 SHARPNESS_GRID = np.geomspace(0.5, 32.0, 7)
 RETENTION_GRID = np.array([0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98])
-REFIT_WITHIN = 40.0  # deviance points from the best: the kernels fitted again at the chosen dose scale
+REFIT_WITHIN = 20.0  # deviance points from the best: the kernels fitted again at the chosen dose scale
 
 
 class LagKernel(str, Enum):
@@ -131,9 +131,12 @@ def kernel_grid(kernel, max_lag: int = DEFAULT_MAX_LAG) -> list[tuple]:
     return [(p, k) for k in second for p in peaks]
 
 
-def peak_grid(max_lag: int = DEFAULT_MAX_LAG) -> np.ndarray:
-    """Peaks tried, in months: 1 to max_lag - 3 by half a month (a peak needs a few lags after it)."""
-    return np.arange(1.0, max(max_lag - 3, 2) + 0.25, 0.5)
+def peak_grid(max_lag: int = DEFAULT_MAX_LAG, step: float = 1.0) -> np.ndarray:
+    """Peaks tried, in months: 1 to max_lag - 3 by `step` (a peak needs a few lags after it).
+
+    The fit then adds half-month peaks around the best one (`LagShapeFit`).
+    """
+    return np.arange(1.0, max(max_lag - 3, 2) + step / 2, step)
 
 
 def lagged_minutes(rows: HazardRows, max_lag: int = DEFAULT_MAX_LAG) -> np.ndarray:
@@ -252,6 +255,8 @@ class LagShapeFit:
                 # kernels far from the best at log1p(x/60) keep that fit: the profile is over the two scales tried
                 near = dev - np.nanmin(dev) < REFIT_WITHIN
                 dev = np.fmin(dev, prof.over_kernels(kernel, grid, sat, only=near))
+            if kernel is not LagKernel.GEOMETRIC:
+                grid, dev = _with_half_months(prof, kernel, grid, dev, sat, self.max_lag)
             i = int(np.nanargmin(dev))
             beta, _ = prof.fitter.fit(prof.covariate(kernel, grid[i], sat))
             n_params = prof.n_controls + 2 + len(grid[i])  # controls, slope, dose scale, kernel parameters
@@ -268,7 +273,8 @@ class LagShapeFit:
         table = self.tables_.get(delayed.value)
         if table is not None:
             by_peak = pd.Series(table["deviance"].to_numpy(), index=[p[0] for p in table["params"]]).groupby(level=0).min()
-            dev = by_peak.reindex(peaks).to_numpy(dtype=float, copy=True)
+            peaks = by_peak.index.to_numpy(dtype=float)
+            dev = by_peak.to_numpy(dtype=float, copy=True)
         if LagKernel.GEOMETRIC.value in self.deviance_:
             dev[0] = np.fmin(dev[0], self.deviance_[LagKernel.GEOMETRIC.value])
         return pd.DataFrame({"peak_months": peaks, "deviance": dev})
@@ -407,6 +413,16 @@ class LagShapeFit:
         self._check_fitted()
         return lag_shape(self.free_, self.kernel_curve(), self.peak_months_ if self.shape_ else None,
                          self.peak_ci_ if self.shape_ else None, ax=ax)
+
+
+def _with_half_months(prof: _Profiler, kernel: LagKernel, grid: list, dev: np.ndarray, saturation: float,
+                      max_lag: int) -> tuple[list, np.ndarray]:
+    """Add the half-month peaks next to the best one (every second parameter) to a delayed kernel's grid."""
+    best = grid[int(np.nanargmin(dev))][0]
+    seconds = sorted({p[1] for p in grid})
+    near = [best + d for d in (-1.5, -0.5, 0.5, 1.5) if 1.0 <= best + d <= max(max_lag - 3, 2)]
+    extra = [(p, k) for k in seconds for p in near]
+    return grid + extra, np.concatenate([dev, prof.over_kernels(kernel, extra, saturation)])
 
 
 def _refined_min(x: np.ndarray, y: np.ndarray) -> float:

@@ -107,6 +107,14 @@ def test_delayed_world_is_delayed_with_its_peak_at_six_months(seed):
     assert m["lag_shape"] == "delayed" and m["lag_peak_months_ci"] == [lo, hi] and m["lag_peak_months_n"] == 1200
     sentence = fit.sentence()
     assert f"**{fit.peak_months_:.0f} months** later" in sentence and "half-life" not in sentence
+    # the fitted kernel's largest hazard ratio is at the peak month, and the figure draws it over the free lags
+    curve = fit.kernel_curve()
+    assert abs(int(curve.loc[curve["hazard_ratio_1h"].idxmax(), "months_earlier"]) - fit.peak_months_) <= 1
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert fit.plot(ax=ax) is fig and len(ax.lines) >= 1
+    plt.close(fig)
 
 
 @pytest.mark.slow
@@ -133,6 +141,10 @@ def test_too_few_outcomes_gives_no_shape_and_a_reason():
     fit = LagShapeFit(max_lag=6).fit(rows)
     assert fit.shape_ is None and "won outcome" in fit.reason_
     assert fit.metrics()["lag_shape"] is None and fit.summary().empty
+    assert "cannot say when returns arrive" in fit.sentence()
+    fit.plot()  # an empty figure with a message, not an error
+    with pytest.raises(RuntimeError, match="fit"):
+        LagShapeFit().metrics()
 
 
 # -- the dose shape of the half-life profile ----------------------------------
