@@ -555,61 +555,42 @@ def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, bins: int = 10)
     return g.reset_index(drop=True)
 
 
-def lag_profile(rows: HazardRows, max_lag: int = 12, alpha: float = 0.05) -> pd.DataFrame:
+def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
     """Distributed lag: how invested minutes k = 0..max_lag months earlier go with a win this month.
 
     One cloglog GLM with a column log1p(minutes_{t-k} / 60) for each lag k and the
     tenure bins; reported as the hazard ratio of one hour (against none) invested
     k months earlier, with 95% intervals. Lag 0 (the same month) is shown but is
     the most exposed to reverse causation (meetings held because a deal is closing).
-
-    `clearly_higher` marks the earlier months (k >= 1) whose hazard ratio is above
-    1 after a Holm correction for testing every one of them (`p_value` is each
-    month's own two-sided Wald p-value, `p_value_holm` the corrected one): with
-    twelve months tested one at a time, noise alone would flag some month in
-    about a quarter of data sets with no link at all; with the correction, in at
-    most `alpha` of them.
     """
-    from statsmodels.stats.multitest import multipletests
-
     cols = [stock_transform(_shift_within(rows.minutes, rows.starts, k)) for k in range(max_lag + 1)]
     controls = rows.controls()
     nc = controls.shape[1]
     empty = pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": np.nan, "hazard_ratio_1h": np.nan,
-                          "low": np.nan, "high": np.nan, "p_value": np.nan, "p_value_holm": np.nan,
-                          "clearly_higher": False})
+                          "low": np.nan, "high": np.nan})
     if rows.n_events < MIN_EVENTS:
         return empty
     res = _fit(rows.event, np.column_stack([controls] + cols))
     coef = np.asarray(res.params[nc:])
     se = np.sqrt(np.diag(res.cov_params())[nc:])
-    p = 2.0 * stats.norm.sf(np.abs(coef / se))
-    holm = np.full(len(p), np.nan)
-    past = np.arange(max_lag + 1) >= 1
-    ok = past & np.isfinite(p)
-    if ok.any():
-        holm[ok] = multipletests(p[ok], alpha=alpha, method="holm")[1]
     per_hour = np.log(2.0)  # log1p(60/60): one hour against none
     return pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": coef,
                          "hazard_ratio_1h": np.exp(coef * per_hour),
-                         "low": np.exp((coef - 1.96 * se) * per_hour), "high": np.exp((coef + 1.96 * se) * per_hour),
-                         "p_value": p, "p_value_holm": holm, "clearly_higher": (holm < alpha) & (coef > 0)})
+                         "low": np.exp((coef - 1.96 * se) * per_hour), "high": np.exp((coef + 1.96 * se) * per_hour)})
 
 
 def describe_lag_profile(table: pd.DataFrame) -> str:
-    """One plain sentence about which earlier months' hours go with a clearly higher chance of a win (Holm-corrected)."""
+    """One plain sentence about which earlier months' hours go with a clearly higher chance of a win."""
     if table["hazard_ratio_1h"].isna().all():
         return "There are too few won outcomes to tell which earlier months matter."
     past = table[table["months_earlier"] >= 1]
-    n = len(past)
-    clear = past.loc[past["clearly_higher"].astype(bool), "months_earlier"].astype(int).tolist()
+    clear = past.loc[past["low"] > 1, "months_earlier"].astype(int).tolist()
     if not clear:
-        return (f"For no single earlier month is the link clear on its own once the {n} months are tested together "
-                "(Holm correction); the carryover model above pools the months and is the stronger test.")
+        return ("For no single earlier month is the link clear on its own (every interval includes no difference); "
+                "the carryover model above pools the months and is the stronger test.")
     months = ", ".join(str(m) for m in clear)
     return (f"An hour invested **{months}** month(s) before goes with a clearly higher chance of a win "
-            f"(95% level, Holm-corrected for testing {n} months); the latest of these is **{max(clear)} months** "
-            "before the win.")
+            f"(95% interval above 1); the latest of these is **{max(clear)} months** before the win.")
 
 
 def describe_dose_response(curve: pd.DataFrame) -> str:

@@ -55,6 +55,9 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
     outcomes["value"] = outcomes["value"].astype("float64")
     outcomes["source_row"] = outcomes["source_row"].astype("int64")
     outcomes["group_key"] = _optional_string(outcomes, "group_key")
+    # Optional: when each opportunity opened; NaT where the source did not say.
+    opened = outcomes["opened_at"] if "opened_at" in outcomes else pd.Series(pd.NaT, index=outcomes.index)
+    outcomes["opened_at"] = pd.to_datetime(opened, utc=True).astype(UTC)
     return contacts, interactions, outcomes
 
 

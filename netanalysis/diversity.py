@@ -158,20 +158,65 @@ def _jackknife_ci(per_contact: pd.Series, h: float, z: float = 1.959964) -> list
     return [max(0.0, h - z * se), h + z * se]
 
 
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return float(stats.spearmanr(x, y).statistic) if np.ptp(x) > 1e-12 and np.ptp(y) > 1e-12 else float("nan")
+
+
+def _block_bootstrap(xs: np.ndarray, ys: np.ndarray, block_months: int, n_boot: int, seed: int) -> list | None:
+    """95% moving-block bootstrap interval of the Spearman correlation (neighbouring months share windows)."""
+    rng = np.random.default_rng(seed)
+    n, b = len(xs), max(1, min(block_months, len(xs) // 2))
+    starts = rng.integers(0, n - b + 1, size=(n_boot, int(np.ceil(n / b))))
+    pick = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
+    rhos = np.array([_spearman(xs[p], ys[p]) for p in pick])
+    rhos = rhos[np.isfinite(rhos)]
+    return [float(v) for v in np.quantile(rhos, [0.025, 0.975])] if rhos.size else None
+
+
+def shift_p_value(x: np.ndarray, y: np.ndarray, min_shift: int = 3) -> float | None:
+    """Two-sided p-value of Spearman(x, y) against circular shifts of `y` (each series keeps its autocorrelation).
+
+    Months next to each other share most of their windows, so the months are not
+    independent; shifting one series against the other by `min_shift` months or
+    more breaks any link while keeping how smooth each series is. Returns the
+    share of shifts (and the observed pairing) with a correlation at least as far
+    from 0 as the observed one; None when fewer than 19 shifts are possible.
+    """
+    n = len(x)
+    shifts = [s for s in range(1, n) if min(s, n - s) >= int(min_shift)]
+    if len(shifts) < 19:
+        return None
+    observed = abs(_spearman(x, y))
+    null = np.array([abs(_spearman(x, np.roll(y, s))) for s in shifts])
+    null = null[np.isfinite(null)]
+    return float((1 + (null >= observed - 1e-12).sum()) / (1 + null.size))
+
+
 def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months: int = 6, block_months: int = 12,
                            n_boot: int = 1000, seed: int = 0) -> dict:
-    """Spearman correlation between each month's diversity and won outcomes in the next `ahead_months`.
+    """Spearman correlation between changes in diversity and in won outcomes of the next `ahead_months`.
 
-    Only months with a full window ahead (before `as_of`) count. Neighbouring
-    months share most of their windows, so the interval comes from a moving-block
-    bootstrap over months (blocks of `block_months`), not from a textbook formula.
-    This is a correlation over time, not an effect: a busier year usually has
-    both more companies and more outcomes.
+    Only months with a full window ahead (before `as_of`) count. A network that
+    grows has both more companies and more outcomes each year, so the two series
+    share a trend that says nothing about diversity. So `rho` correlates the
+    month-to-month changes of the two series (a trend, straight or curved, moves
+    both a little each month and drops out); `rho_raw` is the correlation of the
+    levels, shown only to say how much of it was trend. Neighbouring months share most of
+    their windows, so the interval comes from a moving-block bootstrap over
+    months (blocks of `block_months`), not from a textbook formula. Even
+    detrended, this is a correlation over time, not an effect.
 
-    Returns a dict: `rho`, `ci`, `months`, `note`.
+    Whether anything is left beyond the trend is judged by `p_value`, from
+    circular shifts of one series of changes against the other
+    (:func:`shift_p_value`): the block-bootstrap interval alone is too narrow on
+    two or three years of smooth monthly series.
+
+    Returns a dict: `rho`, `ci`, `p_value`, `rho_raw`, `ci_raw`, `months`,
+    `beyond_trend` (p_value below 0.05), `note`.
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
-    out = {"rho": None, "ci": None, "months": 0, "note": None}
+    out = {"rho": None, "ci": None, "p_value": None, "rho_raw": None, "ci_raw": None, "months": 0,
+           "beyond_trend": None, "note": None}
     if over_time.empty:
         out["note"] = "no months to compare"
         return out
@@ -198,13 +243,31 @@ def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         out["note"] = "diversity or outcomes do not vary over the months, so no correlation can be computed"
         return out
-    out["rho"] = float(stats.spearmanr(xs, ys).statistic)
-    rng = np.random.default_rng(seed)
-    n, b = len(xs), max(1, min(block_months, len(xs) // 2))
-    starts = rng.integers(0, n - b + 1, size=(n_boot, int(np.ceil(n / b))))
-    pick = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
-    rhos = np.array([stats.spearmanr(xs[p], ys[p]).statistic if np.ptp(xs[p]) and np.ptp(ys[p]) else np.nan for p in pick])
-    rhos = rhos[np.isfinite(rhos)]
-    if rhos.size:
-        out["ci"] = [float(v) for v in np.quantile(rhos, [0.025, 0.975])]
+    out["rho_raw"] = _spearman(xs, ys)
+    out["ci_raw"] = _block_bootstrap(xs, ys, block_months, n_boot, seed)
+    rx, ry = np.diff(xs), np.diff(ys)
+    rho = _spearman(rx, ry)
+    if not np.isfinite(rho):
+        out["note"] = "diversity or outcomes are all trend: nothing is left to compare once the trend is taken out"
+        return out
+    out["rho"], out["ci"] = rho, _block_bootstrap(rx, ry, block_months, n_boot, seed)
+    out["p_value"] = shift_p_value(rx, ry, min_shift=max(3, min(block_months, ahead_months)))
+    out["beyond_trend"] = bool(out["p_value"] is not None and out["p_value"] < 0.05)
     return out
+
+
+def describe_diversity_and_outcomes(rel: dict, ahead_months: int = 6) -> str:
+    """One or two sentences on the detrended correlation (empty when it could not be computed)."""
+    if rel.get("rho") is None:
+        return ""
+    raw = f"{rel['rho_raw']:.2f}" if rel.get("rho_raw") is not None else "not computable"
+    ci = f" (95% interval {rel['ci'][0]:.2f} to {rel['ci'][1]:.2f}" if rel.get("ci") else " ("
+    ci += f"{'; ' if rel.get('ci') else ''}p = {rel['p_value']:.2f} against shifted series)" if rel.get("p_value") is not None else (")" if rel.get("ci") else "")
+    ci = "" if ci == " (" else ci
+    text = (f" Diversity and the won outcomes of the next {ahead_months} months both follow the growth of the network "
+            f"(rank correlation of the levels {raw}); their month-to-month changes, where a shared trend drops out, "
+            f"correlate at **{rel['rho']:.2f}** over {rel['months']} months{ci}.")
+    if rel.get("beyond_trend"):
+        return text + (" Months in which diversity rose go with more outcomes ahead; that is a correlation over "
+                       "time, not proof that diversity brings outcomes.")
+    return text + " That cannot be told apart from no link at all: say nothing about diversity and outcomes from it."

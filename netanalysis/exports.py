@@ -261,8 +261,11 @@ def _hubspot(world: World, people: pd.DataFrame, folder: Path) -> None:
             p = people.loc[o.contact_id]
             won = o.status == "won"
             close = pd.Timestamp(o.timestamp)
+            # A world that knows when each deal opened writes it; otherwise 45 days before the close.
+            opened = getattr(o, "opened_at", pd.NaT)
+            created = pd.Timestamp(opened) if pd.notna(opened) else close - pd.Timedelta(days=45)
             w.writerow([str(900000 + k), f"{o.account} {o.kind}", "Closed Won" if won else "Closed Lost",
                         f"{float(o.value):.2f}", close.strftime("%Y-%m-%d %H:%M"),
-                        (close - pd.Timedelta(days=45)).strftime("%Y-%m-%d %H:%M"), OWNER_NAME,
+                        created.strftime("%Y-%m-%d %H:%M"), OWNER_NAME,
                         "true" if won else "false", o.account, f"{p['name']} ({p['email']})", record[o.contact_id],
                         o.currency])

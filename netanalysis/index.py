@@ -9,12 +9,16 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from .verdict import sentence_from_metrics
+
 LABELS = {
     "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),
     "first_outcome_probability_24m": ("Chance a new relationship pays within 24 months", "pct"),
     "time_to_first_outcome_median_months": ("Median months to a first won outcome", "months"),
     "outcomes_within_30d_share": ("Won outcomes that came within 30 days of first contact", "pct"),
-    "carryover_half_life_months": ("Half-life of invested time (months)", "months"),
+    "carryover_half_life_months": ("Half-life of the link between invested time and wins (months)", "months"),
+    "carryover_within_contact_half_life_months": ("The same, within the same relationships (months)", "months"),
+    "carryover_link_p_value": ("Any link between time and later wins (calibrated p-value)", "p"),
     "holdout_auc": ("Prediction of next outcomes (hold-out AUC)", "num"),
     "holdout_auc_recency_baseline": ("Recency-only baseline (hold-out AUC)", "num"),
 }
@@ -25,7 +29,7 @@ h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px;margin:1.2rem 0}
 .card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;background:#f6f8fa}
 .card .v{font-size:1.6rem;font-weight:600}.card .ci{color:#57606a;font-size:.85rem}.card .l{font-size:.9rem}
-.null .v{color:#8c959f;font-size:1.1rem}
+.null .v{color:#8c959f;font-size:1.1rem} .verdict{border-left:4px solid #0969da;padding:.4rem .8rem;background:#f6f8fa}
 figure{margin:1.2rem 0}figure img{max-width:100%;border:1px solid #eaeef2;border-radius:6px}
 figcaption{color:#3d444d;font-size:.92rem;margin-top:.3rem}
 ul.notes li{color:#57606a;font-size:.9rem} table{border-collapse:collapse} td,th{padding:3px 8px;border-bottom:1px solid #eaeef2}
@@ -39,6 +43,8 @@ def fmt(value, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "months":
         return f"{value:.1f}"
+    if kind == "p":
+        return f"{value:.3f}"
     return f"{value:.2f}"
 
 
@@ -54,6 +60,13 @@ def card(key: str, metrics: dict) -> str:
     n_txt = f" · {n} units" if n is not None else ""
     return (f'<div class="card"><div class="l">{e(label)}</div><div class="v">{e(fmt(value, kind))}</div>'
             f'<div class="ci">{e(ci_txt + n_txt)}</div></div>')
+
+
+def verdict_html(metrics: dict) -> str:
+    """The delayed-returns verdict sentence (`verdict.sentence_from_metrics`), escaped, bold kept."""
+    text = html.escape(sentence_from_metrics(metrics))
+    parts = text.split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def changes_section(changes: dict | None) -> str:
@@ -114,6 +127,7 @@ def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str =
 <p class="sub">Data up to {e(summary.get('as_of', ''))} · {e(counts_txt)}{back}</p>
 <p>How does the time invested in relationships relate to the outcomes that come back, and how long do those returns take?
 Each number comes with its 95% interval and the number of relationships behind it; "not estimated" means the data cannot support it (see the notes).</p>
+<p class="verdict">{verdict_html(metrics)}</p>
 <div class="cards">{cards}</div>
 {changes_section(summary.get("changes"))}
 <h2>Sections</h2><ul>{links}</ul>

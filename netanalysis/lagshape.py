@@ -377,7 +377,11 @@ class LagShapeFit:
         return out
 
     def sentence(self, who: str = "relationships") -> str:
-        """One plain sentence: WHEN the link of an hour with a win is strongest (a month and its interval)."""
+        """One plain sentence: how many months before a win the time invested lines up with it most (and the interval).
+
+        It describes when the link peaks, in association words; whether time
+        invested pays at all is the verdict's to say.
+        """
         self._check_fitted()
         if self.shape_ is None:
             return f"The data cannot say when returns arrive: {self.reason_}."
@@ -387,11 +391,11 @@ class LagShapeFit:
                 f" (95% interval: at least {lo:.1f} months)" if lo is not None else f" (95% interval: at most {hi:.1f} months)")
         base = f", based on {self.n_units_} {who} and {self.n_events_} months with a win."
         if self.shape_ == "delayed":
-            return (f"Returns arrive late: an hour invested goes with the largest rise in the chance of a win about "
-                    f"**{self.peak_months_:.0f} months** later{span}, and with little in the first months" + base)
-        tail = f"; its peak is no later than {hi:.1f} months (95%)" if hi is not None else ""
-        return ("An hour invested goes with the largest rise in the chance of a win in the **next month**, fading "
-                "after that (no sign of a later peak: a delayed lag does not fit better)" + tail + base)
+            return (f"Wins line up most with time invested about **{self.peak_months_:.0f} months** earlier{span}, "
+                    "and little with the months just before them: a delayed lag, so no half-life is given" + base)
+        tail = f"; the peak is no later than {hi:.1f} months before (95%)" if hi is not None else ""
+        return ("Wins line up most with time invested in the **month just before**, and less with each earlier month "
+                "(a delayed peak does not fit better)" + tail + base)
 
     def kernel_curve(self, kernel: str | None = None) -> pd.DataFrame:
         """The fitted kernel as the hazard ratio of one hour invested l months earlier alone (against none)."""

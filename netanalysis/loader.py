@@ -21,7 +21,7 @@ from . import identity
 from .errors import UserError
 from .fasttext import arrow_strings, hex_ids
 from .hashing import key_hashes
-from .vocab import empty_interactions
+from .vocab import UTC, empty_interactions
 from .sources import Parsed, detect_format
 from .sources.base import sniff
 
@@ -369,7 +369,8 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
                                  "duration_minutes", "source", "source_row", "group_key"]]
     outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
     outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
-                         "currency", "source", "source_row", "group_key"]]
+                         "currency", "source", "source_row", "group_key", "opened_at"]]
+    outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
     first_touch = interactions.groupby("contact_id")["timestamp"].min()
     if len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
         contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],

@@ -163,6 +163,41 @@ def deal_decided(curve: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
+    """Minutes per unit-month by months from each won outcome (95% band), against the baseline far from outcomes.
+
+    `study` is a :class:`netanalysis.eventstudy.EventStudy`; month 0 is the outcome's (or the opening's) month.
+    """
+    if ax is None:
+        fig, ax = _fig()
+    else:
+        fig = ax.figure
+    t = study.table
+    if t.empty:
+        _empty(ax, "No won outcomes to align on")
+        return fig
+    x = t["event_month"].to_numpy()
+    ax.fill_between(x, t["minutes_low"], t["minutes_high"], color=COLORS[0], alpha=0.2, lw=0)
+    ax.plot(x, t["minutes"], color=COLORS[0], lw=2, marker="o", label="minutes per month (95% band)")
+    base = study.baseline
+    if np.isfinite(base["minutes"]):
+        ax.axhspan(base["minutes_low"], base["minutes_high"], color="#999", alpha=0.15, lw=0)
+        ax.axhline(base["minutes"], color="#666", ls="--", lw=1,
+                   label=f"same units, months far from outcomes ({base['unit_months']} unit-months)")
+    ax.axvline(0, color=COLORS[1], lw=1, ls=":")
+    for xi, n in zip(x, t["outcomes"]):
+        ax.annotate(str(int(n)), (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6,
+                    color="#777")
+    anchor = "opening" if study.align == "opened" else "won outcome"
+    ax.set_xlabel(f"months from the {anchor} (0 = its month; small numbers: outcomes behind each point)")
+    ax.set_ylabel("minutes per unit-month")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or f"Activity around each {anchor}")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None, peak_ci: tuple | None = None,
               ax=None) -> plt.Figure:
     """The fitted lag kernel (line) over the free per-month estimates (dots, 95% intervals); the peak shaded.

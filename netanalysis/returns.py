@@ -16,6 +16,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from .errors import UserError
+from .verdict import sentence_from_metrics
 from .panel import UNITS, unit_of_interactions, unit_of_outcomes
 from .timeutil import DAYS_PER_MONTH, parse_as_of
 
@@ -194,9 +195,89 @@ def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str
     return float(d["lag_months"].to_numpy(float)[np.searchsorted(c, share - 1e-12)])
 
 
+def followup_months(table: pd.DataFrame, as_of) -> np.ndarray:
+    """Months each unit of a :func:`first_outcome_table` has been followed: first interaction to `as_of`."""
+    cut = parse_as_of(as_of)
+    return ((cut - table["start"]).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH).clip(lower=0.0).to_numpy(dtype=float)
+
+
+def constant_rate_reference(followup: np.ndarray, days: float = 30.0) -> dict:
+    """What the lag figures would be if outcomes arrived at one constant rate over each unit's follow-up.
+
+    With a rate that is the same in every month of every unit, a unit followed
+    F months gets outcomes in proportion to F, spread evenly over [0, F]. So the
+    share within `days` is ``sum min(F, d) / sum F`` and half of the outcomes
+    have arrived by the t with ``sum min(t, F) = sum F / 2``. Both depend only
+    on how long units were followed: a lag figure means delay only where it
+    differs from this reference.
+
+    Returns a dict: `share_within_days`, `half_arrived_months` (None without follow-up).
+
+    >>> ref = constant_rate_reference(np.array([2.0, 4.0]))
+    >>> round(ref["half_arrived_months"], 6), round(ref["share_within_days"], 4)
+    (1.5, 0.3285)
+    """
+    f = np.sort(np.asarray(followup, dtype=float))
+    f = f[np.isfinite(f) & (f > 0)]
+    if f.size == 0:
+        return {"share_within_days": None, "half_arrived_months": None}
+    d = days / DAYS_PER_MONTH
+    # sum min(t, F) at each breakpoint F_k is linear in between, so interpolation is exact.
+    at_breaks = np.cumsum(f) + f * (f.size - 1 - np.arange(f.size))
+    half = float(np.interp(f.sum() / 2, np.r_[0.0, at_breaks], np.r_[0.0, f]))
+    return {"share_within_days": float(np.minimum(f, d).sum() / f.sum()), "half_arrived_months": half}
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+
+
+def compare_with_constant_rate(share_ci, reference_share) -> str | None:
+    """"fewer", "more" or "same": the 30-day share's interval against the constant-rate reference."""
+    if share_ci is None or reference_share is None:
+        return None
+    lo, hi = share_ci
+    return "fewer" if hi < reference_share else "more" if lo > reference_share else "same"
+
+
+def describe_arrival(instant: dict, half_months: float | None, reference: dict, who: str = "relationships",
+                     weight: str = "value") -> str:
+    """How soon won outcomes came, said only as far as the constant-rate reference allows.
+
+    `instant` is :func:`within_days_share`'s result, `half_months` the month by
+    which half of the value (or count) had arrived, `reference` the
+    :func:`constant_rate_reference` of the same units.
+    """
+    if instant.get("share") is None:
+        return "There are no won outcomes yet, so nothing can be said about how soon they come."
+    lo, hi = instant["ci"]
+    ref = reference.get("share_within_days")
+    text = (f"**{_pct(instant['share'])}** of {instant['n_outcomes']} won outcomes came within 30 days of the first "
+            f"interaction (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})")
+    verdict = compare_with_constant_rate(instant["ci"], ref)
+    if verdict is not None:
+        text += f"; at a constant rate over each one's own follow-up, about **{_pct(ref)}** would have. "
+        text += {"fewer": "Fewer came at once than that: outcomes seldom follow a first meeting straight away. ",
+                 "more": "More came at once than that: many outcomes follow soon after the first interaction. ",
+                 "same": "That is about the same, so these figures show no delay. "}[verdict]
+    else:
+        text += ". "
+    if half_months is not None:
+        what = "the value" if weight == "value" else "the outcomes"
+        text += f"Half of {what} arrived by month **{half_months:.0f}**"
+        if reference.get("half_arrived_months") is not None:
+            text += (f" (month {reference['half_arrived_months']:.0f} at a constant rate over the same follow-up); "
+                     "that month grows with how long the relationships have been followed, so on its own it "
+                     "measures follow-up, not delay.")
+        else:
+            text += "."
+    return text
+
+
 def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
                              half_life_max: float = 36.0, half_life_steps: int = 64,
-                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12) -> np.ndarray:
+                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12,
+                             link_test_redraws: int = 199) -> np.ndarray:
     """Check the delayed-returns notebook's parameters (UserError naming the bad one); return the half-life grid."""
     from .survival import SEGMENTS
 
@@ -212,37 +293,41 @@ def check_returns_parameters(unit: str = "contact", segment: str = "first_channe
         raise UserError(f"reverse_causation_gap_months: must be between 0 and 12, got {reverse_causation_gap_months}")
     if not 1 <= int(max_lag_months) <= 36:
         raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
+    if not 19 <= int(link_test_redraws) <= 9999:
+        raise UserError(f"link_test_redraws: must be between 19 and 9999, got {link_test_redraws}")
     return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
 
 
 def headline(metrics: dict, who: str = "relationships") -> str:
-    """A few plain sentences for a manager from the delayed-returns metrics (numbers only, no data strings)."""
+    """A few plain sentences for a manager from the delayed-returns metrics (numbers only, no data strings).
+
+    Delay is claimed only where the 30-day share falls below its constant-rate
+    reference (`outcomes_within_30d_share_constant_rate`); the carryover line
+    speaks of time that "goes with" outcomes only when `delayed_returns_verdict`
+    is `supported`, and never of an effect.
+    """
     lines = []
     share = metrics.get("outcomes_within_30d_share")
     if share is not None:
-        pct = f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+        ref = metrics.get("outcomes_within_30d_share_constant_rate")
+        verdict = compare_with_constant_rate(metrics.get("outcomes_within_30d_share_ci"), ref)
+        start = {"fewer": "**Instant results are rare:** only", "more": "**Many quick results:**"}.get(
+            verdict, "**Outcomes within 30 days:**")
+        line = f"- {start} {_pct(share)} of won outcomes came within 30 days of the first meeting"
+        if ref is not None:
+            line += f" (about {_pct(ref)} if they arrived at a constant rate over the same follow-up)"
         half = metrics.get("outcome_value_half_arrived_months")
-        label = "Instant results are rare:** only" if share < 0.2 else "Instant results:**"
-        lines.append(f"- **{label} {pct} of won outcomes came within 30 days of the first meeting"
-                     + (f"; half of the eventual value arrived after month {half:.0f}." if half is not None else "."))
+        if half is not None:
+            line += f"; half of the value arrived by month {half:.0f}"
+            ref_half = metrics.get("outcome_value_half_arrived_months_constant_rate")
+            if ref_half is not None:
+                line += f" (month {ref_half:.0f} at a constant rate: a figure that grows with follow-up)"
+        lines.append(line + ".")
     p12 = metrics.get("first_outcome_probability_12m")
     if p12 is not None:
         lo, hi = metrics["first_outcome_probability_12m_ci"]
         lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
                      f"(95% interval {lo:.0%} to {hi:.0%}).")
-    hl = metrics.get("carryover_half_life_months")
-    peak = metrics.get("lag_peak_months")
-    if metrics.get("lag_shape") == "delayed" and peak is not None:
-        lo, hi = metrics.get("lag_peak_months_ci") or [None, None]
-        span = (f" (95% interval {lo:.1f} to {hi:.1f} months)" if lo is not None and hi is not None else "")
-        lines.append(f"- **Returns arrive late:** an hour invested goes with the largest rise in the chance of a win "
-                     f"about {peak:.0f} months later{span}, and with little in the first months.")
-    elif hl is not None:
-        lo, hi = metrics.get("carryover_half_life_months_ci", [None, None])
-        span = (f"{lo:.1f} to {hi:.1f}" if lo is not None and hi is not None else
-                f"at least {lo:.1f}" if lo is not None else f"at most {hi:.1f}")
-        lines.append(f"- **Invested time keeps working:** half of its effect is gone after about {hl:.1f} months "
-                     f"(95% interval {span} months): time invested months ago still goes with better chances today.")
-    else:
-        lines.append("- **How long invested time keeps working** cannot be pinned down from this data (see the notes).")
+    lines.append("- " + sentence_from_metrics(metrics, who))
     return "\n".join(lines)
+

@@ -62,6 +62,8 @@ Outcomes = DataFrameSchema({
     "source": _text(),
     "source_row": Column(int, checks=Check.ge(0)),
     "group_key": _text(nullable=True, required=False),
+    # When the opportunity opened (CRM create date); NaT where the source does not say.
+    "opened_at": Column(TIME, nullable=True, required=False),
 }, strict=False, name="outcomes",
     # An outcome belongs to a contact, an account, or both.
     checks=Check(lambda df: df["contact_id"].notna() | df["account"].notna(), name="someone_owns_it"))

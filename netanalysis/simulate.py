@@ -216,8 +216,8 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     if world == "confounded":
         quality = xrng.normal(0.0, 1.0, n)
         offset = truth.quality_effect * quality
-        touch_p = 1.0 - (1.0 - touch_p) ** np.exp(0.8 * quality)
-        keep_months = keep_months * np.exp(0.5 * quality)
+        touch_p = 1.0 - (1.0 - touch_p) ** np.exp(1.5 * quality)
+        keep_months = keep_months * np.exp(quality)
     prewon = _random_wins(xrng, arrival, m, alpha) if world == "reverse" else None
     kernel = delayed_kernel(lag_peak_months, lag_sharpness, m) if world == "delayed" else None
     history = np.zeros((n, m))

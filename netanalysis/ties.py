@@ -233,6 +233,26 @@ def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, se
     return TieStrength(thresholds, table, inactive_outcomes, without_contact, notes)
 
 
+ASSOCIATION_CAVEAT = (
+    "These rates are an association, not an effect of tie strength: a deal in progress brings meetings, so a tie "
+    "is often strong *because* a deal is under way, and the relationships worth more time are also the ones more "
+    "likely to buy. Whether time invested goes with later outcomes at all is judged on the delayed-returns page "
+    "(section 3, its verdict at the top)."
+)
+
+
+def describe_tie_rates(rates: dict) -> str:
+    """The strong and weak outcome rates in one sentence, always followed by the association caveat.
+
+    >>> describe_tie_rates({"weak": 0.01, "medium": 0.02, "strong": 0.05}).startswith("Strong ties")
+    True
+    """
+    if rates.get("weak") is None or rates.get("strong") is None:
+        return ""
+    return (f"Strong ties produced a won outcome in **{rates['strong']:.1%}** of their months, weak ties in "
+            f"**{rates['weak']:.1%}**. " + ASSOCIATION_CAVEAT + " ")
+
+
 def reactivations(ds, as_of=None, silent_months: float = 12) -> pd.DataFrame:
     """Every interaction that ends a silence of `silent_months` or more with the same contact.
 

@@ -51,6 +51,7 @@ def empty_outcomes() -> pd.DataFrame:
         "kind": pd.Series([], dtype=str), "status": pd.Series([], dtype=str),
         "value": pd.Series([], dtype=float), "currency": pd.Series([], dtype=str),
         "source": pd.Series([], dtype=str), "source_row": pd.Series([], dtype="int64"),
+        "opened_at": pd.Series([], dtype=UTC),
     })
 
 

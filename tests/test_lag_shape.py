@@ -1,4 +1,4 @@
-"""Lag shape (geometric or delayed), the dose shape of the half-life profile, and the lag view's corrected flags.
+"""Lag shape (geometric or delayed) and the dose shape of the half-life profile.
 
 Kernels are checked against weights worked out by hand on tiny inputs; the
 fitted shapes against the simulator's known truth (`simulate_world`: a delayed
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from netanalysis.carryover import HazardRows, hazard_rows, lag_profile, profile_half_life
+from netanalysis.carryover import HazardRows, hazard_rows, profile_half_life
 from netanalysis.hazard_fit import GroupedCloglog
 from netanalysis.lagshape import LagShapeFit, kernel_weights, lagged_minutes
 from netanalysis.simulate import simulate_world
@@ -106,7 +106,7 @@ def test_delayed_world_is_delayed_with_its_peak_at_six_months(seed):
     m = fit.metrics()
     assert m["lag_shape"] == "delayed" and m["lag_peak_months_ci"] == [lo, hi] and m["lag_peak_months_n"] == 1200
     sentence = fit.sentence()
-    assert f"**{fit.peak_months_:.0f} months** later" in sentence and "half-life" not in sentence
+    assert f"**{fit.peak_months_:.0f} months** earlier" in sentence and "no half-life" in sentence
     # the fitted kernel's largest hazard ratio is at the peak month, and the figure draws it over the free lags
     curve = fit.kernel_curve()
     assert abs(int(curve.loc[curve["hazard_ratio_1h"].idxmax(), "months_earlier"]) - fit.peak_months_) <= 1
@@ -161,50 +161,3 @@ def test_half_life_interval_covers_the_truth_for_either_dose(dose, seed):
     if dose == "linear":
         # the fixed log1p(stock/60) dose fits clearly worse than the dose found
         assert np.nanmin(prof.deviance_fixed_dose_) - np.nanmin(prof.deviance) > 3.84
-
-
-# -- the lag view's multiple testing ------------------------------------------
-
-def _null_panel(seed, units=250, months=20):
-    """Units with random monthly minutes and wins at a constant 3% a month, independent of the minutes."""
-    rng = np.random.default_rng(seed)
-    minutes = rng.choice([0.0, 0.0, 30.0, 60.0, 120.0], size=units * months)
-    event = (rng.random(units * months) < 0.03).astype(float)
-    starts = np.arange(units) * months
-    return _rows(minutes, starts, event=event)
-
-
-def test_lag_view_flags_a_month_in_at_most_about_five_percent_of_null_worlds():
-    flagged = uncorrected = 0
-    for seed in range(40):
-        table = lag_profile(_null_panel(seed))
-        past = table[table["months_earlier"] >= 1]
-        flagged += bool(past["clearly_higher"].any())
-        uncorrected += bool((past["low"] > 1).any())
-    # Holm keeps the chance of any false flag at 5% or less: at most 5 of 40 (P(>5) < 0.05 at a 5% rate)
-    assert flagged <= 5
-    # without the correction, 12 one-at-a-time tests flag some month far more often
-    assert uncorrected > flagged
-
-
-def test_lag_view_flags_the_months_that_matter_and_says_it_corrected():
-    rng = np.random.default_rng(0)
-    units, months = 600, 24
-    minutes = rng.choice([0.0, 0.0, 60.0, 120.0], size=units * months)
-    rows = _rows(minutes, np.arange(units) * months)
-    three_back = lagged_minutes(rows, 3)[:, 2]
-    rows.event = (rng.random(len(minutes)) < 1 - np.exp(-np.exp(-4.0 + 1.5 * np.log1p(three_back / 60)))).astype(float)
-    table = lag_profile(rows)
-    flagged = table.loc[table["clearly_higher"], "months_earlier"].tolist()
-    assert flagged == [3]
-    from netanalysis.carryover import describe_lag_profile
-
-    assert "Holm" in describe_lag_profile(table) and "**3**" in describe_lag_profile(table)
-
-
-def test_headline_says_when_returns_arrive_when_the_lag_is_delayed():
-    from netanalysis.returns import headline
-
-    text = headline({"lag_shape": "delayed", "lag_peak_months": 6.2, "lag_peak_months_ci": [5.1, 7.0],
-                     "carryover_half_life_months": None})
-    assert "about 6 months later (95% interval 5.1 to 7.0 months)" in text and "half of its effect" not in text

@@ -90,16 +90,17 @@ def test_diversity_and_outcomes_needs_enough_months(three_companies):
 
 
 def test_diversity_tracks_outcomes_when_it_drives_them(tmp_path):
-    # Months alternate between one company and six companies for a year each, and outcomes
-    # follow the diverse years: the correlation must be clearly positive.
+    # Months alternate between one company and six companies for a year each, and an outcome
+    # follows each diverse month one month later: the correlation must be clearly positive.
     rows, outs = [], []
     for m in range(48):
         y, mo = 2021 + m // 12, m % 12 + 1
         diverse = (m // 12) % 2 == 1
         for k in range(6 if diverse else 1):
             rows.append(f"c{k},{y}-{mo:02d}-03T10:00:00Z,meeting,mutual,60")
-        if diverse:
-            outs.append(f"c0,{y}-{mo:02d}-20T00:00:00Z,deal")
+        if diverse and m + 1 < 48:
+            y1, mo1 = 2021 + (m + 1) // 12, (m + 1) % 12 + 1
+            outs.append(f"c0,{y1}-{mo1:02d}-20T00:00:00Z,deal")
     write(tmp_path, "contacts.csv", "contact_id,name,company\n" + "".join(f"c{k},N{k},Co{k}\n" for k in range(6)))
     write(tmp_path, "interactions.csv", "contact_id,timestamp,channel,direction,duration_minutes\n" + "\n".join(rows) + "\n")
     write(tmp_path, "outcomes.csv", "contact_id,timestamp,kind\n" + "\n".join(outs) + "\n")
@@ -108,3 +109,21 @@ def test_diversity_tracks_outcomes_when_it_drives_them(tmp_path):
     out = diversity_and_outcomes(ds, d, "2024-12-31", ahead_months=1, n_boot=200)
     assert out["rho"] > 0.8 and out["months"] == 47
     assert 0 < out["ci"][0] <= out["ci"][1] <= 1
+    assert out["beyond_trend"] and out["p_value"] < 0.05
+
+
+def test_null_world_where_both_series_trend_finds_nothing_beyond_the_trend():
+    # Outcomes fall at a constant hazard whatever the time invested; a growing network
+    # still gives diversity and outcomes a shared trend (levels correlate strongly).
+    from netanalysis.simulate import simulate_world
+    from tests.test_returns_truth import world_dataset
+
+    world = simulate_world(contacts=200, months=48, seed=19, world="null")
+    assert world.truth.causal_link is False
+    ds = world_dataset(world)
+    out = diversity_and_outcomes(ds, diversity_over_time(ds, None, "company", 12), None, ahead_months=6, n_boot=200)
+    assert out["rho_raw"] > 0.7
+    assert not out["beyond_trend"] and out["p_value"] > 0.05
+    assert out["ci"][0] < 0 < out["ci"][1]
+    from netanalysis.diversity import describe_diversity_and_outcomes
+    assert "cannot be told apart from no link" in describe_diversity_and_outcomes(out)

@@ -7,7 +7,6 @@ import pytest
 from netanalysis.carryover import HazardRows, lag_profile
 from netanalysis.cohorts import cohort_table, cohort_triangle
 from netanalysis.dataset import Dataset
-from netanalysis.deals import deal_cycles
 from netanalysis.errors import UserError
 from netanalysis.returns import check_returns_parameters, month_when_share_reached, outcome_share_by_month
 from netanalysis.survival import compare_segments, segment_labels
@@ -86,18 +85,6 @@ def test_outcome_share_by_month_by_hand():
     np.testing.assert_allclose(s["share_of_value"], [0.1, 0.4, 0.4, 0.4, 0.4, 1.0])
     assert month_when_share_reached(lags, 0.5, "value") == 5.0
     assert month_when_share_reached(lags, 0.5, "count") == 1.2
-
-
-def test_deal_cycles_pair_engagement_and_close_by_source_row():
-    ds = _dataset([("x", "2025-01-01T00:00:00Z", "crm", 2), ("x", "2025-01-10T00:00:00Z", "crm", 3),
-                   ("y", "2025-01-05T00:00:00Z", "crm", 5), ("y", "2025-01-07T00:00:00Z", "mail", 9)],
-                  [("x", "2025-02-01T00:00:00Z", "won", 500.0, "crm", 2), ("y", "2025-01-15T00:00:00Z", "lost", 0.0, "crm", 5)])
-    d = deal_cycles(ds, unit="contact", as_of="2025-03-01").set_index("status")
-    assert d.loc["won", "days"] == pytest.approx(31.0)
-    assert d.loc["lost", "days"] == pytest.approx(10.0)
-    # 10 Jan to the end of 1 Mar (as_of is inclusive), censored
-    assert d.loc["open", "days"] == pytest.approx(51.0, abs=1e-6)
-    assert len(d) == 3  # the mail interaction is not a deal
 
 
 def test_lag_profile_has_one_row_per_lag_and_is_empty_without_outcomes():
@@ -187,10 +174,13 @@ def test_every_view_runs_for_accounts():
 def test_headline_sentences_from_metrics():
     from netanalysis.returns import headline
 
-    text = headline({"outcomes_within_30d_share": 0.02, "outcome_value_half_arrived_months": 9.2,
+    text = headline({"outcomes_within_30d_share": 0.02, "outcomes_within_30d_share_ci": [0.01, 0.04],
+                     "outcomes_within_30d_share_constant_rate": 0.06, "outcome_value_half_arrived_months": 9.2,
+                     "outcome_value_half_arrived_months_constant_rate": 8.6,
                      "first_outcome_probability_12m": 0.14, "first_outcome_probability_12m_ci": [0.11, 0.18],
                      "carryover_half_life_months": 3.84, "carryover_half_life_months_ci": [2.4, None]})
-    assert "only 2% of won outcomes" in text and "after month 9" in text
+    # 4% (the interval's top) is below the 6% a constant rate gives: rare is earned
+    assert "Instant results are rare:** only 2% of won outcomes" in text and "by month 9 (month 9 at a constant" in text
     assert "new relationship has produced a won outcome is 14% (95% interval 11% to 18%)" in text
     assert "about 3.8 months (95% interval at least 2.4 months)" in text
     assert "cannot be pinned down" in headline({"carryover_half_life_months": None})

@@ -36,8 +36,8 @@ from IPython.display import display, Markdown
 from netanalysis.session import open_report_data
 from netanalysis.report import save_figure, record_metrics
 from netanalysis import plots_network
-from netanalysis.ties import tie_strength, dormant_ties, CLASSES
-from netanalysis.diversity import diversity_over_time, network_diversity, diversity_and_outcomes
+from netanalysis.ties import tie_strength, dormant_ties, describe_tie_rates, CLASSES
+from netanalysis.diversity import diversity_over_time, network_diversity, diversity_and_outcomes, describe_diversity_and_outcomes
 from netanalysis.network import structural_holes, check_network_parameters, EGO
 
 pd.set_option("display.max_colwidth", 60)
@@ -52,7 +52,8 @@ Each month, every relationship you had invested time in during the previous 12 m
 counted) is called **weak**, **medium** or **strong** by the hours invested: the lower, middle or upper third of
 all such relationship-months. Left: which kind of tie the won outcomes came from; if strength made no difference,
 each would hold about a third (dashed line). Right: the chance that a tie of each kind produced a won outcome in a
-given month. Bars show 95% intervals from resampling relationships.
+given month. Bars show 95% intervals from resampling relationships. These are associations, not effects: deals in
+progress bring meetings, so strong ties are partly made by deals (see the verdict of section 3).
 """),
     ("code", """
 ties = tie_strength(ds, nb.as_of, window_months=tie_window_months, n_boot=n_boot, seed=seed)
@@ -90,9 +91,7 @@ if ties.thresholds:
     lo_h, hi_h = (t / 60 for t in ties.thresholds)
     text = (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {tie_window_months} months, **strong** above "
             f"{hi_h:.1f} hours. ")
-    if rates["weak"] is not None and rates["strong"] is not None:
-        text += (f"Strong ties produced a won outcome in **{rates['strong']:.1%}** of their months, weak ties in "
-                 f"**{rates['weak']:.1%}**. ")
+    text += describe_tie_rates(rates)
     text += (f"{ties.outcomes_from_inactive} won outcomes came from relationships with no time invested in the previous "
              f"{tie_window_months} months (new or long-silent ones), {ties.outcomes_without_contact} are known only by their "
              "account; neither is in the shares.")
@@ -133,6 +132,7 @@ if rel["rho"] is None:
 else:
     metrics["diversity_outcome_correlation_ci"] = rel["ci"]
     metrics["diversity_outcome_correlation_n"] = rel["months"]
+    metrics["diversity_outcome_correlation_levels"] = rel["rho_raw"]
 if nd["entropy_bits"] is not None:
     text = (f"Over the last {tie_window_months} months your time went to **{nd['groups']}** companies through "
             f"{nd['contacts']} contacts: a diversity of **{nd['entropy_bits']:.2f} bits**, as even as "
@@ -140,10 +140,7 @@ if nd["entropy_bits"] is not None:
     text += (f" (95% interval {nd['ci'][0]:.2f} to {nd['ci'][1]:.2f} bits, leaving out one contact at a time)." if nd["ci"] else ".")
     if nd["unknown_share"]:
         text += f" {nd['unknown_share']:.0%} of the minutes went to contacts whose company is unknown and are left out."
-    if rel["rho"] is not None:
-        text += (f" Across {rel['months']} months, diversity and the won outcomes of the next 6 months have a rank correlation "
-                 f"of **{rel['rho']:.2f}**" + (f" (95% interval {rel['ci'][0]:.2f} to {rel['ci'][1]:.2f})" if rel["ci"] else "")
-                 + ". That is a correlation over time, not proof of an effect: a busier year has both more companies and more outcomes.")
+    text += describe_diversity_and_outcomes(rel, ahead_months=6)
     display(Markdown(text))
 """),
     ("md", """

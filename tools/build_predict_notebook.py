@@ -110,7 +110,9 @@ else:
 ## What the model relies on
 Permutation importance: how much the held-out AUC of the logistic regression drops when one feature is shuffled
 across relationships. Features that carry the same information (for example the stock at different half-lives)
-share their importance, so a small bar does not mean the information is useless.
+share their importance, so a small bar does not mean the information is useless. Relying on a feature is not an
+effect of it: recent meetings predict wins partly because deals in progress bring meetings, so a feature the model
+leans on is a signal to read, not a lever to pull.
 """),
     ("code", """
 if holdout.ok:
@@ -151,7 +153,8 @@ display(followup.head(20).set_index("rank"))
     ("md", """
 ### Worth reviving
 The highest-ranked relationships that have gone quiet: the top five *cooling* and the top five *dormant* ones. A short
-note to someone who once mattered costs little, and the investment they hold has not fully decayed yet.
+note to someone who once mattered costs little; their rank comes from their history, which makes them worth a look,
+not a promise that getting in touch will bring an outcome.
 """),
     ("code", """
 quiet = followup[followup["group"].isin(["cooling", "dormant"])].groupby("group", sort=False).head(5)

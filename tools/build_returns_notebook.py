@@ -13,7 +13,10 @@ CELLS = [
 How long do relationships take to pay, and how long does invested time keep working? This page follows every
 relationship from its first interaction: the chance it has produced a won outcome by each month (relationships
 still without one are *censored* at the as-of date, not counted as failures), how rare instant results are,
-how outcomes keep arriving cohort after cohort, and how long an invested hour keeps raising the chance of a win.
+how outcomes keep arriving cohort after cohort, and whether time invested goes with wins months later. That last
+question is easy to get wrong: meetings pile up *because* a deal is under way (reverse causation), and the
+relationships you meet most may be the ones that would buy anyway (confounding). So the page starts with a verdict
+that weighs several designs, and every later sentence about delayed returns follows it.
 """),
     ("params", """
 data_dir: str = ""      # folder written by `netanalysis load`; empty: the bundled sample
@@ -27,7 +30,8 @@ segment: str = "first_contact_year"  # split the curves by: source, first_channe
 half_life_min: float = 0.25     # shortest carryover half-life tried (months)
 half_life_max: float = 36.0     # longest carryover half-life tried (months)
 half_life_steps: int = 64       # how many half-lives to try between them (log-spaced)
-reverse_causation_gap_months: int = 1  # sensitivity check: leave out the minutes of this many months before each month
+reverse_causation_gap_months: int = 1  # also leave out this many months before each month (besides 1, 2 and 3)
+link_test_redraws: int = 199    # bootstrap redraws of the calibrated "any link" tests
 max_lag_months: int = 12        # distributed lag: invested minutes 0..this many months earlier
 """),
     ("code", """
@@ -38,18 +42,23 @@ from netanalysis.session import open_report_data
 from netanalysis.report import save_figure, record_metrics
 from netanalysis import plots, plots_returns
 from netanalysis.returns import (first_outcome_table, KaplanMeier, outcome_lags, within_days_share,
-                                 outcome_share_by_month, month_when_share_reached, check_returns_parameters)
+                                 outcome_share_by_month, month_when_share_reached, check_returns_parameters,
+                                 constant_rate_reference, followup_months, describe_arrival)
 from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
-from netanalysis.carryover import (hazard_rows, profile_half_life, dose_response, lag_profile, describe_lag_profile,
-                                   describe_dose_response)
+from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile, describe_dose_response
+from netanalysis.lagview import adjusted_lag_table, describe_adjusted_lags
 from netanalysis.lagshape import LagShapeFit
+from netanalysis.returns_truth import assess_delayed_returns, opened_rows
+from netanalysis.returns import headline
 from netanalysis.deals import deal_cycles
+from netanalysis.eventstudy import event_study_panel, event_study
+from netanalysis.dealwork import deal_work, deal_work_summary
 
 pd.set_option("display.max_colwidth", 60)
 grid = check_returns_parameters(unit=unit, segment=segment, half_life_min=half_life_min, half_life_max=half_life_max,
                                 half_life_steps=half_life_steps, reverse_causation_gap_months=reverse_causation_gap_months,
-                                max_lag_months=max_lag_months)
+                                max_lag_months=max_lag_months, link_test_redraws=link_test_redraws)
 nb = open_report_data(data_dir, as_of, output_dir, period)
 ds = nb.ds
 who = "relationships" if unit == "contact" else "accounts"
@@ -58,6 +67,42 @@ km = KaplanMeier.fit(table["months"], table["event"])
 lags = outcome_lags(ds, unit=unit, as_of=nb.as_of)
 instant = within_days_share(lags, 30, seed=seed)
 metrics, notes, captions = {}, [], {}
+"""),
+    ("md", """
+## The verdict on delayed returns
+Four questions, each answered by its own design on the relationship x month panel, in this order:
+1. **Any link at all?** A calibrated test of whether time invested before a month goes with a higher chance of a win
+   that month, for any half-life of the carryover (its p-value comes from redrawing outcomes where there is no link,
+   so it is wrong 5% of the time when there is none, not more).
+2. **Within the same relationships?** The same question, comparing each relationship only with itself, so a hidden
+   quality that makes some relationships both busy and lucrative cannot produce the link.
+3. **Not just the months before an outcome?** The same test leaving out the minutes of the last 1, 2 and 3 months
+   before each month (and, where the data records when opportunities opened, with each win dated by its opening).
+   A link that disappears was the meetings a deal in progress brings.
+4. Only when all three hold is the verdict *supported*, and even then it is a link that time *goes with*, not proof.
+"""),
+    ("code", """
+rows = hazard_rows(ds, unit=unit, as_of=nb.as_of)
+profile = profile_half_life(rows, grid=grid)
+shape_fit = LagShapeFit().fit(rows)  # geometric or delayed lag: the verdict words a delayed one by its peak month
+metrics.update(shape_fit.metrics()); notes.extend(shape_fit.notes())
+lag_shape = metrics.get("lag_shape") or "geometric"
+opened, cycle_months = opened_rows(ds, rows, as_of=nb.as_of)
+evidence = assess_delayed_returns(rows, pooled=profile, lag_shape=lag_shape, opened=opened,
+                                  cycle_months=cycle_months or reverse_causation_gap_months, grid=grid,
+                                  n_boot=link_test_redraws, seed=seed)
+metrics.update(evidence.metrics()); notes.extend(evidence.notes())
+metrics["carryover_half_life_months_n"] = profile.n_units
+display(Markdown("**Verdict: " + evidence.verdict.code.replace("_", " ") + ".** " + evidence.verdict.headline()))
+display(Markdown("Why: " + "; ".join(evidence.verdict.reasons) + "."))
+evidence.designs_table()
+"""),
+    ("code", """
+display(Markdown("Leaving out the months just before each month: if the link lives only there, deals under way bring "
+                 "the meetings, not the other way round."
+                 + ("" if opened is None else f" Wins dated by when their opportunity opened: link p-value "
+                    f"{evidence.opened.short()}.")))
+evidence.window_table()
 """),
     ("md", "## Chance of a first won outcome, by months since first contact"),
     ("code", """
@@ -112,10 +157,13 @@ display(Markdown(by_segment.sentence(who)))
 by_segment.summary
 """),
     ("md", """
-## How rare are instant results?
+## How soon do outcomes come?
 The share of won outcomes that came within 30 days of the first interaction (with a bootstrap interval that
 resamples whole relationships), the months from the first interaction to every won outcome, and how the outcomes
-and their value pile up month after month.
+and their value pile up month after month. Each figure is set against what outcomes arriving at one constant rate
+over each relationship's own follow-up would give: a relationship followed for three years can have outcomes in
+year three, one met last month cannot, so "half of the value arrived after month N" measures how long the
+relationships have been followed as much as any delay. Only a difference from that reference says something.
 """),
     ("code", """
 if instant["share"] is None:
@@ -134,11 +182,12 @@ half_value = month_when_share_reached(lags, 0.5, "value")
 half_count = month_when_share_reached(lags, 0.5, "count")
 metrics["outcome_value_half_arrived_months"] = half_value
 metrics["outcome_count_half_arrived_months"] = half_count
+reference = constant_rate_reference(followup_months(table, nb.as_of))
+metrics["outcomes_within_30d_share_constant_rate"] = reference["share_within_days"]
+metrics["outcome_value_half_arrived_months_constant_rate"] = reference["half_arrived_months"]
 if len(lags):
-    display(Markdown(f"Only **{instant['share']:.{0 if instant['share'] >= 0.01 or instant['share'] == 0 else 1}%}** of {instant['n_outcomes']} won outcomes came within 30 days of the first meeting "
-                     f"(95% interval {instant['ci'][0]:.0%} to {instant['ci'][1]:.0%}, {instant['n_units']} {who}); "
-                     + (f"half of the eventual value arrived after month **{half_value:.0f}**." if half_value is not None else
-                        f"half of the outcomes arrived after month **{half_count:.0f}**.")))
+    display(Markdown(describe_arrival(instant, half_value if half_value is not None else half_count, reference, who,
+                                      "value" if half_value is not None else "count")))
 else:
     notes.append("outcome_value_half_arrived_months: no won outcomes in the data")
     notes.append("outcome_count_half_arrived_months: no won outcomes in the data")
@@ -160,22 +209,20 @@ else:
     display(triangle.style.format("{:.0%}", subset=[c for c in triangle.columns if c != "relationships"], na_rep=""))
 """),
     ("md", """
-## How long does invested time keep working? (carryover half-life)
+## How long does invested time go with better chances? (carryover half-life)
 Each month, the chance of a won outcome is related to the time invested in the relationship *before* that month,
 where older time counts less and less: its weight halves every *half-life* months. The model (a discrete-time
 hazard, complementary log-log, with months since first contact as a control) is fitted for many half-lives; the
 one that explains best when outcomes happen is the estimate, and the 95% interval holds every half-life that fits
-almost as well (likelihood-ratio test).
+almost as well (likelihood-ratio test). Read it through the verdict above: without a *supported* verdict it
+describes when wins and meetings coincide, not how long time pays.
 """),
     ("code", """
-rows = hazard_rows(ds, unit=unit, as_of=nb.as_of)
-profile = profile_half_life(rows, grid=grid)
-m, n = profile.metrics("carryover_half_life_months")
-metrics.update(m); notes.extend(n)
 fig = save_figure(plots_returns.half_life_profile(profile.table(), profile.best, profile.ci if profile.identified else None),
                   nb.output_dir, "03_carryover_profile")
 captions["03_carryover_profile"] = "How much worse the model fits for each half-life than for the best one; half-lives under the dashed line are within the 95% interval."
-Markdown(profile.sentence(who))
+Markdown(f"Verdict: **{evidence.verdict.code.replace('_', ' ')}**. All comparisons: {profile.short()}; "
+         f"within the same {who}: {evidence.within.short()} ({profile.n_units} {who}, {profile.n_events} months with a win).")
 """),
     ("code", """
 curve = dose_response(rows, profile)
@@ -184,65 +231,53 @@ captions["03_dose_response"] = "Monthly chance of a won outcome against the inve
 Markdown(describe_dose_response(curve))
 """),
     ("md", """
-### Where the return on an hour arrives (distributed lag)
+### Which earlier months go with wins (distributed lag)
 The same hazard model with the minutes of each earlier month as separate inputs: how much one hour invested
-*k* months before goes with a higher chance of a win this month (1 means no difference). Months far back with
-ratios above 1 are the delayed returns; the same-month bar is the most exposed to reverse causation.
+*k* months before goes with a higher chance of a win this month (1 means no difference). Twelve months are tested
+at once, so a month is named only if it passes after Holm's correction for multiple testing; the same-month bar
+is shown but not tested (it is the most exposed to reverse causation).
 """),
     ("code", """
-lag_table = lag_profile(rows, max_lag=max_lag_months)
+lag_table = adjusted_lag_table(lag_profile(rows, max_lag=max_lag_months))
 fig = save_figure(plots_returns.lag_profile(lag_table), nb.output_dir, "03_lag_profile")
 captions["03_lag_profile"] = "Chance of a won outcome this month with one hour invested k months earlier, against none (95% intervals)."
-display(Markdown(describe_lag_profile(lag_table)))
+display(Markdown(describe_adjusted_lags(lag_table)))
 if lag_table["hazard_ratio_1h"].isna().all():
     notes.append("lag profile: too few won outcomes to fit it")
 (lag_table.rename(columns={"months_earlier": "months before", "hazard_ratio_1h": "chance × (one hour vs none)",
-                           "low": "95% low", "high": "95% high"})
- .drop(columns=["coef", "p_value", "clearly_higher"]).rename(columns={"p_value_holm": "p (Holm)"}).round(2))
+                           "low": "95% low", "high": "95% high", "p_adjusted": "p (Holm)"})
+ .drop(columns=["coef", "p_value"]).round(3))
 """),
     ("md", """
-## When do returns arrive? (lag shape)
+### When do returns arrive? (lag shape)
 The half-life above assumes that an hour goes with the largest rise in the chance of a win in the very next month,
 fading month after month (a *geometric* lag). Returns can also arrive late: little at first, most several months
 on. Both shapes are fitted in the same hazard model, with the months 1 to 18 before each month as inputs; the
-better fit (AIC) is chosen, and a delayed shape is claimed only when invested time is linked with wins at all and the
-delayed shape fits clearly better. The line is the fitted shape, the dots each month on its own (as above).
+better fit (AIC) is chosen, and a delayed shape is claimed only when invested time is linked with wins at all and
+the delayed shape fits clearly better. The line is the fitted shape, the dots each month on its own.
 """),
     ("code", """
-shape_fit = LagShapeFit().fit(rows)
-metrics.update(shape_fit.metrics()); notes.extend(shape_fit.notes())
 fig = save_figure(shape_fit.plot(), nb.output_dir, "03_lag_shape")
 captions["03_lag_shape"] = "The fitted lag shape (line) over each earlier month's own estimate (dots, 95% intervals); the shaded band is the 95% interval of the peak month."
-if shape_fit.shape_ == "delayed" and metrics.get("carryover_half_life_months") is not None:
-    # a half-life describes a geometric lag; with a delayed one it would say returns come early
-    metrics["carryover_half_life_months"] = None
-    metrics.pop("carryover_half_life_months_ci", None)
-    notes.append("carryover_half_life_months: the lag is delayed (it peaks months later), so a half-life would "
-                 "misdescribe when returns arrive; see lag_peak_months")
 display(Markdown(shape_fit.sentence(who)))
 shape_fit.summary().round(1)
 """),
     ("md", """
 ## What this can and cannot claim
 - **Reverse causation.** People spend time on relationships that already look promising: meetings pile up just
-  before a deal closes *because* it is closing. So the half-life is estimated again leaving out the minutes of the
-  month(s) just before each outcome month. If the estimate holds, the link is not only the last-minute rush.
+  before a deal closes *because* it is closing. The verdict tests the link again leaving out the minutes of the
+  1, 2 and 3 months before each month (table at the top); where the data records when each opportunity opened, wins
+  are also dated by their opening, so only time invested before the opportunity counts.
+- **Confounding.** Some relationships are both met often and likely to buy, for reasons the data does not show.
+  Comparing each relationship only with itself (the within-relationship design) removes anything about a
+  relationship that does not change over time; it cannot remove what changes over time.
 - **No "ever high-investment" labels.** Comparing people who were *eventually* heavily invested in with the rest
   would credit the investment with outcomes that came before it (immortal-time bias). Every input here is
   time-varying and lagged: an outcome in a month is compared only with time invested before that month.
-- **Association, not proof.** The model controls for how long a relationship has run, but not for everything that
-  makes a relationship both worth the time and likely to pay. Treat the half-life as how long invested time *goes
-  with* better chances, not as a guaranteed effect of adding hours.
-"""),
-    ("code", """
-sensitivity = profile_half_life(rows, grid=grid, gap_months=reverse_causation_gap_months)
-m, n = sensitivity.metrics("carryover_half_life_months_without_last_months")
-metrics.update(m); notes.extend(n)
-metrics["carryover_half_life_months_without_last_months_gap"] = reverse_causation_gap_months
-pd.DataFrame({"check": ["all time invested before the month",
-                        f"leaving out the {reverse_causation_gap_months} month(s) just before"],
-              "half-life (95% interval)": [profile.short(), sensitivity.short()],
-              "note": [profile.reason or "", sensitivity.reason or ""]})
+- **Calibrated, not searched.** Trying many half-lives and picking the best makes an ordinary test find links that
+  are not there; the link p-value comes from redrawing outcomes with no link and repeating the whole search.
+- **Association, not proof.** Even a *supported* verdict says that more time *goes with* more wins later in the
+  same relationships, not that adding hours will bring wins.
 """),
     ("md", """
 ## Deal cycles (CRMs that record when each deal was engaged)
@@ -272,9 +307,55 @@ else:
                      f"to close, and only **{within30:.0%}** closed within 30 days. "
                      f"{metrics['deal_win_rate_of_closed']:.0%} of decided deals were won; {int((cycles['status'] == 'open').sum())} are still open."))
 """),
+    ("md", """
+## Activity around each won outcome (event study)
+Each point is the mean minutes invested in a relationship in one month, counted from the month of each won outcome
+(month 0) back six months and on six months, with a 95% interval from resampling relationships; the small numbers
+are the outcomes behind each point. The dashed line is the same relationships in months far (more than six months)
+from any of their outcomes. **Activity that piles up just before the outcomes is what reverse causation looks
+like**: meetings held because a deal is closing, which any "time before a win" measure would count as investment.
+Activity spread over the months before, with no last-minute pile-up, fits time that goes with later outcomes.
+"""),
+    ("code", """
+activity, events = event_study_panel(ds, unit=unit, as_of=nb.as_of)
+study = event_study(activity, events, window=6, seed=seed)
+notes.extend(study.notes)
+fig = save_figure(plots_returns.event_study(study), nb.output_dir, "03_event_study")
+captions["03_event_study"] = "Mean minutes per month around each won outcome (month 0), with 95% bands, against the same relationships far from outcomes."
+metrics["event_study_near_to_far_ratio"] = study.near_to_far
+if study.near_to_far is not None:
+    metrics["event_study_near_to_far_ratio_ci"] = study.near_to_far_ci
+    metrics["event_study_near_to_far_ratio_n"] = int(study.table["units"].max())
+display(Markdown(study.sentence(who)))
+activity_o, opened_events = event_study_panel(ds, unit=unit, as_of=nb.as_of, align="opened")
+if len(opened_events):
+    opened_study = event_study(activity_o, opened_events, window=6, seed=seed, align="opened")
+    fig = save_figure(plots_returns.event_study(opened_study), nb.output_dir, "03_event_study_opened")
+    captions["03_event_study_opened"] = "The same, counted from the month each won opportunity opened (CRM create date)."
+    display(Markdown(opened_study.sentence(who)))
+study.table.round(1).set_index("event_month")
+"""),
+    ("md", """
+### Deal work apart from origination
+Where the CRM records when each opportunity opened, the time invested in the 12 months before the opening
+(*origination*) is shown apart from the time between opening and close (*deal work*). Deal work comes with a deal
+in progress; counting it as investment that later paid would credit the relationship with the deal's own activity.
+"""),
+    ("code", """
+work = deal_work(ds, unit=unit, as_of=nb.as_of)
+if work.empty:
+    display(Markdown("This data has no won or lost outcomes with an opening date, so deal work cannot be told apart."))
+    metrics["deal_work_share_of_hours"] = None
+    notes.append("deal_work_share_of_hours: no closed outcomes with an opening date (opened_at) in the data")
+else:
+    work_summary = deal_work_summary(work)
+    share_work = work_summary.loc["opening to close (deal work)", "share_of_hours"]
+    metrics["deal_work_share_of_hours"] = float(share_work) if pd.notna(share_work) else None
+    metrics["deal_work_share_of_hours_n"] = int(work_summary["outcomes"].iloc[0])
+    display(work_summary.round(2))
+"""),
     ("md", "## In short"),
     ("code", """
-from netanalysis.returns import headline
 Markdown(headline(metrics, who))
 """),
     ("code", """

@@ -29,8 +29,9 @@ PEOPLE_COLUMNS = ["ref", "name", "emails", "company", "title", "linkedin_url", "
 # contact-to-contact graph from it; the loader prefixes it with the source.
 INTERACTION_COLUMNS = ["ref", "timestamp", "channel", "direction", "duration_minutes", "source_row", "natural_key",
                        "group_key"]
+# `opened_at` (optional, NaT where unknown): when the opportunity opened (a CRM's create date).
 OUTCOME_COLUMNS = ["ref", "account", "timestamp", "kind", "status", "value", "currency", "source_row", "natural_key",
-                   "group_key"]
+                   "group_key", "opened_at"]
 REJECTED_COLUMNS = ["source_row", "reason", "raw"]
 
 

@@ -231,8 +231,12 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
     value_raw = clean(r["value"]) if "value" in r else empty
     value = pd.to_numeric(value_raw, errors="coerce")
     currency = clean(r["currency"]).str.upper() if "currency" in r else empty
+    opened_raw = clean(r["opened_at"]) if "opened_at" in r else empty
+    opened = to_utc(opened_raw.fillna(""), ctx.tz)
     reason = pd.Series(pd.NA, index=r.index, dtype="string")
-    reason = reason.mask(value_raw.notna() & value.isna(), "value is not a number")
+    reason = reason.mask(opened_raw.notna() & opened.isna(), "unparseable opened_at")
+    reason = reason.mask(reason.isna() & (opened > ts).fillna(False), "opened_at is after timestamp")
+    reason = reason.mask(reason.isna() & value_raw.notna() & value.isna(), "value is not a number")
     reason = reason.mask(reason.isna() & ~status.isin(OUTCOME_STATUSES).fillna(False), "unknown status")
     reason = reason.mask(reason.isna() & ~kind.isin(OUTCOME_KINDS).fillna(False), "unknown kind")
     reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp")
@@ -248,8 +252,10 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
         "kind": kind[ok].to_numpy(), "status": status[ok].to_numpy(), "value": value[ok].astype(float).to_numpy(),
         "currency": currency[ok].to_numpy(), "source_row": r.loc[ok, "__row__"].to_numpy(), "natural_key": key.to_numpy(),
         "group_key": (clean(r.loc[ok, "group_key"]) if "group_key" in r else empty[ok]).to_numpy(),
+        "opened_at": opened[ok].to_numpy(),
     })
     out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
+    out["opened_at"] = pd.to_datetime(out["opened_at"], utc=True)
     return Parsed("canonical_outcomes", SOURCE, t.rows_read, _person_from_ref(out["ref"]),
                   frame(None, INTERACTION_COLUMNS), frame(out, OUTCOME_COLUMNS), rejected_frame(rejected))
 
@@ -261,5 +267,6 @@ register(Format("canonical_interactions", SOURCE,
                 _score({"contact_id", "timestamp", "channel"}, {"direction", "duration_minutes", "group_key"}),
                 read_interactions, "contact_id,timestamp,channel,direction,duration_minutes"))
 register(Format("canonical_outcomes", SOURCE,
-                _score({"timestamp", "kind"}, {"contact_id", "account", "status", "value", "currency", "group_key"}),
-                read_outcomes, "contact_id,account,timestamp,kind,status,value,currency"))
+                _score({"timestamp", "kind"}, {"contact_id", "account", "status", "value", "currency", "group_key",
+                                               "opened_at"}),
+                read_outcomes, "contact_id,account,timestamp,kind,status,value,currency[,opened_at]"))

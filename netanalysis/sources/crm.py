@@ -88,6 +88,7 @@ def build(fmt: str, source: str, t, reason: pd.Series, people=None, inter=None, 
     if len(outc):
         outc["timestamp"] = pd.to_datetime(outc["timestamp"], utc=True).astype("datetime64[ns, UTC]")
         outc["value"] = pd.to_numeric(outc["value"], errors="coerce").astype("float64")
+        outc["opened_at"] = pd.to_datetime(outc["opened_at"], utc=True).astype("datetime64[ns, UTC]")
     people = frame(people, PEOPLE_COLUMNS)
     people["emails"] = people["emails"].map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
     return Parsed(fmt, source, t.rows_read, people, inter, outc, rejected_frame(sorted(rejected, key=lambda r: r[0])),

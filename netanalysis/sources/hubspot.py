@@ -162,7 +162,7 @@ def read_deals(path, sn: Sniff, ctx):
     for i in r.index[reason.isna()]:
         base = {"timestamp": when[i], "kind": "deal", "status": status[i], "currency": currency[i],
                 "source_row": r.at[i, "__row__"], "group_key": "deal|" + rid[i],
-                "account": company[i] or None}
+                "account": company[i] or None, "opened_at": created[i]}
         value = amount[i]
         if assoc[r.index.get_loc(i)]:
             people_here = assoc[r.index.get_loc(i)]

@@ -73,7 +73,7 @@ def read_pipeline(path, sn: Sniff, ctx):
         "ref": account[won_lost], "account": account[won_lost], "timestamp": close[won_lost], "kind": "deal",
         "status": stage[won_lost], "value": value[won_lost], "currency": "USD",
         "source_row": r.loc[won_lost, "__row__"], "natural_key": "deal|" + opp[won_lost],
-        "group_key": "opportunity|" + opp[won_lost],
+        "group_key": "opportunity|" + opp[won_lost], "opened_at": engage[won_lost],
     })
     names = account[ok].drop_duplicates()
     people = pd.DataFrame({"ref": names, "name": names, "company": names, "emails": [[] for _ in names]})

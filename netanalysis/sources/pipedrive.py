@@ -91,7 +91,8 @@ def read_deals(path, sn: Sniff, ctx):
     when = pd.Series(pd.NaT, index=r.index, dtype="datetime64[ns, UTC]")
     when = when.mask(status == "won", times(col(r, "Deal - Won time"), ctx.tz))
     when = when.mask(status == "lost", times(col(r, "Deal - Lost time"), ctx.tz))
-    when = when.mask(status == "open", times(col(r, "Deal - Deal created"), ctx.tz))
+    created = times(col(r, "Deal - Deal created", "Deal - Add time"), ctx.tz)
+    when = when.mask(status == "open", created)
     closed_on = times(col(r, "Deal - Deal closed on"), ctx.tz)
     when = when.fillna(closed_on.where(status.isin(["won", "lost"])))
     value_raw = col(r, "Deal - Value")
@@ -111,6 +112,7 @@ def read_deals(path, sn: Sniff, ctx):
         "ref": ref[ok].replace("", None), "account": org[ok].replace("", None), "timestamp": when[ok], "kind": "deal",
         "status": status[ok], "value": value[ok], "currency": col(r, "Deal - Currency")[ok].str.upper().replace("", None),
         "source_row": r.loc[ok, "__row__"], "natural_key": "deal|" + did[ok], "group_key": "deal|" + did[ok],
+        "opened_at": created[ok],
     })
     has_person = ok & (ref != "")
     return build("pipedrive_deals", SOURCE, t, reason, people=people[has_person], outc=outc)

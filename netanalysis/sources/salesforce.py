@@ -241,7 +241,8 @@ def read_opportunities(path, sn: Sniff, ctx):
         if pd.notna(reason[i]):
             continue
         base = {"account": account[i] or None, "timestamp": when[i], "kind": "deal", "status": status[i],
-                "currency": currency[i] or None, "source_row": r.at[i, "__row__"], "group_key": "opportunity|" + rid[i]}
+                "currency": currency[i] or None, "source_row": r.at[i, "__row__"], "group_key": "opportunity|" + rid[i],
+                "opened_at": created[i]}
         who = people_of[pos]
         if who:
             share = amount[i] / len(who) if pd.notna(amount[i]) else np.nan
