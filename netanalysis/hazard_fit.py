@@ -54,9 +54,15 @@ class GroupedCloglog:
 
     def _step(self, ee: np.ndarray, x):
         """The Fisher-scoring step (information^-1 score) at the current fit, and score @ step."""
-        mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
-        r = (self.y - mu) * ee / mu  # score contribution: (y - mu) dmu/deta / (mu (1 - mu))
-        w = ee * ee * (1.0 - mu) / mu
+        # mu = 1 - exp(-ee); dmu/deta = ee (1 - mu). Score term (y - mu) dmu/deta / (mu (1 - mu)) is -ee
+        # for a month without a win and (1 - mu) ee / mu with one; weight (dmu/deta)^2 / (mu (1 - mu)).
+        mu = -np.expm1(-ee)  # accurate for tiny ee, never 0 as eta >= -40
+        q = ee / mu
+        w = ee * q
+        w *= 1.0 - mu
+        r = -ee
+        h = self.hit
+        r[h] = (1.0 - mu[h]) * q[h]
         P, g, n_pat = self.patterns, self.group, len(self.patterns)
         wg = np.bincount(g, w, minlength=n_pat)
         score_c = P.T @ np.bincount(g, r, minlength=n_pat)

@@ -46,8 +46,8 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from .carryover import (CHI2_95, MIN_EVENTS, SATURATION_GRID_MINUTES, STOCK_SCALE_MINUTES, HazardRows, _fit,
-                        _shift_within, dose_covariate, stock_transform)
+from .carryover import (CHI2_95, MIN_EVENTS, PROFILE_TOL, SATURATION_GRID_MINUTES, STOCK_SCALE_MINUTES,
+                        HazardRows, _fit, _shift_within, dose_covariate, stock_transform)
 from .hazard_fit import GroupedCloglog
 
 DEFAULT_MAX_LAG = 18
@@ -173,7 +173,7 @@ class _Profiler:
         for i, params in enumerate(grid):
             if only is not None and not only[i]:
                 continue
-            beta, dev = self.fitter.fit(self.covariate(kernel, params, saturation), start)
+            beta, dev = self.fitter.fit(self.covariate(kernel, params, saturation), start, tol=PROFILE_TOL)
             if np.all(np.isfinite(beta)) and np.isfinite(dev):
                 out[i], start = dev, beta
         return out
