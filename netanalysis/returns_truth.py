@@ -23,12 +23,13 @@ import pandas as pd
 
 from .carryover import HalfLifeProfile, HazardRows, profile_half_life
 from .linktest import LinkTest, link_test
+from .timeutil import parse_as_of
 from .verdict import Evidence, Verdict, decide
 from .within import KEY as WITHIN_KEY
 from .within import WithinContactCarryover, within_contact_carryover
 
 WINDOWS = (1, 2, 3)
-WINDOW_GRID = np.geomspace(0.25, 36.0, 32)
+WINDOW_GRID = np.geomspace(0.25, 36.0, 24)
 
 
 @dataclass
@@ -71,10 +72,12 @@ class DelayedReturnsEvidence:
         elif not self.within_link.significant:
             out.append(f"{WITHIN_KEY}: the calibrated within-unit test does not reject ({self.within_link.short()}), "
                        "so no half-life is reported")
-        if not self.verdict.allows_half_life() and self.pooled.identified:
+        if not self.verdict.allows_half_life():
             why = ("the lag shape is not geometric" if self.verdict.evidence.lag_shape != "geometric" else
                    f"the verdict is {self.verdict.code}")
             out.append(f"carryover_half_life_months: not reported because {why}")
+        elif not self.pooled.identified:
+            out.append(f"carryover_half_life_months: the pooled model does not pin it down ({self.pooled.reason})")
         return out
 
     def designs_table(self) -> pd.DataFrame:
@@ -148,7 +151,7 @@ def opened_rows(ds, rows: HazardRows, as_of=None) -> tuple[HazardRows | None, in
         return None, None
     won = out[(out["status"] == "won") & out["opened_at"].notna()]
     if as_of is not None:
-        won = won[won["timestamp"] <= pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)]
+        won = won[won["timestamp"] <= parse_as_of(as_of)]
     if won.empty:
         return None, None
     unit_col = "contact_id" if rows.unit_kind == "contact" else "account"

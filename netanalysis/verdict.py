@@ -85,7 +85,7 @@ class Verdict:
             return (f"Too few won outcomes to tell whether invested time carries over: {e.n_events} months with a win "
                     f"in {e.n_units} {who} (at least {MIN_EVENTS} are needed).")
         if self.code == "no_link":
-            p = "" if e.link_p is None else f" (calibrated p = {e.link_p:.2f})"
+            p = "" if e.link_p is None else f" (calibrated p = {_p(e.link_p)})"
             return f"No link found between the time invested and when wins come{p}."
         if self.code == "reverse_causation_suspected":
             return ("Time invested goes with wins only in the months just before them: deals already under way "
@@ -163,7 +163,7 @@ def sentence_from_metrics(metrics: dict, who: str = "relationships") -> str:
     hl, p = metrics.get("carryover_half_life_months"), metrics.get("carryover_link_p_value")
     within = metrics.get("carryover_within_contact_half_life_months")
     peak = metrics.get("lag_peak_months") if metrics.get("lag_shape") == "delayed" else None
-    p_txt = "" if p is None else f" (calibrated p = {p:.2f})"
+    p_txt = "" if p is None else f" (calibrated p = {_p(p)})"
     if code == "supported":
         h, ci = (within, metrics.get("carryover_within_contact_half_life_months_ci")) if within is not None else \
             (hl, metrics.get("carryover_half_life_months_ci"))
@@ -190,6 +190,11 @@ def sentence_from_metrics(metrics: dict, who: str = "relationships") -> str:
                 f"(95% interval {_span(metrics.get('carryover_half_life_months_ci'))} months); an association, "
                 "not proof that time pays.")
     return "**How long invested time goes with better chances** cannot be pinned down from this data (see the notes)."
+
+
+def _p(p: float) -> str:
+    """0.31, 0.048, 0.005: three decimals below 0.1, so a bootstrap's smallest p-value does not round to 0.01."""
+    return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
 
 
 def _span(ci) -> str:

@@ -62,3 +62,20 @@ def test_opened_rows_date_wins_by_opening():
     assert cycle == 2
     DS.outcomes = DS.outcomes.drop(columns="opened_at")
     assert opened_rows(DS(), rows) == (None, None)
+
+
+def test_opened_rows_respect_as_of():
+    rows = HazardRows(unit=np.array(["a"] * 3, dtype=object),
+                      period=np.array(list(pd.date_range("2024-01-01", periods=3, freq="MS", tz="UTC")), dtype=object),
+                      minutes=np.ones(3), event=np.zeros(3), tenure=np.arange(3), starts=np.array([0]))
+
+    class DS:
+        outcomes = pd.DataFrame({"contact_id": ["a", "a"], "account": ["A", "A"], "status": ["won", "won"],
+                                 "timestamp": pd.to_datetime(["2024-03-31 20:00", "2024-04-02 09:00"], utc=True),
+                                 "opened_at": pd.to_datetime(["2024-02-01", "2024-03-01"], utc=True)})
+
+    # The second win closed after as_of: its opening month (March) is not an event. Both a date and a
+    # tz-aware timestamp work as as_of.
+    for as_of in ("2024-03-31", pd.Timestamp("2024-03-31 23:59:59", tz="UTC")):
+        opened, _ = opened_rows(DS(), rows, as_of=as_of)
+        assert opened.event.tolist() == [0, 1, 0]
