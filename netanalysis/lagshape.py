@@ -180,7 +180,11 @@ class _Profiler:
 
     def over_saturation(self, kernel, params) -> tuple[float, float]:
         """The dose scale with the smallest deviance for one kernel, and that deviance."""
-        devs = [self.fitter.fit(self.covariate(kernel, params, s))[1] for s in SATURATION_GRID_MINUTES]
+        devs, start = np.full(len(SATURATION_GRID_MINUTES), np.nan), None
+        for j, s in enumerate(SATURATION_GRID_MINUTES):  # neighbouring scales warm-start each other
+            beta, dev = self.fitter.fit(self.covariate(kernel, params, s), start, tol=PROFILE_TOL)
+            if np.all(np.isfinite(beta)) and np.isfinite(dev):
+                devs[j], start = dev, beta
         j = int(np.nanargmin(devs))
         return float(SATURATION_GRID_MINUTES[j]), float(devs[j])
 
