@@ -16,6 +16,17 @@ likelihood-ratio interval is the set of half-lives whose deviance is within
 chi2(1, 0.95) = 3.84 of the best. The stock for every half-life is computed
 on the same panel rows with `panel._stock` (the panel is built once).
 
+The dose shape is profiled with the half-life, as marketing-mix models pair
+adstock with saturation (Jin et al. 2017, "Bayesian methods for media mix
+modeling with carryover and shape effects"; pymc-marketing's
+`mmm/transformers.py`): the covariate is ``log1p(stock / s)`` for a saturation
+scale ``s`` on `SATURATION_GRID_MINUTES` (7.5 minutes to 32 hours), or, in the
+linear limit ``s -> inf``, ``stock / 60`` (a covariate proportional to stock).
+Fixing one shape biases the other: where the hazard is linear in stock, a fixed
+``log1p(stock / 60)`` pulls the half-life low and its interval off the truth.
+The half-life's deviance is the smallest over ``s``, so its interval is a
+likelihood-ratio interval on the half-life alone.
+
 All covariates are time-varying and lagged: the outcome in month t never sees
 minutes from month t or later (unless a distributed-lag view asks for lag 0,
 and then it is labelled as such).
@@ -32,6 +43,7 @@ import statsmodels.api as sm
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from .hazard_fit import GroupedCloglog
 from .panel import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -39,6 +51,10 @@ STOCK_SCALE_MINUTES = 60.0
 TENURE_EDGES = (0, 1, 3, 6, 12, 24)  # tenure bins: month 0, 1-2, 3-5, 6-11, 12-23, 24+
 DEFAULT_GRID = np.geomspace(0.25, 36.0, 64)
 MIN_EVENTS = 20
+# Saturation scales of the dose log1p(stock / s), doubling from 7.5 minutes to 32 hours (60 among them),
+# then the linear limit (inf).
+SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
+PROFILE_TOL = 1e-7  # relative deviance change at which a profile-loop fit stops
 
 
 @dataclass
@@ -131,6 +147,37 @@ def stock_transform(stock_minutes: np.ndarray, scale: float = STOCK_SCALE_MINUTE
     return np.log1p(np.asarray(stock_minutes, dtype=float) / scale)
 
 
+def dose_covariate(stock_minutes: np.ndarray, saturation_minutes: float = STOCK_SCALE_MINUTES) -> np.ndarray:
+    """The dose of a stock: log1p(stock / s), or stock / 60 (hours) in the linear limit s = inf.
+
+    A small `s` saturates early (the first minutes count most); as `s` grows the
+    curve straightens, and ``s * log1p(stock / s) -> stock``, so the limit is a
+    covariate proportional to stock (scaled to hours to keep the slope readable).
+
+    Examples
+    --------
+    >>> dose_covariate(np.array([0.0, 60.0, 180.0]), 60.0).round(4).tolist()
+    [0.0, 0.6931, 1.3863]
+    >>> dose_covariate(np.array([0.0, 60.0, 180.0]), np.inf).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    stock = np.asarray(stock_minutes, dtype=float)
+    if np.isinf(saturation_minutes):
+        return stock / STOCK_SCALE_MINUTES
+    return np.log1p(stock / saturation_minutes)
+
+
+def describe_dose(saturation_minutes) -> str:
+    """'linear in stock' or 'log1p(stock / 2 hours)', the dose shape in words."""
+    if saturation_minutes is None:
+        return "not estimated"
+    if np.isinf(saturation_minutes):
+        return "linear in stock"
+    if saturation_minutes < 60:
+        return f"log1p(stock / {saturation_minutes:g} minutes)"
+    return f"log1p(stock / {saturation_minutes / 60:g} hours)"
+
+
 def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9, maxiter: int = 50):
     """Maximum likelihood of the Bernoulli cloglog model by Fisher scoring; returns (params, deviance).
 
@@ -202,6 +249,11 @@ class HalfLifeProfile:
     deviance_no_stock : deviance of the model without stock (tenure only).
     n_units, n_rows, n_events : what the estimate rests on.
     reason : why the half-life is not identified (None when it is).
+    saturation_minutes_ : the dose's saturation scale s at the best fit (inf: linear in stock).
+    saturation_grid_, deviance_by_saturation_ : the scales tried, and the deviance at each
+        (half-life x scale); `deviance` is its smallest value over the scales.
+    deviance_fixed_dose_ : the profile with the dose fixed at log1p(stock/60) (NaN where not fitted).
+    dose_beta_, dose_beta_ci_ : the slope on the chosen dose at the best half-life and scale.
     """
 
     grid: np.ndarray
@@ -218,6 +270,12 @@ class HalfLifeProfile:
     reason: str | None = None
     edge_note: str | None = None
     params_: dict = field(default_factory=dict, repr=False)
+    saturation_minutes_: float | None = None
+    saturation_grid_: np.ndarray = field(default_factory=lambda: SATURATION_GRID_MINUTES.copy(), repr=False)
+    deviance_by_saturation_: np.ndarray | None = field(default=None, repr=False)
+    deviance_fixed_dose_: np.ndarray | None = field(default=None, repr=False)
+    dose_beta_: float | None = None
+    dose_beta_ci_: tuple | None = None
 
     @property
     def identified(self) -> bool:
@@ -234,7 +292,7 @@ class HalfLifeProfile:
         if not self.identified:
             return {key: None, key + "_n": self.n_units}, [f"{key}: {self.reason}"]
         m = {key: self.best, key + "_ci": [self.ci[0], self.ci[1]], key + "_n": self.n_units,
-             key + "_outcome_months": self.n_events}
+             key + "_outcome_months": self.n_events, key + "_dose": describe_dose(self.saturation_minutes_)}
         return m, ([f"{key}_ci: {self.edge_note}"] if self.edge_note else [])
 
     def short(self) -> str:
@@ -263,7 +321,8 @@ class HalfLifeProfile:
                 f"**{self.best:.1f} months**, {span}, based on {self.n_units} {who} and {self.n_events} months with a win.")
 
 
-def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS) -> HalfLifeProfile:
+def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
+                      saturation_grid=None) -> HalfLifeProfile:
     """Profile the hazard model's deviance over half-lives of the stock (see :func:`_profile`).
 
     BLAS runs single-threaded here: the products are tall and thin (rows x ~8
@@ -271,11 +330,12 @@ def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_even
     2-core machine).
     """
     with threadpool_limits(1):
-        return _profile(rows, grid, gap_months, min_events)
+        return _profile(rows, grid, gap_months, min_events, saturation_grid)
 
 
-def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS) -> HalfLifeProfile:
-    """Profile the hazard model's deviance over half-lives of the stock.
+def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
+             saturation_grid=None) -> HalfLifeProfile:
+    """Profile the hazard model's deviance over half-lives of the stock, and over the dose's saturation.
 
     Parameters
     ----------
@@ -284,66 +344,159 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
     gap_months : leave out the minutes of this many months just before each month
         (a sensitivity check for reverse causation: time spent because a deal was near).
     min_events : fewer months with a win than this and the half-life is not estimated.
+    saturation_grid : saturation scales s of the dose log1p(stock / s), in minutes, inf for the
+        linear limit (default `SATURATION_GRID_MINUTES`).
+
+    Notes
+    -----
+    The link test (is there any link at all?) stays the one-parameter test on the
+    fixed dose log1p(stock/60): a flexible dose must not make noise look like a
+    link. The half-life and its interval come from the joint profile.
 
     Examples
     --------
     >>> from netanalysis.simulate import simulate_world  # doctest: +SKIP
     >>> prof = profile_half_life(hazard_rows(ds))  # doctest: +SKIP
-    >>> prof.best, prof.ci  # doctest: +SKIP
+    >>> prof.best, prof.ci, prof.saturation_minutes_  # doctest: +SKIP
     """
     grid = np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float)
     grid = np.unique(grid[grid > 0])
+    sat = np.asarray(SATURATION_GRID_MINUTES if saturation_grid is None else saturation_grid, dtype=float)
     base = dict(grid=grid, deviance=np.full(len(grid), np.nan), best=None, ci=(None, None), beta=None, beta_ci=None,
                 deviance_no_stock=None, n_units=rows.n_units, n_rows=rows.n_rows, n_events=rows.n_events,
-                gap_months=int(gap_months))
+                gap_months=int(gap_months), saturation_grid_=sat)
     if rows.n_events < min_events:
         return HalfLifeProfile(**base, reason=f"only {rows.n_events} months with a won outcome "
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    y = rows.event
-    controls = rows.controls()
-    no_stock_params, no_stock_dev = _newton_cloglog(y, controls)
-    deviance = np.full(len(grid), np.nan)
-    start = np.r_[no_stock_params, 0.0]
-    for i, h in enumerate(grid):
-        x = stock_transform(rows.lagged_stock(h, gap_months))
-        params, deviance[i] = _newton_cloglog(y, np.column_stack([controls, x]), start)
-        if np.all(np.isfinite(params)):
-            start = params
-    base.update(deviance=deviance, deviance_no_stock=float(no_stock_dev))
+    fitter = GroupedCloglog(rows.event, rows.controls())
+    _, no_stock_dev = fitter.fit(None)
+    by_sat = _deviance_surface(rows, fitter, grid, sat, gap_months)
+    fixed = _fixed_dose_column(by_sat, sat)
+    deviance = np.nanmin(np.where(np.isfinite(by_sat), by_sat, np.inf), axis=1)
+    deviance[~np.isfinite(deviance)] = np.nan
+    base.update(deviance=deviance, deviance_no_stock=float(no_stock_dev), deviance_by_saturation_=by_sat,
+                deviance_fixed_dose_=fixed)
     if not np.isfinite(deviance).any():
         return HalfLifeProfile(**base, reason="the hazard model did not converge")
     i_best = int(np.nanargmin(deviance))
-    lr_stock = float(no_stock_dev - deviance[i_best])
-    best_params, _ = _newton_cloglog(y, np.column_stack([controls, stock_transform(rows.lagged_stock(grid[i_best], gap_months))]), start)
-    res = _fit(y, np.column_stack([controls, stock_transform(rows.lagged_stock(grid[i_best], gap_months))]), best_params)
-    b, se = float(res.params[-1]), float(np.sqrt(res.cov_params()[-1, -1]))
-    base.update(beta=b, beta_ci=(b - 1.96 * se, b + 1.96 * se),
-                params_={"params": np.asarray(res.params), "half_life": float(grid[i_best])})
+    j_best = int(np.nanargmin(by_sat[i_best]))
+    # the fixed dose is fitted at every fourth half-life and where the best scale passes by: a slightly low LR
+    lr_stock = float(no_stock_dev - np.nanmin(fixed)) if np.isfinite(fixed).any() else 0.0
+    base.update(_slopes(rows, grid[i_best], sat[j_best], gap_months))
+    b = base["dose_beta_"]
     if lr_stock < CHI2_95 or b <= 0:
         return HalfLifeProfile(**base, reason=("invested time shows no detectable link with when outcomes happen "
                                                f"(likelihood-ratio {lr_stock:.1f} < {CHI2_95:.2f})" if lr_stock < CHI2_95 else
                                                "more invested time goes with fewer outcomes, so a carryover half-life has no meaning here"))
+    return _identified(HalfLifeProfile(**base), i_best)
+
+
+def _deviance_surface(rows: HazardRows, fitter: GroupedCloglog, grid, sat, gap_months) -> np.ndarray:
+    """Deviance at half-life x saturation scale, following the valley of the best scale along the half-lives.
+
+    All scales are fitted at the first half-life; at each next one only the
+    scales next to the previous best, widening while the best lies at the edge
+    of those tried, and log1p(stock/60) (the link test's dose) at every fourth
+    half-life. Scales not tried are NaN. Each scale's fit warm-starts from its
+    last fit, and stops at a deviance change of 1e-7 (relative): ample for
+    differences of 3.84.
+    """
+    by_sat = np.full((len(grid), len(sat)), np.nan)
+    starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
+    fixed = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
+    j_best = None
+    for i, h in enumerate(grid):
+        stock = rows.lagged_stock(h, gap_months)
+
+        def try_scale(j):
+            if not np.isnan(by_sat[i, j]):
+                return
+            start = _extrapolated(starts[j], before[j] if last[j] == i - 1 else None)
+            params, dev = fitter.fit(dose_covariate(stock, sat[j]), start, tol=PROFILE_TOL)
+            if np.all(np.isfinite(params)) and np.isfinite(dev):
+                # the fits at consecutive half-lives lie on a smooth path: the next starts a step further along it
+                before[j] = starts[j] if last[j] == i - 1 else None
+                starts[j], last[j], by_sat[i, j] = params, i, dev
+            else:
+                by_sat[i, j] = np.inf
+
+        todo = (range(len(sat)) if j_best is None else
+                [*range(max(j_best - 1, 0), min(j_best + 2, len(sat))), *(fixed if i % 4 == 0 or i == len(grid) - 1 else [])])
+        for j in todo:
+            try_scale(j)
+        j_best = _walk_to_interior(by_sat[i], try_scale)
+    by_sat[np.isinf(by_sat)] = np.nan
+    return by_sat
+
+
+def _extrapolated(start, before):
+    """The next fit's start: linear extrapolation from the last two fits at consecutive half-lives, else the last."""
+    if start is None or before is None:
+        return start
+    return 2.0 * start - before
+
+
+def _walk_to_interior(row: np.ndarray, try_scale) -> int | None:
+    """Fit further scales while the smallest deviance tried lies next to an untried one; its index."""
+    while True:
+        if not np.isfinite(row).any():
+            return None
+        j = int(np.nanargmin(np.where(np.isfinite(row), row, np.nan)))
+        nxt = [k for k in (j - 1, j + 1) if 0 <= k < len(row) and np.isnan(row[k])]
+        if not nxt:
+            return j
+        for k in nxt:
+            try_scale(k)
+
+
+def _fixed_dose_column(by_sat: np.ndarray, sat: np.ndarray) -> np.ndarray:
+    """The profile at log1p(stock/60), the fixed dose of the link test (all NaN when 60 was not tried)."""
+    hit = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
+    return by_sat[:, hit[0]].copy() if len(hit) else np.full(len(by_sat), np.nan)
+
+
+def _slopes(rows: HazardRows, half_life: float, saturation: float, gap_months: int) -> dict:
+    """Slopes (statsmodels, with Wald intervals) on the chosen dose and on log1p(stock/60), at the best half-life."""
+    y, controls = rows.event, rows.controls()
+    stock = rows.lagged_stock(half_life, gap_months)
+    out = {"saturation_minutes_": float(saturation)}
+    for name, s in (("dose", saturation), ("fixed", STOCK_SCALE_MINUTES)):
+        res = _fit(y, np.column_stack([controls, dose_covariate(stock, s)]))
+        b, se = float(res.params[-1]), float(np.sqrt(res.cov_params()[-1, -1]))
+        if name == "dose":
+            out.update(dose_beta_=b, dose_beta_ci_=(b - 1.96 * se, b + 1.96 * se),
+                       params_={"params": np.asarray(res.params), "half_life": float(half_life),
+                                "saturation_minutes": float(saturation)})
+        else:
+            out.update(beta=b, beta_ci=(b - 1.96 * se, b + 1.96 * se))
+    return out
+
+
+def _identified(prof: HalfLifeProfile, i_best: int) -> HalfLifeProfile:
+    """The best half-life and its interval, or the reason the profile cannot give them (flat, or best at an edge)."""
+    grid, deviance = prof.grid, prof.deviance
     delta = deviance - deviance[i_best]
     if np.nanmax(delta) < CHI2_95:
-        return HalfLifeProfile(**base, reason=f"the profile is flat: every half-life from {grid[0]:g} to {grid[-1]:g} "
-                                              "months fits the data about equally well")
-    if i_best == 0:
-        return HalfLifeProfile(**base, reason=f"the best half-life is at the shortest one tried ({grid[0]:g} months): "
-                                              f"invested time seems to work for at most {_bound(grid, delta, 'high') or grid[0]:.2g} months")
-    if i_best == len(grid) - 1:
-        return HalfLifeProfile(**base, reason=f"the best half-life is at the longest one tried ({grid[-1]:g} months): "
-                                              f"invested time keeps working for at least {_bound(grid, delta, 'low') or grid[-1]:.2g} months")
+        prof.reason = (f"the profile is flat: every half-life from {grid[0]:g} to {grid[-1]:g} "
+                       "months fits the data about equally well")
+    elif i_best == 0:
+        prof.reason = (f"the best half-life is at the shortest one tried ({grid[0]:g} months): "
+                       f"invested time seems to work for at most {_bound(grid, delta, 'high') or grid[0]:.2g} months")
+    elif i_best == len(grid) - 1:
+        prof.reason = (f"the best half-life is at the longest one tried ({grid[-1]:g} months): "
+                       f"invested time keeps working for at least {_bound(grid, delta, 'low') or grid[-1]:.2g} months")
+    if prof.reason:
+        return prof
     best = _parabola_min(np.log(grid[i_best - 1:i_best + 2]), deviance[i_best - 1:i_best + 2])
     lo, hi = _bound(grid, delta, "low"), _bound(grid, delta, "high")
-    edge = None
     if lo is None:
-        edge = f"the lower end is below the shortest half-life tried ({grid[0]:g} months): the half-life is at most {hi:.1f} months"
+        prof.edge_note = f"the lower end is below the shortest half-life tried ({grid[0]:g} months): the half-life is at most {hi:.1f} months"
     elif hi is None:
-        edge = f"the upper end is beyond the longest half-life tried ({grid[-1]:g} months): the half-life is at least {lo:.1f} months"
-    base.update(best=float(np.exp(best)), ci=(lo, hi))
-    return HalfLifeProfile(**base, edge_note=edge)
+        prof.edge_note = f"the upper end is beyond the longest half-life tried ({grid[-1]:g} months): the half-life is at least {lo:.1f} months"
+    prof.best, prof.ci = float(np.exp(best)), (lo, hi)
+    return prof
 
 
 def _parabola_min(x: np.ndarray, y: np.ndarray) -> float:
@@ -371,8 +524,8 @@ def _bound(grid: np.ndarray, delta: np.ndarray, side: str):
 def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) -> pd.DataFrame:
     """Monthly chance of a win against the stock of invested hours, with a 95% band.
 
-    The model at the profile's best half-life (or at 3 months when it is not
-    identified) is evaluated at the average tenure mix of the rows; the band is
+    The model at the profile's best half-life and dose shape (or at 3 months and
+    log1p(stock/60) when it is not identified) is evaluated at the average tenure mix of the rows; the band is
     the delta-method interval of the linear predictor. `observed` is the raw share
     of months with a win among rows whose stock falls in the same bin. Empty when
     there are fewer than 20 months with a win (nothing to fit).
@@ -380,21 +533,23 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     if rows.n_events < MIN_EVENTS or rows.n_events == rows.n_rows:
         return pd.DataFrame(columns=["stock_hours", "hazard", "low", "high"], dtype=float)
     h = profile.best if profile.best is not None else 3.0
+    sat = profile.saturation_minutes_ if profile.best is not None and profile.saturation_minutes_ else STOCK_SCALE_MINUTES
     stock = rows.lagged_stock(h, profile.gap_months)
     controls = rows.controls()
-    X = np.column_stack([controls, stock_transform(stock)])
+    X = np.column_stack([controls, dose_covariate(stock, sat)])
     res = _fit(rows.event, X)
     if stock_hours is None:
         top = float(np.quantile(stock, 0.99) / 60.0) if rows.n_rows else 1.0
         stock_hours = np.linspace(0.0, max(top, 0.5), 60)
     stock_hours = np.asarray(stock_hours, dtype=float)
     ref = controls.mean(axis=0)
-    Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), stock_transform(stock_hours * 60.0)])
+    Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), dose_covariate(stock_hours * 60.0, sat)])
     eta = Xg @ res.params
     se = np.sqrt(np.einsum("ij,jk,ik->i", Xg, res.cov_params(), Xg))
     out = pd.DataFrame({"stock_hours": stock_hours, "hazard": _inverse_cloglog(eta),
                         "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
     out.attrs["half_life_months"] = h
+    out.attrs["dose"] = describe_dose(sat)
     out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event)
     return out
 

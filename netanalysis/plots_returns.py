@@ -196,3 +196,39 @@ def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None, peak_ci: tuple | None = None,
+              ax=None) -> plt.Figure:
+    """The fitted lag kernel (line) over the free per-month estimates (dots, 95% intervals); the peak shaded.
+
+    Both are the hazard ratio of one hour invested k months before a month, against none.
+    """
+    if ax is None:
+        fig, ax = _fig()
+    else:
+        fig = ax.figure
+    d = free.dropna(subset=["hazard_ratio_1h"])
+    if d.empty:
+        _empty(ax, "Too few outcomes to see when returns arrive")
+        return fig
+    x = d["months_earlier"].to_numpy()
+    ax.errorbar(x, d["hazard_ratio_1h"], yerr=[d["hazard_ratio_1h"] - d["low"], d["high"] - d["hazard_ratio_1h"]],
+                fmt="o", color=COLORS[0], ecolor=COLORS[0], alpha=0.7, capsize=3, label="each month on its own (95%)")
+    if not curve.empty:
+        ax.plot(curve["months_earlier"], curve["hazard_ratio_1h"], color=COLORS[1], lw=2,
+                label=f"fitted lag shape ({curve.attrs.get('kernel', '')})")
+    if peak is not None:
+        lo = peak_ci[0] if peak_ci and peak_ci[0] is not None else x.min()
+        hi = peak_ci[1] if peak_ci and peak_ci[1] is not None else x.max()
+        ax.axvspan(lo, hi, color=COLORS[1], alpha=0.08, label=f"peak {peak:.1f} months (95% interval)")
+    ax.axhline(1.0, color="#666", lw=1, ls="--")
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xticks(x)
+    ax.set_xlabel("months before the month of the outcome")
+    ax.set_ylabel("outcome chance × (one hour vs none)")
+    ax.set_title("When the return on an hour arrives (lag shape)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -48,6 +48,7 @@ from netanalysis.survival import compare_segments
 from netanalysis.cohorts import cohort_table, cohort_triangle
 from netanalysis.carryover import hazard_rows, profile_half_life, dose_response, lag_profile, describe_dose_response
 from netanalysis.lagview import adjusted_lag_table, describe_adjusted_lags
+from netanalysis.lagshape import LagShapeFit
 from netanalysis.returns_truth import assess_delayed_returns, opened_rows
 from netanalysis.returns import headline
 from netanalysis.deals import deal_cycles
@@ -83,6 +84,8 @@ Four questions, each answered by its own design on the relationship x month pane
     ("code", """
 rows = hazard_rows(ds, unit=unit, as_of=nb.as_of)
 profile = profile_half_life(rows, grid=grid)
+shape_fit = LagShapeFit().fit(rows)  # geometric or delayed lag: the verdict words a delayed one by its peak month
+metrics.update(shape_fit.metrics()); notes.extend(shape_fit.notes())
 lag_shape = metrics.get("lag_shape") or "geometric"
 opened, cycle_months = opened_rows(ds, rows, as_of=nb.as_of)
 evidence = assess_delayed_returns(rows, pooled=profile, lag_shape=lag_shape, opened=opened,
@@ -244,6 +247,20 @@ if lag_table["hazard_ratio_1h"].isna().all():
 (lag_table.rename(columns={"months_earlier": "months before", "hazard_ratio_1h": "chance × (one hour vs none)",
                            "low": "95% low", "high": "95% high", "p_adjusted": "p (Holm)"})
  .drop(columns=["coef", "p_value"]).round(3))
+"""),
+    ("md", """
+### When do returns arrive? (lag shape)
+The half-life above assumes that an hour goes with the largest rise in the chance of a win in the very next month,
+fading month after month (a *geometric* lag). Returns can also arrive late: little at first, most several months
+on. Both shapes are fitted in the same hazard model, with the months 1 to 18 before each month as inputs; the
+better fit (AIC) is chosen, and a delayed shape is claimed only when invested time is linked with wins at all and
+the delayed shape fits clearly better. The line is the fitted shape, the dots each month on its own.
+"""),
+    ("code", """
+fig = save_figure(shape_fit.plot(), nb.output_dir, "03_lag_shape")
+captions["03_lag_shape"] = "The fitted lag shape (line) over each earlier month's own estimate (dots, 95% intervals); the shaded band is the 95% interval of the peak month."
+display(Markdown(shape_fit.sentence(who)))
+shape_fit.summary().round(1)
 """),
     ("md", """
 ## What this can and cannot claim
