@@ -28,9 +28,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from netanalysis.classroom import NOTEBOOK, _batch
-    from netanalysis.report import execute_notebook, to_html
-    from netanalysis.strategies import classroom_metrics, simulate_classroom
+    from netanalysis.classroom.demo import NOTEBOOK, _batch
+    from netanalysis.report.runner import execute_notebook, to_html
+    from netanalysis.classroom.strategies import classroom_metrics, simulate_classroom
 
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for _ in range(args.repeat):

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import netanalysis
-from netanalysis.exports import write_exports
-from netanalysis.simulate import simulate_world
+from netanalysis.simulate.exports import write_exports
+from netanalysis.simulate.world import simulate_world
 
 
 def main(contacts: int = 3000, months: int = 36) -> None:

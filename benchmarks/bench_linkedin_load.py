@@ -68,9 +68,9 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     import netanalysis
-    from netanalysis.loader import LoadContext
-    from netanalysis.sources import linkedin_messages
-    from netanalysis.sources.base import sniff
+    from netanalysis.io.loader import LoadContext
+    from netanalysis.io.sources import linkedin_messages
+    from netanalysis.io.sources.base import sniff
 
     with tempfile.TemporaryDirectory() as tmp:
         path = generate(Path(tmp) / "messages.csv", args.rows, args.contacts)

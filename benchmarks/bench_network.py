@@ -32,10 +32,10 @@ def main() -> None:
     import pandas as pd
 
     from netanalysis.dataset import Dataset
-    from netanalysis.diversity import diversity_over_time, network_diversity
-    from netanalysis.network import structural_holes
-    from netanalysis.simulate import simulate_world
-    from netanalysis.ties import dormant_ties, tie_strength
+    from netanalysis.analysis.network.diversity import diversity_over_time, network_diversity
+    from netanalysis.analysis.network.structural_holes import structural_holes
+    from netanalysis.simulate.world import simulate_world
+    from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
     for n in args.contacts:
         w = simulate_world(contacts=n, months=args.months, seed=1)

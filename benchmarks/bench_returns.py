@@ -27,13 +27,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_returns_truth import world_dataset  # noqa: E402
 
-from netanalysis import plots, plots_returns  # noqa: E402
-from netanalysis.carryover import dose_response, hazard_rows, lag_profile, profile_half_life  # noqa: E402
-from netanalysis.cohorts import cohort_table, cohort_triangle  # noqa: E402
-from netanalysis.returns import (KaplanMeier, first_outcome_table, outcome_lags, outcome_share_by_month,  # noqa: E402
-                                 within_days_share)
-from netanalysis.simulate import simulate_world  # noqa: E402
-from netanalysis.survival import compare_segments  # noqa: E402
+from netanalysis.plots import general as plots  # noqa: E402
+from netanalysis.plots import returns as plots_returns  # noqa: E402
+from netanalysis.analysis.returns.carryover import dose_response, hazard_rows, lag_profile, profile_half_life  # noqa: E402
+from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle  # noqa: E402
+from netanalysis.analysis.returns.first_outcome import (
+    first_outcome_table,
+    outcome_lags,
+    outcome_share_by_month,
+    within_days_share,
+)
+from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.simulate.world import simulate_world  # noqa: E402
+from netanalysis.analysis.returns.segments import compare_segments  # noqa: E402
 
 
 def analysis(ds, unit: str = "contact") -> dict:

@@ -4,7 +4,7 @@
 >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
 """
 
-from .errors import UserError
+from netanalysis.errors import UserError
 
 __all__ = ["Dataset", "UserError", "load"]
 __version__ = "0.1.0"
@@ -14,11 +14,11 @@ def __getattr__(name):
     # Loaded on first use: pandera and pandas cost about a second of start-up,
     # which every notebook kernel and `netanalysis classroom` would otherwise pay.
     if name == "Dataset":
-        from .dataset import Dataset
+        from netanalysis.dataset import Dataset
 
         return Dataset
     if name == "load":
-        from .loader import load
+        from netanalysis.io.loader import load
 
         return load
     raise AttributeError(f"module 'netanalysis' has no attribute {name!r}")

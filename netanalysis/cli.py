@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from .errors import UserError
+from netanalysis.errors import UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +28,7 @@ def _report_options(args) -> dict:
     """`run_report` arguments: the config file (if any), overridden by what the command line gives."""
     opts: dict = {}
     if args.config:
-        from .config import read_config
+        from netanalysis.report.config import read_config
 
         opts = read_config(args.config)
     if args.inputs:
@@ -107,14 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args) -> int:
     if args.command == "simulate":
-        from .simulate import simulate_to_folder
+        from netanalysis.simulate.folder import simulate_to_folder
 
         out = simulate_to_folder(args.out, contacts=args.contacts, months=args.months, seed=args.seed,
                                  half_life=args.half_life, fmt=args.format, world=args.world,
                                  lag_peak=args.lag_peak, dose=args.dose, baseline_sd=args.baseline_sd)
         print(f"wrote a simulated world to {out}")
     elif args.command == "load":
-        from .loader import load_to_folder
+        from netanalysis.io.loader import load_to_folder
 
         ds = load_to_folder(args.inputs, args.out, tz=args.tz, me=args.me)
         for s in ds.load_report.get("skipped", []):
@@ -126,17 +126,17 @@ def run(args) -> int:
         print(f"{t['rows_read']} rows read: {t['loaded']} loaded, {t['duplicates']} duplicates, {t['rejected']} rejected "
               f"-> {len(ds.contacts)} contacts, {len(ds.interactions)} interactions, {len(ds.outcomes)} outcomes in {args.out}")
     elif args.command == "report":
-        from .report import run_report
+        from netanalysis.report.runner import run_report
 
         out = run_report(**_report_options(args))
         print(f"report written to {out / 'index.html'}")
     elif args.command == "classroom":
-        from .classroom import run_classroom
+        from netanalysis.classroom.demo import run_classroom
 
         out = run_classroom(out=args.out, parameters=_params(args.params))
         print(f"classroom demo written to {out / 'index.html'}")
     elif args.command == "panel":
-        from .scale import panel_command
+        from netanalysis.panel.command import panel_command
 
         out = panel_command(args.data_dir, args.out, freq=args.freq, half_life=args.half_life, unit=args.unit,
                             as_of=args.as_of, engine=args.engine, scheduler=args.scheduler)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import UserError
-from .vocab import UTC
+from netanalysis.errors import UserError
+from netanalysis.io.vocabulary import UTC
 
 TABLES = ("contacts", "interactions", "outcomes")
 
@@ -108,7 +108,7 @@ def validate(contacts, interactions, outcomes) -> None:
     """Validate all three tables lazily; one UserError lists every problem."""
     import pandera.errors  # imported here: reading a loaded folder should not pay for pandera
 
-    from . import schema
+    from netanalysis.io import schema
 
     problems = []
     for name, model, df in (("contacts", schema.Contacts, contacts), ("interactions", schema.Interactions, interactions),
@@ -163,7 +163,7 @@ class Dataset:
         import tempfile
         from concurrent.futures import ThreadPoolExecutor
 
-        from .safety import write_safe_csv
+        from netanalysis.report.csv_safety import write_safe_csv
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -205,7 +205,7 @@ class Dataset:
     # -- views -------------------------------------------------------------
     def until(self, as_of) -> "Dataset":
         """The dataset as it was known at `as_of` (nothing after it)."""
-        from .timeutil import parse_as_of
+        from netanalysis.dates import parse_as_of
 
         cut = parse_as_of(as_of)
         inter = self.interactions[self.interactions["timestamp"] <= cut]
@@ -222,8 +222,8 @@ class Dataset:
 
     def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
               minutes_by_channel: dict | None = None) -> pd.DataFrame:
-        """The unit x period investment panel; see :func:`netanalysis.panel.build_panel`."""
-        from .panel import build_panel
+        """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`."""
+        from netanalysis.panel.build import build_panel
 
         return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
                            minutes_by_channel=minutes_by_channel)

@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import UserError
+from netanalysis.errors import UserError
 
 MARKER = ".netanalysis"
 BUILDING_MARKER = ".netanalysis-building"
@@ -350,7 +350,7 @@ def owns_reports_folder(folder: Path, adopt_if_empty: bool = True) -> bool:
     holds nothing but report folders netanalysis wrote and our building
     folders, in which case it is marked now.
     """
-    from .paths import REPORTS
+    from netanalysis.paths import REPORTS
 
     marker = read_marker(folder)
     if marker is not None:

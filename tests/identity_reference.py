@@ -1,7 +1,7 @@
 """The per-cluster identity merge as it was before vectorisation (commit fbe94e0).
 
 A reference implementation for tests/test_scale.py: the vectorised
-`netanalysis.identity.resolve` must give the same contacts, ref map and owner ids.
+`netanalysis.io.identity.resolve` must give the same contacts, ref map and owner ids.
 """
 
 import numpy as np
@@ -9,7 +9,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from netanalysis.identity import _conflict, owner_keys as _owner_keys, fold, normalize_company, normalize_email, normalize_url, stable_id
+from netanalysis.io.identity import _conflict, owner_keys as _owner_keys, fold, normalize_company, normalize_email, normalize_url, stable_id
 
 
 def reference_resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Series, pd.DataFrame, set[str]]:
@@ -27,7 +27,7 @@ def reference_resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tu
     contacts : the merged contacts table (owner excluded)
     owner_ids : contact_ids that are the owner
     """
-    from netanalysis.schema import empty_contacts
+    from netanalysis.io.schema import empty_contacts
 
     if people.empty:
         return pd.Series(dtype=str), empty_contacts(), set()

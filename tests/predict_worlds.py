@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.dataset import Dataset
-from netanalysis.simulate import simulate_world
+from netanalysis.simulate.world import simulate_world
 
 
 def world_dataset(w) -> Dataset:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from netanalysis.simulate import simulate_world
+from netanalysis.simulate.world import simulate_world
 
 # Each payload, if it ever ran or became an element, leaves a mark in the DOM.
 MARK = "document.documentElement.setAttribute('data-pwned','{0}')"

@@ -112,7 +112,7 @@ def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_p
 
 
 def test_to_utc_tolerates_missing_values():
-    from netanalysis.timeutil import to_utc
+    from netanalysis.dates import to_utc
 
     out = to_utc(pd.Series(["2025-01-01", pd.NA, "", "2025-02-01T02:00:00+02:00"], dtype="string"))
     assert out.isna().tolist() == [False, True, True, False]
@@ -128,8 +128,8 @@ def test_to_utc_tolerates_missing_values():
 ])
 def test_fast_time_parsing_equals_the_general_parser(values, tz):
     """The vectorised ISO path of canonical files gives what `to_utc` (the parser of every format) gives."""
-    from netanalysis.sources.canonical import _times
-    from netanalysis.timeutil import to_utc
+    from netanalysis.io.sources.canonical import _times
+    from netanalysis.dates import to_utc
 
     raw = pd.Series(values, dtype="string", index=range(1_000_000, 1_000_000 + len(values)))  # a later block of rows
     fast, general = _times(raw, tz), to_utc(raw, tz)
@@ -139,7 +139,7 @@ def test_fast_time_parsing_equals_the_general_parser(values, tz):
 
 
 def test_fast_number_parsing_equals_to_numeric():
-    from netanalysis.sources.canonical import _numbers
+    from netanalysis.io.sources.canonical import _numbers
 
     for values in (["35", "1.5", None, ".5", "1e3", "-2", "+4."], ["35", "x", "1,5", "inf"]):
         raw = pd.Series(values, dtype="string")
@@ -149,8 +149,8 @@ def test_fast_number_parsing_equals_to_numeric():
 
 def test_a_file_parsed_in_several_blocks_loads_every_row(tmp_path, monkeypatch):
     """Large files are parsed block by block; rows of later blocks are read like the first ones."""
-    import netanalysis.sources.canonical as canonical
-    import netanalysis.sources.fastcsv as fastcsv
+    import netanalysis.io.sources.canonical as canonical
+    import netanalysis.io.sources.fastcsv as fastcsv
 
     monkeypatch.setattr(canonical, "PARSE_CHUNK", 1000)
     monkeypatch.setattr(fastcsv, "FAST_MIN_BYTES", 0)
@@ -167,7 +167,7 @@ def test_a_file_parsed_in_several_blocks_loads_every_row(tmp_path, monkeypatch):
 
 def test_short_offsets_among_naive_times_are_read_not_refused():
     """`+02` and a lower-case `z` after a time are offsets, also in a column with naive times."""
-    from netanalysis.timeutil import to_utc
+    from netanalysis.dates import to_utc
 
     raw = pd.Series(["2025-11-07T17:50:41+02", "2025-01-01T00:00:00", "2025-11-07T17:50:41z", "2025-11-07"])
     got = to_utc(raw, "America/New_York").tolist()
@@ -181,8 +181,8 @@ def test_every_iso_form_reads_alike_on_both_paths(tz):
     with a naive or an offset time: the canonical fast path and `to_utc` agree, and neither fails."""
     import itertools
 
-    from netanalysis.sources.canonical import _times
-    from netanalysis.timeutil import to_utc
+    from netanalysis.io.sources.canonical import _times
+    from netanalysis.dates import to_utc
 
     dates = ["2025-11-07", "2024-02-29"]
     times = ["", "T17:50", "T17:50:41", " 17:50:41", "T17:50:41.5", "T17:50:41.123456789", "T7:50:41", "T17"]

@@ -7,15 +7,14 @@ and the carryover stock_t = stock_{t-1} * 0.5 ** (1 / half_life) + minutes_t.
 
 import json
 import math
-import sys
 
 import numpy as np
 import pytest
 
-from netanalysis.classroom import BATCH_ENV, explore, run_classroom
+from netanalysis.classroom.demo import BATCH_ENV, explore, run_classroom
 from netanalysis.cli import main
 from netanalysis.errors import UserError
-from netanalysis.strategies import (classroom_metrics, crossover_month, investment_plan, simulate_classroom,
+from netanalysis.classroom.strategies import (classroom_metrics, crossover_month, investment_plan, simulate_classroom,
                                     strategies, trap_months)
 
 
@@ -111,7 +110,7 @@ def test_short_half_life_crossover_comes_later_or_never():
 
 
 def test_same_seed_same_numbers_and_figures():
-    from netanalysis import plots_classroom
+    from netanalysis.plots import classroom as plots_classroom
 
     a, b = simulate_classroom(months=12, n_students=30, seed=5), simulate_classroom(months=12, n_students=30, seed=5)
     for name in a.outcomes:
@@ -181,21 +180,23 @@ def test_sliders_only_outside_batch(monkeypatch):
     monkeypatch.setenv(BATCH_ENV, "1")
     assert "JupyterLab" in explore()._repr_markdown_()
     monkeypatch.delenv(BATCH_ENV)
-    monkeypatch.setattr("netanalysis.classroom.show_live", lambda **kw: None)
+    monkeypatch.setattr("netanalysis.classroom.demo.show_live", lambda **kw: None)
     widget = explore(months=24, n_students=30)
     names = {c.description for c in widget.children if hasattr(c, "description")}
     assert {"months", "hours per month", "half-life (months)", "students", "seed"} <= names
 
 
 def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, monkeypatch):
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    from nbbuild import build
+    import nbformat
 
     broken = tmp_path / "classroom_delayed_gratification.ipynb"
-    build(broken, [("params", "months: int = 36\noutput_dir: str = \"\""), ("code", "raise ValueError('boom')")])
-    monkeypatch.setattr("netanalysis.classroom.NOTEBOOK", broken)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "netanalysis", "display_name": "netanalysis (project)", "language": "python"}
+    params = nbformat.v4.new_code_cell("months: int = 36\noutput_dir: str = \"\"")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    nbformat.write(nb, broken)
+    monkeypatch.setattr("netanalysis.classroom.demo.NOTEBOOK", broken)
     before = (demo / "index.html").read_text()
     with pytest.raises(UserError, match=r"failed in cell .*ValueError: boom"):
         run_classroom(out=demo, parameters={"months": "12"})
@@ -205,7 +206,7 @@ def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, 
 
 def test_slider_callback_shows_the_crossover(monkeypatch):
     import IPython.display
-    from netanalysis.classroom import show_live
+    from netanalysis.classroom.demo import show_live
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))

@@ -5,7 +5,7 @@ import pytest
 
 import netanalysis
 from netanalysis.dataset import Dataset
-from netanalysis.deals import deal_cycles
+from netanalysis.analysis.returns.deal_cycles import deal_cycles
 
 
 def _dataset(interactions, outcomes):

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.dataset import Dataset
-from netanalysis.dealwork import deal_work, deal_work_summary
+from netanalysis.analysis.returns.deal_work import deal_work, deal_work_summary
 
 
 def _dataset():

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from netanalysis.sources import detect_format
-from netanalysis.sources.base import sniff
+from netanalysis.io.sources import detect_format
+from netanalysis.io.sources.base import sniff
 
 SF = Path(__file__).parent / "fixtures" / "crm" / "salesforce"
 

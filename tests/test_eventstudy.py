@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.dataset import Dataset
-from netanalysis.eventstudy import event_study, event_study_panel
+from netanalysis.analysis.returns.event_study import event_study, event_study_panel
 
 
 def _activity(minutes_by_unit):

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.exports import OWNER_EMAIL, write_exports
-from netanalysis.schema import DEFAULT_MINUTES
-from netanalysis.simulate import simulate_world
+from netanalysis.simulate.exports import OWNER_EMAIL, write_exports
+from netanalysis.io.schema import DEFAULT_MINUTES
+from netanalysis.simulate.world import simulate_world
 
 
 @pytest.fixture(scope="module")

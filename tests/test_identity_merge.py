@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import netanalysis
-from netanalysis import identity
+from netanalysis.io import identity
 from tests.conftest import write
 
 CONNECTIONS = """
@@ -138,7 +138,7 @@ def test_contact_ids_are_stable_across_runs_and_input_order(exports):
 
 def test_vectorised_normalisers_agree_with_the_plain_functions():
     """The pyarrow shortcut of `_map_unique` gives what the Python normalisers give, value by value."""
-    from netanalysis.identity import _map_unique, fold, normalize_email
+    from netanalysis.io.identity import _map_unique, fold, normalize_email
 
     values = pd.Series(["ann@x.com", "Ann@X.com", " ann@x.com", "a@b", "mailto:bo@y.org", "<c@z.io>", "no-at",
                         "Ann Lee", "ann lee", "Ann  Lee", " Ann", "Jürgen M", "O'Neil", "x", "", None, "ann@x.com"])
@@ -151,7 +151,7 @@ def test_vectorised_normalisers_agree_with_the_plain_functions():
 
 def test_companies_and_non_text_take_the_shortcut_only_when_the_normaliser_agrees():
     """Plain company names are lower-cased in pyarrow unless a legal form is to be cut; non-text goes through Python."""
-    from netanalysis.identity import _map_unique, fold, normalize_company, normalize_email
+    from netanalysis.io.identity import _map_unique, fold, normalize_company, normalize_email
 
     companies = pd.Series(["Acme", "ACME Inc", "Acme inc.", "Beta GmbH", "Co", "Company 0", "Tesco", "Sa Group",
                            "BV", "acme  corp", "Ünited AG", "Inc Magazine", "Coinbase", "ag 2", "", None, "Acme"])

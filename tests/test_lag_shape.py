@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from netanalysis.carryover import HazardRows, hazard_rows, profile_half_life
-from netanalysis.hazard_fit import GroupedCloglog
-from netanalysis.lagshape import LagShapeFit, kernel_weights, lagged_minutes
-from netanalysis.simulate import simulate_world
+from netanalysis.analysis.returns.carryover import HazardRows, hazard_rows, profile_half_life
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+from netanalysis.analysis.returns.lag_shape import LagShapeFit, kernel_weights, lagged_minutes
+from netanalysis.simulate.world import simulate_world
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_returns_truth import world_dataset  # noqa: E402

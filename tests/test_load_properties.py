@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import netanalysis
 from netanalysis.errors import UserError
-from netanalysis.sources import FORMATS
-from netanalysis.sources.base import sniff
+from netanalysis.io.sources import FORMATS
+from netanalysis.io.sources.base import sniff
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -181,7 +181,7 @@ def test_every_fixture_reconciles(rel):
 
 def test_encodings_are_detected_from_bytes_not_names(tmp_path):
     """The same Connections file in UTF-8, UTF-8 with BOM, UTF-16 and cp1252 loads identically."""
-    from netanalysis.sources.base import detect_encoding
+    from netanalysis.io.sources.base import detect_encoding
 
     text = ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
             "René,Faure,https://www.linkedin.com/in/rene-faure,,Société Générale,Analyst,17 Oct 2021\r\n")

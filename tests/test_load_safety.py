@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis import loader
+from netanalysis.io import loader
 from netanalysis.cli import main
 from netanalysis.errors import UserError
-from netanalysis.money import parse_money
-from netanalysis.plausible import duration_reason, time_reason
-from netanalysis.timeutil import to_utc
+from netanalysis.io.money import parse_money
+from netanalysis.io.plausible import duration_reason, time_reason
+from netanalysis.dates import to_utc
 
 
 # --- money -------------------------------------------------------------------------------

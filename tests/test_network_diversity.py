@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.diversity import (
+from netanalysis.analysis.network.diversity import (
     _jackknife_ci, diversity_and_outcomes, diversity_over_time, network_diversity, shannon_entropy_bits,
 )
 
@@ -115,7 +115,7 @@ def test_diversity_tracks_outcomes_when_it_drives_them(tmp_path):
 def test_null_world_where_both_series_trend_finds_nothing_beyond_the_trend():
     # Outcomes fall at a constant hazard whatever the time invested; a growing network
     # still gives diversity and outcomes a shared trend (levels correlate strongly).
-    from netanalysis.simulate import simulate_world
+    from netanalysis.simulate.world import simulate_world
     from tests.test_returns_truth import world_dataset
 
     world = simulate_world(contacts=200, months=48, seed=19, world="null")
@@ -125,5 +125,5 @@ def test_null_world_where_both_series_trend_finds_nothing_beyond_the_trend():
     assert out["rho_raw"] > 0.7
     assert not out["beyond_trend"] and out["p_value"] > 0.05
     assert out["ci"][0] < 0 < out["ci"][1]
-    from netanalysis.diversity import describe_diversity_and_outcomes
+    from netanalysis.analysis.network.diversity import describe_diversity_and_outcomes
     assert "cannot be told apart from no link" in describe_diversity_and_outcomes(out)

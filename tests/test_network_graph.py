@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import netanalysis
-from netanalysis.network import EGO, brokers, contact_pairs, ego_constraint, ego_effective_size, structural_holes
+from netanalysis.analysis.network.structural_holes import EGO, brokers, contact_pairs, ego_constraint, ego_effective_size, structural_holes
 
 from conftest import write
 
@@ -104,7 +104,7 @@ def test_the_contact_joining_two_cliques_is_the_broker():
 
 
 def test_betweenness_by_component_matches_networkx_on_the_whole_graph():
-    from netanalysis.network import _betweenness
+    from netanalysis.analysis.network.structural_holes import _betweenness
 
     g = nx.disjoint_union_all([nx.gnp_random_graph(12, 0.3, seed=s) for s in range(4)] + [nx.path_graph(2)])
     ours = _betweenness(g, exact_up_to=500, seed=0)

@@ -7,18 +7,18 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis import plots_network
-from netanalysis.diversity import shannon_entropy_bits
-from netanalysis.network import structural_holes
+from netanalysis.plots import network as plots_network
+from netanalysis.analysis.network.diversity import shannon_entropy_bits
+from netanalysis.analysis.network.structural_holes import structural_holes
 from netanalysis.paths import NOTEBOOKS
-from netanalysis.privacy import anonymize
-from netanalysis.simulate import simulate_world
-from netanalysis.ties import dormant_ties, tie_strength
+from netanalysis.report.privacy import anonymize
+from netanalysis.simulate.world import simulate_world
+from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
 
 def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
     import papermill as pm
-    from netanalysis.report import project_kernel
+    from netanalysis.report.runner import project_kernel
 
     data = tiny_ds.to_parquet(tmp_path / "data")
     pm.execute_notebook(str(NOTEBOOKS / "05_network_structure.ipynb"), str(tmp_path / "05.ipynb"),
@@ -56,7 +56,7 @@ def test_simulated_group_meetings_share_start_and_duration_and_keep_the_truth():
 
 
 def test_anonymized_data_gives_the_same_network(tmp_path):
-    from netanalysis.simulate import write_canonical
+    from netanalysis.simulate.world import write_canonical
 
     write_canonical(simulate_world(contacts=120, months=24, seed=4), tmp_path)
     ds = netanalysis.load([tmp_path])

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.simulate import simulate_world, write_canonical
-from netanalysis.ties import (
+from netanalysis.simulate.world import simulate_world, write_canonical
+from netanalysis.analysis.network.ties import (
     classify_ties, cluster_bootstrap_ratio, dormant_ties, reactivations, tercile_thresholds, tie_months, tie_strength,
 )
 
@@ -133,7 +133,7 @@ def test_cluster_bootstrap_matches_a_plain_loop():
 
 
 def test_a_rate_of_zero_still_gets_an_upper_bound():
-    from netanalysis.ties import rate_interval
+    from netanalysis.analysis.network.ties import rate_interval
 
     # Wilson's interval for 0 of 10: upper bound z^2 / (n + z^2) = 3.8415 / 13.8415.
     lo, hi = rate_interval(0, 10, np.array([0.0, 0.0]))
@@ -144,9 +144,9 @@ def test_a_rate_of_zero_still_gets_an_upper_bound():
 def test_tie_rates_in_a_reverse_world_come_with_the_association_caveat():
     # Wins fall at a constant rate and deals bring meetings: strong ties "win" far more often,
     # and the sentence must say that this is an association, partly made by the deals.
-    from netanalysis.naive import world_dataset
-    from netanalysis.simulate import simulate_world
-    from netanalysis.ties import describe_tie_rates, tie_strength
+    from netanalysis.classroom.naive_readings import world_dataset
+    from netanalysis.simulate.world import simulate_world
+    from netanalysis.analysis.network.ties import describe_tie_rates, tie_strength
 
     ds = world_dataset(simulate_world(contacts=200, months=30, seed=0, world="reverse"))
     rates = tie_strength(ds, n_boot=100).rates()

@@ -78,8 +78,8 @@ def test_without_the_column_opened_at_is_nat_and_survives_parquet_and_until(tmp_
 
 
 def test_simulated_exports_write_the_world_s_opening_dates(tmp_path):
-    from netanalysis.exports import write_exports
-    from netanalysis.simulate import simulate_world
+    from netanalysis.simulate.exports import write_exports
+    from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=30, months=12, seed=2)
     world.outcomes["opened_at"] = world.outcomes["timestamp"].dt.floor("min") - pd.Timedelta(days=10)

@@ -72,7 +72,7 @@ def test_account_unit_groups_by_company(tiny_ds):
 
 def test_stock_restart_matches_a_plain_loop():
     # The vectorised recursion against a straightforward per-unit loop on random data.
-    from netanalysis.panel import _stock
+    from netanalysis.panel.build import _stock
 
     rng = np.random.default_rng(3)
     lengths = rng.integers(1, 40, size=50)
@@ -227,7 +227,7 @@ def assert_panel_is(got: pd.DataFrame, expected: pd.DataFrame, unit_col: str):
 ])
 def test_build_panel_equals_a_plain_loop(seed, unit, freq, half_life, as_of):
     from netanalysis.dataset import Dataset
-    from netanalysis.panel import build_panel
+    from netanalysis.panel.build import build_panel
 
     inter, contacts, outcomes = random_world(seed)
     cut = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
@@ -259,7 +259,7 @@ def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them(by_
     import math
 
     from netanalysis.dataset import Dataset
-    from netanalysis.panel import build_panel
+    from netanalysis.panel.build import build_panel
 
     inter, contacts, outcomes = random_world(5, n_inter=2000, n_contacts=5, minute_values=(0.1, 0.2, 0.7, 1.3))
     if by_unit:
@@ -287,7 +287,7 @@ def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them(by_
 @pytest.mark.parametrize("decay", [0.0, 0.5 ** (1 / 0.25), 0.5 ** (1 / 3), 0.5 ** (3 / 3), 0.5 ** (1 / 36), 1.0])
 def test_stock_recursion_is_the_plain_loop(decay):
     # Units of 1 month, of 300+ months, all-zero units and zero months; same arithmetic as the loop: equal bits.
-    from netanalysis.panel import _stock
+    from netanalysis.panel.build import _stock
 
     rng = np.random.default_rng(11)
     lengths = np.array([1, 340, 1, 2, 17, 301, 1, 60, 5, 1, 3, 129])
@@ -305,7 +305,7 @@ def test_stock_recursion_is_the_plain_loop(decay):
 
 
 def test_stock_of_nothing_and_of_one_unit():
-    from netanalysis.panel import _stock
+    from netanalysis.panel.build import _stock
 
     assert len(_stock(np.array([]), np.array([], dtype=int), 0.5)) == 0
     assert _stock(np.array([4.0, 0.0, 2.0]), np.array([0]), 0.5).tolist() == [4.0, 2.0, 3.0]
@@ -314,7 +314,7 @@ def test_stock_of_nothing_and_of_one_unit():
 
 @pytest.mark.parametrize("unit", ["ns", "us", "s"])
 def test_month_of_each_timestamp_by_the_calendar(unit):
-    from netanalysis.panel import _month_ordinals
+    from netanalysis.panel.build import _month_ordinals
 
     rng = np.random.default_rng(2)
     seconds = np.r_[rng.integers(-2_000_000_000, 4_000_000_000, 3000), [-1, 0, 1, 951_868_799, 951_868_800]]

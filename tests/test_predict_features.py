@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.errors import UserError
-from netanalysis.features import feature_columns, feature_table
+from netanalysis.analysis.predict.features import feature_columns, feature_table
 
 D3 = 0.5 ** (1 / 3)  # one month of decay at a 3-month half-life
 

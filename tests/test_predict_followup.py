@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.features import feature_table
-from netanalysis.predict import follow_up_list, predict_outcomes
-from netanalysis.safety import write_safe_csv
+from netanalysis.analysis.predict.features import feature_table
+from netanalysis.analysis.predict.holdout import follow_up_list, predict_outcomes
+from netanalysis.report.csv_safety import write_safe_csv
 from tests.conftest import write
 
 COLUMNS = ["rank", "contact_id", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]

@@ -9,7 +9,7 @@ import pytest
 
 import netanalysis
 from netanalysis.paths import NOTEBOOKS
-from netanalysis.report import execute_notebook, to_html
+from netanalysis.report.runner import execute_notebook, to_html
 from tests.conftest import write
 from tests.predict_worlds import simulated_dataset
 from tests.test_predict_leakage import with_future_rows

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netanalysis.features import feature_table
-from netanalysis.predict import evaluate_holdout
-from netanalysis.simulate import simulate_world
-from netanalysis.timeutil import month_ordinal, ordinal_to_timestamp
-from netanalysis.validation import ranking_metrics
+from netanalysis.analysis.predict.features import feature_table
+from netanalysis.analysis.predict.holdout import evaluate_holdout
+from netanalysis.simulate.world import simulate_world
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.analysis.predict.validation import ranking_metrics
 from tests.predict_worlds import world_dataset
 
 

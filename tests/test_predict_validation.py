@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from netanalysis.validation import (RollingOriginSplit, holdout_split, interval, ranking_metrics,
+from netanalysis.analysis.predict.validation import (RollingOriginSplit, holdout_split, interval, ranking_metrics,
                                     unit_resample_weights)
 
 

@@ -6,9 +6,9 @@ import nbformat
 import pytest
 
 from netanalysis.cli import _report_options, build_parser, main
-from netanalysis.config import read_config, resolve_as_of
+from netanalysis.report.config import read_config, resolve_as_of
 from netanalysis.errors import UserError
-from netanalysis.parameters import check_parameters, coerce_parameter
+from netanalysis.report.parameters import check_parameters, coerce_parameter
 
 
 # -- as_of rules ----------------------------------------------------------------

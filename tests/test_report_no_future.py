@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from netanalysis.report import run_report
-from netanalysis.simulate import simulate_world, write_canonical
+from netanalysis.report.runner import run_report
+from netanalysis.simulate.world import simulate_world, write_canonical
 
 AS_OF = "2024-06-30"
 # Counts of input rows describe the files given, which do differ; everything else must not.

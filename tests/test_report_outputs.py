@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from netanalysis import outputs
-from netanalysis.classroom import run_classroom
+from netanalysis.classroom.demo import run_classroom
 from netanalysis.errors import UserError
-from netanalysis.pages import CONTENT_SECURITY_POLICY
-from netanalysis.report import run_report
+from netanalysis.report.pages import CONTENT_SECURITY_POLICY
+from netanalysis.report.runner import run_report
 from report_worlds import distinctive_world
 from test_outputs import tree
 from test_report_runs import OK_CELL, PARAMS, make_notebook

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import netanalysis
-from netanalysis.privacy import Pseudonymizer, anonymize
-from netanalysis.report import report_notebooks, run_report
+from netanalysis.report.privacy import Pseudonymizer, anonymize
+from netanalysis.report.runner import report_notebooks, run_report
 from report_worlds import TOKENS, distinctive_world, text_files
 
 KEY = "test-key-not-secret"

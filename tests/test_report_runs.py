@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from netanalysis.report import run_report, HEADLINE_KEYS
+from netanalysis.report.runner import run_report, HEADLINE_KEYS
 from netanalysis.errors import UserError
 
 
@@ -54,8 +54,8 @@ def test_unknown_parameter_exit_2(tmp_path, capsys):
 # -- with small test-only notebooks: atomicity, failures, history ---------------
 import nbformat  # noqa: E402
 
-from netanalysis.history import list_reports, window_changes  # noqa: E402
-from netanalysis.timeutil import parse_as_of  # noqa: E402
+from netanalysis.report.history import list_reports, window_changes  # noqa: E402
+from netanalysis.dates import parse_as_of  # noqa: E402
 
 PARAMS = '''data_dir: str = ""
 output_dir: str = ""
@@ -66,9 +66,9 @@ mode: str = "ok"
 top: int = 2
 '''
 OK_CELL = '''import pandas as pd
-from netanalysis.session import open_report_data
-from netanalysis.report import record_metrics
-from netanalysis.safety import write_safe_csv
+from netanalysis.report.session import open_report_data
+from netanalysis.report.runner import record_metrics
+from netanalysis.report.csv_safety import write_safe_csv
 nb = open_report_data(data_dir, as_of, output_dir, period)
 won = nb.ds.outcomes[nb.ds.outcomes["status"] == "won"]
 c = nb.ds.contacts.set_index("contact_id")
@@ -208,8 +208,8 @@ def test_cli_exit_2_in_a_fresh_process(tmp_path):
 
 
 def test_followup_names_read_back_without_the_safety_quote(tmp_path):
-    from netanalysis.history import followup_movements
-    from netanalysis.safety import write_safe_csv
+    from netanalysis.report.history import followup_movements
+    from netanalysis.report.csv_safety import write_safe_csv
     import pandas as pd
 
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
@@ -224,7 +224,7 @@ def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(
     """papermill's `cwd=` chdirs the whole process, which broke parallel runs; kernels get their folder instead."""
     import os
 
-    from netanalysis.report import run_notebooks
+    from netanalysis.report.runner import run_notebooks
 
     nb = make_notebook(tmp_path / "01_cwd.ipynb", [("params", "k: int = 0"),
                                                    ("code", "import os; open('where.txt', 'w').write(os.getcwd())")])

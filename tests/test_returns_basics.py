@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netanalysis.returns import KaplanMeier, within_days_share
+from netanalysis.analysis.returns.first_outcome import within_days_share
+from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
 
 
 def test_kaplan_meier_by_hand():

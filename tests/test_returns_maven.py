@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.deals import deal_cycles
-from netanalysis.returns import KaplanMeier, first_outcome_table
+from netanalysis.analysis.returns.deal_cycles import deal_cycles
+from netanalysis.analysis.returns.first_outcome import first_outcome_table
+from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
 
 MAVEN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "maven_crm"
 pytestmark = pytest.mark.skipif(not (MAVEN / "sales_pipeline.csv").exists(), reason="Maven CRM dataset not present")

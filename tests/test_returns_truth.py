@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from netanalysis.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
+from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
 from netanalysis.dataset import Dataset
-from netanalysis.returns import KaplanMeier, first_outcome_table
-from netanalysis.simulate import simulate_world
-from netanalysis.timeutil import DAYS_PER_MONTH
+from netanalysis.analysis.returns.first_outcome import first_outcome_table
+from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.simulate.world import simulate_world
+from netanalysis.dates import DAYS_PER_MONTH
 
 
 def world_dataset(world) -> Dataset:
@@ -83,7 +84,7 @@ def test_lagged_stock_matches_the_simulators_stock():
 
 
 def test_reverse_causation_gap_drops_the_last_months_minutes():
-    from netanalysis.carryover import HazardRows
+    from netanalysis.analysis.returns.carryover import HazardRows
 
     minutes = np.array([60.0, 0.0, 30.0, 0.0, 10.0, 20.0])
     rows = HazardRows(unit=np.array(["a"] * 4 + ["b"] * 2, dtype=object), period=np.zeros(6), minutes=minutes,

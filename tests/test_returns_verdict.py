@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from netanalysis.carryover import HazardRows
-from netanalysis.linktest import ScoreTest
-from netanalysis.returns_truth import assess_delayed_returns
-from netanalysis.verdict import Evidence, decide
-from netanalysis.within import fit_conditional_poisson, unit_groups
+from netanalysis.analysis.returns.carryover import HazardRows
+from netanalysis.analysis.returns.link_test import ScoreTest
+from netanalysis.analysis.returns.evidence import assess_delayed_returns
+from netanalysis.analysis.returns.verdict import Evidence, decide
+from netanalysis.analysis.returns.within_contact import fit_conditional_poisson, unit_groups
 from truth_worlds import world_rows
 
 N_BOOT = 99

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netanalysis.carryover import HazardRows, lag_profile
-from netanalysis.cohorts import cohort_table, cohort_triangle
+from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
+from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle
 from netanalysis.dataset import Dataset
 from netanalysis.errors import UserError
-from netanalysis.returns import check_returns_parameters, month_when_share_reached, outcome_share_by_month
-from netanalysis.survival import compare_segments, segment_labels
+from netanalysis.analysis.returns.first_outcome import check_returns_parameters, month_when_share_reached, outcome_share_by_month
+from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 
 
 def _dataset(interactions, outcomes, contacts=None):
@@ -110,7 +110,7 @@ def test_default_grid_is_fine_and_log_spaced():
 
 
 def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
-    from netanalysis.returns import KaplanMeier
+    from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
 
     km = KaplanMeier.fit([1.0, 2.0, 3.0], [1, 1, 1])  # all three paid within 3 months
     assert km.followed_long_enough(12) and km.probability_by(12)[0] == 1.0
@@ -128,9 +128,9 @@ def test_nothing_after_as_of_is_used():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
-    from netanalysis.carryover import hazard_rows, profile_half_life
-    from netanalysis.returns import first_outcome_table, outcome_lags
-    from netanalysis.simulate import simulate_world
+    from netanalysis.analysis.returns.carryover import hazard_rows, profile_half_life
+    from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
+    from netanalysis.simulate.world import simulate_world
 
     full = world_dataset(simulate_world(contacts=300, months=30, seed=4))
     cut = "2024-06-30"
@@ -155,8 +155,8 @@ def test_every_view_runs_for_accounts():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
-    from netanalysis.returns import first_outcome_table, outcome_lags
-    from netanalysis.simulate import simulate_world
+    from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
+    from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=200, months=24, seed=6)
     ds = world_dataset(world)
@@ -172,7 +172,7 @@ def test_every_view_runs_for_accounts():
 
 
 def test_headline_sentences_from_metrics():
-    from netanalysis.returns import headline
+    from netanalysis.analysis.returns.first_outcome import headline
 
     text = headline({"outcomes_within_30d_share": 0.02, "outcomes_within_30d_share_ci": [0.01, 0.04],
                      "outcomes_within_30d_share_constant_rate": 0.06, "outcome_value_half_arrived_months": 9.2,
@@ -187,7 +187,7 @@ def test_headline_sentences_from_metrics():
 
 
 def test_interval_when_everyone_paid_is_the_exact_binomial_one():
-    from netanalysis.returns import KaplanMeier
+    from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
 
     km = KaplanMeier.fit([1.0, 2.0, 3.0, 4.0], [1, 1, 1, 1])
     p, lo, hi = km.probability_by(12)
@@ -202,10 +202,16 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
-    from netanalysis import plots_returns
-    from netanalysis.carryover import describe_dose_response, dose_response, hazard_rows, profile_half_life
-    from netanalysis.returns import KaplanMeier, first_outcome_table, headline, outcome_lags, within_days_share
-    from netanalysis.simulate import simulate_world
+    from netanalysis.plots import returns as plots_returns
+    from netanalysis.analysis.returns.carryover import describe_dose_response, dose_response, hazard_rows, profile_half_life
+    from netanalysis.analysis.returns.first_outcome import (
+        first_outcome_table,
+        headline,
+        outcome_lags,
+        within_days_share,
+    )
+    from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+    from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=80, months=18, seed=1)
     world.outcomes = world.outcomes.iloc[0:0]

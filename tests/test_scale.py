@@ -11,11 +11,11 @@ import pytest
 
 import netanalysis
 from netanalysis import cli
-from netanalysis.fasttext import hex_ids
-from netanalysis.scale import dask_panel, panel_command
-from netanalysis.simulate import simulate_world, write_canonical
-from netanalysis.sources import fastcsv
-from netanalysis.sources.base import read_csv_table
+from netanalysis.io.arrow_text import hex_ids
+from netanalysis.panel.command import dask_panel, panel_command
+from netanalysis.simulate.world import simulate_world, write_canonical
+from netanalysis.io.sources import fastcsv
+from netanalysis.io.sources.base import read_csv_table
 from conftest import write
 
 
@@ -180,7 +180,7 @@ def test_hex_ids_match_pythons_formatting():
 
 
 def test_parsing_in_blocks_changes_nothing(tmp_path, monkeypatch):
-    from netanalysis.sources import canonical
+    from netanalysis.io.sources import canonical
 
     write(tmp_path, "interactions.csv", DAMAGED_VALUES)
     whole = netanalysis.load([tmp_path])
@@ -219,7 +219,7 @@ def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
 def test_vectorised_identity_merge_equals_the_per_cluster_reference(seed):
     from identity_reference import reference_resolve
 
-    from netanalysis.identity import resolve
+    from netanalysis.io.identity import resolve
 
     people = _random_people(seed)
     owner = ["p1@x.com", "Chen Wei"] if seed % 2 else []
@@ -232,7 +232,7 @@ def test_vectorised_identity_merge_equals_the_per_cluster_reference(seed):
 
 @pytest.mark.parametrize("unit", ["contact", "account"])
 def test_panel_written_in_batches_is_the_one_shot_panel(loaded_world, tmp_path, unit):
-    from netanalysis.scale import read_panel_inputs, write_panel
+    from netanalysis.panel.command import read_panel_inputs, write_panel
 
     folder, ds = loaded_world
     as_of = "2024-03-31"
@@ -263,7 +263,7 @@ def _write_loaded(folder, inter, contacts, outcomes, row_group_size=None):
 def test_panel_command_equals_a_plain_loop(tmp_path, monkeypatch, unit, batch_rows):
     import pyarrow.parquet as pq
 
-    from netanalysis import scale
+    from netanalysis.panel import command as scale
     from netanalysis.dataset import Dataset
     from test_panel import assert_panel_is, loop_panel, random_world
 
@@ -318,7 +318,7 @@ def test_batches_keep_the_one_shot_sums_of_inexact_minutes(tmp_path, by_unit):
     # 0.1, 0.2, 0.7 minutes: sums depend on their order; batches must not change a bit of any column,
     # whether the rows come in time order or sorted by unit (two ways pandas adds them).
     from netanalysis.dataset import Dataset
-    from netanalysis.scale import write_panel
+    from netanalysis.panel.command import write_panel
     from test_panel import random_world
 
     inter, contacts, outcomes = random_world(12, n_inter=3000, minute_values=(0.1, 0.2, 0.7, 1e-3))

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 import netanalysis
-from netanalysis.returns import KaplanMeier, first_outcome_table, outcome_lags, within_days_share
-from netanalysis.simulate import hazard, simulate_world, write_canonical
+from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags, within_days_share
+from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.simulate.world import hazard, simulate_world, write_canonical
 
 
 def test_outcomes_lag_investment(tmp_path):

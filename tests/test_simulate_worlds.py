@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from netanalysis.errors import UserError
-from netanalysis.simulate import delayed_kernel, simulate_to_folder, simulate_world
+from netanalysis.simulate.folder import simulate_to_folder
+from netanalysis.simulate.world import delayed_kernel, simulate_world
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -10,7 +10,7 @@ import pytest
 
 import netanalysis
 from load_helpers import by_name, entry
-from netanalysis.sources.base import detect_encoding
+from netanalysis.io.sources.base import detect_encoding
 
 FIX = Path(__file__).parent / "fixtures" / "contacts"
 
@@ -126,7 +126,7 @@ def test_vcard_4():
 def test_vcard_folded_line_becomes_one_value():
     import vobject
 
-    from netanalysis.sources.vcard import _cards
+    from netanalysis.io.sources.vcard import _cards
 
     text = (FIX / "contacts_v3.vcf").read_text(encoding="utf-8")
     cards, bad = _cards(text)

@@ -8,8 +8,8 @@ import pytest
 
 import netanalysis
 from netanalysis.errors import UserError
-from netanalysis.sources import detect_format
-from netanalysis.sources.base import sniff
+from netanalysis.io.sources import detect_format
+from netanalysis.io.sources.base import sniff
 from tests.conftest import write
 
 FIX = Path(__file__).parent / "fixtures" / "crm"

@@ -223,9 +223,9 @@ def test_invitations_direction_owner_and_counterpart():
 
 
 def test_invitations_detect_the_owner():
-    from netanalysis.loader import LoadContext
-    from netanalysis.sources import linkedin
-    from netanalysis.sources.base import sniff
+    from netanalysis.io.loader import LoadContext
+    from netanalysis.io.sources import linkedin
+    from netanalysis.io.sources.base import sniff
 
     path = FIX / "Invitations.csv"
     parsed = linkedin.read_invitations(path, sniff(path), LoadContext())

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from netanalysis.carryover import HazardRows
-from netanalysis.simulate import simulate_world
+from netanalysis.analysis.returns.carryover import HazardRows
+from netanalysis.simulate.world import simulate_world
 
 
 def world_rows(world: str, contacts: int, months: int, seed: int, **kw) -> HazardRows:

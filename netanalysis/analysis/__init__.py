@@ -1,0 +1,1 @@
+"""The analyses, one subpackage per question: returns, predict, network."""

@@ -1,0 +1,1 @@
+"""Network structure: tie strength, diversity, structural holes."""

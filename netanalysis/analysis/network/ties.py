@@ -1,0 +1,333 @@
+"""Tie strength (Granovetter) and dormant ties (Levin, Walter and Murnighan, 2011).
+
+A *tie* is a relationship with one contact. At each month it is *active* when
+minutes were invested in it in the previous 12 months (the month itself not
+included, so a tie's class never knows about the month it is judged on). Active
+ties are split into terciles of those minutes, pooled over all tie-months:
+weak (at or below the lower threshold), medium, strong (above the upper one).
+
+A *dormant tie* is one that was silent for 12 months or more and then touched
+again (a *reactivation*). Its outcome rate in the months after the reactivation
+is compared with that of ties that were kept active all along.
+
+Rates are per tie-month: the share of tie-months in which the contact produced
+at least one won outcome. Intervals come from a bootstrap that resamples
+contacts (a contact's months are not independent of one another).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.panel.build import build_panel
+from netanalysis.dates import DAYS_PER_MONTH, month_ordinal, parse_as_of
+
+CLASSES = ("weak", "medium", "strong")
+
+
+def rate_interval(hits: float, total: float, boot: np.ndarray) -> tuple[float, float]:
+    """The bootstrap interval, or Wilson's when none or all of `total` are hits.
+
+    A resampled share of 0 out of n is always 0, so the bootstrap interval
+    collapses to [0, 0]; Wilson's score interval still says how large the true
+    rate could be (it treats the months as independent, so it is a little narrow).
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    if total > 0 and (hits == 0 or hits == total):
+        lo, hi = proportion_confint(int(round(hits)), int(round(total)), alpha=0.05, method="wilson")
+        return float(lo), float(hi)
+    return float(boot[0]), float(boot[1])
+
+
+def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000, seed: int = 0,
+                            level: float = 0.95) -> np.ndarray:
+    """Percentile bootstrap interval of ``num.sum(0) / den.sum(0)``, resampling rows (clusters).
+
+    Parameters
+    ----------
+    num, den : arrays of shape (clusters, columns) (a 1-d array is one column)
+    n_boot : number of resamples
+    seed : random seed (same seed, same interval)
+    level : coverage of the interval
+
+    Returns
+    -------
+    array of shape (columns, 2): low and high; NaN where the denominator is always zero.
+
+    Examples
+    --------
+    >>> lo, hi = cluster_bootstrap_ratio(np.array([1, 0, 1, 0]), np.ones(4), 200)[0]
+    >>> 0 <= lo <= 0.5 <= hi <= 1
+    True
+    """
+    num = np.asarray(num, dtype=float).reshape(len(num), -1)
+    den = np.asarray(den, dtype=float).reshape(len(den), -1)
+    n = num.shape[0]
+    out = np.full((num.shape[1], 2), np.nan)
+    if n == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    chunk = max(1, int(4_000_000 // max(n, 1)))
+    ratios = []
+    done = 0
+    while done < n_boot:
+        k = min(chunk, n_boot - done)
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=k)  # k resamples of the n clusters
+        top, bottom = counts @ num, counts @ den
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios.append(np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan))
+        done += k
+    r = np.vstack(ratios)
+    alpha = (1 - level) / 2
+    for j in range(r.shape[1]):
+        col = r[:, j][np.isfinite(r[:, j])]
+        if col.size:
+            out[j] = np.quantile(col, [alpha, 1 - alpha])
+    return out
+
+
+def tie_months(ds, as_of=None, window_months: int = 12) -> pd.DataFrame:
+    """One row per contact and month, from the contact's first interaction to `as_of`.
+
+    Columns: `contact_id`, `period` (month start), `month` (month ordinal),
+    `minutes`, `touches`, `outcomes_won`, and `recent_minutes`, the minutes
+    invested in the `window_months` months before this one (this month not included).
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> tie_months(netanalysis.load(["data/sample"])).columns[:3].tolist()  # doctest: +SKIP
+    ['contact_id', 'period', 'month']
+    """
+    panel = build_panel(ds, freq="M", unit="contact", as_of=as_of)
+    k = panel["months_since_first"].to_numpy()
+    cum = panel["cum_minutes"].to_numpy(dtype=float)
+    idx = np.arange(len(panel))
+    w = int(window_months)
+    before = np.where(k >= 1, cum[np.maximum(idx - 1, 0)], 0.0)
+    before_window = np.where(k >= w + 1, cum[np.maximum(idx - w - 1, 0)], 0.0)
+    recent = np.round(before - before_window, 6)
+    out = pd.DataFrame({
+        "contact_id": panel["contact_id"], "period": panel["period"],
+        "month": month_ordinal(panel["period"]) if len(panel) else np.array([], dtype="int64"),
+        "minutes": panel["minutes"], "touches": panel["touches"], "outcomes_won": panel["outcomes_won"],
+        "recent_minutes": np.maximum(recent, 0.0),
+    })
+    out.attrs.update(panel.attrs)
+    return out
+
+
+def classify_ties(recent_minutes: pd.Series, thresholds: tuple[float, float]) -> pd.Series:
+    """weak / medium / strong by recent minutes; NA for inactive ties (no recent minutes).
+
+    >>> classify_ties(pd.Series([0, 10, 30, 90]), (10, 30)).tolist()
+    [<NA>, 'weak', 'medium', 'strong']
+    """
+    r = recent_minutes.to_numpy(dtype=float)
+    low, high = thresholds
+    label = np.where(r <= low, "weak", np.where(r <= high, "medium", "strong")).astype(object)
+    label[~(r > 0)] = None
+    return pd.Series(label, index=recent_minutes.index, dtype="string")
+
+
+def tercile_thresholds(recent_minutes: pd.Series) -> tuple[float, float] | None:
+    """The 1/3 and 2/3 quantiles of recent minutes among active tie-months (None if there are none)."""
+    active = recent_minutes[recent_minutes > 0].to_numpy(dtype=float)
+    if active.size == 0:
+        return None
+    low, high = np.quantile(active, [1 / 3, 2 / 3])
+    return float(low), float(high)
+
+
+@dataclass
+class TieStrength:
+    """Outcomes by tie strength.
+
+    Attributes
+    ----------
+    thresholds : (low, high) recent minutes that split weak / medium / strong, or None
+    table : one row per class: tie_months, ties, months_with_outcome, outcomes_won,
+        outcome_rate (+ _low/_high), outcome_share (+ _low/_high)
+    outcomes_from_inactive : won outcomes of ties with no minutes in the previous 12 months
+    outcomes_without_contact : won outcomes known only by their account (not in any tie)
+    """
+
+    thresholds: tuple[float, float] | None
+    table: pd.DataFrame
+    outcomes_from_inactive: int = 0
+    outcomes_without_contact: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def rates(self) -> dict:
+        return _by_class(self.table, "outcome_rate")
+
+    def shares(self) -> dict:
+        return _by_class(self.table, "outcome_share")
+
+
+def _by_class(table: pd.DataFrame, column: str) -> dict:
+    return {c: (None if pd.isna(table.at[c, column]) else float(table.at[c, column])) for c in CLASSES}
+
+
+def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, seed: int = 0) -> TieStrength:
+    """Outcome rate and share of won outcomes by tie strength, with contact-bootstrap intervals.
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> ts = tie_strength(netanalysis.load(["data/sample"]))  # doctest: +SKIP
+    >>> ts.rates()["strong"] > ts.rates()["weak"]  # doctest: +SKIP
+    True
+    """
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    tm = tie_months(ds, cut, window_months)
+    won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
+    without_contact = int(won["contact_id"].isna().sum())
+    thresholds = tercile_thresholds(tm["recent_minutes"])
+    notes = []
+    empty = pd.DataFrame(index=pd.Index(CLASSES, name="tie_strength"), columns=[
+        "tie_months", "ties", "months_with_outcome", "outcomes_won", "outcome_rate", "outcome_rate_low",
+        "outcome_rate_high", "outcome_share", "outcome_share_low", "outcome_share_high"], dtype=float)
+    if thresholds is None:
+        notes.append(f"tie strength: no contact had minutes invested in a previous {window_months}-month window yet")
+        return TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes)
+    tm = tm.assign(tie_strength=classify_ties(tm["recent_minutes"], thresholds))
+    active = tm[tm["tie_strength"].notna()]
+    inactive_outcomes = int(tm.loc[tm["tie_strength"].isna(), "outcomes_won"].sum())
+    codes, _ = pd.factorize(active["contact_id"])
+    n = int(codes.max()) + 1 if len(codes) else 0
+    cls = pd.Categorical(active["tie_strength"].astype(str), categories=CLASSES).codes
+    hit = (active["outcomes_won"].to_numpy() > 0).astype(float)
+    outs = active["outcomes_won"].to_numpy(dtype=float)
+    months = np.zeros((n, 3))
+    hits = np.zeros((n, 3))
+    won_n = np.zeros((n, 3))
+    np.add.at(months, (codes, cls), 1.0)
+    np.add.at(hits, (codes, cls), hit)
+    np.add.at(won_n, (codes, cls), outs)
+    rate_ci = cluster_bootstrap_ratio(hits, months, n_boot, seed)
+    share_ci = cluster_bootstrap_ratio(won_n, np.repeat(won_n.sum(axis=1, keepdims=True), 3, axis=1), n_boot, seed + 1)
+    table = empty.copy()
+    total_won = won_n.sum()
+    for j, c in enumerate(CLASSES):
+        m = months[:, j].sum()
+        table.loc[c, ["tie_months", "ties", "months_with_outcome", "outcomes_won"]] = [
+            m, (months[:, j] > 0).sum(), hits[:, j].sum(), won_n[:, j].sum()]
+        if m > 0:
+            table.loc[c, ["outcome_rate", "outcome_rate_low", "outcome_rate_high"]] = [
+                hits[:, j].sum() / m, *rate_interval(hits[:, j].sum(), m, rate_ci[j])]
+        else:
+            notes.append(f"tie strength: no tie-month falls in the {c} class (many ties share the same minutes)")
+        if total_won > 0:
+            table.loc[c, ["outcome_share", "outcome_share_low", "outcome_share_high"]] = [
+                won_n[:, j].sum() / total_won, *rate_interval(won_n[:, j].sum(), total_won, share_ci[j])]
+    if total_won == 0:
+        notes.append("tie strength: no won outcome came from a tie active in the previous "
+                     f"{window_months} months, so the shares cannot be computed")
+    for c in ("tie_months", "ties", "months_with_outcome", "outcomes_won"):
+        table[c] = table[c].astype("int64")
+    return TieStrength(thresholds, table, inactive_outcomes, without_contact, notes)
+
+
+ASSOCIATION_CAVEAT = (
+    "These rates are an association, not an effect of tie strength: a deal in progress brings meetings, so a tie "
+    "is often strong *because* a deal is under way, and the relationships worth more time are also the ones more "
+    "likely to buy. Whether time invested goes with later outcomes at all is judged on the delayed-returns page "
+    "(section 3, its verdict at the top)."
+)
+
+
+def describe_tie_rates(rates: dict) -> str:
+    """The strong and weak outcome rates in one sentence, always followed by the association caveat.
+
+    >>> describe_tie_rates({"weak": 0.01, "medium": 0.02, "strong": 0.05}).startswith("Strong ties")
+    True
+    """
+    if rates.get("weak") is None or rates.get("strong") is None:
+        return ""
+    return (f"Strong ties produced a won outcome in **{rates['strong']:.1%}** of their months, weak ties in "
+            f"**{rates['weak']:.1%}**. " + ASSOCIATION_CAVEAT + " ")
+
+
+def reactivations(ds, as_of=None, silent_months: float = 12) -> pd.DataFrame:
+    """Every interaction that ends a silence of `silent_months` or more with the same contact.
+
+    Columns: `contact_id`, `timestamp` (the reactivation), `previous` (the last
+    interaction before the silence), `silent_months` (days / 30.4375).
+
+    >>> import netanalysis
+    >>> reactivations(netanalysis.load(["data/sample"])).columns.tolist()  # doctest: +SKIP
+    ['contact_id', 'timestamp', 'previous', 'silent_months']
+    """
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    inter = ds.interactions.loc[ds.interactions["timestamp"] <= cut, ["contact_id", "timestamp"]]
+    inter = inter.sort_values(["contact_id", "timestamp"], kind="stable")
+    previous = inter.groupby("contact_id", sort=False)["timestamp"].shift(1)
+    gap = (inter["timestamp"] - previous).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH
+    back = gap >= silent_months
+    out = pd.DataFrame({"contact_id": inter.loc[back, "contact_id"], "timestamp": inter.loc[back, "timestamp"],
+                        "previous": previous[back], "silent_months": gap[back]})
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class DormantTies:
+    """Outcome rate after reactivating a dormant tie against that of continuously active ties.
+
+    `table` has one row per group (`reactivated`, `active`): reactivations (events),
+    ties, tie_months, months_with_outcome, outcome_rate, outcome_rate_low, outcome_rate_high.
+    """
+
+    reactivations: pd.DataFrame
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int = 12, window_months: int = 12,
+                 n_boot: int = 1000, seed: int = 0) -> DormantTies:
+    """Compare the months after a reactivation with the months of ties kept active.
+
+    The follow-up of a reactivation is its month and the `follow_months - 1`
+    months after it (cut at `as_of`). Continuously active tie-months are those
+    with minutes in the previous `window_months` months that are not in a
+    follow-up window.
+    """
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    react = reactivations(ds, cut, silent_months)
+    tm = tie_months(ds, cut, window_months)
+    in_window = np.zeros(len(tm), dtype=bool)
+    if len(react):
+        start = month_ordinal(react["timestamp"])
+        span = np.repeat(start, follow_months) + np.tile(np.arange(follow_months), len(react))
+        who = np.repeat(react["contact_id"].to_numpy(dtype=object), follow_months)
+        windows = pd.MultiIndex.from_arrays([who, span]).unique()
+        in_window = pd.MultiIndex.from_arrays([tm["contact_id"].to_numpy(dtype=object), tm["month"].to_numpy()]).isin(windows)
+    groups = np.where(in_window, 0, np.where(tm["recent_minutes"].to_numpy() > 0, 1, -1))
+    keep = groups >= 0
+    codes, _ = pd.factorize(tm.loc[keep, "contact_id"])
+    n = int(codes.max()) + 1 if len(codes) else 0
+    g = groups[keep]
+    months = np.zeros((n, 2))
+    hits = np.zeros((n, 2))
+    np.add.at(months, (codes, g), 1.0)
+    np.add.at(hits, (codes, g), (tm.loc[keep, "outcomes_won"].to_numpy() > 0).astype(float))
+    ci = cluster_bootstrap_ratio(hits, months, n_boot, seed)
+    notes = []
+    rows = []
+    for j, name in enumerate(("reactivated", "active")):
+        m = months[:, j].sum()
+        rate = hits[:, j].sum() / m if m > 0 else np.nan
+        low, high = rate_interval(hits[:, j].sum(), m, ci[j]) if m > 0 else (np.nan, np.nan)
+        rows.append({"group": name, "reactivations": len(react) if j == 0 else 0, "ties": int((months[:, j] > 0).sum()),
+                     "tie_months": int(m), "months_with_outcome": int(hits[:, j].sum()), "outcome_rate": rate,
+                     "outcome_rate_low": low, "outcome_rate_high": high})
+    if len(react) == 0:
+        notes.append(f"dormant_reactivation_outcome_rate: no tie was silent for {silent_months:g}+ months and then "
+                     "touched again, so there is nothing to compare")
+    if months[:, 1].sum() == 0:
+        notes.append("active_tie_outcome_rate: no tie was active in a previous 12-month window")
+    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes)

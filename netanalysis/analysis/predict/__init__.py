@@ -1,0 +1,1 @@
+"""Which relationships will pay next: features, models, honest evaluation, follow-up list."""

@@ -1,0 +1,174 @@
+"""Features for predicting outcomes: one row per unit and decision month, using only the past.
+
+A row for decision month ``t`` describes a relationship with data from *before*
+``t`` only (the panel row of month ``t - 1``), and its label says whether a won
+outcome came in the ``horizon_months`` months from ``t`` on. Everything is
+vectorised over the dense panel (no Python loop over units): window sums are
+differences of one running sum, reset at each unit's first row.
+
+The last decision month, the month after `as_of`, has no label: those rows are
+what the follow-up list scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.errors import UserError
+from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+
+HALF_LIVES = (1.0, 3.0, 6.0, 12.0)
+WINDOWS = (1, 3, 6, 12)
+# Channel mix: the share of past touches in each group of channels.
+CHANNEL_GROUPS = {"meeting": "meetings", "event": "meetings", "call": "calls", "email": "written",
+                  "message": "written"}
+MIX = ("meetings", "calls", "written", "other")
+
+
+def _hl_name(h: float) -> str:
+    return f"stock_hl{h:g}".replace(".", "_")
+
+
+def feature_columns(half_lives=HALF_LIVES) -> list[str]:
+    """The names of the feature columns, in order."""
+    return ([_hl_name(h) for h in half_lives] + ["cum_hours"] + [f"touches_{w}m" for w in WINDOWS]
+            + ["months_since_first", "months_since_last", "inbound_share"] + [f"share_{g}" for g in MIX]
+            + ["past_outcomes", "outcomes_12m", "dormant_6m", "dormant_12m"])
+
+
+def _running(x: np.ndarray, row_start: np.ndarray) -> np.ndarray:
+    """Running sum of `x` within each unit (rows of a unit are contiguous; `row_start` per row)."""
+    cs = np.cumsum(x, dtype="float64")
+    base = np.where(row_start > 0, cs[np.maximum(row_start - 1, 0)], 0.0)
+    return cs - base
+
+
+def _window(x: np.ndarray, row_start: np.ndarray, w: int) -> np.ndarray:
+    """Sum of `x` over each row and the `w - 1` rows before it, within the unit."""
+    run = _running(x, row_start)
+    i = np.arange(len(x))
+    lo = i - w
+    before = np.where(lo >= row_start, run[np.maximum(lo, 0)], 0.0)
+    return run - before
+
+
+def complete_months_end(cut: pd.Timestamp) -> int:
+    """The month ordinal of the first month not fully observed at `cut` (labels must end before it)."""
+    return int(month_ordinal(pd.Series([cut + pd.Timedelta(seconds=1)]))[0])
+
+
+def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact", half_lives=HALF_LIVES,
+                  minutes_by_channel: dict | None = None) -> pd.DataFrame:
+    """One row per unit and decision month `period`, with features from before it and the label after it.
+
+    Features (all from data strictly before `period`): the carryover `stock_hl<H>`
+    of invested minutes at half-lives H months, `cum_hours`, `touches_<w>m` in
+    the last w months, `months_since_first` / `months_since_last` touch,
+    `inbound_share` of touches (reciprocity), the channel mix `share_*`,
+    `past_outcomes` and `outcomes_12m` (won), `dormant_6m` / `dormant_12m` (no
+    touch for 6 / 12 months). `label` is 1.0 when a won outcome came in the
+    `horizon_months` months from `period` on, 0.0 when none came, and NaN when
+    that window is not over at `as_of`. `scoring` marks the month after `as_of`
+    (what the follow-up list ranks); `info_time` is the instant the features are
+    known (`period`, exclusive).
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
+    >>> t = feature_table(ds, as_of="2025-12-31", horizon_months=6)  # doctest: +SKIP
+    >>> t.loc[t["scoring"], "period"].iloc[0]  # doctest: +SKIP
+    Timestamp('2026-01-01 00:00:00+0000', tz='UTC')
+    """
+    horizon_months = _check_horizon(horizon_months)
+    if unit not in UNITS:
+        raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    ds = ds.until(cut)
+    unit_col = "contact_id" if unit == "contact" else "account"
+    panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
+    cols = feature_columns(half_lives)
+    if panel.empty:
+        out = pd.DataFrame({unit_col: pd.Series([], dtype="string"), "period": pd.Series([], dtype="datetime64[ns, UTC]"),
+                            **{c: pd.Series([], dtype="float64") for c in cols},
+                            "label": pd.Series([], dtype="float64"), "scoring": pd.Series([], dtype=bool),
+                            "info_time": pd.Series([], dtype="datetime64[ns, UTC]")})
+        out.attrs.update(_attrs(cut, horizon_months, unit, cols))
+        return out
+
+    codes = pd.factorize(panel[unit_col])[0]
+    n = len(panel)
+    new_unit = np.r_[True, codes[1:] != codes[:-1]]
+    starts = np.flatnonzero(new_unit)
+    row_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+    row_end = np.repeat(np.r_[starts[1:], n] - 1, np.diff(np.r_[starts, n]))
+    p = month_ordinal(panel["period"])  # panel month p describes decision month t = p + 1
+
+    f = {}
+    minutes = panel["minutes"].to_numpy(dtype="float64")
+    for h in half_lives:
+        f[_hl_name(h)] = _stock(minutes, starts, decay_per_month(h))
+    f["cum_hours"] = panel["cum_minutes"].to_numpy(dtype="float64") / 60.0
+    touches = panel["touches"].to_numpy(dtype="float64")
+    for w in WINDOWS:
+        f[f"touches_{w}m"] = _window(touches, row_start, w)
+    f["months_since_first"] = panel["months_since_first"].to_numpy(dtype="float64") + 1.0
+    f["months_since_last"] = panel["months_since_last"].to_numpy(dtype="float64") + 1.0
+    cum_touches = _running(touches, row_start)
+    f["inbound_share"] = _running(panel["inbound"].to_numpy(dtype="float64"), row_start) / cum_touches
+    mix = _channel_counts(ds, unit, cut, panel[unit_col], p)
+    for g in MIX:
+        f[f"share_{g}"] = _running(mix[g], row_start) / cum_touches
+    won = panel["outcomes_won"].to_numpy(dtype="float64")
+    f["past_outcomes"] = _running(won, row_start)
+    f["outcomes_12m"] = _window(won, row_start, 12)
+    f["dormant_6m"] = (f["touches_6m"] == 0).astype("float64")
+    f["dormant_12m"] = (f["touches_12m"] == 0).astype("float64")
+
+    # Label: won outcomes in panel months p+1 .. p+h, i.e. decision months t .. t+h-1.
+    run_won = _running(won, row_start)
+    ahead = np.arange(n) + horizon_months
+    labelled = (p + horizon_months < complete_months_end(cut)) & (ahead <= row_end)
+    later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
+    label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
+
+    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True)
+    out = pd.DataFrame({unit_col: panel[unit_col].to_numpy(), "period": period.to_numpy()})
+    out[unit_col] = out[unit_col].astype("string")
+    out["period"] = pd.to_datetime(out["period"], utc=True)
+    for c in cols:
+        out[c] = f[c]
+    out["label"] = label
+    out["scoring"] = (np.arange(n) == row_end)
+    out["info_time"] = out["period"]
+    out.attrs.update(_attrs(cut, horizon_months, unit, cols))
+    return out
+
+
+def _attrs(cut, horizon, unit, cols) -> dict:
+    return {"as_of": cut.isoformat(), "horizon_months": horizon, "unit": unit, "feature_columns": list(cols)}
+
+
+def _check_horizon(horizon_months) -> int:
+    try:
+        h = int(horizon_months)
+    except (TypeError, ValueError):
+        raise UserError(f"horizon_months: {horizon_months!r} is not a whole number of months") from None
+    if h != horizon_months or not 1 <= h <= 60:
+        raise UserError(f"horizon_months: must be a whole number of months from 1 to 60, got {horizon_months!r}")
+    return h
+
+
+def _channel_counts(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarray) -> dict:
+    """Touches per channel group, aligned to the panel rows (unit, month)."""
+    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
+    units = unit_of_interactions(ds, unit).loc[inter.index]
+    group = inter["channel"].astype(str).map(CHANNEL_GROUPS).fillna("other")
+    frame = pd.DataFrame({"u": units.to_numpy(), "p": month_ordinal(inter["timestamp"]), "g": group.to_numpy()})
+    frame = frame[frame["u"].notna() & (frame["u"] != "")]
+    counts = frame.groupby(["u", "p", "g"]).size().unstack("g", fill_value=0)
+    key = pd.MultiIndex.from_arrays([panel_units.astype(object).to_numpy(), panel_p])
+    aligned = counts.reindex(key, fill_value=0)
+    return {g: (aligned[g].to_numpy(dtype="float64") if g in aligned else np.zeros(len(key))) for g in MIX}

@@ -1,0 +1,95 @@
+"""The follow-up list: relationships ranked by their chance of a won outcome in the coming months,
+grouped active / cooling / dormant, with the reasons in words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.analysis.predict.models import MIN_TRAIN_POSITIVES, MODELS, PRIMARY, relationship_score, single_thread
+from netanalysis.panel.build import unit_of_interactions
+from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+
+FOLLOWUP_COLUMNS = ["rank", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
+
+
+@single_thread
+def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY) -> tuple[pd.DataFrame, list]:
+    """Units ranked by the chance of a won outcome in the next `horizon_months`, with reasons in words.
+
+    The model is fitted on every decision month whose outcome window is over at
+    `as_of` and scores the month after `as_of`. Groups: *active* (touched in the
+    last 3 months), *cooling* (last touch 4 to 6 months ago), *dormant* (no touch
+    for more than 6 months). With too few won outcomes to fit, the list is ranked
+    by the hand-weighted relationship score and `probability` is empty.
+    Returns (list, notes). Columns: `rank`, the unit (`contact_id` or `account`),
+    `name`, `group`, `probability`, `last_touch`, `stock_hours`, `past_outcomes`, `reason`.
+    """
+    unit_col = table.columns[0]
+    cols = table.attrs["feature_columns"]
+    horizon = table.attrs["horizon_months"]
+    now = table[table["scoring"]].reset_index(drop=True)
+    lab = table[table["label"].notna()]
+    notes = []
+    if len(now) == 0:
+        return pd.DataFrame(columns=["rank", unit_col] + FOLLOWUP_COLUMNS[1:]), notes
+    if lab["label"].sum() >= MIN_TRAIN_POSITIVES and lab["label"].sum() < len(lab):
+        fitted = MODELS[model](seed).fit(lab[cols], lab["label"].to_numpy())
+        prob = fitted.predict_proba(now[cols])[:, 1]
+        order_key = prob
+    else:
+        prob = np.full(len(now), np.nan)
+        order_key = relationship_score(now)
+        notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
+                     f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
+                     "relationship score instead, without probabilities")
+    cut = parse_as_of(table.attrs["as_of"])
+    known = ds.until(cut)
+    inter_units = unit_of_interactions(known, table.attrs["unit"])
+    last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()
+    names = _names(known, unit_col)
+    group = np.where(now["touches_3m"] > 0, "active", np.where(now["touches_6m"] > 0, "cooling", "dormant"))
+    out = pd.DataFrame({
+        unit_col: now[unit_col].to_numpy(),
+        "name": now[unit_col].map(names).to_numpy() if names is not None else now[unit_col].to_numpy(),
+        "group": group,
+        "probability": np.round(prob, 4),
+        "last_touch": now[unit_col].map(last).dt.strftime("%Y-%m-%d").to_numpy(),
+        "stock_hours": np.round(now["stock_hl3"].to_numpy(dtype=float) / 60.0, 2),
+        "past_outcomes": now["past_outcomes"].to_numpy(dtype=int),
+    })
+    days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
+    out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
+                     zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
+    out["_key"] = order_key
+    out = out.sort_values(["_key", "stock_hours", unit_col], ascending=[False, False, True], kind="stable")
+    out = out.drop(columns="_key").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out, notes
+
+
+def _names(ds, unit_col):
+    if unit_col != "contact_id":
+        return None
+    c = ds.contacts.drop_duplicates("contact_id").set_index("contact_id")["name"]
+    return c.fillna("")
+
+
+def _plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _reason(days_since_last: float, group: str, stock_hours: float, past: int, touches_12m: int) -> str:
+    """The reasons in words: the last touch (counted back from `as_of`), time still carrying over, past outcomes."""
+    days = int(max(days_since_last, 0))
+    if days < 61:
+        when = f"last touch {_plural(days, 'day')} ago"
+    else:
+        when = f"last touch {_plural(int(days // DAYS_PER_MONTH), 'month')} ago"
+    if group == "dormant":
+        when += " (dormant)"
+    touches = f"{touches_12m} touch" + ("" if touches_12m == 1 else "es")
+    parts = [when, f"{stock_hours:.1f} h of invested time still carrying over (3-month half-life)",
+             f"{touches} in the last 12 months",
+             _plural(past, "earlier won outcome") if past else "no won outcome yet"]
+    return "; ".join(parts)

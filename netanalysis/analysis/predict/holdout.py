@@ -1,0 +1,257 @@
+"""Which relationships will pay next: leakage-free prediction, honest baselines, a follow-up list.
+
+The features (`features.feature_table`) describe each relationship at each
+decision month with data from before that month only; the label is a won outcome
+in the next `horizon_months`. The models and baselines (`models`) are judged on
+a held-out later window (`validation`: splits, bootstrap over units, the leakage
+guard), and the primary model ranks the follow-up list (`followup`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import calibration_curve
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from netanalysis.analysis.predict.features import feature_table
+from netanalysis.analysis.predict.followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
+from netanalysis.analysis.predict.models import (BASELINES, MIN_TEST_CLASS, MIN_TRAIN_POSITIVES, MODELS, NAMES, PRIMARY,  # noqa: F401
+                     relationship_score, single_thread)  # noqa: F401
+from netanalysis.dates import parse_as_of
+from netanalysis.analysis.predict.validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
+                         holdout_split, interval, ranking_metrics, unit_resample_weights)
+
+
+# -- results ----------------------------------------------------------------
+@dataclass
+class Holdout:
+    """The held-out evaluation: one row per model or baseline, plus calibration and importance.
+
+    `table` columns: `model`, `name`, `auc`, `auc_low`, `auc_high`, `average_precision`,
+    `ap_low`, `ap_high`, `brier` (models only), `n_units`, `n_rows`, `n_positive`.
+    """
+
+    table: pd.DataFrame
+    calibration: pd.DataFrame
+    importance: pd.DataFrame
+    scores: pd.DataFrame
+    window: dict
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.table.empty and self.table["auc"].notna().any()
+
+    def auc(self, model: str):
+        row = self.table[self.table["model"] == model]
+        return None if row.empty or pd.isna(row["auc"].iloc[0]) else float(row["auc"].iloc[0])
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def _judgeable(y: np.ndarray) -> bool:
+    pos = int(np.nansum(y))
+    return pos >= MIN_TEST_CLASS and len(y) - pos >= MIN_TEST_CLASS
+
+
+@single_thread
+def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test_months: int = 3) -> Holdout:
+    """Train on label windows closed before the held-out months; judge every model and baseline there.
+
+    The held-out window is the last `test_months` decision months whose labels are
+    complete at `as_of`; training rows have ``t + horizon <= first held-out month``.
+    Intervals: 95% percentile bootstrap over units (`n_boot` resamples).
+    Metrics are NaN with a note when the data is too small.
+    """
+    cols = table.attrs["feature_columns"]
+    unit_col = table.columns[0]
+    horizon = table.attrs["horizon_months"]
+    labelled = table["label"].notna().to_numpy()
+    train, test, first_test = holdout_split(table["period"], labelled, horizon, test_months)
+    tr, te = table[train], table[test]
+    window = {"train_first": _month(tr["period"].min()), "train_last": _month(tr["period"].max()),
+              "test_first": _month(te["period"].min()), "test_last": _month(te["period"].max()),
+              "horizon_months": horizon, "n_train_rows": int(len(tr)), "n_train_positive": int(tr["label"].sum()),
+              "n_test_rows": int(len(te)), "n_test_units": int(te[unit_col].nunique()),
+              "n_test_positive": int(te["label"].sum())}
+    notes = []
+    empty = Holdout(pd.DataFrame(columns=["model", "name", "auc", "auc_low", "auc_high", "average_precision",
+                                          "ap_low", "ap_high", "brier", "n_units", "n_rows", "n_positive"]),
+                    pd.DataFrame(columns=["model", "predicted", "observed"]),
+                    pd.DataFrame(columns=["model", "feature", "importance", "importance_std"]),
+                    pd.DataFrame(), window, notes)
+    if not labelled.any():
+        notes.append(f"holdout_auc: no decision month has a complete {horizon}-month outcome window before as_of; "
+                     "more history is needed")
+        return empty
+    if window["n_train_positive"] < MIN_TRAIN_POSITIVES:
+        notes.append(f"holdout_auc: only {window['n_train_positive']} training windows with a won outcome "
+                     f"(before {window['test_first']}); at least {MIN_TRAIN_POSITIVES} are needed to fit a model")
+        return empty
+    if not _judgeable(te["label"].to_numpy()):
+        notes.append(f"holdout_auc: the held-out months ({window['test_first']} to {window['test_last']}) have "
+                     f"{window['n_test_positive']} windows with a won outcome out of {window['n_test_rows']}; at least "
+                     f"{MIN_TEST_CLASS} of each kind are needed to judge a prediction")
+        return empty
+
+    y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
+    units = te[unit_col].to_numpy()
+    W = np.vstack([np.ones(len(te)), unit_resample_weights(units, n_boot, seed)])  # row 0: the data as it is
+    scores = pd.DataFrame({unit_col: units, "period": te["period"].to_numpy(), "label": y_te})
+    rows, calib, importance = [], [], []
+    for k, (name, make) in enumerate(MODELS.items()):
+        model = make(seed).fit(tr[cols], y_tr)
+        p = model.predict_proba(te[cols])[:, 1]
+        scores[name] = p
+        rows.append(_row(name, y_te, p, units, W, brier=brier_score_loss(y_te, p)))
+        frac, mean_p = calibration_curve(y_te, p, n_bins=5, strategy="quantile")
+        calib.append(pd.DataFrame({"model": name, "predicted": mean_p, "observed": frac}))
+        if name != PRIMARY:
+            continue
+        imp = permutation_importance(model, te[cols], y_te, scoring=_auc_scorer, n_repeats=5, random_state=seed)
+        importance.append(pd.DataFrame({"model": name, "feature": cols, "importance": imp.importances_mean,
+                                        "importance_std": imp.importances_std}))
+    for name, score in BASELINES.items():
+        s = score(te)
+        scores[name] = s
+        rows.append(_row(name, y_te, s, units, W, brier=np.nan))
+    out = pd.DataFrame(rows)
+    recency = out.loc[out["model"] == "recency", "_boot_auc"].iloc[0]
+    rec_auc = float(out.loc[out["model"] == "recency", "auc"].iloc[0])
+    out["gain_over_recency"] = out["auc"] - rec_auc
+    gains = [interval(b - recency) for b in out["_boot_auc"]]  # paired: the same resampled units
+    out["gain_low"], out["gain_high"] = [g[0] for g in gains], [g[1] for g in gains]
+    out = out.drop(columns="_boot_auc")
+    base_rate = float(y_tr.mean())
+    window["brier_base_rate"] = float(brier_score_loss(y_te, np.full(len(y_te), base_rate)))
+    window["test_positive_share"] = float(y_te.mean())
+    return Holdout(out, pd.concat(calib, ignore_index=True), pd.concat(importance, ignore_index=True)
+                   .sort_values(["model", "importance"], ascending=[True, False]), scores, window, notes)
+
+
+def _auc_scorer(model, X, y) -> float:
+    """ROC AUC of a fitted model (the same number as scikit-learn's "roc_auc" scorer, computed faster)."""
+    return float(ranking_metrics(y, model.predict_proba(X)[:, 1], np.ones((1, len(y))))[0][0])
+
+
+def _row(name, y, s, units, W, brier):
+    """One model's line: AUC and average precision on the data (W[0]) with intervals from the resamples (W[1:])."""
+    auc, ap = ranking_metrics(y, s, W)
+    lo, hi = interval(auc[1:])
+    ap_lo, ap_hi = interval(ap[1:])
+    return {"model": name, "name": NAMES[name], "auc": float(auc[0]), "auc_low": lo, "auc_high": hi,
+            "average_precision": float(ap[0]), "ap_low": ap_lo, "ap_high": ap_hi, "brier": float(brier),
+            "n_units": int(pd.Series(units).nunique()), "n_rows": int(len(y)), "n_positive": int(np.sum(y)),
+            "_boot_auc": auc[1:]}
+
+
+def _month(ts):
+    return None if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m")
+
+
+@single_thread
+def rolling_origin_auc(table: pd.DataFrame, seed: int = 0, n_splits: int = 4) -> pd.DataFrame:
+    """ROC AUC of each model and baseline at several rolling origins (one decision month each).
+
+    Rows: `origin` (YYYY-MM), `model`, `auc`, `n_units`, `n_positive`; an origin whose
+    training or test data is too small is left out.
+    """
+    cols = table.attrs["feature_columns"]
+    unit_col = table.columns[0]
+    lab = table[table["label"].notna()].reset_index(drop=True)
+    splitter = RollingOriginSplit(n_splits=n_splits, horizon_months=table.attrs["horizon_months"], test_months=1)
+    rows = []
+    for tr_idx, te_idx in splitter.split(lab["period"], lab[unit_col]):
+        tr, te = lab.iloc[tr_idx], lab.iloc[te_idx]
+        y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
+        if y_tr.sum() < MIN_TRAIN_POSITIVES or not _judgeable(y_te):
+            continue
+        origin = _month(te["period"].min())
+        for name, make in MODELS.items():
+            p = make(seed).fit(tr[cols], y_tr).predict_proba(te[cols])[:, 1]
+            rows.append({"origin": origin, "model": name, "auc": roc_auc_score(y_te, p)})
+        for name, score in BASELINES.items():
+            rows.append({"origin": origin, "model": name, "auc": roc_auc_score(y_te, score(te))})
+        for r in rows[-len(MODELS) - len(BASELINES):]:
+            r.update(n_units=int(te[unit_col].nunique()), n_positive=int(y_te.sum()))
+    return pd.DataFrame(rows, columns=["origin", "model", "auc", "n_units", "n_positive"])
+
+
+# -- everything the notebook shows -------------------------------------------
+@dataclass
+class Prediction:
+    """The feature table, the held-out evaluation, rolling origins, the follow-up list and notes."""
+
+    table: pd.DataFrame
+    holdout: Holdout
+    rolling: pd.DataFrame
+    followup: pd.DataFrame
+    notes: list
+    rows_checked_for_leakage: int
+
+    def metrics(self) -> tuple[dict, list]:
+        """The `summary.json` metrics (`holdout_auc`, `holdout_auc_recency_baseline`, ...) and notes."""
+        h = self.holdout
+        m: dict = {"holdout_auc": None, "holdout_auc_recency_baseline": None}
+        notes = list(self.notes)
+        if not h.ok:
+            if not any(n.startswith("holdout_auc:") for n in notes):
+                notes.append("holdout_auc: not enough data to judge a prediction")
+            reason = next(n for n in notes if n.startswith("holdout_auc:")).split(": ", 1)[1]
+            notes.append(f"holdout_auc_recency_baseline: {reason}")
+            return m, notes
+        keys = {"logistic_regression": "holdout_auc", "recency": "holdout_auc_recency_baseline",
+                "gradient_boosting": "holdout_auc_gradient_boosting", "frequency": "holdout_auc_frequency_baseline",
+                "relationship_score": "holdout_auc_relationship_score_baseline"}
+        for _, r in h.table.iterrows():
+            key = keys[r["model"]]
+            m[key] = r["auc"]
+            m[key + "_ci"] = None if pd.isna(r["auc_low"]) else [r["auc_low"], r["auc_high"]]
+            m[key + "_n"] = r["n_units"]
+        prim = h.table[h.table["model"] == PRIMARY].iloc[0]
+        m["holdout_average_precision"] = prim["average_precision"]
+        m["holdout_average_precision_ci"] = None if pd.isna(prim["ap_low"]) else [prim["ap_low"], prim["ap_high"]]
+        m["holdout_brier"] = prim["brier"]
+        m["holdout_brier_base_rate"] = h.window.get("brier_base_rate")
+        m["holdout_positive_share"] = h.window.get("test_positive_share")
+        m["holdout_window"] = f"{h.window['test_first']} to {h.window['test_last']}"
+        m["prediction_horizon_months"] = h.window["horizon_months"]
+        return m, notes
+
+
+def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "contact", seed: int = 0,
+                     n_boot: int = 200, test_months: int = 3, check_leakage: bool = True) -> Prediction:
+    """Build features, check them for leakage, judge the models on a later window, rank the follow-ups.
+
+    Only data up to `as_of` is used (`ds.until(as_of)`). The leakage guard raises
+    `validation.LeakageError` if a feature reproduces a future label or changes when
+    the data from its decision month on is removed.
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
+    >>> pred = predict_outcomes(ds, as_of="2025-12-31", horizon_months=6)  # doctest: +SKIP
+    >>> pred.metrics()[0]["holdout_auc"]  # doctest: +SKIP
+    """
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    ds = ds.until(cut)
+    table = feature_table(ds, as_of=cut, horizon_months=horizon_months, unit=unit)
+    cols = table.attrs["feature_columns"]
+    unit_col = table.columns[0]
+    checked = 0
+    if check_leakage:
+        check_information_time(table)
+        check_shifted_labels(table, cols, unit_col, table.attrs["horizon_months"])
+        checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
+                                   horizon_months=table.attrs["horizon_months"], unit=unit)
+    holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months)
+    rolling = rolling_origin_auc(table, seed=seed) if holdout.ok else pd.DataFrame(
+        columns=["origin", "model", "auc", "n_units", "n_positive"])
+    followup, fnotes = follow_up_list(table, ds, seed=seed)
+    return Prediction(table, holdout, rolling, followup, list(holdout.notes) + fnotes, checked)

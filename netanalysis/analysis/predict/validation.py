@@ -1,0 +1,224 @@
+"""Honest evaluation over time: the holdout split, rolling-origin splits, bootstrap over units,
+and the leakage guard that fails loudly when a feature has seen the future.
+
+A decision month ``t`` has a label window ``t .. t + horizon - 1``. Training rows
+must have their window closed before the first test month, so the model never
+learns from outcomes that happen during the period it is judged on: train on
+``t + horizon <= origin``, test on ``origin <= t < origin + test_months``.
+scikit-learn's `TimeSeriesSplit` orders rows, not units and label windows, so
+the small splitter is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.dates import month_ordinal
+
+
+class LeakageError(AssertionError):
+    """A feature was computed with information from its label window (a bug, never a user error)."""
+
+
+# -- splits -----------------------------------------------------------------
+def holdout_split(periods: pd.Series, labelled, horizon_months: int, test_months: int = 3):
+    """Boolean masks (train, test): test = the last `test_months` labelled decision months,
+    train = labelled rows whose label window ends before the first test month.
+
+    Returns (train, test, first_test_month) with `first_test_month` a Timestamp, or None
+    when there are no labelled rows.
+    """
+    labelled = np.asarray(labelled, dtype=bool)
+    p = month_ordinal(pd.Series(periods))
+    if not labelled.any():
+        none = np.zeros(len(p), dtype=bool)
+        return none, none, None
+    last = int(p[labelled].max())
+    origin = last - int(test_months) + 1
+    test = labelled & (p >= origin)
+    train = labelled & (p + int(horizon_months) <= origin)
+    first = pd.Series(periods)[p == origin]
+    return train, test, (first.iloc[0] if len(first) else None)
+
+
+@dataclass
+class RollingOriginSplit:
+    """Rolling-origin splits over decision months, grouped by unit.
+
+    For each origin (the last `n_splits` blocks of `test_months` labelled months),
+    test rows are decision months ``origin <= t < origin + test_months`` and
+    training rows have their label window closed before the origin
+    (``t + horizon_months <= origin``). So for every unit, each training row ends
+    before any of its test rows begins: no unit's future informs its past. With
+    `disjoint_units=True` the test units are also left out of training entirely.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> periods = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"], utc=True))
+    >>> s = RollingOriginSplit(n_splits=2, horizon_months=2)
+    >>> [(tr.tolist(), te.tolist()) for tr, te in s.split(periods, ["a", "a", "a", "a"])]
+    [([0], [2]), ([0, 1], [3])]
+    """
+
+    n_splits: int = 4
+    horizon_months: int = 6
+    test_months: int = 1
+    min_train_rows: int = 1
+    disjoint_units: bool = False
+
+    def origins(self, periods) -> list[int]:
+        p = np.unique(month_ordinal(pd.Series(periods)))
+        if len(p) == 0:
+            return []
+        last = int(p.max())
+        out = [last - self.test_months * k - self.test_months + 1 for k in range(self.n_splits)]
+        return sorted(o for o in out if o > int(p.min()))
+
+    def split(self, periods, units):
+        """Yield (train_index, test_index) arrays, oldest origin first."""
+        p = month_ordinal(pd.Series(periods))
+        units = np.asarray(pd.Series(units).astype(str))
+        for origin in self.origins(periods):
+            test = (p >= origin) & (p < origin + self.test_months)
+            train = p + self.horizon_months <= origin
+            if self.disjoint_units:
+                train &= ~np.isin(units, np.unique(units[test]))
+            if train.sum() >= self.min_train_rows and test.any():
+                yield np.flatnonzero(train), np.flatnonzero(test)
+
+    def get_n_splits(self, periods=None, units=None) -> int:
+        return self.n_splits if periods is None else len(list(self.split(periods, units)))
+
+
+# -- bootstrap over units ---------------------------------------------------
+def unit_resample_weights(units, n_boot: int = 200, seed: int = 0) -> np.ndarray:
+    """Row weights for `n_boot` bootstrap resamples of whole units (shape n_boot x rows).
+
+    A unit drawn k times enters with weight k (all its rows), so the rows of one
+    relationship stay together, as they are not independent.
+    """
+    codes, uniq = pd.factorize(pd.Series(units).astype(str))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(uniq), size=(int(n_boot), len(uniq)))
+    counts = np.zeros((int(n_boot), len(uniq)))
+    np.add.at(counts, (np.repeat(np.arange(int(n_boot)), len(uniq)), draws.ravel()), 1.0)
+    return counts[:, codes]
+
+
+def ranking_metrics(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted ROC AUC and average precision for each row of `weights` (ties count half).
+
+    The same definitions as scikit-learn's `roc_auc_score` and
+    `average_precision_score` with `sample_weight`, computed for all resamples
+    at once: rows are sorted by score once, and tied scores form one threshold.
+    NaN where a resample lacks a class.
+    """
+    y = np.asarray(y, dtype=float)
+    score = np.asarray(score, dtype=float)
+    W = np.atleast_2d(np.asarray(weights, dtype=float))
+    order = np.argsort(-score, kind="stable")
+    s_sorted = score[order]
+    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    Wp = np.add.reduceat(W[:, order] * y[order], starts, axis=1)        # positives per tie group (descending)
+    Wn = np.add.reduceat(W[:, order] * (1 - y[order]), starts, axis=1)  # negatives per tie group
+    P, N = Wp.sum(axis=1), Wn.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        neg_below = N[:, None] - np.cumsum(Wn, axis=1)                  # negatives scored lower than the group
+        auc = (Wp * (neg_below + 0.5 * Wn)).sum(axis=1) / (P * N)
+        tp, fp = np.cumsum(Wp, axis=1), np.cumsum(Wn, axis=1)
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        ap = (Wp / P[:, None] * precision).sum(axis=1)
+    bad = (P == 0) | (N == 0)
+    auc[bad], ap[bad] = np.nan, np.nan
+    return auc, ap
+
+
+def interval(values: np.ndarray, alpha: float = 0.05, min_valid: int = 10) -> tuple[float, float]:
+    """Percentile interval of bootstrap values (NaN resamples dropped); NaNs if too few are valid."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) < min_valid:
+        return float("nan"), float("nan")
+    lo, hi = np.quantile(v, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+# -- the leakage guard ------------------------------------------------------
+def check_shifted_labels(table: pd.DataFrame, feature_cols, unit_col: str, horizon_months: int,
+                         min_class: int = 10) -> None:
+    """Raise LeakageError if a feature equals, or perfectly ranks, the label of a window that is not over.
+
+    The label of decision month ``t + s`` covers months ``t + s .. t + s + horizon - 1``;
+    for ``s > -horizon`` that window reaches month ``t`` or later, so a feature at ``t``
+    that reproduces it has looked ahead. Each feature is compared with the label
+    shifted by every such ``s`` (within each unit); a perfect match or a ROC AUC of
+    exactly 0 or 1 (with at least `min_class` rows of each class) fails loudly.
+    """
+    lab = table["label"]
+    if lab.notna().sum() == 0:
+        return
+    months = pd.Series(month_ordinal(table["period"]), index=table.index)
+    key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy()])
+    by_key = pd.Series(lab.to_numpy(), index=key)
+    by_key = by_key[~by_key.index.duplicated()]
+    bad = []
+    for s in range(-horizon_months + 1, horizon_months + 1):
+        shifted_key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy() + s])
+        shifted = by_key.reindex(shifted_key).to_numpy()
+        for c in feature_cols:
+            x = table[c].to_numpy(dtype=float)
+            ok = ~np.isnan(shifted) & np.isfinite(x)
+            x, y = x[ok], shifted[ok]
+            n_pos = int(y.sum())
+            if n_pos < min_class or len(y) - n_pos < min_class:
+                continue
+            pos, neg = x[y == 1], x[y == 0]
+            separates = pos.min() > neg.max() or pos.max() < neg.min()  # ROC AUC of exactly 1 or 0
+            if separates or np.array_equal(x, y) or np.array_equal(x, 1 - y):
+                bad.append(f"{c} (label shifted by {s:+d} months)")
+    if bad:
+        raise LeakageError("features reproduce a label they could not know yet: " + ", ".join(bad))
+
+
+def check_truncation(ds, table: pd.DataFrame, build, feature_cols, unit_col: str, n_months: int = 3,
+                     atol: float = 1e-9, **build_kwargs) -> int:
+    """Rebuild the features of a few decision months from the data cut just before each month
+    (``ds.until(month start - 1 microsecond)``) and raise LeakageError if any value differs.
+
+    A feature that used data from month ``t`` or later cannot be rebuilt without it,
+    so this proves, for the months checked, that every feature row's information
+    time is before its decision month. Returns the number of rows compared.
+    """
+    periods = np.sort(table.loc[~table["scoring"], "period"].unique())
+    if len(periods) == 0:
+        return 0
+    picks = np.unique(periods[np.linspace(0, len(periods) - 1, min(n_months, len(periods))).round().astype(int)])
+    compared = 0
+    for t in picks:
+        t = pd.Timestamp(t)
+        t = t.tz_localize("UTC") if t.tzinfo is None else t
+        before = ds.until(t - pd.Timedelta(microseconds=1))
+        again = build(before, as_of=t - pd.Timedelta(microseconds=1), **build_kwargs)
+        again = again[again["period"] == t].set_index(unit_col)
+        here = table[table["period"] == t].set_index(unit_col)
+        if not again.index.sort_values().equals(here.index.sort_values()):
+            raise LeakageError(f"decision month {t.date()}: the units known before it differ from the table's")
+        diff = [c for c in feature_cols
+                if not np.allclose(here[c].to_numpy(dtype=float), again.loc[here.index, c].to_numpy(dtype=float),
+                                   atol=atol, equal_nan=True)]
+        if diff:
+            raise LeakageError(f"decision month {t.date()}: {', '.join(diff)} change when data from that month on "
+                               "is removed, so they used information from the label window")
+        compared += len(here)
+    return compared
+
+
+def check_information_time(table: pd.DataFrame) -> None:
+    """Raise LeakageError unless every row's information time is at or before its decision month."""
+    late = table["info_time"] > table["period"]
+    if late.any():
+        raise LeakageError(f"{int(late.sum())} feature rows carry information from after their decision month")

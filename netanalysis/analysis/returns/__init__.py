@@ -1,0 +1,1 @@
+"""Delayed returns: time to first outcome, carryover, lag shapes and the verdict."""

@@ -1,0 +1,618 @@
+"""Carryover: how long invested time keeps working.
+
+A discrete-time hazard model on the unit x month panel: the chance of a won
+outcome in month t is modelled from the carryover `stock` of invested minutes at
+the end of month t-1, with tenure (months since first contact) and calendar
+year as controls,
+
+    cloglog P(won in month t) = a_tenure(t) + c_year(t) + beta * log1p(stock_{t-1} / 60),
+
+a complementary log-log GLM (statsmodels, Binomial family, CLogLog link), the
+discrete-time twin of a proportional-hazards model. The `stock` keeps
+``0.5 ** (1 / half_life)`` of last month's minutes and adds this month's, so the
+half-life is a parameter of the covariate, not of the GLM: it is found by
+profiling the model's deviance over a fine grid of half-lives, and its 95%
+likelihood-ratio interval is the set of half-lives whose deviance is within
+chi2(1, 0.95) = 3.84 of the best. The stock for every half-life is computed
+on the same panel rows with `panel._stock` (the panel is built once).
+
+The dose shape is profiled with the half-life, as marketing-mix models pair
+adstock with saturation (Jin et al. 2017, "Bayesian methods for media mix
+modeling with carryover and shape effects"; pymc-marketing's
+`mmm/transformers.py`): the covariate is ``log1p(stock / s)`` for a saturation
+scale ``s`` on `SATURATION_GRID_MINUTES` (7.5 minutes to 32 hours), or, in the
+linear limit ``s -> inf``, ``stock / 60`` (a covariate proportional to stock).
+Fixing one shape biases the other: where the hazard is linear in stock, a fixed
+``log1p(stock / 60)`` pulls the half-life low and its interval off the truth.
+The half-life's deviance is the smallest over ``s``, so its interval is a
+likelihood-ratio interval on the half-life alone.
+
+All covariates are time-varying and lagged: the outcome in month t never sees
+minutes from month t or later (unless a distributed-lag view asks for lag 0,
+and then it is labelled as such).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+from netanalysis.panel.build import _stock, decay_per_month
+
+CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
+STOCK_SCALE_MINUTES = 60.0
+TENURE_EDGES = (0, 1, 3, 6, 12, 24)  # tenure bins: month 0, 1-2, 3-5, 6-11, 12-23, 24+
+DEFAULT_GRID = np.geomspace(0.25, 36.0, 64)
+MIN_EVENTS = 20
+# Saturation scales of the dose log1p(stock / s), doubling from 7.5 minutes to 32 hours (60 among them),
+# then the linear limit (inf).
+SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
+PROFILE_TOL = 1e-7  # relative deviance change at which a profile-loop fit stops
+
+
+@dataclass
+class HazardRows:
+    """The unit x month rows a hazard model is fitted on (one panel, built once).
+
+    `starts` are the row positions where each unit's history begins; `minutes`
+    are this month's invested minutes; `event` is 1 when the month has a won
+    outcome; `tenure` is months since the unit's first interaction.
+    """
+
+    unit: np.ndarray
+    period: np.ndarray
+    minutes: np.ndarray
+    event: np.ndarray
+    tenure: np.ndarray
+    starts: np.ndarray
+    unit_kind: str = "contact"
+
+    @property
+    def n_units(self) -> int:
+        return int(len(self.starts))
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.minutes))
+
+    @property
+    def n_events(self) -> int:
+        return int(self.event.sum())
+
+    def lagged_stock(self, half_life_months: float, gap_months: int = 0) -> np.ndarray:
+        """Stock at the end of month t-1-gap, carried (decayed) to the end of month t-1.
+
+        With `gap_months=0` this is the stock just before month t. A positive
+        gap drops the minutes of the `gap` months just before month t (the
+        reverse-causation sensitivity check), keeping older minutes decayed.
+        """
+        d = decay_per_month(half_life_months)
+        s = _stock(self.minutes, self.starts, d)
+        return _shift_within(s, self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+
+    def tenure_dummies(self) -> np.ndarray:
+        """Indicator columns for the tenure bins after the first (month 0 is the reference)."""
+        cols = [((self.tenure >= lo) & (self.tenure < hi)) for lo, hi in zip(TENURE_EDGES[1:], TENURE_EDGES[2:])]
+        cols.append(self.tenure >= TENURE_EDGES[-1])
+        return np.column_stack(cols).astype(float)
+
+    def year_dummies(self) -> np.ndarray:
+        """Indicator columns for each calendar year after the first (trends in how outcomes are recorded)."""
+        years = pd.DatetimeIndex(self.period).year.to_numpy() if self.n_rows else np.array([], dtype=int)
+        levels = np.unique(years)
+        if len(levels) < 2:
+            return np.zeros((self.n_rows, 0))
+        return np.column_stack([years == y for y in levels[1:]]).astype(float)
+
+    def controls(self) -> np.ndarray:
+        """Intercept, tenure bins and calendar years (columns that never vary are dropped)."""
+        X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
+        varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
+        return X[:, np.r_[True, varies]]
+
+
+def hazard_rows(ds, unit: str = "contact", as_of=None) -> HazardRows:
+    """The monthly panel as arrays for hazard models (months, not quarters, whatever the report period)."""
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=as_of)
+    unit_col = "contact_id" if unit == "contact" else "account"
+    tenure = panel["months_since_first"].to_numpy(dtype="int64")
+    starts = np.flatnonzero(tenure == 0)
+    return HazardRows(unit=panel[unit_col].to_numpy(dtype=object), period=panel["period"].to_numpy(),
+                      minutes=panel["minutes"].to_numpy(dtype=float),
+                      event=(panel["outcomes_won"].to_numpy() > 0).astype(float), tenure=tenure,
+                      starts=starts.astype("int64"), unit_kind=unit)
+
+
+def _shift_within(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
+    """x shifted down by k rows within each unit (zeros before a unit's first row)."""
+    out = np.zeros_like(x, dtype=float)
+    if k <= 0:
+        return x.astype(float)
+    if len(x) > k:
+        out[k:] = x[:-k]
+    tenure = np.arange(len(x)) - np.repeat(starts, np.diff(np.append(starts, len(x))))
+    out[tenure < k] = 0.0
+    return out
+
+
+def stock_transform(stock_minutes: np.ndarray, scale: float = STOCK_SCALE_MINUTES) -> np.ndarray:
+    """The dose scale of the hazard model: log1p(stock / 60 minutes), as in the simulator."""
+    return np.log1p(np.asarray(stock_minutes, dtype=float) / scale)
+
+
+def dose_covariate(stock_minutes: np.ndarray, saturation_minutes: float = STOCK_SCALE_MINUTES) -> np.ndarray:
+    """The dose of a stock: log1p(stock / s), or stock / 60 (hours) in the linear limit s = inf.
+
+    A small `s` saturates early (the first minutes count most); as `s` grows the
+    curve straightens, and ``s * log1p(stock / s) -> stock``, so the limit is a
+    covariate proportional to stock (scaled to hours to keep the slope readable).
+
+    Examples
+    --------
+    >>> dose_covariate(np.array([0.0, 60.0, 180.0]), 60.0).round(4).tolist()
+    [0.0, 0.6931, 1.3863]
+    >>> dose_covariate(np.array([0.0, 60.0, 180.0]), np.inf).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    stock = np.asarray(stock_minutes, dtype=float)
+    if np.isinf(saturation_minutes):
+        return stock / STOCK_SCALE_MINUTES
+    return np.log1p(stock / saturation_minutes)
+
+
+def describe_dose(saturation_minutes) -> str:
+    """'linear in stock' or 'log1p(stock / 2 hours)', the dose shape in words."""
+    if saturation_minutes is None:
+        return "not estimated"
+    if np.isinf(saturation_minutes):
+        return "linear in stock"
+    if saturation_minutes < 60:
+        return f"log1p(stock / {saturation_minutes:g} minutes)"
+    return f"log1p(stock / {saturation_minutes / 60:g} hours)"
+
+
+def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9, maxiter: int = 50):
+    """Maximum likelihood of the Bernoulli cloglog model by Fisher scoring; returns (params, deviance).
+
+    Written here, not taken from statsmodels, only for the profile loop: a
+    statsmodels GLM fit costs ~150 ms of overhead per call, and the profile needs
+    one fit per grid point. The final model (coefficients, standard errors) is
+    refitted with statsmodels, and the tests check both agree.
+    """
+    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
+    if start is None:
+        beta[0] = np.log(-np.log1p(-min(max(y.mean(), 1e-6), 1 - 1e-6)))
+    X = np.ascontiguousarray(X, dtype=float)
+    hit = y > 0
+
+    def deviance(b):
+        # -2 log-likelihood: events add log(1 - exp(-e^eta)), non-events add -e^eta
+        eta = np.clip(X @ b, -40.0, 4.0)
+        ee = np.exp(eta)
+        return -2.0 * (float(np.log(-np.expm1(-ee[hit])).sum()) - float(ee[~hit].sum())), ee
+
+    dev, ee = deviance(beta)
+    for _ in range(maxiter):
+        mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+        # Fisher scoring for the cloglog link: dmu/deta = e^eta (1 - mu), weight = dmu^2 / (mu (1 - mu))
+        ratio = ee / mu  # = dmu / (mu (1 - mu))
+        w = ee * ee * (1.0 - mu) / mu
+        score = X.T @ ((y - mu) * ratio)
+        info = (X * w[:, None]).T @ X
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(info, score, rcond=None)[0]
+        t = 1.0
+        while True:
+            new_dev, new_ee = deviance(beta + t * step)
+            if new_dev <= dev + 1e-12 or t < 1e-4:
+                break
+            t /= 2.0
+        beta = beta + t * step
+        done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
+        dev, ee = new_dev, new_ee
+        if done:
+            break
+    return beta, dev
+
+
+def _fit(y, X, start=None):
+    """The cloglog GLM in statsmodels (coefficients and covariance), started at the lean fit's optimum."""
+    with threadpool_limits(1):
+        if start is None:
+            start, _ = _newton_cloglog(y, X)
+        model = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.CLogLog()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(start_params=start, maxiter=100, tol=1e-10)
+
+
+@dataclass
+class HalfLifeProfile:
+    """The profile of the hazard model's deviance over half-lives of the stock.
+
+    Attributes
+    ----------
+    grid, deviance : the half-lives tried (months) and the model deviance at each.
+    best : the half-life with the smallest deviance (refined by a parabola in log half-life).
+    ci : (low, high) of the 95% likelihood-ratio interval; an end is None when the
+        interval runs into the edge of the grid (the data only bound it from one side).
+    beta, beta_ci : the log-hazard slope on log1p(stock/60) at the best half-life.
+    deviance_no_stock : deviance of the model without stock (tenure only).
+    n_units, n_rows, n_events : what the estimate rests on.
+    reason : why the half-life is not identified (None when it is).
+    saturation_minutes_ : the dose's saturation scale s at the best fit (inf: linear in stock).
+    saturation_grid_, deviance_by_saturation_ : the scales tried, and the deviance at each
+        (half-life x scale); `deviance` is its smallest value over the scales.
+    deviance_fixed_dose_ : the profile with the dose fixed at log1p(stock/60) (NaN where not fitted).
+    dose_beta_, dose_beta_ci_ : the slope on the chosen dose at the best half-life and scale.
+    """
+
+    grid: np.ndarray
+    deviance: np.ndarray
+    best: float | None
+    ci: tuple
+    beta: float | None
+    beta_ci: tuple | None
+    deviance_no_stock: float | None
+    n_units: int
+    n_rows: int
+    n_events: int
+    gap_months: int = 0
+    reason: str | None = None
+    edge_note: str | None = None
+    params_: dict = field(default_factory=dict, repr=False)
+    saturation_minutes_: float | None = None
+    saturation_grid_: np.ndarray = field(default_factory=lambda: SATURATION_GRID_MINUTES.copy(), repr=False)
+    deviance_by_saturation_: np.ndarray | None = field(default=None, repr=False)
+    deviance_fixed_dose_: np.ndarray | None = field(default=None, repr=False)
+    dose_beta_: float | None = None
+    dose_beta_ci_: tuple | None = None
+
+    @property
+    def identified(self) -> bool:
+        return self.reason is None
+
+    def table(self) -> pd.DataFrame:
+        """Half-life, deviance and the drop in deviance from the best (for the profile chart)."""
+        best = np.nanmin(self.deviance) if np.isfinite(self.deviance).any() else np.nan
+        return pd.DataFrame({"half_life_months": self.grid, "deviance": self.deviance,
+                             "delta_deviance": self.deviance - best})
+
+    def metrics(self, key: str = "carryover_half_life_months") -> tuple[dict, list[str]]:
+        """The summary.json entries (value, `_ci`, `_n`) and notes for this profile."""
+        if not self.identified:
+            return {key: None, key + "_n": self.n_units}, [f"{key}: {self.reason}"]
+        m = {key: self.best, key + "_ci": [self.ci[0], self.ci[1]], key + "_n": self.n_units,
+             key + "_outcome_months": self.n_events, key + "_dose": describe_dose(self.saturation_minutes_)}
+        return m, ([f"{key}_ci: {self.edge_note}"] if self.edge_note else [])
+
+    def short(self) -> str:
+        """'4.2 months (3.1 to 5.9)', with 'at least'/'at most' for open ends, or 'not identified'."""
+        if not self.identified:
+            return "not identified"
+        lo, hi = self.ci
+        if lo is None:
+            return f"{self.best:.1f} months (at most {hi:.1f})"
+        if hi is None:
+            return f"{self.best:.1f} months (at least {lo:.1f})"
+        return f"{self.best:.1f} months ({lo:.1f} to {hi:.1f})"
+
+    def sentence(self, who: str = "relationships") -> str:
+        """One plain-language sentence about the half-life."""
+        if not self.identified:
+            return f"The data cannot pin down how long invested time keeps working: {self.reason}."
+        lo, hi = self.ci
+        if lo is not None and hi is not None:
+            span = f"between {lo:.1f} and {hi:.1f} months (95% interval)"
+        elif lo is not None:
+            span = f"at least {lo:.1f} months (95%; the data set no upper limit within {self.grid[-1]:g} months)"
+        else:
+            span = f"at most {hi:.1f} months (95%; the data set no lower limit above {self.grid[0]:g} months)"
+        return (f"Invested time keeps working for a while: half of its effect on the chance of a win is gone after about "
+                f"**{self.best:.1f} months**, {span}, based on {self.n_units} {who} and {self.n_events} months with a win.")
+
+
+def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
+                      saturation_grid=None) -> HalfLifeProfile:
+    """Profile the hazard model's deviance over half-lives of the stock (see :func:`_profile`).
+
+    BLAS runs single-threaded here: the products are tall and thin (rows x ~8
+    columns), where thread start-up costs more than it saves (10x slower on a busy
+    2-core machine).
+    """
+    with threadpool_limits(1):
+        return _profile(rows, grid, gap_months, min_events, saturation_grid)
+
+
+def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
+             saturation_grid=None) -> HalfLifeProfile:
+    """Profile the hazard model's deviance over half-lives of the stock, and over the dose's saturation.
+
+    Parameters
+    ----------
+    rows : HazardRows from :func:`hazard_rows`.
+    grid : half-lives to try, in months (default: 64 log-spaced values from 0.25 to 36).
+    gap_months : leave out the minutes of this many months just before each month
+        (a sensitivity check for reverse causation: time spent because a deal was near).
+    min_events : fewer months with a win than this and the half-life is not estimated.
+    saturation_grid : saturation scales s of the dose log1p(stock / s), in minutes, inf for the
+        linear limit (default `SATURATION_GRID_MINUTES`).
+
+    Notes
+    -----
+    The link test (is there any link at all?) stays the one-parameter test on the
+    fixed dose log1p(stock/60): a flexible dose must not make noise look like a
+    link. The half-life and its interval come from the joint profile.
+
+    Examples
+    --------
+    >>> from netanalysis.simulate.world import simulate_world  # doctest: +SKIP
+    >>> prof = profile_half_life(hazard_rows(ds))  # doctest: +SKIP
+    >>> prof.best, prof.ci, prof.saturation_minutes_  # doctest: +SKIP
+    """
+    grid = np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float)
+    grid = np.unique(grid[grid > 0])
+    sat = np.asarray(SATURATION_GRID_MINUTES if saturation_grid is None else saturation_grid, dtype=float)
+    base = dict(grid=grid, deviance=np.full(len(grid), np.nan), best=None, ci=(None, None), beta=None, beta_ci=None,
+                deviance_no_stock=None, n_units=rows.n_units, n_rows=rows.n_rows, n_events=rows.n_events,
+                gap_months=int(gap_months), saturation_grid_=sat)
+    if rows.n_events < min_events:
+        return HalfLifeProfile(**base, reason=f"only {rows.n_events} months with a won outcome "
+                                              f"(at least {min_events} are needed to estimate it)")
+    if rows.n_events == rows.n_rows:
+        return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
+    fitter = GroupedCloglog(rows.event, rows.controls())
+    _, no_stock_dev = fitter.fit(None)
+    by_sat = _deviance_surface(rows, fitter, grid, sat, gap_months)
+    fixed = _fixed_dose_column(by_sat, sat)
+    deviance = np.nanmin(np.where(np.isfinite(by_sat), by_sat, np.inf), axis=1)
+    deviance[~np.isfinite(deviance)] = np.nan
+    base.update(deviance=deviance, deviance_no_stock=float(no_stock_dev), deviance_by_saturation_=by_sat,
+                deviance_fixed_dose_=fixed)
+    if not np.isfinite(deviance).any():
+        return HalfLifeProfile(**base, reason="the hazard model did not converge")
+    i_best = int(np.nanargmin(deviance))
+    j_best = int(np.nanargmin(by_sat[i_best]))
+    # the fixed dose is fitted at every fourth half-life and where the best scale passes by: a slightly low LR
+    lr_stock = float(no_stock_dev - np.nanmin(fixed)) if np.isfinite(fixed).any() else 0.0
+    base.update(_slopes(rows, grid[i_best], sat[j_best], gap_months))
+    b = base["dose_beta_"]
+    if lr_stock < CHI2_95 or b <= 0:
+        return HalfLifeProfile(**base, reason=("invested time shows no detectable link with when outcomes happen "
+                                               f"(likelihood-ratio {lr_stock:.1f} < {CHI2_95:.2f})" if lr_stock < CHI2_95 else
+                                               "more invested time goes with fewer outcomes, so a carryover half-life has no meaning here"))
+    return _identified(HalfLifeProfile(**base), i_best)
+
+
+def _deviance_surface(rows: HazardRows, fitter: GroupedCloglog, grid, sat, gap_months) -> np.ndarray:
+    """Deviance at half-life x saturation scale, following the valley of the best scale along the half-lives.
+
+    All scales are fitted at the first half-life; at each next one only the
+    scales next to the previous best, widening while the best lies at the edge
+    of those tried, and log1p(stock/60) (the link test's dose) at every fourth
+    half-life. Scales not tried are NaN. Each scale's fit warm-starts from its
+    last fit, and stops at a deviance change of 1e-7 (relative): ample for
+    differences of 3.84.
+    """
+    by_sat = np.full((len(grid), len(sat)), np.nan)
+    starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
+    fixed = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
+    j_best = None
+    for i, h in enumerate(grid):
+        stock = rows.lagged_stock(h, gap_months)
+
+        def try_scale(j):
+            if not np.isnan(by_sat[i, j]):
+                return
+            start = _extrapolated(starts[j], before[j] if last[j] == i - 1 else None)
+            params, dev = fitter.fit(dose_covariate(stock, sat[j]), start, tol=PROFILE_TOL)
+            if np.all(np.isfinite(params)) and np.isfinite(dev):
+                # the fits at consecutive half-lives lie on a smooth path: the next starts a step further along it
+                before[j] = starts[j] if last[j] == i - 1 else None
+                starts[j], last[j], by_sat[i, j] = params, i, dev
+            else:
+                by_sat[i, j] = np.inf
+
+        todo = (range(len(sat)) if j_best is None else
+                [*range(max(j_best - 1, 0), min(j_best + 2, len(sat))), *(fixed if i % 4 == 0 or i == len(grid) - 1 else [])])
+        for j in todo:
+            try_scale(j)
+        j_best = _walk_to_interior(by_sat[i], try_scale)
+    by_sat[np.isinf(by_sat)] = np.nan
+    return by_sat
+
+
+def _extrapolated(start, before):
+    """The next fit's start: linear extrapolation from the last two fits at consecutive half-lives, else the last."""
+    if start is None or before is None:
+        return start
+    return 2.0 * start - before
+
+
+def _walk_to_interior(row: np.ndarray, try_scale) -> int | None:
+    """Fit further scales while the smallest deviance tried lies next to an untried one; its index."""
+    while True:
+        if not np.isfinite(row).any():
+            return None
+        j = int(np.nanargmin(np.where(np.isfinite(row), row, np.nan)))
+        nxt = [k for k in (j - 1, j + 1) if 0 <= k < len(row) and np.isnan(row[k])]
+        if not nxt:
+            return j
+        for k in nxt:
+            try_scale(k)
+
+
+def _fixed_dose_column(by_sat: np.ndarray, sat: np.ndarray) -> np.ndarray:
+    """The profile at log1p(stock/60), the fixed dose of the link test (all NaN when 60 was not tried)."""
+    hit = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
+    return by_sat[:, hit[0]].copy() if len(hit) else np.full(len(by_sat), np.nan)
+
+
+def _slopes(rows: HazardRows, half_life: float, saturation: float, gap_months: int) -> dict:
+    """Slopes (statsmodels, with Wald intervals) on the chosen dose and on log1p(stock/60), at the best half-life."""
+    y, controls = rows.event, rows.controls()
+    stock = rows.lagged_stock(half_life, gap_months)
+    out = {"saturation_minutes_": float(saturation)}
+    for name, s in (("dose", saturation), ("fixed", STOCK_SCALE_MINUTES)):
+        res = _fit(y, np.column_stack([controls, dose_covariate(stock, s)]))
+        b, se = float(res.params[-1]), float(np.sqrt(res.cov_params()[-1, -1]))
+        if name == "dose":
+            out.update(dose_beta_=b, dose_beta_ci_=(b - 1.96 * se, b + 1.96 * se),
+                       params_={"params": np.asarray(res.params), "half_life": float(half_life),
+                                "saturation_minutes": float(saturation)})
+        else:
+            out.update(beta=b, beta_ci=(b - 1.96 * se, b + 1.96 * se))
+    return out
+
+
+def _identified(prof: HalfLifeProfile, i_best: int) -> HalfLifeProfile:
+    """The best half-life and its interval, or the reason the profile cannot give them (flat, or best at an edge)."""
+    grid, deviance = prof.grid, prof.deviance
+    delta = deviance - deviance[i_best]
+    if np.nanmax(delta) < CHI2_95:
+        prof.reason = (f"the profile is flat: every half-life from {grid[0]:g} to {grid[-1]:g} "
+                       "months fits the data about equally well")
+    elif i_best == 0:
+        prof.reason = (f"the best half-life is at the shortest one tried ({grid[0]:g} months): "
+                       f"invested time seems to work for at most {_bound(grid, delta, 'high') or grid[0]:.2g} months")
+    elif i_best == len(grid) - 1:
+        prof.reason = (f"the best half-life is at the longest one tried ({grid[-1]:g} months): "
+                       f"invested time keeps working for at least {_bound(grid, delta, 'low') or grid[-1]:.2g} months")
+    if prof.reason:
+        return prof
+    best = _parabola_min(np.log(grid[i_best - 1:i_best + 2]), deviance[i_best - 1:i_best + 2])
+    lo, hi = _bound(grid, delta, "low"), _bound(grid, delta, "high")
+    if lo is None:
+        prof.edge_note = f"the lower end is below the shortest half-life tried ({grid[0]:g} months): the half-life is at most {hi:.1f} months"
+    elif hi is None:
+        prof.edge_note = f"the upper end is beyond the longest half-life tried ({grid[-1]:g} months): the half-life is at least {lo:.1f} months"
+    prof.best, prof.ci = float(np.exp(best)), (lo, hi)
+    return prof
+
+
+def _parabola_min(x: np.ndarray, y: np.ndarray) -> float:
+    """The minimum of the parabola through three points (x in log half-life), kept within them."""
+    a, b, _ = np.polyfit(x, y, 2)
+    if a <= 0:
+        return float(x[1])
+    return float(np.clip(-b / (2 * a), x[0], x[2]))
+
+
+def _bound(grid: np.ndarray, delta: np.ndarray, side: str):
+    """Where the deviance profile crosses 3.84 on one side of the best (linear in log half-life), else None."""
+    i_best = int(np.nanargmin(delta))
+    idx = range(i_best, -1, -1) if side == "low" else range(i_best, len(grid))
+    prev = i_best
+    for i in idx:
+        if delta[i] >= CHI2_95:
+            x0, x1 = np.log(grid[prev]), np.log(grid[i])
+            d0, d1 = delta[prev], delta[i]
+            return float(np.exp(x0 + (CHI2_95 - d0) * (x1 - x0) / (d1 - d0)))
+        prev = i
+    return None
+
+
+def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) -> pd.DataFrame:
+    """Monthly chance of a win against the stock of invested hours, with a 95% band.
+
+    The model at the profile's best half-life and dose shape (or at 3 months and
+    log1p(stock/60) when it is not identified) is evaluated at the average tenure mix of the rows; the band is
+    the delta-method interval of the linear predictor. `observed` is the raw share
+    of months with a win among rows whose stock falls in the same bin. Empty when
+    there are fewer than 20 months with a win (nothing to fit).
+    """
+    if rows.n_events < MIN_EVENTS or rows.n_events == rows.n_rows:
+        return pd.DataFrame(columns=["stock_hours", "hazard", "low", "high"], dtype=float)
+    h = profile.best if profile.best is not None else 3.0
+    sat = profile.saturation_minutes_ if profile.best is not None and profile.saturation_minutes_ else STOCK_SCALE_MINUTES
+    stock = rows.lagged_stock(h, profile.gap_months)
+    controls = rows.controls()
+    X = np.column_stack([controls, dose_covariate(stock, sat)])
+    res = _fit(rows.event, X)
+    if stock_hours is None:
+        top = float(np.quantile(stock, 0.99) / 60.0) if rows.n_rows else 1.0
+        stock_hours = np.linspace(0.0, max(top, 0.5), 60)
+    stock_hours = np.asarray(stock_hours, dtype=float)
+    ref = controls.mean(axis=0)
+    Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), dose_covariate(stock_hours * 60.0, sat)])
+    eta = Xg @ res.params
+    se = np.sqrt(np.einsum("ij,jk,ik->i", Xg, res.cov_params(), Xg))
+    out = pd.DataFrame({"stock_hours": stock_hours, "hazard": _inverse_cloglog(eta),
+                        "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
+    out.attrs["half_life_months"] = h
+    out.attrs["dose"] = describe_dose(sat)
+    out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event)
+    return out
+
+
+def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
+    """Probability from the linear predictor: 1 - exp(-exp(eta))."""
+    return -np.expm1(-np.exp(np.clip(eta, -40.0, 4.0)))
+
+
+def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Share of months with a win by stock decile (zero stock is its own bin)."""
+    df = pd.DataFrame({"s": stock_hours, "y": event})
+    pos = df["s"] > 0
+    df["bin"] = -1
+    if pos.sum() > bins:
+        df.loc[pos, "bin"] = pd.qcut(df.loc[pos, "s"], bins, labels=False, duplicates="drop")
+    g = df.groupby("bin").agg(stock_hours=("s", "mean"), rate=("y", "mean"), months=("y", "size"))
+    return g.reset_index(drop=True)
+
+
+def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
+    """Distributed lag: how invested minutes k = 0..max_lag months earlier go with a win this month.
+
+    One cloglog GLM with a column log1p(minutes_{t-k} / 60) for each lag k and the
+    tenure bins; reported as the hazard ratio of one hour (against none) invested
+    k months earlier, with 95% intervals. Lag 0 (the same month) is shown but is
+    the most exposed to reverse causation (meetings held because a deal is closing).
+    """
+    cols = [stock_transform(_shift_within(rows.minutes, rows.starts, k)) for k in range(max_lag + 1)]
+    controls = rows.controls()
+    nc = controls.shape[1]
+    empty = pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": np.nan, "hazard_ratio_1h": np.nan,
+                          "low": np.nan, "high": np.nan})
+    if rows.n_events < MIN_EVENTS:
+        return empty
+    res = _fit(rows.event, np.column_stack([controls] + cols))
+    coef = np.asarray(res.params[nc:])
+    se = np.sqrt(np.diag(res.cov_params())[nc:])
+    per_hour = np.log(2.0)  # log1p(60/60): one hour against none
+    return pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": coef,
+                         "hazard_ratio_1h": np.exp(coef * per_hour),
+                         "low": np.exp((coef - 1.96 * se) * per_hour), "high": np.exp((coef + 1.96 * se) * per_hour)})
+
+
+def describe_lag_profile(table: pd.DataFrame) -> str:
+    """One plain sentence about which earlier months' hours go with a clearly higher chance of a win."""
+    if table["hazard_ratio_1h"].isna().all():
+        return "There are too few won outcomes to tell which earlier months matter."
+    past = table[table["months_earlier"] >= 1]
+    clear = past.loc[past["low"] > 1, "months_earlier"].astype(int).tolist()
+    if not clear:
+        return ("For no single earlier month is the link clear on its own (every interval includes no difference); "
+                "the carryover model above pools the months and is the stronger test.")
+    months = ", ".join(str(m) for m in clear)
+    return (f"An hour invested **{months}** month(s) before goes with a clearly higher chance of a win "
+            f"(95% interval above 1); the latest of these is **{max(clear)} months** before the win.")
+
+
+def describe_dose_response(curve: pd.DataFrame) -> str:
+    """One plain sentence: the monthly chance of a win with nothing invested and with the most invested."""
+    if curve.empty:
+        return "There are too few won outcomes to relate them to the time invested."
+    lo, hi = curve["hazard"].iloc[0], curve["hazard"].iloc[-1]
+    return (f"With nothing invested, a month brings a won outcome about **{lo:.1%}** of the time; with "
+            f"**{curve['stock_hours'].iloc[-1]:.0f} hours** still working it is about **{hi:.1%}** "
+            f"(model at a half-life of {curve.attrs['half_life_months']:.1f} months).")

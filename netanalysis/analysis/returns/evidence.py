@@ -1,0 +1,167 @@
+"""All the evidence on delayed returns from one panel, and the verdict it supports.
+
+Runs the designs the verdict (`verdict.decide`) reads, on the unit x month
+hazard rows of `carryover`:
+
+- the calibrated "any link" test of the pooled model (`linktest`);
+- the same test with an exclusion window: the minutes of the k = 1, 2, 3 months
+  just before each month are left out (and k = the typical deal cycle, where
+  outcomes carry `opened_at`);
+- where outcomes carry `opened_at`, the test with each win dated by the month
+  its opportunity opened, so only time invested before the opportunity counts;
+- the within-unit half-life and its calibrated test (`within`).
+
+The pooled half-life profile itself comes from `carryover.profile_half_life`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.analysis.returns.carryover import HalfLifeProfile, HazardRows, profile_half_life
+from netanalysis.analysis.returns.link_test import LinkTest, link_test
+from netanalysis.dates import parse_as_of
+from netanalysis.analysis.returns.verdict import Evidence, Verdict, decide
+from netanalysis.analysis.returns.within_contact import KEY as WITHIN_KEY
+from netanalysis.analysis.returns.within_contact import WithinContactCarryover, within_contact_carryover
+
+WINDOWS = (1, 2, 3)
+WINDOW_GRID = np.geomspace(0.25, 36.0, 24)
+
+
+@dataclass
+class DelayedReturnsEvidence:
+    """The results behind the verdict (see `assess_delayed_returns`)."""
+
+    verdict: Verdict
+    pooled: HalfLifeProfile
+    within: WithinContactCarryover
+    link: LinkTest
+    within_link: LinkTest
+    windows: dict = field(default_factory=dict)
+    window_profiles: dict = field(default_factory=dict)
+    opened: LinkTest | None = None
+    cycle_months: int | None = None
+
+    def metrics(self) -> dict:
+        """summary.json entries: the verdict, the calibrated p-value, both half-lives with intervals."""
+        m = {"delayed_returns_verdict": self.verdict.code, "carryover_link_p_value": self.link.p_value}
+        ok = self.within.identified and self.within_link.significant
+        w = self.within.metrics()
+        m[WITHIN_KEY] = w[WITHIN_KEY] if ok else None
+        m[WITHIN_KEY + "_ci"] = w[WITHIN_KEY + "_ci"] if ok else None
+        m[WITHIN_KEY + "_n"] = self.within.n_units_
+        if self.verdict.allows_half_life() and self.pooled.identified:
+            m["carryover_half_life_months"] = self.pooled.best
+            m["carryover_half_life_months_ci"] = [self.pooled.ci[0], self.pooled.ci[1]]
+        else:
+            m["carryover_half_life_months"] = None
+            m["carryover_half_life_months_ci"] = None
+        return m
+
+    def notes(self) -> list[str]:
+        """The verdict's reasons, and why an estimate is missing."""
+        out = [f"delayed_returns_verdict: {r}" for r in self.verdict.reasons]
+        if self.link.p_value is None:
+            out.append(f"carryover_link_p_value: {self.link.reason}")
+        if self.within.reason_:
+            out.append(f"{WITHIN_KEY}: {self.within.reason_}")
+        elif not self.within_link.significant:
+            out.append(f"{WITHIN_KEY}: the calibrated within-unit test does not reject ({self.within_link.short()}), "
+                       "so no half-life is reported")
+        if not self.verdict.allows_half_life():
+            why = ("the lag shape is not geometric" if self.verdict.evidence.lag_shape != "geometric" else
+                   f"the verdict is {self.verdict.code}")
+            out.append(f"carryover_half_life_months: not reported because {why}")
+        elif not self.pooled.identified:
+            out.append(f"carryover_half_life_months: the pooled model does not pin it down ({self.pooled.reason})")
+        return out
+
+    def designs_table(self) -> pd.DataFrame:
+        """Between and within units side by side: half-life, interval, calibrated p, units and won months."""
+        who = self.within.unit_kind
+        return pd.DataFrame({
+            "design": [f"all comparisons (between and within {who}s)",
+                       f"within the same {who}s only (against the same calendar months)"],
+            "half-life (95% interval)": [self.pooled.short(), self.within.short()],
+            "link p-value (calibrated)": [_p(self.link), _p(self.within_link)],
+            f"{who}s used": [self.pooled.n_units, self.within.n_units_],
+            "months with a win": [self.pooled.n_events, self.within.n_events_],
+        })
+
+    def window_table(self) -> pd.DataFrame:
+        """The exclusion-window comparison: k = 0 (all minutes before the month) and each k left out."""
+        ks = [0] + sorted(self.windows)
+        return pd.DataFrame({
+            "months left out before each month": ks,
+            "half-life (95% interval)": [self.pooled.short()] + [self.window_profiles[k].short() for k in ks[1:]],
+            "link p-value (calibrated)": [_p(self.link)] + [_p(self.windows[k]) for k in ks[1:]],
+        })
+
+
+def _p(t: LinkTest) -> str:
+    return "not tested" if t.p_value is None else f"{t.p_value:.3f}"
+
+
+def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = None, lag_shape: str = "geometric",
+                           opened: HazardRows | None = None, cycle_months: int | None = None, grid=None,
+                           within_grid=None, n_boot: int = 199, seed: int = 0) -> DelayedReturnsEvidence:
+    """Run every design on `rows` and decide the verdict.
+
+    Parameters
+    ----------
+    rows : `carryover.HazardRows` (outcomes dated when won).
+    pooled : the pooled profile at k = 0, if already computed.
+    lag_shape : "geometric" or "delayed" (from the lag-shape analysis).
+    opened : the same rows with wins dated by when their opportunity opened (`opened_rows`), or None.
+    cycle_months : the typical months from opening to a win; added as an exclusion window.
+    grid : half-lives for the pooled profile (default `carryover.DEFAULT_GRID`).
+    within_grid : half-lives for the within-unit profile (default: 32 from 0.25 to 36 months).
+    n_boot : bootstrap redraws of each calibrated test.
+    """
+    pooled = profile_half_life(rows, grid=grid) if pooled is None else pooled
+    within = within_contact_carryover(rows, grid=WINDOW_GRID if within_grid is None else within_grid)
+    link = link_test(rows, "pooled", n_boot=n_boot, seed=seed)
+    within_link = link_test(rows, "within", n_boot=n_boot, seed=seed)
+    ks = sorted(set(WINDOWS) | ({int(cycle_months)} if cycle_months and 0 < cycle_months <= 12 else set()))
+    windows = {k: link_test(rows, "pooled", gap_months=k, n_boot=n_boot, seed=seed) for k in ks}
+    profiles = {k: profile_half_life(rows, grid=WINDOW_GRID, gap_months=k) for k in ks}
+    opened_test = link_test(opened, "pooled", n_boot=n_boot, seed=seed) if opened is not None else None
+    ev = Evidence(link_p=link.p_value, within_p=within_link.p_value, window_p={k: t.p_value for k, t in windows.items()},
+                  opened_p=None if opened_test is None else opened_test.p_value, n_units=rows.n_units,
+                  n_events=rows.n_events, n_within_units=within.n_units_, lag_shape=lag_shape,
+                  half_life=within.half_life_ if within.identified else None,
+                  half_life_ci=within.ci_ if within.identified else None, unit_kind=rows.unit_kind)
+    return DelayedReturnsEvidence(decide(ev), pooled, within, link, within_link, windows, profiles, opened_test,
+                                  cycle_months)
+
+
+def opened_rows(ds, rows: HazardRows, as_of=None) -> tuple[HazardRows | None, int | None]:
+    """The rows with each win dated by the month its opportunity opened, and the median months from opening to win.
+
+    (None, None) when the outcomes carry no `opened_at`. Wins whose opening
+    falls before the unit's first month in the panel are dropped: no time had
+    been invested yet.
+    """
+    out = ds.outcomes
+    if "opened_at" not in out.columns:
+        return None, None
+    won = out[(out["status"] == "won") & out["opened_at"].notna()]
+    if as_of is not None:
+        won = won[won["timestamp"] <= parse_as_of(as_of)]
+    if won.empty:
+        return None, None
+    unit_col = "contact_id" if rows.unit_kind == "contact" else "account"
+    opened_at = pd.DatetimeIndex(won["opened_at"])
+    month = opened_at.year * 12 + opened_at.month
+    keys = set(zip(won[unit_col].astype(str), month))
+    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
+    row_month = period.year * 12 + period.month
+    event = np.fromiter(((str(u), int(mm)) in keys for u, mm in zip(rows.unit, row_month)), dtype=float,
+                        count=rows.n_rows)
+    closed = pd.DatetimeIndex(won["timestamp"])
+    cycle = float(np.median((closed - opened_at).days / 30.4375))
+    return replace(rows, event=event), max(int(round(cycle)), 0)

@@ -1,0 +1,256 @@
+"""Delayed returns: how long relationships take to pay.
+
+Time to first outcome runs from a unit's first interaction to its first won
+outcome, censored at `as_of`, and is estimated with Kaplan-Meier
+(statsmodels' `SurvfuncRight`). Durations in months are days / 30.4375.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from netanalysis.errors import UserError
+from netanalysis.analysis.returns.verdict import sentence_from_metrics
+from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
+from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+
+
+def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+    """One row per unit: first interaction, first won outcome, months to it, and whether it happened.
+
+    Units whose first won outcome came before their first interaction start at
+    the outcome (duration 0): the relationship was already paying when first seen.
+    """
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
+    units = unit_of_interactions(ds, unit)[inter.index]
+    start = inter["timestamp"].groupby(units.to_numpy()).min()
+    ordered = inter.assign(_unit=units.to_numpy()).sort_values(["timestamp", "interaction_id"], kind="stable")
+    first_channel = ordered.groupby("_unit")["channel"].first()
+    first_source = ordered.groupby("_unit")["source"].first()
+    won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
+    o_units = unit_of_outcomes(ds, unit)[won.index]
+    first_won = won["timestamp"].groupby(o_units.to_numpy()).min()
+    t = pd.DataFrame({"start": start})
+    t.index.name = "unit"
+    t["first_won"] = first_won.reindex(t.index)
+    t["first_channel"] = first_channel.reindex(t.index)
+    t["source"] = first_source.reindex(t.index)
+    if unit == "contact":
+        t["company"] = ds.contacts.set_index("contact_id")["company"].reindex(t.index).fillna("(no company)")
+    else:
+        t["company"] = t.index.astype(str)
+    t["event"] = t["first_won"].notna()
+    end = t["first_won"].where(t["event"], cut)
+    t["months"] = ((end - t["start"]).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH).clip(lower=0.0)
+    t["first_contact_year"] = t["start"].dt.year
+    return t.reset_index()
+
+
+def outcome_lags(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+    """Every won outcome with the days and months since its unit's first interaction."""
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
+    units = unit_of_interactions(ds, unit)[inter.index]
+    start = inter["timestamp"].groupby(units.to_numpy()).min()
+    won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)].copy()
+    won["unit"] = unit_of_outcomes(ds, unit)[won.index].to_numpy()
+    won = won[won["unit"].isin(start.index)]
+    won["first_interaction"] = won["unit"].map(start)
+    won["lag_days"] = (won["timestamp"] - won["first_interaction"]).dt.total_seconds() / 86400.0
+    won["lag_months"] = won["lag_days"] / DAYS_PER_MONTH
+    return won[["unit", "outcome_id", "timestamp", "first_interaction", "lag_days", "lag_months", "value", "kind"]]
+
+
+def within_days_share(lags: pd.DataFrame, days: float = 30.0, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Share of won outcomes within `days` of first contact, with a unit-bootstrap 95% interval."""
+    if lags.empty:
+        return {"share": None, "ci": None, "n_outcomes": 0, "n_units": 0}
+    hit = (lags["lag_days"] <= days).to_numpy()
+    share = float(hit.mean())
+    codes, _ = pd.factorize(lags["unit"])
+    n_units = int(codes.max()) + 1
+    per_unit_hits = np.bincount(codes, weights=hit, minlength=n_units)
+    per_unit_n = np.bincount(codes, minlength=n_units)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_units, size=(n_boot, n_units))
+    num = per_unit_hits[draws].sum(axis=1)
+    den = per_unit_n[draws].sum(axis=1)
+    boot = num / np.maximum(den, 1)
+    lo, hi = np.quantile(boot, [0.025, 0.975])
+    return {"share": share, "ci": [float(lo), float(hi)], "n_outcomes": int(len(lags)), "n_units": n_units}
+
+
+def outcome_share_by_month(lags: pd.DataFrame, max_months: int | None = None) -> pd.DataFrame:
+    """Cumulative share of won outcomes (and of their value) that had arrived by each month since first contact.
+
+    Row k counts outcomes with a lag under k + 1 months (so row 0 is the first month).
+    """
+    cols = ["months_since_first", "outcomes", "share_of_outcomes", "share_of_value"]
+    if lags.empty:
+        return pd.DataFrame(columns=cols)
+    month = np.floor(lags["lag_months"].clip(lower=0).to_numpy(dtype=float)).astype(int)
+    top = int(month.max()) if max_months is None else int(max_months)
+    counts = np.bincount(np.minimum(month, top + 1), minlength=top + 2)[:top + 1]
+    value = lags["value"].fillna(0.0).to_numpy(dtype=float)
+    values = np.bincount(np.minimum(month, top + 1), weights=value, minlength=top + 2)[:top + 1]
+    total_value = value.sum()
+    return pd.DataFrame({"months_since_first": np.arange(top + 1), "outcomes": counts,
+                         "share_of_outcomes": np.cumsum(counts) / len(lags),
+                         "share_of_value": np.cumsum(values) / total_value if total_value > 0 else np.nan})
+
+
+def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str = "value") -> float | None:
+    """Months since first contact by which `share` of the outcomes' value (or count) had arrived."""
+    if lags.empty:
+        return None
+    d = lags.sort_values("lag_months")
+    w = d["value"].fillna(0.0).to_numpy(float) if weight == "value" else np.ones(len(d))
+    if w.sum() <= 0:
+        return None
+    c = np.cumsum(w) / w.sum()
+    return float(d["lag_months"].to_numpy(float)[np.searchsorted(c, share - 1e-12)])
+
+
+def followup_months(table: pd.DataFrame, as_of) -> np.ndarray:
+    """Months each unit of a :func:`first_outcome_table` has been followed: first interaction to `as_of`."""
+    cut = parse_as_of(as_of)
+    return ((cut - table["start"]).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH).clip(lower=0.0).to_numpy(dtype=float)
+
+
+def constant_rate_reference(followup: np.ndarray, days: float = 30.0) -> dict:
+    """What the lag figures would be if outcomes arrived at one constant rate over each unit's follow-up.
+
+    With a rate that is the same in every month of every unit, a unit followed
+    F months gets outcomes in proportion to F, spread evenly over [0, F]. So the
+    share within `days` is ``sum min(F, d) / sum F`` and half of the outcomes
+    have arrived by the t with ``sum min(t, F) = sum F / 2``. Both depend only
+    on how long units were followed: a lag figure means delay only where it
+    differs from this reference.
+
+    Returns a dict: `share_within_days`, `half_arrived_months` (None without follow-up).
+
+    >>> ref = constant_rate_reference(np.array([2.0, 4.0]))
+    >>> round(ref["half_arrived_months"], 6), round(ref["share_within_days"], 4)
+    (1.5, 0.3285)
+    """
+    f = np.sort(np.asarray(followup, dtype=float))
+    f = f[np.isfinite(f) & (f > 0)]
+    if f.size == 0:
+        return {"share_within_days": None, "half_arrived_months": None}
+    d = days / DAYS_PER_MONTH
+    # sum min(t, F) at each breakpoint F_k is linear in between, so interpolation is exact.
+    at_breaks = np.cumsum(f) + f * (f.size - 1 - np.arange(f.size))
+    half = float(np.interp(f.sum() / 2, np.r_[0.0, at_breaks], np.r_[0.0, f]))
+    return {"share_within_days": float(np.minimum(f, d).sum() / f.sum()), "half_arrived_months": half}
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+
+
+def compare_with_constant_rate(share_ci, reference_share) -> str | None:
+    """"fewer", "more" or "same": the 30-day share's interval against the constant-rate reference."""
+    if share_ci is None or reference_share is None:
+        return None
+    lo, hi = share_ci
+    return "fewer" if hi < reference_share else "more" if lo > reference_share else "same"
+
+
+def describe_arrival(instant: dict, half_months: float | None, reference: dict, who: str = "relationships",
+                     weight: str = "value") -> str:
+    """How soon won outcomes came, said only as far as the constant-rate reference allows.
+
+    `instant` is :func:`within_days_share`'s result, `half_months` the month by
+    which half of the value (or count) had arrived, `reference` the
+    :func:`constant_rate_reference` of the same units.
+    """
+    if instant.get("share") is None:
+        return "There are no won outcomes yet, so nothing can be said about how soon they come."
+    lo, hi = instant["ci"]
+    ref = reference.get("share_within_days")
+    text = (f"**{_pct(instant['share'])}** of {instant['n_outcomes']} won outcomes came within 30 days of the first "
+            f"interaction (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})")
+    verdict = compare_with_constant_rate(instant["ci"], ref)
+    if verdict is not None:
+        text += f"; at a constant rate over each one's own follow-up, about **{_pct(ref)}** would have. "
+        text += {"fewer": "Fewer came at once than that: outcomes seldom follow a first meeting straight away. ",
+                 "more": "More came at once than that: many outcomes follow soon after the first interaction. ",
+                 "same": "That is about the same, so these figures show no delay. "}[verdict]
+    else:
+        text += ". "
+    if half_months is not None:
+        what = "the value" if weight == "value" else "the outcomes"
+        text += f"Half of {what} arrived by month **{half_months:.0f}**"
+        if reference.get("half_arrived_months") is not None:
+            text += (f" (month {reference['half_arrived_months']:.0f} at a constant rate over the same follow-up); "
+                     "that month grows with how long the relationships have been followed, so on its own it "
+                     "measures follow-up, not delay.")
+        else:
+            text += "."
+    return text
+
+
+def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
+                             half_life_max: float = 36.0, half_life_steps: int = 64,
+                             reverse_causation_gap_months: int = 1, max_lag_months: int = 12,
+                             link_test_redraws: int = 199) -> np.ndarray:
+    """Check the delayed-returns notebook's parameters (UserError naming the bad one); return the half-life grid."""
+    from netanalysis.analysis.returns.segments import SEGMENTS
+
+    if unit not in UNITS:
+        raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+    if segment not in SEGMENTS:
+        raise UserError(f"segment: {segment!r} is not one of {', '.join(SEGMENTS)}")
+    if not (0 < half_life_min < half_life_max):
+        raise UserError(f"half_life_min, half_life_max: need 0 < min < max, got {half_life_min} and {half_life_max}")
+    if not 3 <= int(half_life_steps) <= 1000:
+        raise UserError(f"half_life_steps: must be between 3 and 1000, got {half_life_steps}")
+    if not 0 <= int(reverse_causation_gap_months) <= 12:
+        raise UserError(f"reverse_causation_gap_months: must be between 0 and 12, got {reverse_causation_gap_months}")
+    if not 1 <= int(max_lag_months) <= 36:
+        raise UserError(f"max_lag_months: must be between 1 and 36, got {max_lag_months}")
+    if not 19 <= int(link_test_redraws) <= 9999:
+        raise UserError(f"link_test_redraws: must be between 19 and 9999, got {link_test_redraws}")
+    return np.geomspace(float(half_life_min), float(half_life_max), int(half_life_steps))
+
+
+def headline(metrics: dict, who: str = "relationships") -> str:
+    """A few plain sentences for a manager from the delayed-returns metrics (numbers only, no data strings).
+
+    Delay is claimed only where the 30-day share falls below its constant-rate
+    reference (`outcomes_within_30d_share_constant_rate`); the carryover line
+    speaks of time that "goes with" outcomes only when `delayed_returns_verdict`
+    is `supported`, and never of an effect.
+    """
+    lines = []
+    share = metrics.get("outcomes_within_30d_share")
+    if share is not None:
+        ref = metrics.get("outcomes_within_30d_share_constant_rate")
+        verdict = compare_with_constant_rate(metrics.get("outcomes_within_30d_share_ci"), ref)
+        start = {"fewer": "**Instant results are rare:** only", "more": "**Many quick results:**"}.get(
+            verdict, "**Outcomes within 30 days:**")
+        line = f"- {start} {_pct(share)} of won outcomes came within 30 days of the first meeting"
+        if ref is not None:
+            line += f" (about {_pct(ref)} if they arrived at a constant rate over the same follow-up)"
+        half = metrics.get("outcome_value_half_arrived_months")
+        if half is not None:
+            line += f"; half of the value arrived by month {half:.0f}"
+            ref_half = metrics.get("outcome_value_half_arrived_months_constant_rate")
+            if ref_half is not None:
+                line += f" (month {ref_half:.0f} at a constant rate: a figure that grows with follow-up)"
+        lines.append(line + ".")
+    p12 = metrics.get("first_outcome_probability_12m")
+    if p12 is not None:
+        lo, hi = metrics["first_outcome_probability_12m_ci"]
+        lines.append(f"- **A year in:** the chance that a new {who.rstrip('s')} has produced a won outcome is {p12:.0%} "
+                     f"(95% interval {lo:.0%} to {hi:.0%}).")
+    lines.append("- " + sentence_from_metrics(metrics, who))
+    return "\n".join(lines)
+

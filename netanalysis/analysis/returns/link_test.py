@@ -1,0 +1,207 @@
+"""A calibrated test of "any link" between invested time and later wins.
+
+The half-life of the carryover stock exists only when there is a link, so the
+usual likelihood-ratio test of "no link" against "a link at the best half-life"
+is not chi-squared (Davies' problem): searching the grid of half-lives makes it
+reject too often. Here the statistic is the largest standardised score
+statistic over the grid,
+
+    T = max_h U_h / sqrt(I_h),
+
+where U_h is the score of the stock with half-life h at the null fit (controls
+only: tenure bins and calendar years) and I_h its information, adjusted for the
+controls. Its null distribution comes from a parametric bootstrap: outcomes are
+redrawn from the null fit and T recomputed. Each replicate needs only the null
+fit, so the whole bootstrap is one matrix product. The test is one-sided: only
+more invested time going with more wins counts as a link.
+
+Two designs share the machinery:
+
+- ``pooled``: the cloglog hazard of `carryover` (all comparisons, between and
+  within units); redraws are Bernoulli with the null fit's monthly chance.
+- ``within``: the conditional Poisson of `within` (each unit against itself);
+  redraws move each unit's won months among its own months with the null
+  fit's within-unit probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from netanalysis.analysis.returns.carryover import HazardRows, _newton_cloglog, stock_transform
+from netanalysis.analysis.returns.within_contact import fit_conditional_poisson, unit_groups, within_controls, within_probabilities
+
+LINK_GRID = np.geomspace(0.25, 36.0, 24)
+N_BOOT = 199
+MIN_EVENTS = 10
+KEY = "carryover_link_p_value"
+
+
+@dataclass
+class LinkTest:
+    """The result of `link_test`.
+
+    Attributes
+    ----------
+    p_value : bootstrap p-value of the sup-score statistic (None when not testable).
+    statistic : the observed sup of standardised scores.
+    best_half_life : the half-life where the standardised score is largest.
+    design : "pooled" or "within"; gap_months: months left out before each month.
+    n_boot, n_units, n_events : what the test rests on.
+    reason : why no p-value (None when there is one).
+    """
+
+    p_value: float | None
+    statistic: float | None
+    best_half_life: float | None
+    design: str
+    gap_months: int
+    n_boot: int
+    n_units: int
+    n_events: int
+    reason: str | None = None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < 0.05
+
+    def metrics(self) -> dict:
+        return {KEY: self.p_value}
+
+    def short(self) -> str:
+        if self.p_value is None:
+            return f"not tested ({self.reason})"
+        return f"p = {self.p_value:.3f} ({self.n_boot} redraws)"
+
+
+class ScoreTest:
+    """Precomputed covariates of one design; `test(y)` gives the p-value for outcomes `y`.
+
+    Built once per panel, so the same covariates can be tested against many
+    redrawn outcome vectors (the calibration study does exactly that).
+    """
+
+    def __init__(self, rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None,
+                 transform=stock_transform):
+        if design not in ("pooled", "within"):
+            raise ValueError(f"design: {design!r} is not one of pooled, within")
+        self.rows, self.design, self.gap_months = rows, design, int(gap_months)
+        self.grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
+        self.X = np.column_stack([transform(rows.lagged_stock(h, gap_months)) for h in self.grid])
+        self.Z = rows.controls()
+
+    def test(self, y=None, n_boot: int = N_BOOT, seed: int = 0, min_events: int = MIN_EVENTS) -> LinkTest:
+        """Sup-score statistic and its bootstrap p-value for outcomes `y` (default: the rows' own)."""
+        y = self.rows.event if y is None else np.asarray(y, dtype=float)
+        n_events = int(y.sum())
+        base = dict(design=self.design, gap_months=self.gap_months, n_boot=int(n_boot), n_units=self.rows.n_units,
+                    n_events=n_events)
+        if n_events < min_events or n_events == len(y):
+            return LinkTest(None, None, None, **base, reason=f"only {n_events} won months (at least {min_events} "
+                                                             "are needed)")
+        rng = np.random.default_rng(seed)
+        with threadpool_limits(1):
+            if self.design == "pooled":
+                t_obs, t_boot = _pooled(self.X, self.Z, y, rng, n_boot)
+            else:
+                t_obs, t_boot, base["n_units"] = _within(self.rows, self.X, y, rng, n_boot)
+        if t_obs is None:
+            return LinkTest(None, None, None, **base, reason="invested time does not vary, nothing to test")
+        stat, at = float(np.max(t_obs)), float(self.grid[int(np.argmax(t_obs))])
+        p = float((1 + np.sum(t_boot >= stat - 1e-12)) / (n_boot + 1))
+        return LinkTest(p, stat, at, **base)
+
+
+def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
+              seed: int = 0, transform=stock_transform) -> LinkTest:
+    """Calibrated p-value of any positive link between the carryover stock and later wins.
+
+    Examples
+    --------
+    >>> lt = link_test(hazard_rows(ds))  # doctest: +SKIP
+    >>> lt.p_value, lt.best_half_life  # doctest: +SKIP
+    """
+    return ScoreTest(rows, design, gap_months, grid, transform).test(n_boot=n_boot, seed=seed)
+
+
+def _standardise(Xt: np.ndarray, W: np.ndarray):
+    """Per-column 1 / sqrt(information); columns with no information get 0 (never the sup)."""
+    info = np.einsum("ij,i,ij->j", Xt, W, Xt)
+    ok = info > 1e-10 * max(float(info.max()), 1e-300)
+    return np.where(ok, 1.0 / np.sqrt(np.where(ok, info, 1.0)), 0.0), ok
+
+
+def _residualise(X: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """X minus its W-weighted projection on Z (the part of the stock the controls do not explain)."""
+    ZW = Z * W[:, None]
+    coef = np.linalg.lstsq(ZW.T @ Z, ZW.T @ X, rcond=None)[0]
+    return X - Z @ coef
+
+
+def _pooled(X, Z, y, rng, n_boot):
+    """Observed standardised scores (per half-life) and the bootstrap sup-statistics, cloglog hazard."""
+    params, _ = _newton_cloglog(y, Z)
+    ee = np.exp(np.clip(Z @ params, -40.0, 4.0))
+    mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+    ratio = ee / mu
+    W = ee * ee * (1.0 - mu) / mu
+    Xt = _residualise(X, Z, W)
+    scale, ok = _standardise(Xt, W)
+    if not ok.any():
+        return None, None
+    t_obs = (Xt.T @ ((y - mu) * ratio)) * scale
+    t_obs[~ok] = -np.inf
+    t_boot = np.empty(n_boot)
+    XtS = (Xt * scale)[:, ok]
+    for lo in range(0, n_boot, 50):
+        k = min(50, n_boot - lo)
+        Y = rng.random((len(y), k)) < mu[:, None]
+        R = (Y - mu[:, None]) * ratio[:, None]
+        t_boot[lo:lo + k] = (XtS.T @ R).max(axis=0)
+    return t_obs, t_boot
+
+
+def _within(rows, X, y, rng, n_boot):
+    """As `_pooled`, for the conditional Poisson: redraws move each unit's wins among its own months."""
+    g = unit_groups(_with_events(rows, y))
+    if g.n_groups == 0:
+        return None, None, 0
+    Z = within_controls(rows)[g.keep]
+    Xg = X[g.keep]
+    b, _, _ = fit_conditional_poisson(g, Z)
+    p = within_probabilities(g, Z @ b)
+    W = g.n_events[g.code] * p
+
+    def centre(A):
+        return A - np.add.reduceat(p[:, None] * A, g.starts, axis=0)[g.code]
+
+    Xt = _residualise(centre(Xg), centre(Z), W) if Z.shape[1] else centre(Xg)
+    scale, ok = _standardise(Xt, W)
+    if not ok.any():
+        return None, None, g.n_groups
+    XtS = (Xt * scale)[:, ok]
+    t_obs = np.full(X.shape[1], -np.inf)
+    t_obs[ok] = XtS.T @ (g.y - W)
+    expected = XtS.T @ W
+    # Draw each won month's row within its unit: cumulative p runs from u to u + 1 over unit u's rows.
+    cp = np.cumsum(p)
+    cp[g.starts[1:] - 1] = np.arange(1, g.n_groups)  # exact unit boundaries despite rounding
+    unit_of_event = np.repeat(np.arange(g.n_groups), g.n_events.astype(int))
+    t_boot = np.empty(n_boot)
+    for b_ in range(n_boot):
+        v = unit_of_event + rng.random(len(unit_of_event))
+        drawn = np.minimum(np.searchsorted(cp, v, side="right"), len(cp) - 1)
+        drawn = np.clip(drawn, g.starts[unit_of_event], np.append(g.starts[1:], len(cp))[unit_of_event] - 1)
+        t_boot[b_] = (XtS[drawn].sum(axis=0) - expected).max()
+    return t_obs, t_boot, g.n_groups
+
+
+def _with_events(rows: HazardRows, y: np.ndarray) -> HazardRows:
+    """The same rows with other outcomes (for redrawn outcome vectors)."""
+    if y is rows.event:
+        return rows
+    return HazardRows(unit=rows.unit, period=rows.period, minutes=rows.minutes, event=y, tenure=rows.tenure,
+                      starts=rows.starts, unit_kind=rows.unit_kind)

@@ -1,0 +1,280 @@
+"""Within-contact carryover: the half-life when each unit is compared only with itself.
+
+The pooled hazard model in `carryover` compares months of different units, so a
+unit that is both met often and buys often (a hidden quality) looks like proof
+that time carries over. Here each unit's own, time-invariant propensity is
+conditioned out: a fixed-effects (conditional) Poisson model,
+
+    log E[y_it] = a_i + z_it' g + b * log1p(stock_{t-1}(h) / 60),
+
+whose unit effects a_i profile out analytically. Given the number of won
+months n_i of unit i, its months share them as a multinomial with
+probabilities p_it = exp(x_it' c) / sum_s exp(x_is' c), so the conditional
+log-likelihood is sum_i sum_t y_it * log p_it. Only units with at least one won
+month contribute. For a rare monthly event this is the discrete-time twin of a
+stratified proportional-hazards model. The half-life is profiled over a grid
+exactly as in `carryover.profile_half_life` (95% likelihood-ratio interval).
+Controls: tenure bins and calendar months (two-way fixed effects: each unit
+against itself, each month against the same month of other units), so neither
+a lasting quality of a unit nor a season shared by all units makes a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from netanalysis.analysis.returns.carryover import CHI2_95, DEFAULT_GRID, TENURE_EDGES, HazardRows, _bound, _parabola_min, stock_transform
+
+MIN_UNITS = 5
+MIN_EVENTS = 20
+KEY = "carryover_within_contact_half_life_months"
+
+
+@dataclass
+class UnitGroups:
+    """The rows of the units with at least one event, grouped contiguously.
+
+    `code` is each row's group number (0..n_groups-1), `n_events` each group's
+    number of event rows, `keep` the positions of these rows in the full rows.
+    """
+
+    keep: np.ndarray
+    code: np.ndarray
+    starts: np.ndarray
+    n_events: np.ndarray
+    y: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return int(len(self.starts))
+
+
+def unit_groups(rows: HazardRows) -> UnitGroups:
+    """Keep the units with at least one event (the only ones the conditional likelihood sees)."""
+    code_all = np.repeat(np.arange(rows.n_units), np.diff(np.append(rows.starts, rows.n_rows)))
+    per_unit = np.bincount(code_all, weights=rows.event, minlength=rows.n_units)
+    has = per_unit > 0
+    keep = np.flatnonzero(has[code_all])
+    code = np.cumsum(has)[code_all[keep]] - 1
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.array([], dtype=int)
+    return UnitGroups(keep=keep, code=code, starts=starts, n_events=per_unit[has], y=rows.event[keep])
+
+
+def within_probabilities(g: UnitGroups, eta: np.ndarray) -> np.ndarray:
+    """Softmax of `eta` within each group (each group's p sums to one)."""
+    if not len(eta):
+        return eta
+    top = np.maximum.reduceat(eta, g.starts)
+    e = np.exp(eta - top[g.code])
+    return e / np.add.reduceat(e, g.starts)[g.code]
+
+
+def conditional_loglik(g: UnitGroups, X: np.ndarray, b: np.ndarray) -> float:
+    """sum_i sum_t y_it log p_it under coefficients b."""
+    p = within_probabilities(g, X @ b)
+    hit = g.y > 0
+    return float((g.y[hit] * np.log(np.maximum(p[hit], 1e-300))).sum())
+
+
+def fit_conditional_poisson(g: UnitGroups, X: np.ndarray, start=None, tol: float = 1e-10, maxiter: int = 50):
+    """Newton-Raphson on the conditional Poisson log-likelihood; returns (coef, loglik, covariance).
+
+    Columns of X that do not vary within any group carry no information and are
+    held at zero (their coefficient is reported as 0, variance as nan).
+    """
+    X = np.ascontiguousarray(X, dtype=float)
+    k = X.shape[1]
+    free = _varies_within(g, X)
+    b = np.zeros(k) if start is None else np.where(free, np.asarray(start, dtype=float), 0.0)
+    Xf = X[:, free]
+    bf = b[free]
+    ll = conditional_loglik(g, Xf, bf)
+    info = np.zeros((free.sum(), free.sum()))
+    for _ in range(maxiter):
+        score, info = _score_info(g, Xf, bf)
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(info, score, rcond=None)[0]
+        t = 1.0
+        new_ll = conditional_loglik(g, Xf, bf + step)
+        while not new_ll >= ll - 1e-12 and t >= 1e-4:
+            t /= 2.0
+            new_ll = conditional_loglik(g, Xf, bf + t * step)
+        if not new_ll >= ll - 1e-12:
+            break  # no step improves: at the optimum up to rounding
+        bf = bf + t * step
+        done = abs(new_ll - ll) < tol * (abs(ll) + 1.0)
+        ll = new_ll
+        if done:
+            break
+    b[free] = bf
+    cov = np.full((k, k), np.nan)
+    if free.any():
+        _, info = _score_info(g, Xf, bf)
+        cov[np.ix_(free, free)] = np.linalg.pinv(info)
+    return b, ll, cov
+
+
+def _varies_within(g: UnitGroups, X: np.ndarray) -> np.ndarray:
+    """Which columns vary within at least one group."""
+    if not len(X):
+        return np.zeros(X.shape[1], dtype=bool)
+    lo = np.minimum.reduceat(X, g.starts, axis=0)
+    hi = np.maximum.reduceat(X, g.starts, axis=0)
+    return (hi - lo > 1e-12).any(axis=0)
+
+
+def _score_info(g: UnitGroups, X: np.ndarray, b: np.ndarray):
+    """Score and information of the conditional log-likelihood: sum_i n_i Cov_{p_i}(x)."""
+    p = within_probabilities(g, X @ b)
+    w = g.n_events[g.code] * p
+    mean = np.add.reduceat(p[:, None] * X, g.starts, axis=0)[g.code]
+    xc = X - mean
+    score = xc.T @ g.y
+    info = (xc * w[:, None]).T @ xc
+    return score, info
+
+
+@dataclass
+class WithinContactCarryover:
+    """The carryover half-life within units, profiled over a grid of half-lives.
+
+    Attributes
+    ----------
+    half_life_ : best half-life in months (None when not identified).
+    ci_ : (low, high) 95% likelihood-ratio interval; an end is None when it runs off the grid.
+    beta_ : slope on log1p(stock / 60) at the best half-life, `beta_ci_` its Wald 95% interval.
+    lr_ : likelihood-ratio statistic of the stock at the best half-life (against controls only).
+    n_units_ : units with at least one won month (the only ones that inform the estimate).
+    n_events_ : won months among them.
+    grid_, deviance_ : the profile (-2 conditional log-likelihood at each half-life).
+    reason_ : why nothing is estimated (None when it is).
+    """
+
+    half_life_: float | None
+    ci_: tuple
+    beta_: float | None
+    beta_ci_: tuple | None
+    lr_: float | None
+    n_units_: int
+    n_events_: int
+    grid_: np.ndarray
+    deviance_: np.ndarray
+    gap_months: int = 0
+    reason_: str | None = None
+    unit_kind: str = "contact"
+
+    @property
+    def identified(self) -> bool:
+        return self.reason_ is None
+
+    def metrics(self) -> dict:
+        """`carryover_within_contact_half_life_months` and its `_ci` (None when not identified)."""
+        ok = self.identified and self.beta_ is not None and self.beta_ > 0
+        return {KEY: self.half_life_ if ok else None,
+                KEY + "_ci": [self.ci_[0], self.ci_[1]] if ok else None,
+                KEY + "_n": self.n_units_}
+
+    def notes(self) -> list[str]:
+        return [f"{KEY}: {self.reason_}"] if self.reason_ else []
+
+    def short(self) -> str:
+        """'4.2 months (3.1 to 5.9)' or 'not identified'."""
+        if not self.identified or self.half_life_ is None:
+            return "not identified"
+        lo, hi = self.ci_
+        lo_s = "below the grid" if lo is None else f"{lo:.1f}"
+        hi_s = "beyond the grid" if hi is None else f"{hi:.1f}"
+        return f"{self.half_life_:.1f} months ({lo_s} to {hi_s})"
+
+    def summary(self) -> str:
+        """One sentence: what the within-unit comparison finds and what it rests on."""
+        base = f"{self.n_units_} {self.unit_kind}s with {self.n_events_} won months"
+        if not self.identified:
+            return f"Within the same {self.unit_kind}s: not estimated ({self.reason_}; {base})."
+        return (f"Within the same {self.unit_kind}s, invested time goes with later wins with a half-life of "
+                f"{self.short()} (95% likelihood-ratio interval; likelihood ratio {self.lr_:.1f}; {base}).")
+
+
+def within_contact_carryover(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
+                             transform=stock_transform) -> WithinContactCarryover:
+    """Profile the within-unit (conditional Poisson) carryover over half-lives.
+
+    Parameters
+    ----------
+    rows : `carryover.HazardRows`.
+    grid : half-lives to try, in months (default: `carryover.DEFAULT_GRID`).
+    gap_months : leave out the minutes of this many months just before each month.
+    min_events : fewer won months than this among contributing units and nothing is estimated.
+    transform : the dose scale of the stock (default log1p(stock / 60)).
+    """
+    with threadpool_limits(1):
+        return _within(rows, grid, gap_months, min_events, transform)
+
+
+def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarryover:
+    grid = np.unique(np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float))
+    g = unit_groups(rows)
+    n_events = int(g.y.sum())
+    base = dict(half_life_=None, ci_=(None, None), beta_=None, beta_ci_=None, lr_=None, n_units_=g.n_groups,
+                n_events_=n_events, grid_=grid, deviance_=np.full(len(grid), np.nan), gap_months=int(gap_months),
+                unit_kind=rows.unit_kind)
+    if n_events < min_events or g.n_groups < MIN_UNITS:
+        return WithinContactCarryover(**base, reason_=f"only {n_events} won months in {g.n_groups} {rows.unit_kind}s "
+                                                      f"(at least {min_events} in {MIN_UNITS} are needed)")
+    Z = within_controls(rows)[g.keep]
+    b0, ll0, _ = fit_conditional_poisson(g, Z)
+    dev = np.full(len(grid), np.nan)
+    fits = {}
+    # Every half-life starts from the controls-only optimum: the same start keeps the profile smooth where a
+    # control is at a plateau (e.g. a tenure bin without wins, whose coefficient drifts off without limit).
+    start = np.r_[b0, 0.0]
+    for i, h in enumerate(grid):
+        x = transform(rows.lagged_stock(h, gap_months))[g.keep]
+        X = np.column_stack([Z, x])
+        b, ll, cov = fit_conditional_poisson(g, X, start)
+        if ll < ll0 - 1e-6:  # a poor start: adding a column cannot fit worse than the controls alone
+            b, ll, cov = fit_conditional_poisson(g, X)
+        dev[i], fits[i] = -2.0 * ll, (b, cov)
+    base["deviance_"] = dev
+    i_best = int(np.nanargmin(dev))
+    b, cov = fits[i_best]
+    lr = float(-2.0 * ll0 - dev[i_best])
+    se = float(np.sqrt(cov[-1, -1])) if np.isfinite(cov[-1, -1]) else np.nan
+    base.update(beta_=float(b[-1]), beta_ci_=(float(b[-1] - 1.96 * se), float(b[-1] + 1.96 * se)), lr_=lr)
+    if lr < CHI2_95 or b[-1] <= 0:
+        return WithinContactCarryover(**base, reason_=f"no detectable link within {rows.unit_kind}s "
+                                                      f"(likelihood ratio {lr:.1f}, slope {b[-1]:+.2f})")
+    delta = dev - dev[i_best]
+    best = grid[i_best]
+    if 0 < i_best < len(grid) - 1:
+        best = float(np.exp(_parabola_min(np.log(grid[i_best - 1:i_best + 2]), dev[i_best - 1:i_best + 2])))
+    base.update(half_life_=float(best), ci_=(_bound(grid, delta, "low"), _bound(grid, delta, "high")))
+    return WithinContactCarryover(**base)
+
+
+def within_controls(rows: HazardRows) -> np.ndarray:
+    """Tenure bins and one indicator per calendar month after the first (no intercept: the unit effects absorb it).
+
+    Calendar months, not years: with each unit compared only with itself, a
+    season or trend shared by all units (every account busy before the quarter
+    closes) would otherwise pass for a link between a unit's own time and its wins.
+    """
+    tenure = rows.tenure_dummies()
+    if not rows.n_rows:
+        return tenure
+    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
+    key = period.year * 12 + period.month
+    levels = np.unique(key)
+    months = np.column_stack([key == v for v in levels[1:]]).astype(float) if len(levels) > 1 else \
+        np.zeros((rows.n_rows, 0))
+    return np.column_stack([tenure, months])
+
+
+__all__ = ["WithinContactCarryover", "within_contact_carryover", "fit_conditional_poisson", "unit_groups",
+           "within_probabilities", "conditional_loglik", "within_controls", "TENURE_EDGES"]

@@ -1,0 +1,1 @@
+"""The classroom demo: networking strategies and the delayed-gratification notebook."""

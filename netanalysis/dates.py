@@ -1,0 +1,129 @@
+"""Parsing timestamps and the `as_of` cut-off, all to tz-aware UTC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.errors import UserError
+
+DAYS_PER_MONTH = 30.4375
+# A time that carries its offset: +02:00, +0200, Z, UTC, GMT at the end, or a short
+# +02 / lower-case z right after a time of day (not the -07 that ends a date).
+_OFFSET = r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$|(?:T\d{1,2}|:\d\d(?:[.,]\d+)?)\s*(?:[+-]\d\d|z)\s*$"
+
+
+# Timestamps a record may carry. Outside, a value is a placeholder (9999-12-31,
+# 0001-01-01), an epoch -1 or a typo; pandas' nanosecond times end in 2262 anyway.
+EARLIEST = pd.Timestamp("1900-01-01")
+LATEST = pd.Timestamp("2101-01-01")  # exclusive
+
+
+def within_range(parsed: pd.Series) -> pd.Series:
+    """Parsed times (any resolution) with those outside 1900..2100 as NaT, as datetime64[ns]."""
+    aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
+    if aware:
+        parsed = parsed.dt.tz_convert("UTC")
+    ok = ((parsed >= lo) & (parsed < hi)).fillna(False).astype(bool)
+    kept = parsed.where(ok)
+    return kept.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")
+
+
+def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst: bool = False) -> pd.Series:
+    """Parse strings to tz-aware UTC; naive times are read in `tz`, offsets are kept.
+
+    Unparseable values, and times outside 1900..2100, become NaT (the caller
+    rejects those rows with a reason).
+
+    >>> to_utc(pd.Series(["2025-01-02T10:00:00+01:00", "2025-01-02 10:00"])).dt.hour.tolist()
+    [9, 10]
+    """
+    s = pd.Series(values, copy=False)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        s = s.astype("string").str.strip()
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return _localize(s, tz)
+    has_offset = s.str.contains(_OFFSET, regex=True, na=False).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    if has_offset.any():
+        part = s[has_offset].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True)
+        out.loc[has_offset] = within_range(pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed",
+                                                          dayfirst=dayfirst))
+    naive = ~has_offset & s.notna() & (s != "").fillna(False).astype(bool)
+    if naive.any():
+        try:
+            parsed = within_range(pd.to_datetime(s[naive], errors="coerce", format=fmt or "mixed", dayfirst=dayfirst))
+        except ValueError:  # an offset the pattern missed among naive times: read them one by one
+            return _one_by_one(s, tz, fmt, dayfirst)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_convert("UTC")
+        else:
+            parsed = _localize(parsed, tz)
+        out.loc[naive] = parsed
+    return out
+
+
+def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
+    """`to_utc` value by value: slow, for columns that mix offsets pandas cannot tell apart in bulk."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    for i, v in s.items():
+        if pd.isna(v) or v == "":
+            continue
+        one = within_range(pd.to_datetime(pd.Series([v]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst))
+        one = one.dt.tz_convert("UTC") if isinstance(one.dtype, pd.DatetimeTZDtype) else _localize(one, tz)
+        out.loc[i] = one.iloc[0]
+    return out
+
+
+def _localize(s: pd.Series, tz: str) -> pd.Series:
+    try:
+        return s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+    except Exception as exc:  # unknown zone name
+        raise UserError(f"--tz: unknown time zone {tz!r} ({exc})") from None
+
+
+def parse_as_of(value, default: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The inclusive cut-off instant. A bare date means the end of that day (UTC).
+
+    >>> parse_as_of("2025-03-31")
+    Timestamp('2025-03-31 23:59:59.999999+0000', tz='UTC')
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if default is None:
+            raise UserError("as_of: no date given and the data has no timestamps")
+        return pd.Timestamp(default).tz_convert("UTC") if pd.Timestamp(default).tzinfo else pd.Timestamp(default, tz="UTC")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise UserError(f"as_of: {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if ts is pd.NaT:
+        raise UserError(f"as_of: {value!r} is not a date (expected YYYY-MM-DD)")
+    if isinstance(value, str) and len(value.strip()) <= 10:
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert("UTC")
+
+
+def months_between(start: pd.Series | pd.Timestamp, end) -> pd.Series:
+    """Durations in months as days / 30.4375 (DESIGN.md)."""
+    delta = end - start
+    if isinstance(delta, pd.Timedelta):
+        return delta / pd.Timedelta(days=1) / DAYS_PER_MONTH
+    return delta.dt.total_seconds() / 86400.0 / DAYS_PER_MONTH
+
+
+def month_ordinal(ts: pd.Series) -> np.ndarray:
+    """Months since year 0 (year*12 + month-1) of each UTC timestamp."""
+    return (ts.dt.year.to_numpy(dtype="int64") * 12 + ts.dt.month.to_numpy(dtype="int64") - 1)
+
+
+def ordinal_to_timestamp(ordinal: np.ndarray) -> pd.DatetimeIndex:
+    """Inverse of `month_ordinal`: the UTC start of each month."""
+    ordinal = np.asarray(ordinal, dtype="int64")
+    years = ordinal // 12
+    months = ordinal % 12 + 1
+    return pd.to_datetime({"year": years, "month": months, "day": np.ones_like(years)}).dt.tz_localize("UTC")

@@ -1,0 +1,1 @@
+"""Reading exports: sources and format detection, the loader, identity, the canonical schema."""

@@ -1,0 +1,473 @@
+"""Loading files into a Dataset: detect, parse, merge identities, dedupe, account.
+
+Every input row ends up in exactly one of: loaded, duplicate (all the records
+it yields were already loaded, from this file or an earlier one), rejected
+(with a reason). `rows_read == loaded + duplicates + rejected` per file.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from netanalysis.io import identity
+from netanalysis.errors import UserError
+from netanalysis.io.arrow_text import arrow_strings, hex_ids
+from netanalysis.io.hashing import key_hashes
+from netanalysis.io.plausible import reject_implausible
+from netanalysis.io.vocabulary import UTC, empty_interactions
+from netanalysis.io.sources import Parsed, detect_format
+from netanalysis.io.sources.base import sniff
+
+# In a folder, files with these endings are never exports (reports, notes, data we write).
+_NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".toml", ".pdf", ".zip"}
+
+
+@dataclass
+class LoadContext:
+    tz: str = "UTC"
+    me: tuple = ()
+
+
+def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]:
+    """Files to read, each with whether the user named it explicitly.
+
+    A named path that is not a regular file (a named pipe, a device) is an
+    error; inside a folder such entries, and subfolders that cannot be listed,
+    go to `skipped` with their reason.
+    """
+    skipped = [] if skipped is None else skipped
+    out: list[tuple[Path, bool]] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise UserError(f"{p}: no such file or folder")
+        if p.is_dir():
+            out += [(f, False) for f in _folder_files(p, skipped)]
+        elif p.is_file():
+            out.append((p, True))
+        else:
+            raise UserError(f"{p}: not a regular file (a pipe or device); give an export file or a folder")
+    if not out:
+        raise UserError(f"no input files found in {', '.join(map(str, paths))}")
+    return out
+
+
+def _folder_files(folder: Path, skipped: list) -> list[Path]:
+    """Export candidates under `folder`, sorted; unreadable subfolders and special files are skipped."""
+    found = []
+
+    def unreadable(exc: OSError):
+        skipped.append({"path": str(exc.filename), "reason": f"folder cannot be read ({exc.strerror or exc})"})
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs.sort()
+        for name in names:
+            f = Path(root) / name
+            if name.startswith(".") or f.suffix.lower() in _NOT_EXPORTS or name == "rejected.csv":
+                continue
+            if f.is_file():
+                found.append(f)
+            elif not f.is_dir():
+                skipped.append({"path": str(f), "reason": "not a regular file (a pipe, device or broken link)"})
+    return sorted(found)
+
+
+def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
+    """Stable uint64 of source + natural key (run-independent); written as hex ids at the end."""
+    return key_hashes(source, key) if len(key) else np.zeros(0, dtype=np.uint64)
+
+
+def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
+    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
+    encoded = pc.dictionary_encode(arrow_strings(refs))
+    uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    ids = pa.array(ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object), type=pa.string(),
+                   from_pandas=True)
+    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string")
+
+
+def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """(file, row) as one int64 (file << 40 | row), or None when rows are not small integers."""
+    if not (np.issubdtype(f.dtype, np.integer) and np.issubdtype(r.dtype, np.integer)):
+        return None
+    if len(r) and (r.min() < 0 or r.max() >= 2**40 or f.min() < 0):
+        return None
+    return (f.astype("int64") << 40) | r.astype("int64")
+
+
+def _first_seen_records(key: np.ndarray, rid: np.ndarray) -> np.ndarray:
+    """For each record: is its id met here for the first time, in (file, row) order?"""
+    if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
+    order = np.argsort(key, kind="stable")
+    new = np.empty(len(key), dtype=bool)
+    new[order] = ~pd.Series(rid[order]).duplicated(keep="first").to_numpy(dtype=bool)
+    return new
+
+
+def _rows_with_new_records(tables) -> tuple[pd.DataFrame, list]:
+    """For each (file, row): does it yield a record id not seen before (in file and row order)?
+
+    A frame of `_file`, `source_row` and `new`, one row per input row that yields records.
+
+    Also returns, per table, whether each record is the first with its id (in the
+    table's own order; None where rows are not small integers).
+
+    `tables` holds (file, row, uint64 record id) arrays per table (ids of different
+    tables never collide). Runs on one int64 (file, row) key: argsort and reduceat,
+    skipped when rows come sorted and one record each, as in a canonical CSV.
+    """
+    keys, news = [], []
+    for f, r, rid in tables:
+        key = _row_keys(np.asarray(f), np.asarray(r))
+        if key is None:
+            return _rows_with_new_records_slow(tables), [None] * len(tables)
+        keys.append(key)
+        news.append(_first_seen_records(key, np.asarray(rid, dtype=np.uint64)))
+    # Tables come one file after another: in order of their first key they are often already sorted.
+    by_start = sorted(range(len(keys)), key=lambda t: int(keys[t][0]) if len(keys[t]) else -1)
+    key = np.concatenate([keys[t] for t in by_start]) if keys else np.zeros(0, dtype=np.int64)
+    new = np.concatenate([news[t] for t in by_start]) if news else np.zeros(0, dtype=bool)
+    if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
+        order = np.argsort(key, kind="stable")
+        key, new = key[order], new[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        key, new = key[starts], np.logical_or.reduceat(new, starts)
+    return pd.DataFrame({"_file": key >> 40, "source_row": key & (2**40 - 1), "new": new}), news
+
+
+def _rows_with_new_records_slow(tables) -> pd.DataFrame:
+    """The same, for rows that are not small integers."""
+    parts = []
+    for t, (f, r, rid) in enumerate(tables):
+        d = pd.DataFrame({"_file": f, "source_row": r, "rid": rid}).sort_values(["_file", "source_row"], kind="stable")
+        d["new"] = ~d["rid"].duplicated(keep="first")
+        parts.append(d)
+    recs = pd.concat(parts, ignore_index=True)
+    return recs.groupby(["_file", "source_row"])["new"].any().reset_index()
+
+
+def _record_ids(source: str, record_key: pd.Series) -> pd.Series:
+    """Record hashes of people (nullable: a person named only by a ref has no record of its own)."""
+    given = record_key.notna().to_numpy()
+    out = pd.array(np.zeros(len(record_key), dtype=np.uint64), dtype="UInt64")
+    if given.any():
+        out[given] = _record_hashes(source, record_key[given].reset_index(drop=True))
+    out[~given] = pd.NA
+    return pd.Series(out, index=record_key.index)
+
+
+_DETAILS = ("name", "company", "title", "linkedin_url", "first_seen")
+
+
+def _without_bare_repeats(people: pd.DataFrame) -> pd.DataFrame:
+    """Drop people records that hold nothing but a ref an earlier record already holds.
+
+    Such a record (an interaction naming a contact that contacts.csv described
+    before) adds no key, detail or source to identity resolution, and does not
+    change which record comes first in its cluster; at millions of rows leaving
+    it out halves that work.
+    """
+    bare = people["_rid"].isna().to_numpy() & people["ref"].duplicated(keep="first").to_numpy()
+    for c in _DETAILS:
+        if c in people and bare.any():
+            bare &= people[c].isna().to_numpy()
+    if bare.any():
+        where = np.flatnonzero(bare)
+        emails = people["emails"].to_numpy(dtype=object)[where]
+        bare[where] = np.fromiter((not (isinstance(v, (list, tuple, np.ndarray)) and len(v)) for v in emails),
+                                  dtype=bool, count=len(where))
+    return people[~bare].reset_index(drop=True) if bare.any() else people
+
+
+def _first_of_each(records: pd.DataFrame, first: np.ndarray | None = None) -> pd.DataFrame:
+    """Records in (timestamp, id) order, each id once (its first in file and row order).
+
+    `first`: which records come first with their id, when the accounting found it already.
+    """
+    rid = records["_rid"].to_numpy()
+    if first is None:
+        first = ~pd.Series(rid).duplicated(keep="first").to_numpy(dtype=bool)
+    ts = records["timestamp"]
+    ts = pd.to_datetime(ts, utc=True) if not isinstance(ts.dtype, pd.DatetimeTZDtype) else ts
+    stamp = pd.DatetimeIndex(ts).asi8
+    # Hex ids of one prefix sort like their numbers: this is the (timestamp, id) order of the Dataset.
+    order = np.argsort(stamp, kind="stable")
+    order = order[first[order]]  # repeats left out in the same take
+    s = stamp[order]
+    tied = np.flatnonzero(np.r_[s[1:] == s[:-1], False] | np.r_[False, s[1:] == s[:-1]])
+    if len(tied):  # equal times (rare): order those rows by id, by a sort of them alone
+        order[tied] = order[tied][np.lexsort((rid[order[tied]], s[tied]))]
+    return records.take(order)
+
+
+def _integers(values: pd.Series) -> np.ndarray:
+    """Row numbers as int64 where they are whole numbers (a column with NA elsewhere arrives as float)."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if len(v) and (np.isnan(v).any() or (v != np.round(v)).any()):
+        return values.to_numpy(dtype=object)
+    return v.astype("int64")
+
+
+def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, leaving out empty frames: their all-NA object columns would turn
+    timestamps into objects (slow groupbys, a slow re-parse) for millions of rows."""
+    given = [f for f in frames if len(f)]
+    if len(given) == 1:  # one file with rows (the usual case): no copy of its columns
+        return given[0].reset_index(drop=True)
+    return pd.concat(given or frames, ignore_index=True)
+
+
+def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
+    """What `netanalysis load` does: :func:`load`, then write the tables to `out`, validated while written.
+
+    `out` must be new, empty or an earlier `load` output, and apart from the
+    inputs (:mod:`netanalysis.outputs`); it is replaced whole once complete.
+    """
+    from netanalysis.outputs import building, check_out_folder, publish
+
+    inputs = paths if isinstance(paths, (list, tuple)) else [paths]
+    check_out_folder(out, "load", inputs)  # before the (long) read
+    ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize)
+    with building(out, "load", inputs) as build:
+        ds.to_parquet(build, validate=True)
+        publish(build, Path(out), "load", inputs)
+    return ds
+
+
+def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False):
+    """Read exports into a :class:`~netanalysis.dataset.Dataset`.
+
+    Parameters
+    ----------
+    paths : file or folder paths (a folder is read recursively)
+    tz : zone for timestamps that carry no offset
+    me : e-mails, profile URLs or names of the owner of the exports
+    check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
+    anonymize : error messages name files as ``file N`` and quote nothing of their content
+
+    Examples
+    --------
+    >>> ds = load(["data/sample"])  # doctest: +SKIP
+    >>> ds.interactions.columns.tolist()[:3]  # doctest: +SKIP
+    ['interaction_id', 'contact_id', 'timestamp']
+    """
+    from netanalysis.dataset import Dataset
+
+    ctx = LoadContext(tz=tz, me=tuple(me or ()))
+    skipped: list[dict] = []
+    files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths], skipped)
+    labels = {path: f"file {n}" for n, (path, _) in enumerate(files, start=1)} if anonymize else {}
+    known = []
+    for path, explicit in files:
+        try:
+            sn = _sniff(path)
+            known.append((path, explicit, sn, detect_format(sn)))
+        except UserError as exc:
+            if explicit:
+                raise _private(exc, labels) from None
+            skipped.append({"path": str(path), "reason": _reason(exc, path, labels)})
+    # Files are parsed two at a time (pyarrow and I/O release the GIL); results and errors keep file order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known))
+    parsed = []
+    for path, explicit, res in results:
+        if isinstance(res, UserError):
+            if explicit:
+                raise _private(res, labels) from None
+            skipped.append({"path": str(path), "reason": _reason(res, path, labels)})
+        else:
+            parsed.append((path, res))
+    if not parsed:
+        if anonymize:
+            raise UserError(f"none of the {len(files)} inputs is a known export")
+        raise UserError("none of the inputs is a known export: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
+    return _assemble(parsed, skipped, ctx, Dataset, check)
+
+
+def _sniff(path: Path):
+    try:
+        return sniff(path)
+    except OSError as exc:  # unreadable (permissions), vanished, a folder the OS refuses
+        raise UserError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+
+
+def _attempt(path: Path, sn, fmt, ctx):
+    """The file's Parsed, or the UserError that says why it cannot be read."""
+    try:
+        return _read(path, sn, fmt, ctx)
+    except UserError as exc:
+        return exc
+
+
+def _reason(exc: UserError, path: Path, labels: dict) -> str:
+    """A skipped file's reason, without its path (the entry names it); no content under --anonymize."""
+    msg = getattr(exc, "public", None) if labels else None
+    msg = msg or str(exc)
+    return msg.split(": ", 1)[-1] if msg.startswith(str(path)) else msg
+
+
+def _private(exc: UserError, labels: dict) -> UserError:
+    """Under --anonymize, a message that names files as `file N` and echoes no content."""
+    if not labels:
+        return exc
+    msg = getattr(exc, "public", None) or str(exc)
+    for path, label in sorted(labels.items(), key=lambda kv: -len(str(kv[0]))):
+        msg = msg.replace(str(path), label)
+    return UserError(msg)
+
+
+def _read(path: Path, sn, fmt, ctx) -> Parsed:
+    """One file through its format's reader; anything but a UserError becomes one naming the file."""
+    try:
+        return reject_implausible(fmt.read(path, sn, ctx))
+    except UserError:
+        raise
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    except Exception as exc:  # a parser bug or a file damaged beyond row-level repair
+        if os.environ.get("NETANALYSIS_DEBUG"):
+            raise
+        raise UserError(f"{path}: could not be read as {fmt.name}: {type(exc).__name__}: {exc}",
+                        public=f"{path}: could not be read as {fmt.name} ({type(exc).__name__})") from None
+
+
+def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
+    """The optional `group_key` (one shared meeting, message or deal), kept apart per source."""
+    if "group_key" not in records or not records["group_key"].notna().any():  # the usual case: no groups at all
+        return pd.Series(pd.NA, index=records.index, dtype="string")
+    key = records["group_key"].astype("string")
+    return (ns + key).where(key.notna(), pd.NA).astype("string")
+
+
+def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
+    people, inters, outs, rejected = [], [], [], []
+    owner = list(ctx.me)
+    for i, (path, r) in enumerate(parsed):
+        ns = r.source + ":"
+        pe = r.people.copy(deep=False)
+        pe["ref"] = ns + pe["ref"].astype(str)
+        pe["_file"] = i
+        pe["_rid"] = _record_ids(r.source, pe["record_key"])
+        people.append(pe.drop(columns="record_key"))
+        it = r.interactions.copy(deep=False)  # copy-on-write: columns are shared until changed
+        it["ref"] = ns + it["ref"].astype(str)
+        it["source"] = r.source
+        it["group_key"] = _namespaced_group(it, ns)
+        it["_file"] = i
+        it["_rid"] = _record_hashes(r.source, it["natural_key"])
+        inters.append(it.drop(columns="natural_key"))
+        r.interactions = r.interactions.iloc[:0]  # only the copy is used from here on: free the rows
+        oc = r.outcomes.copy(deep=False)
+        oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
+        oc["source"] = r.source
+        oc["group_key"] = _namespaced_group(oc, ns)
+        oc["_file"] = i
+        oc["_rid"] = _record_hashes(r.source, oc["natural_key"])
+        outs.append(oc.drop(columns="natural_key"))
+        rj = r.rejected.copy(deep=False)
+        rj["_file"] = i
+        rejected.append(rj)
+        if not ctx.me:  # --me is the whole truth about the owner: detection runs only without it
+            owner.extend(r.owner)
+    people = pd.concat(people, ignore_index=True)
+    # Every ref an interaction or outcome names is a person, even with no details.
+    named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
+    held = arrow_strings(people["ref"])
+    missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
+    if len(missing):
+        people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
+    people = _without_bare_repeats(people)
+    people["emails"] = [v if type(v) is list else list(v) if isinstance(v, (tuple, np.ndarray)) else []
+                        for v in people["emails"].tolist()]
+    ref_map, contacts, owner_ids = identity.resolve(people, owner)
+
+    inter = _concat_rows(inters) if inters else empty_interactions()
+    inters.clear()
+    del named
+    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
+    inter = inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
+    outc = _concat_rows(outs)
+    outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
+
+    # Interactions with the owner only are not investment in a relationship.
+    with_owner = inter["contact_id"].isin(owner_ids)
+    owner_rows = inter.loc[with_owner, ["_file", "source_row"]]
+    if with_owner.any():  # (a filtered copy of 10M rows costs gigabytes; skip it when nothing goes)
+        inter = inter[~with_owner]
+    owner_out = outc["contact_id"].isin(owner_ids)
+    outc.loc[owner_out, "contact_id"] = None
+
+    # Accounting: for each (file, row), its record ids in file order.
+    with_record = people["_rid"].notna().to_numpy()
+    row_new, first_seen = _rows_with_new_records([
+        (inter["_file"].to_numpy(), inter["source_row"].to_numpy(), inter["_rid"].to_numpy()),
+        (outc["_file"].to_numpy(), outc["source_row"].to_numpy(), outc["_rid"].to_numpy()),
+        (people["_file"].to_numpy()[with_record], _integers(people["source_row"][with_record]),
+         people["_rid"].to_numpy(dtype="uint64", na_value=0)[with_record]),
+    ])
+
+    rej = pd.concat(rejected, ignore_index=True)
+    # Rows whose every record was with the owner are rejected, with that reason.
+    if len(owner_rows):
+        owner_only = owner_rows.drop_duplicates().merge(row_new[["_file", "source_row"]], how="left", indicator=True)
+        owner_only = owner_only.loc[owner_only["_merge"] == "left_only", ["_file", "source_row"]]
+        if len(owner_only):
+            rej = pd.concat([rej, owner_only.sort_values(["_file", "source_row"]).assign(
+                reason="only the owner of the exports takes part", raw="")], ignore_index=True)
+
+    inter = _first_of_each(inter, first_seen[0])
+    outc = _first_of_each(outc, first_seen[1])
+    inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
+    outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
+
+    row_file = row_new["_file"].to_numpy(dtype="int64")
+    loaded_by_file = np.bincount(row_file[row_new["new"].to_numpy(dtype=bool)], minlength=len(parsed))
+    rows_by_file = np.bincount(row_file, minlength=len(parsed))
+    report_files = []
+    for i, (path, r) in enumerate(parsed):
+        rr = rej[rej["_file"] == i]
+        loaded = int(loaded_by_file[i])
+        dup = int(rows_by_file[i] - loaded_by_file[i])
+        rejected_n = len(rr)
+        by_reason = {str(k): int(v) for k, v in rr["reason"].astype(str).str.split(":").str[0].value_counts().items()}
+        entry = {"path": str(path), "format": r.format, "rows_read": int(r.rows_read), "loaded": loaded,
+                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason, **r.notes}
+        unaccounted = entry["rows_read"] - (loaded + dup + rejected_n)
+        if unaccounted != 0:
+            # A parser that yields nothing for a row without rejecting it is a bug;
+            # say so in the report rather than silently losing or doubling rows.
+            entry["unaccounted"] = unaccounted
+        report_files.append(entry)
+
+    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
+    interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
+                                 "duration_minutes", "source", "source_row", "group_key"]]
+    outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
+    outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
+                         "currency", "source", "source_row", "group_key", "opened_at"]]
+    outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
+    first_touch = interactions.groupby("contact_id")["timestamp"].min()
+    if len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
+        contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
+                                           axis=1).min(axis=1)
+    rejected_out = pd.DataFrame({
+        "file": rej["_file"].map(lambda i: str(parsed[int(i)][0])),
+        "row": rej["source_row"], "reason": rej["reason"], "raw": rej["raw"],
+    })
+    load_report = {
+        "files": report_files,
+        "skipped": skipped,
+        "tz": ctx.tz,
+        "owner": sorted(owner_ids),
+        "totals": {k: int(sum(f[k] for f in report_files)) for k in ("rows_read", "loaded", "duplicates", "rejected")},
+    }
+    return Dataset.from_frames(contacts, interactions, outcomes, load_report, rejected_out, check=check)

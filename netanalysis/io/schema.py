@@ -1,0 +1,76 @@
+"""Pandera models of the canonical tables: the contract between the stages.
+
+Validation is lazy (`validate(df, lazy=True)`), so one error lists every problem.
+The schemas are written as `DataFrameSchema` objects rather than class-based
+models: building a model's schema imports pandera's typing for every installed
+backend (dask among them), which costs `netanalysis load` half a second.
+The vocabulary (channels, default minutes, ...) lives in vocab.py and is
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from netanalysis.io.vocabulary import (  # noqa: F401  (re-exported)
+    CHANNELS, DEFAULT_MINUTES, DIRECTIONS, OTHER_MINUTES, OUTCOME_KINDS, OUTCOME_STATUSES, UTC,
+    empty_contacts, empty_interactions, empty_outcomes, invested_minutes,
+)
+
+
+STRING = str
+TIME = UTC
+
+
+def _text(nullable: bool = False, **kw) -> Column:
+    return Column(STRING, nullable=nullable, **kw)
+
+
+Contacts = DataFrameSchema({
+    "contact_id": _text(unique=True),
+    "name": _text(nullable=True),
+    "emails": Column(object),
+    "company": _text(nullable=True),
+    "title": _text(nullable=True),
+    "linkedin_url": _text(nullable=True),
+    "sources": Column(object),
+    "first_seen": Column(TIME, nullable=True),
+}, strict=False, coerce=False, name="contacts")
+
+Interactions = DataFrameSchema({
+    "interaction_id": _text(unique=True),
+    "contact_id": _text(),
+    "timestamp": Column(TIME),
+    "channel": _text(checks=Check.isin(CHANNELS)),
+    "direction": _text(checks=Check.isin(DIRECTIONS)),
+    "duration_minutes": Column(float, nullable=True, checks=Check.ge(0)),
+    "source": _text(),
+    "source_row": Column(int, checks=Check.ge(0)),
+    # One shared meeting, message or deal (see sources/base.py); NA where unknown.
+    "group_key": _text(nullable=True, required=False),
+}, strict=False, name="interactions")
+
+Outcomes = DataFrameSchema({
+    "outcome_id": _text(unique=True),
+    "contact_id": _text(nullable=True),
+    "account": _text(nullable=True),
+    "timestamp": Column(TIME),
+    "kind": _text(checks=Check.isin(OUTCOME_KINDS)),
+    "status": _text(checks=Check.isin(OUTCOME_STATUSES)),
+    "value": Column(float, nullable=True),
+    "currency": _text(nullable=True),
+    "source": _text(),
+    "source_row": Column(int, checks=Check.ge(0)),
+    "group_key": _text(nullable=True, required=False),
+    # When the opportunity opened (CRM create date); NaT where the source does not say.
+    "opened_at": Column(TIME, nullable=True, required=False),
+}, strict=False, name="outcomes",
+    # An outcome belongs to a contact, an account, or both.
+    checks=Check(lambda df: df["contact_id"].notna() | df["account"].notna(), name="someone_owns_it"))
+
+Panel = DataFrameSchema({
+    "period": Column(TIME),
+    **{c: Column(int, checks=Check.ge(0)) for c in ("touches", "inbound", "outbound", "months_since_first",
+                                                   "months_since_last", "outcomes_won")},
+    **{c: Column(float, checks=Check.ge(0)) for c in ("minutes", "cum_minutes", "stock", "value_won")},
+}, strict=False, name="panel")

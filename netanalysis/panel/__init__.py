@@ -1,0 +1,1 @@
+"""The unit x period investment panel and the `netanalysis panel` command."""

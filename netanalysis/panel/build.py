@@ -1,0 +1,407 @@
+"""The unit x period investment panel, with the carryover `stock` of minutes.
+
+Everything is vectorised over rows (no Python loop over units or rows): string
+columns are reduced to integer codes over their few distinct values (units,
+channels and directions are worked out once per distinct value), each
+interaction is added to its row of the dense grid (`np.bincount`; minutes in
+the order pandas' groupby adds them, see `_sums`), the grid is built with
+`np.repeat`, and the stock recursion runs over all units at once, one month of
+tenure at a time (see `_stock`).
+
+`panel_columns` builds the panel as plain columns, in batches of units when it
+is large; `build_panel` wraps them in the DataFrame that notebooks use, and
+`netanalysis panel` (netanalysis/scale.py) writes them straight to Parquet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from netanalysis.errors import UserError
+from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+
+FREQS = {"M": 1, "month": 1, "ME": 1, "MS": 1, "Q": 3, "quarter": 3, "QE": 3, "QS": 3}
+UNITS = ("contact", "account")
+COLUMNS = ("period", "touches", "minutes", "inbound", "outbound", "cum_minutes", "stock",
+           "months_since_first", "months_since_last", "outcomes_won", "value_won")  # after the unit column
+
+
+def decay_per_month(half_life_months: float) -> float:
+    """The share of last month's stock that is kept: 0.5 ** (1 / half_life)."""
+    return 0.5 ** (1.0 / half_life_months)
+
+
+def _units_of_contacts(contact_ids: pd.Series, contacts: pd.DataFrame, unit: str) -> pd.Series:
+    """The unit of each contact id: the id itself, or the contact's (stripped) company."""
+    if unit == "contact":
+        return contact_ids.astype("string")
+    company = contacts.set_index("contact_id")["company"]
+    return contact_ids.map(company).astype("string").str.strip()
+
+
+def unit_of_interactions(ds, unit: str) -> pd.Series:
+    """The unit (contact_id, or the contact's company) of each interaction."""
+    return _units_of_contacts(ds.interactions["contact_id"], ds.contacts, unit)
+
+
+def _units_of_outcomes(outcomes: pd.DataFrame, contacts: pd.DataFrame, unit: str) -> pd.Series:
+    if unit == "contact":
+        return outcomes["contact_id"].astype("string")
+    company = contacts.set_index("contact_id")["company"]
+    by_contact = outcomes["contact_id"].map(company).astype("string")
+    return outcomes["account"].astype("string").fillna(by_contact).str.strip()
+
+
+def unit_of_outcomes(ds, unit: str) -> pd.Series:
+    """The unit of each outcome; for accounts, the outcome's account else its contact's company."""
+    return _units_of_outcomes(ds.outcomes, ds.contacts, unit)
+
+
+def _stock(minutes: np.ndarray, starts: np.ndarray, decay: float) -> np.ndarray:
+    """stock_t = stock_{t-1} * decay + minutes_t, restarted at each unit's first row.
+
+    `starts` are the rows where the units begin (increasing, the first is 0).
+    The recursion is run exactly as written, the same floating-point operations
+    in the same order as a plain loop over each unit's rows, but for all units
+    at once: the rows are laid out month of tenure by month of tenure (longest
+    units first), so that step k is one vectorised
+    ``stock[k] = stock[k-1] * decay + minutes[k]`` over the units that have a
+    k-th row. That is as many numpy steps as the longest unit has rows.
+    Negative stock (possible only with negative minutes) is clipped at 0.
+    """
+    minutes = np.asarray(minutes, dtype="float64")
+    if len(minutes) == 0:
+        return np.zeros(0)
+    starts = np.asarray(starts, dtype="int64")
+    lengths = np.diff(np.append(starts, len(minutes)))
+    return _recursion(minutes, lengths, np.arange(len(minutes)) - np.repeat(starts, lengths), decay)
+
+
+def _recursion(minutes: np.ndarray, lengths: np.ndarray, k: np.ndarray, decay: float) -> np.ndarray:
+    """`_stock` for units of `lengths` rows, `k` being each row's place in its unit."""
+    if len(minutes) == 0:
+        return np.zeros(0)
+    order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
+    rank = np.empty(len(lengths), dtype="int64")
+    rank[order] = np.arange(len(lengths))
+    active = np.bincount(lengths)[::-1].cumsum()[::-1][1:]  # active[k]: the number of units with a k-th row
+    offset = np.concatenate([[0], np.cumsum(active)[:-1]])
+    where = offset[k] + np.repeat(rank, lengths)  # each row's place in the tenure-major layout
+    t = np.empty(len(minutes))
+    t[where] = minutes
+    for step in range(1, len(active)):
+        cur, prev, m = offset[step], offset[step - 1], active[step]
+        t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
+    return np.maximum(t[where], 0.0)
+
+
+# -- the interactions, reduced to integer codes ---------------------------------------
+
+@dataclass
+class Interactions:
+    """What the panel needs of the interactions, one entry per row.
+
+    `contact` indexes `contact_ids`, the distinct contact ids (missing included,
+    as a value of its own) in the interactions' own dtype; `timestamp` is the
+    tz-aware timestamp Series; `minutes` the invested minutes
+    (:func:`netanalysis.io.vocabulary.invested_minutes`); `inbound` and `outbound` the
+    direction flags.
+    """
+
+    contact: np.ndarray
+    contact_ids: pd.Series
+    timestamp: pd.Series
+    minutes: np.ndarray
+    inbound: np.ndarray
+    outbound: np.ndarray
+
+    @classmethod
+    def from_frame(cls, inter: pd.DataFrame, minutes_by_channel: dict | None = None) -> "Interactions":
+        """From an interactions DataFrame (contact_id, timestamp, channel, direction, duration_minutes)."""
+        contact, contact_ids = pd.factorize(inter["contact_id"], use_na_sentinel=False)
+        channel, channels = pd.factorize(inter["channel"], use_na_sentinel=False)
+        direction, directions = pd.factorize(inter["direction"], use_na_sentinel=False)
+        return cls.from_codes(contact, pd.Series(contact_ids), inter["timestamp"], channel, pd.Series(channels),
+                              inter["duration_minutes"], direction, pd.Series(directions), minutes_by_channel)
+
+    @classmethod
+    def from_codes(cls, contact, contact_ids, timestamp, channel, channels, duration, direction, directions,
+                   minutes_by_channel=None) -> "Interactions":
+        """From integer codes into distinct values; the minutes and directions are worked out per distinct value."""
+        ch = pd.DataFrame({"channel": channels.reset_index(drop=True), "duration_minutes": np.nan})
+        fallback = invested_minutes(ch, minutes_by_channel).to_numpy(dtype="float64")
+        d = pd.Series(duration).astype(float).to_numpy()
+        minutes = np.where(np.isnan(d), fallback[channel], d)
+        text = directions.astype(str).to_numpy()
+        return cls(np.asarray(contact, dtype="int64"), contact_ids.reset_index(drop=True),
+                   pd.Series(timestamp).reset_index(drop=True), minutes,
+                   (text == "inbound")[direction], (text == "outbound")[direction])
+
+
+_PER_DAY = {"ns": 86_400 * 10**9, "us": 86_400 * 10**6, "ms": 86_400 * 10**3, "s": 86_400}
+
+
+def _month_ordinals(ts: pd.Series) -> np.ndarray:
+    """`month_ordinal(ts)`, by a look-up per distinct day for UTC timestamps (no calendar fields per row)."""
+    if not (isinstance(ts.dtype, pd.DatetimeTZDtype) and str(ts.dtype.tz) == "UTC") or len(ts) == 0:
+        return month_ordinal(ts)
+    values = ts.dt.tz_convert(None).to_numpy()  # the UTC instants, datetime64
+    unit = np.datetime_data(values.dtype)[0]
+    if unit not in _PER_DAY or ts.isna().any():
+        return month_ordinal(ts)
+    day = values.view("int64") // _PER_DAY[unit]
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo > 1_000_000:
+        return month_ordinal(ts)
+    table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype("int64") + 1970 * 12
+    return table[day - lo]
+
+
+def _exact_sums(w: np.ndarray) -> bool:
+    """True when every sum of these values is exact in any order (multiples of 1/1024, in all below 2**43)."""
+    scaled = w * 1024.0
+    return bool(np.abs(w).sum() < 2.0**43) and np.array_equal(np.floor(scaled), scaled)
+
+
+def _sums(pos: np.ndarray, w: np.ndarray, n: int, in_order: bool) -> np.ndarray:
+    """The sum of `w` per `pos` in 0..n-1: the numbers pandas' ``groupby(...).sum()`` gives.
+
+    With `pos` sorted (`in_order`, decided on all the rows) pandas adds each
+    group with ``np.add.reduceat``; otherwise its Kahan-compensated loop, row
+    by row. Both are reproduced here, so the sums do not depend on how the
+    rows are batched. When every sum is exact (`_exact_sums`) the order does
+    not matter and `np.bincount` adds them.
+    """
+    if len(w) == 0 or _exact_sums(w):
+        return np.bincount(pos, weights=w, minlength=n)
+    out = np.zeros(n)
+    if in_order:
+        first = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+        out[pos[first]] = np.add.reduceat(w, first)
+        return out
+    order = np.argsort(pos, kind="stable")
+    p, v = pos[order], w[order]
+    first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    sizes = np.diff(np.r_[first, len(p)])
+    by_size = np.argsort(-sizes, kind="stable")  # largest first: the groups with a j-th value are a prefix
+    first, sizes = first[by_size], sizes[by_size]
+    total, comp = np.zeros(len(first)), np.zeros(len(first))
+    with np.errstate(invalid="ignore"):  # inf - inf in the compensation of an infinite value
+        for j in range(int(sizes[0])):
+            m = int(np.searchsorted(-sizes, -j, side="left"))  # groups with more than j values
+            y = v[first[:m] + j] - comp[:m]
+            t = total[:m] + y
+            c = (t - total[:m]) - y
+            c[np.isnan(c)] = 0.0  # as pandas does: no compensation after an infinite value
+            comp[:m], total[:m] = c, t
+    out[p[first]] = total
+    return out
+
+
+def check_parameters(freq, half_life_months, unit) -> float:
+    """The half-life as a float; a UserError naming the parameter when one is not valid."""
+    if freq not in FREQS:
+        raise UserError(f"freq: {freq!r} is not one of M (month) or Q (quarter)")
+    if unit not in UNITS:
+        raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+    try:
+        half_life_months = float(half_life_months)
+    except (TypeError, ValueError):
+        raise UserError(f"half_life_months: {half_life_months!r} is not a number") from None
+    if not half_life_months > 0:
+        raise UserError(f"half_life_months: must be positive, got {half_life_months}")
+    return half_life_months
+
+
+@dataclass
+class PanelColumns:
+    """The panel as columns: `unit_col`, `attrs`, and `batches` (an iterator of dicts, column -> values).
+
+    Each batch holds consecutive units (sorted) and all their rows. The unit
+    column is a pyarrow string array, `period` a pandas DatetimeArray (UTC),
+    the others numpy arrays. `empty` is True when no interaction falls in the
+    panel (then there are no batches).
+    """
+
+    unit_col: str
+    attrs: dict
+    batches: object
+    empty: bool
+
+
+def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.DataFrame, cut: pd.Timestamp,
+                  freq: str = "M", half_life_months: float = 3.0, unit: str = "contact",
+                  batch_rows: int | None = None) -> PanelColumns:
+    """The columns of `build_panel`, in batches of consecutive units of about `batch_rows` rows.
+
+    The numbers do not depend on the batches (the running sums that
+    `cum_minutes` is taken from are carried from one batch to the next).
+    """
+    half_life_months = check_parameters(freq, half_life_months, unit)
+    step = FREQS[freq]
+    unit_col = "contact_id" if unit == "contact" else "account"
+    attrs = {"as_of": cut.isoformat(), "half_life_months": half_life_months, "freq": freq, "unit": unit}
+    cut_p = int(month_ordinal(pd.Series([cut]))[0]) // step
+
+    # The unit of each distinct contact id seen up to the cut-off; rows without one are dropped.
+    keep = (inter.timestamp <= cut).to_numpy(dtype=bool)
+    all_kept = bool(keep.all())
+    seen = np.zeros(len(inter.contact_ids), dtype=bool)
+    seen[inter.contact if all_kept else inter.contact[keep]] = True
+    seen_ids = np.flatnonzero(seen)
+    units = _units_of_contacts(inter.contact_ids.iloc[seen_ids], contacts, unit)
+    has_unit = units.notna().to_numpy() & (units != "").fillna(False).to_numpy()
+    codes, uniques = pd.factorize(units[has_unit], sort=True)
+    unit_of_id = np.full(len(inter.contact_ids), -1, dtype="int64")
+    unit_of_id[seen_ids[has_unit]] = codes
+    u = unit_of_id[inter.contact]
+    valid = keep & (u >= 0)
+    if not valid.any():
+        return PanelColumns(unit_col, {**attrs, "outcomes_outside_panel": 0}, iter(()), True)
+    if all_kept and has_unit.all():  # every row is in the panel: no copies
+        ts, minutes, inbound, outbound = inter.timestamp, inter.minutes, inter.inbound, inter.outbound
+    else:
+        rows = np.flatnonzero(valid)
+        u, ts, minutes = u[rows], inter.timestamp.iloc[rows], inter.minutes[rows]
+        inbound, outbound = inter.inbound[rows], inter.outbound[rows]
+    p = _month_ordinals(ts) // step
+    n_units = len(uniques)
+    first_p = np.full(n_units, cut_p, dtype="int64")
+    np.minimum.at(first_p, u, p)
+    lengths = (cut_p - first_p + 1).astype("int64")
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    pos = starts[u] + (p - first_p[u])  # each interaction's row in the dense panel
+    in_order = bool(np.all(pos[1:] >= pos[:-1]))  # the interactions come sorted by unit and period
+
+    # Won outcomes by unit and period; those before a unit's first interaction fall outside the panel.
+    won = (outcomes["status"] == "won").to_numpy() & (outcomes["timestamp"] <= cut).to_numpy()
+    o_units = _units_of_outcomes(outcomes, contacts, unit)[won]
+    o_code = pd.Index(uniques).get_indexer(o_units.astype(object).where(o_units.notna(), None))
+    o_p = month_ordinal(outcomes.loc[won, "timestamp"]) // step
+    o_val = outcomes.loc[won, "value"].fillna(0.0).to_numpy()
+    inside = o_code >= 0
+    inside[inside] &= o_p[inside] >= first_p[o_code[inside]]
+    o_pos = starts[o_code[inside]] + (o_p[inside] - first_p[o_code[inside]])
+    o_val = o_val[inside]
+    attrs["outcomes_outside_panel"] = int((~inside).sum())
+
+    # Batches: consecutive units, cut where the rows pass a multiple of batch_rows.
+    unit_bounds = np.concatenate([[0], np.flatnonzero(np.diff((ends - 1) // batch_rows)) + 1 if batch_rows else [],
+                                  [n_units]]).astype("int64")
+    unit_batch = np.repeat(np.arange(len(unit_bounds) - 1), np.diff(unit_bounds))  # 0, 1, 2, ... by unit
+    n_batches = len(unit_bounds) - 1
+    if n_batches > 1:  # the interactions grouped by batch (stable: in their order within a batch)
+        row_batch = unit_batch[u]
+        order = np.argsort(row_batch.astype(np.int16 if n_batches < 2**15 else np.int64), kind="stable")
+        row_bounds = np.concatenate([[0], np.cumsum(np.bincount(row_batch, minlength=n_batches))])
+        o_batch = unit_batch[o_code[inside]]
+    first_month = int(first_p.min())
+    months = ordinal_to_timestamp(np.arange(first_month, cut_p + 1) * step).array
+    unit_values = np.asarray(uniques, dtype=object)
+    decay = decay_per_month(half_life_months) ** step
+
+    def batches():
+        carry = 0.0  # the running sum of minutes over all rows before the batch
+        for i in range(n_batches):
+            a, b = unit_bounds[i], unit_bounds[i + 1]
+            r0, r1 = int(starts[a]), int(ends[b - 1])
+            n = r1 - r0
+            if n_batches > 1:
+                idx = order[row_bounds[i]:row_bounds[i + 1]]
+                bpos, bmin, bin_, bout = pos[idx] - r0, minutes[idx], inbound[idx], outbound[idx]
+                bopos, boval = o_pos[o_batch == i] - r0, o_val[o_batch == i]
+            else:
+                bpos, bmin, bin_, bout, bopos, boval = pos, minutes, inbound, outbound, o_pos, o_val
+            blen = lengths[a:b]
+            bstarts = starts[a:b] - r0
+            k = np.arange(n) - np.repeat(bstarts, blen)
+            grid_p = np.repeat(first_p[a:b], blen) + k
+            mins = _sums(bpos, bmin, n, in_order)
+            cum = np.cumsum(np.concatenate([[carry], mins]))
+            carry = cum[-1]
+            cum = cum[1:] - np.repeat(cum[bstarts], blen)  # minus the running sum before the unit's first row
+            touches = np.bincount(bpos, minlength=n)
+            last = np.maximum.accumulate(np.where(touches > 0, np.arange(n), 0))  # each unit's first row is touched
+            outcomes_won = np.zeros(n, dtype="int64")
+            np.add.at(outcomes_won, bopos, 1)
+            value_won = np.zeros(n, dtype="float64")
+            np.add.at(value_won, bopos, boval)
+            yield {
+                unit_col: pa.array(unit_values[a:b], type=pa.large_string()).take(pa.array(np.repeat(np.arange(b - a), blen))),
+                "period": months.take(grid_p - first_month),
+                "touches": touches.astype("int64"), "minutes": mins,
+                "inbound": np.bincount(bpos[bin_], minlength=n).astype("int64"),
+                "outbound": np.bincount(bpos[bout], minlength=n).astype("int64"),
+                "cum_minutes": np.round(cum, 9), "stock": _recursion(mins, blen, k, decay),
+                "months_since_first": (k * step).astype("int64"),
+                "months_since_last": ((grid_p - grid_p[last]) * step).astype("int64"),
+                "outcomes_won": outcomes_won, "value_won": value_won,
+            }
+
+    return PanelColumns(unit_col, attrs, batches(), False)
+
+
+def panel_frame(unit_col: str, columns: dict) -> pd.DataFrame:
+    """The panel DataFrame of one batch of `panel_columns` (no `attrs`)."""
+    out = pd.DataFrame({unit_col: pd.array(columns[unit_col], dtype="string"),
+                        **{c: columns[c] for c in COLUMNS}})
+    out["period"] = pd.to_datetime(out["period"], utc=True)
+    return out
+
+
+def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
+                minutes_by_channel: dict | None = None) -> pd.DataFrame:
+    """One row per unit and period, dense from the unit's first interaction to `as_of`.
+
+    Columns: the unit (`contact_id` or `account`), `period` (period start, UTC),
+    `touches`, `minutes`, `inbound`, `outbound`, `cum_minutes`, `stock` (the
+    carryover of invested minutes: each month keeps ``0.5 ** (1/half_life)`` of
+    the previous stock and adds this month's minutes), `months_since_first`,
+    `months_since_last` (months since the last period with a touch),
+    `outcomes_won`, `value_won`.
+
+    Examples
+    --------
+    >>> import netanalysis
+    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
+    >>> ds.panel(half_life_months=3.0, as_of="2025-12-31")  # doctest: +SKIP
+    """
+    half_life_months = check_parameters(freq, half_life_months, unit)
+    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    inter = Interactions.from_frame(ds.interactions, minutes_by_channel)
+    cols = panel_columns(inter, ds.contacts, ds.outcomes, cut, freq=freq, half_life_months=half_life_months,
+                         unit=unit)
+    out = empty_panel(cols.unit_col) if cols.empty else panel_frame(cols.unit_col, next(cols.batches))
+    out.attrs.update(cols.attrs)
+    return out
+
+
+def empty_panel(unit_col: str) -> pd.DataFrame:
+    """The panel with no rows (the dtypes of an empty build)."""
+    return pd.DataFrame({
+        unit_col: pd.Series([], dtype="string"), "period": pd.Series([], dtype="datetime64[ns, UTC]"),
+        **{c: pd.Series([], dtype="int64") for c in ("touches", "inbound", "outbound")},
+        **{c: pd.Series([], dtype="float64") for c in ("minutes", "cum_minutes", "stock")},
+        **{c: pd.Series([], dtype="int64") for c in ("months_since_first", "months_since_last", "outcomes_won")},
+        "value_won": pd.Series([], dtype="float64"),
+    })[[unit_col, *COLUMNS]]
+
+
+def period_totals(panel: pd.DataFrame, new_months: int = 3) -> pd.DataFrame:
+    """Per period: hours with new relationships (first `new_months` months) and with nurtured ones,
+    active relationships (touched this period), new relationships, and won outcomes."""
+    if panel.empty:
+        return pd.DataFrame(columns=["period", "new_hours", "nurtured_hours", "active", "new", "outcomes_won", "value_won"])
+    new = panel["months_since_first"] < new_months
+    g = panel.assign(new_hours=np.where(new, panel["minutes"], 0.0) / 60.0,
+                     nurtured_hours=np.where(~new, panel["minutes"], 0.0) / 60.0,
+                     active=(panel["touches"] > 0).astype(int),
+                     new=(panel["months_since_first"] == 0).astype(int))
+    return (g.groupby("period", sort=True)[["new_hours", "nurtured_hours", "active", "new", "outcomes_won", "value_won"]]
+            .sum().reset_index())

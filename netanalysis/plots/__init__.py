@@ -1,0 +1,1 @@
+"""Matplotlib figures, one module per report section."""

@@ -1,0 +1,234 @@
+"""Figures for delayed returns: cohorts, cumulative share, carryover profile, dose-response, lag profile.
+
+Each function takes data and returns a Figure; no file I/O. (Kaplan-Meier and
+the lag histogram live in `plots.py`.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netanalysis.analysis.returns.carryover import CHI2_95
+from netanalysis.plots.general import COLORS, _empty, _fig, plt
+
+
+def outcome_share_by_month(share: pd.DataFrame) -> plt.Figure:
+    """Cumulative % of won outcomes (and of their value) by months since first contact."""
+    fig, ax = _fig()
+    if share.empty:
+        _empty(ax, "No won outcomes yet")
+        return fig
+    x = share["months_since_first"].to_numpy() + 1
+    ax.step(x, share["share_of_outcomes"] * 100, where="post", color=COLORS[0], lw=2, label="won outcomes")
+    if share["share_of_value"].notna().any():
+        ax.step(x, share["share_of_value"] * 100, where="post", color=COLORS[1], lw=2, ls="--", label="their value")
+    ax.axhline(50, color="#999", lw=0.8, ls=":")
+    ax.set_xlabel("months since first interaction")
+    ax.set_ylabel("cumulative % arrived")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, None)
+    ax.set_title("When the returns arrive")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_cohorts: int = 12) -> plt.Figure:
+    """One line per first-contact quarter: cumulative outcomes by months since first contact."""
+    from netanalysis.analysis.returns.cohorts import MEASURES
+
+    fig, ax = _fig()
+    if long.empty:
+        _empty(ax)
+        return fig
+    cohorts = sorted(long["cohort"].unique())[-max_cohorts:]
+    cmap = plt.get_cmap("viridis")
+    for k, c in enumerate(cohorts):
+        d = long[long["cohort"] == c]
+        scale = 100.0 if measure == "share_with_outcome" else 1.0
+        n = int(d["units"].iloc[0])
+        ax.plot(d["months_since_first"], d[measure] * scale, color=cmap(k / max(len(cohorts) - 1, 1)), lw=1.6,
+                label=f"{c} ({n})")
+    ax.set_xlabel("months since first interaction")
+    ax.set_ylabel(MEASURES[measure])
+    ax.set_ylim(bottom=0)
+    ax.set_title("Cohorts by quarter of first contact: outcomes keep arriving")
+    ax.legend(frameon=False, fontsize=7, ncol=2, title="first contact (relationships)", title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None) -> plt.Figure:
+    """Drop in fit (deviance above the best) against the half-life tried; the 95% interval lies below 3.84."""
+    fig, ax = _fig()
+    d = table.dropna(subset=["deviance"])
+    if d.empty:
+        _empty(ax, "The hazard model could not be fitted")
+        return fig
+    ax.plot(d["half_life_months"], d["delta_deviance"], color=COLORS[0], lw=2)
+    ax.axhline(CHI2_95, color=COLORS[1], ls="--", lw=1, label="95% interval threshold (3.84)")
+    if best is not None:
+        ax.axvline(best, color="#333", lw=1, label=f"best: {best:.1f} months")
+        if ci is not None:
+            lo = ci[0] if ci[0] is not None else d["half_life_months"].min()
+            hi = ci[1] if ci[1] is not None else d["half_life_months"].max()
+            ax.axvspan(lo, hi, color=COLORS[0], alpha=0.12, label="95% interval")
+    ax.set_xscale("log")
+    ticks = [t for t in (0.25, 0.5, 1, 2, 3, 6, 12, 24, 36) if d["half_life_months"].min() <= t <= d["half_life_months"].max()]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks])
+    ax.set_ylim(0, max(4 * CHI2_95, min(float(d["delta_deviance"].max()), 40.0)))
+    ax.set_xlabel("half-life of invested time (months)")
+    ax.set_ylabel("worse fit than the best (deviance)")
+    ax.set_title("Which half-life explains when outcomes happen")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def dose_response(curve: pd.DataFrame) -> plt.Figure:
+    """Monthly chance of a won outcome against the stock of invested hours, with its 95% band and observed rates."""
+    fig, ax = _fig()
+    if curve.empty:
+        _empty(ax)
+        return fig
+    ax.plot(curve["stock_hours"], curve["hazard"] * 100, color=COLORS[0], lw=2, label="model")
+    ax.fill_between(curve["stock_hours"], curve["low"] * 100, curve["high"] * 100, color=COLORS[0], alpha=0.15,
+                    label="95% band")
+    obs = curve.attrs.get("observed")
+    if obs is not None and len(obs):
+        obs = obs[obs["stock_hours"] <= curve["stock_hours"].max()]
+        ax.scatter(obs["stock_hours"], obs["rate"] * 100, color=COLORS[1], s=18, zorder=3,
+                   label="observed (months grouped by stock)")
+    ax.set_xlabel(f"invested hours still working at the start of the month (half-life {curve.attrs.get('half_life_months', 0):.1f} months)")
+    ax.set_ylabel("% chance of a won outcome that month")
+    ax.set_ylim(bottom=0)
+    ax.set_title("More time kept up, more outcomes (dose-response)")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def lag_profile(lags: pd.DataFrame) -> plt.Figure:
+    """Hazard ratio of one hour invested k months earlier (against none), with 95% intervals."""
+    fig, ax = _fig()
+    d = lags.dropna(subset=["hazard_ratio_1h"])
+    if d.empty:
+        _empty(ax, "Too few outcomes for a lag profile")
+        return fig
+    x = d["months_earlier"].to_numpy()
+    ax.errorbar(x, d["hazard_ratio_1h"], yerr=[d["hazard_ratio_1h"] - d["low"], d["high"] - d["hazard_ratio_1h"]],
+                fmt="o", color=COLORS[0], ecolor=COLORS[0], capsize=3)
+    ax.axhline(1.0, color="#666", lw=1, ls="--")
+    ax.set_xticks(x)
+    ax.set_xticklabels(["same\nmonth" if v == 0 else str(v) for v in x])
+    ax.set_yscale("log")
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16) if d["low"].min() / 1.5 <= t <= d["high"].max() * 1.5]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xlabel("months before the month of the outcome")
+    ax.set_ylabel("outcome chance × (one hour vs none)")
+    ax.set_title("Where the return on an hour arrives (distributed lag)")
+    fig.tight_layout()
+    return fig
+
+
+def deal_cycle_lags(days: pd.Series) -> plt.Figure:
+    """Histogram of days from engagement to close for won deals, with the median marked."""
+    fig, ax = _fig()
+    d = days.dropna().to_numpy(dtype=float)
+    if d.size == 0:
+        _empty(ax, "No won deals with an engagement date")
+        return fig
+    ax.hist(d, bins=np.arange(0, d.max() + 8, 7), color=COLORS[3])
+    med = float(np.median(d))
+    ax.axvline(med, color=COLORS[1], lw=2, label=f"median {med:.0f} days")
+    ax.set_xlabel("days from engagement to won deal")
+    ax.set_ylabel("won deals")
+    ax.set_title("How long a won deal takes from first engagement")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def deal_decided(curve: pd.DataFrame) -> plt.Figure:
+    """Chance that an engaged deal has been decided (won or lost), by months since engagement, with its 95% band."""
+    from netanalysis.plots.general import kaplan_meier
+
+    fig = kaplan_meier({"": curve}, title="Chance an engaged deal is decided (won or lost)")
+    ax = fig.axes[0]
+    ax.set_xlabel("months since the deal was engaged")
+    ax.set_ylabel("% of deals decided")
+    return fig
+
+
+def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
+    """Minutes per unit-month by months from each won outcome (95% band), against the baseline far from outcomes.
+
+    `study` is a :class:`netanalysis.analysis.returns.event_study.EventStudy`; month 0 is the outcome's (or the opening's) month.
+    """
+    if ax is None:
+        fig, ax = _fig()
+    else:
+        fig = ax.figure
+    t = study.table
+    if t.empty:
+        _empty(ax, "No won outcomes to align on")
+        return fig
+    x = t["event_month"].to_numpy()
+    ax.fill_between(x, t["minutes_low"], t["minutes_high"], color=COLORS[0], alpha=0.2, lw=0)
+    ax.plot(x, t["minutes"], color=COLORS[0], lw=2, marker="o", label="minutes per month (95% band)")
+    base = study.baseline
+    if np.isfinite(base["minutes"]):
+        ax.axhspan(base["minutes_low"], base["minutes_high"], color="#999", alpha=0.15, lw=0)
+        ax.axhline(base["minutes"], color="#666", ls="--", lw=1,
+                   label=f"same units, months far from outcomes ({base['unit_months']} unit-months)")
+    ax.axvline(0, color=COLORS[1], lw=1, ls=":")
+    for xi, n in zip(x, t["outcomes"]):
+        ax.annotate(str(int(n)), (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6,
+                    color="#777")
+    anchor = "opening" if study.align == "opened" else "won outcome"
+    ax.set_xlabel(f"months from the {anchor} (0 = its month; small numbers: outcomes behind each point)")
+    ax.set_ylabel("minutes per unit-month")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or f"Activity around each {anchor}")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None, peak_ci: tuple | None = None,
+              ax=None) -> plt.Figure:
+    """The fitted lag kernel (line) over the free per-month estimates (dots, 95% intervals); the peak shaded.
+
+    Both are the hazard ratio of one hour invested k months before a month, against none.
+    """
+    if ax is None:
+        fig, ax = _fig()
+    else:
+        fig = ax.figure
+    d = free.dropna(subset=["hazard_ratio_1h"])
+    if d.empty:
+        _empty(ax, "Too few outcomes to see when returns arrive")
+        return fig
+    x = d["months_earlier"].to_numpy()
+    ax.errorbar(x, d["hazard_ratio_1h"], yerr=[d["hazard_ratio_1h"] - d["low"], d["high"] - d["hazard_ratio_1h"]],
+                fmt="o", color=COLORS[0], ecolor=COLORS[0], alpha=0.7, capsize=3, label="each month on its own (95%)")
+    if not curve.empty:
+        ax.plot(curve["months_earlier"], curve["hazard_ratio_1h"], color=COLORS[1], lw=2,
+                label=f"fitted lag shape ({curve.attrs.get('kernel', '')})")
+    if peak is not None:
+        lo = peak_ci[0] if peak_ci and peak_ci[0] is not None else x.min()
+        hi = peak_ci[1] if peak_ci and peak_ci[1] is not None else x.max()
+        ax.axvspan(lo, hi, color=COLORS[1], alpha=0.08, label=f"peak {peak:.1f} months (95% interval)")
+    ax.axhline(1.0, color="#666", lw=1, ls="--")
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xticks(x)
+    ax.set_xlabel("months before the month of the outcome")
+    ax.set_ylabel("outcome chance × (one hour vs none)")
+    ax.set_title("When the return on an hour arrives (lag shape)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,1 @@
+"""The report: papermill runner, parameters, config, history, front page, privacy, safety."""

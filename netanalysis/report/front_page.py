@@ -1,0 +1,141 @@
+"""The report's front page: headline numbers with intervals, figures and links.
+
+Every string that comes from the data or the summary is passed through
+`html.escape`; the page has no script.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from netanalysis.report.pages import CSP_META
+from netanalysis.analysis.returns.verdict import sentence_from_metrics
+
+LABELS = {
+    "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),
+    "first_outcome_probability_24m": ("Chance a new relationship pays within 24 months", "pct"),
+    "time_to_first_outcome_median_months": ("Median months to a first won outcome", "months"),
+    "outcomes_within_30d_share": ("Won outcomes that came within 30 days of first contact", "pct"),
+    "carryover_half_life_months": ("Half-life of the link between invested time and wins (months)", "months"),
+    "carryover_within_contact_half_life_months": ("The same, within the same relationships (months)", "months"),
+    "carryover_link_p_value": ("Any link between time and later wins (calibrated p-value)", "p"),
+    "holdout_auc": ("Prediction of next outcomes (hold-out AUC)", "num"),
+    "holdout_auc_recency_baseline": ("Recency-only baseline (hold-out AUC)", "num"),
+}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px;margin:1.2rem 0}
+.card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;background:#f6f8fa}
+.card .v{font-size:1.6rem;font-weight:600}.card .ci{color:#57606a;font-size:.85rem}.card .l{font-size:.9rem}
+.null .v{color:#8c959f;font-size:1.1rem} .verdict{border-left:4px solid #0969da;padding:.4rem .8rem;background:#f6f8fa}
+figure{margin:1.2rem 0}figure img{max-width:100%;border:1px solid #eaeef2;border-radius:6px}
+figcaption{color:#3d444d;font-size:.92rem;margin-top:.3rem}
+ul.notes li{color:#57606a;font-size:.9rem} table{border-collapse:collapse} td,th{padding:3px 8px;border-bottom:1px solid #eaeef2}
+"""
+
+
+def fmt(value, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "months":
+        return f"{value:.1f}"
+    if kind == "p":
+        return f"{value:.3f}"
+    return f"{value:.2f}"
+
+
+def card(key: str, metrics: dict) -> str:
+    label, kind = LABELS.get(key, (key, "num"))
+    value = metrics.get(key)
+    ci = metrics.get(f"{key}_ci")
+    n = metrics.get(f"{key}_n")
+    e = html.escape
+    if value is None:
+        return f'<div class="card null"><div class="l">{e(label)}</div><div class="v">not estimated</div></div>'
+    ci_txt = f"95% CI {fmt(ci[0], kind)} to {fmt(ci[1], kind)}" if ci and None not in ci else "no interval"
+    n_txt = f" · {n} units" if n is not None else ""
+    return (f'<div class="card"><div class="l">{e(label)}</div><div class="v">{e(fmt(value, kind))}</div>'
+            f'<div class="ci">{e(ci_txt + n_txt)}</div></div>')
+
+
+def verdict_html(metrics: dict) -> str:
+    """The delayed-returns verdict sentence (`verdict.sentence_from_metrics`), escaped, bold kept."""
+    text = html.escape(sentence_from_metrics(metrics))
+    parts = text.split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def changes_section(changes: dict | None) -> str:
+    """The "Changes since <previous as_of>" section (empty without an earlier report)."""
+    if not changes:
+        return ""
+    e = html.escape
+    w = changes.get("since_previous", {})
+    items = [
+        f"{w.get('new_relationships', 0):,} new relationships",
+        f"{w.get('invested_minutes', 0.0) / 60:,.1f} hours invested in {w.get('interactions', 0):,} interactions",
+        f"{w.get('outcomes', 0):,} outcomes, {w.get('outcomes_won', 0):,} of them won"
+        + (f" (value {w.get('value_won', 0.0):,.0f})" if w.get("value_won") else ""),
+    ]
+    deltas = []
+    for key, delta in (changes.get("metrics_delta") or {}).items():
+        if delta is None:
+            continue
+        label, kind = LABELS.get(key, (key, "num"))
+        shown = f"{delta * 100:+.1f} points" if kind == "pct" else f"{delta:+.2f}"
+        deltas.append(f"<li>{e(label)}: {e(shown)}</li>")
+    follow = changes.get("followup")
+    if follow:
+        def names(rows):
+            return ", ".join(e(str(r.get("name") or r.get("id"))) for r in rows) or "nobody"
+        follow_html = (f"<p>Follow-up list (top {int(follow.get('top', 20))}): {int(follow.get('stayed', 0))} stayed; "
+                       f"entered: {names(follow.get('entered', []))}; left: {names(follow.get('left', []))}.</p>")
+    else:
+        follow_html = "<p>Follow-up list movements: not available (see the notes).</p>"
+    return (f"<h2>Changes since {e(str(changes.get('previous_as_of', '')))}</h2>"
+            f"<ul>{''.join(f'<li>{e(t)}</li>' for t in items)}</ul>"
+            + (f"<p>Headline metrics moved:</p><ul>{''.join(deltas)}</ul>" if deltas else "")
+            + follow_html)
+
+
+def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str = "netanalysis report",
+                history_link: bool = False) -> Path:
+    """Write `index.html` into the report folder (every data string escaped)."""
+    e = html.escape
+    metrics = summary.get("metrics", {})
+    captions = summary.get("captions", {})
+    counts = summary.get("counts", {})
+    cards = "".join(card(k, metrics) for k in LABELS)
+    figs = []
+    for png in sorted((folder / "figures").glob("*.png")):
+        cap = captions.get(png.stem, png.stem.replace("_", " "))
+        figs.append(f'<figure><img src="figures/{e(png.name)}" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>')
+    links = "".join(f'<li><a href="{e(nb.stem)}.html">{e(nb.stem.replace("_", " ")[3:].capitalize())}</a></li>'
+                    for nb in notebooks)
+    notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
+    counts_txt = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    back = ' · <a href="../index.html">all reports</a>' if history_link else ""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{CSP_META}
+<title>{e(title)} · {e(summary.get('as_of', ''))}</title><style>{CSS}</style></head>
+<body>
+<h1>{e(title)}</h1>
+<p class="sub">Data up to {e(summary.get('as_of', ''))} · {e(counts_txt)}{back}</p>
+<p>How does the time invested in relationships relate to the outcomes that come back, and how long do those returns take?
+Each number comes with its 95% interval and the number of relationships behind it; "not estimated" means the data cannot support it (see the notes).</p>
+<p class="verdict">{verdict_html(metrics)}</p>
+<div class="cards">{cards}</div>
+{changes_section(summary.get("changes"))}
+<h2>Sections</h2><ul>{links}</ul>
+<h2>Figures</h2>{''.join(figs)}
+<h2>Notes</h2><ul class="notes">{notes}</ul>
+</body></html>"""
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,215 @@
+"""A report's history: the previous report, what changed since it, and the reports index.
+
+Reports live side by side (``reports/2026-01-31/``, ``reports/2026-02-28/``,
+...), each with its `summary.json`. The history index, ``reports/index.html``,
+lists them with a trend chart of the headline metrics; each report's
+`changes` block compares it with the latest earlier report in the same folder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from netanalysis.report.pages import CSP_META
+from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.dates import parse_as_of
+
+FOLLOWUP_FILE = "followup.csv"
+TOP_N = 20
+TREND_KEYS = ("first_outcome_probability_12m", "first_outcome_probability_24m", "outcomes_within_30d_share",
+              "holdout_auc")
+
+
+def list_reports(folder) -> list[tuple[Path, dict]]:
+    """Every report folder directly under `folder` (one with a readable summary.json), oldest first."""
+    found = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return found
+    for sub in folder.iterdir():
+        if sub.name.startswith(".") or not sub.is_dir() or not (sub / "summary.json").is_file():
+            continue
+        try:
+            summary = json.loads((sub / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(summary, dict) and isinstance(summary.get("as_of"), str):
+            found.append((sub, summary))
+    return sorted(found, key=lambda x: (x[1]["as_of"], x[0].name))
+
+
+def previous_report(folder, as_of: str, exclude: Path | None = None) -> tuple[Path, dict] | None:
+    """The latest report in `folder` whose as_of is strictly before `as_of`."""
+    earlier = [(p, s) for p, s in list_reports(folder)
+               if s["as_of"] < as_of and (exclude is None or p.resolve() != Path(exclude).resolve())]
+    return earlier[-1] if earlier else None
+
+
+def window_changes(ds, since: pd.Timestamp, until: pd.Timestamp) -> dict:
+    """What happened in the data between two cut-offs, ``since < t <= until``.
+
+    New relationships are contacts whose first interaction falls in the window.
+
+    Examples
+    --------
+    >>> import netanalysis  # doctest: +SKIP
+    >>> window_changes(ds, parse_as_of("2025-01-31"), parse_as_of("2025-03-31"))  # doctest: +SKIP
+    {'new_relationships': 1, 'interactions': 2, 'invested_minutes': 25.0, 'outcomes': 0, ...}
+    """
+    inter = ds.interactions[ds.interactions["timestamp"] <= until]
+    first = inter.groupby("contact_id")["timestamp"].min()
+    in_window = inter[inter["timestamp"] > since]
+    outc = ds.outcomes[(ds.outcomes["timestamp"] > since) & (ds.outcomes["timestamp"] <= until)]
+    won = outc[outc["status"] == "won"]
+    return {
+        "new_relationships": int(((first > since) & (first <= until)).sum()),
+        "interactions": int(len(in_window)),
+        "invested_minutes": float(invested_minutes(in_window).sum()) if len(in_window) else 0.0,
+        "outcomes": int(len(outc)),
+        "outcomes_won": int(len(won)),
+        "value_won": float(won["value"].fillna(0).sum()),
+    }
+
+
+def read_followup(folder: Path, top: int = TOP_N) -> pd.DataFrame | None:
+    """The top of a report's follow-up list: `key` (contact_id or account) and `name`, by rank."""
+    path = Path(folder) / FOLLOWUP_FILE
+    if not path.is_file():
+        return None
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.EmptyDataError):
+        return None
+    key = next((c for c in ("contact_id", "account", "unit") if c in df.columns), None)
+    if key is None:
+        return None
+    if "rank" in df.columns:
+        df = df.assign(_rank=pd.to_numeric(df["rank"], errors="coerce")).sort_values("_rank", kind="stable")
+    df = df.head(top)
+    name = df["name"] if "name" in df.columns else df[key]
+    return pd.DataFrame({"key": df[key].map(_unquote).to_numpy(), "name": name.map(_unquote).to_numpy()})
+
+
+def _unquote(cell: str) -> str:
+    """Undo the spreadsheet-safety quote of `write_safe_csv` (pages escape the text anyway)."""
+    from netanalysis.report.csv_safety import is_dangerous
+
+    return cell[1:] if isinstance(cell, str) and cell.startswith("'") and is_dangerous(cell[1:]) else cell
+
+
+def followup_movements(previous: Path, current: Path, top: int = TOP_N) -> dict | None:
+    """Who entered and who left the top of the follow-up list since the previous report."""
+    before, now = read_followup(previous, top), read_followup(current, top)
+    if before is None or now is None:
+        return None
+    old, new = set(before["key"]), set(now["key"])
+    entered = now[~now["key"].isin(old)]
+    left = before[~before["key"].isin(new)]
+    return {"top": top, "entered": [{"id": k, "name": n} for k, n in zip(entered["key"], entered["name"])],
+            "left": [{"id": k, "name": n} for k, n in zip(left["key"], left["name"])],
+            "stayed": int(len(old & new))}
+
+
+def compute_changes(summary: dict, build: Path, ds, previous: tuple[Path, dict] | None,
+                    metric_keys=TREND_KEYS) -> tuple[dict | None, list[str]]:
+    """The `changes` block of summary.json, and notes explaining anything left out."""
+    if previous is None:
+        return None, ["changes: no earlier report in the same folder to compare with"]
+    prev_dir, prev = previous
+    notes = []
+    since, until = parse_as_of(prev["as_of"]), parse_as_of(summary["as_of"])
+    block = {"previous_as_of": prev["as_of"], "previous_report": prev_dir.name,
+             "since_previous": window_changes(ds, since, until)}
+    counts_now, counts_then = summary.get("counts", {}), prev.get("counts", {})
+    block["counts_delta"] = {k: counts_now[k] - counts_then[k] for k in counts_now
+                             if isinstance(counts_then.get(k), int)}
+    m_now, m_then = summary.get("metrics", {}), prev.get("metrics", {})
+    block["metrics_delta"] = {k: (m_now[k] - m_then[k]) if _num(m_now.get(k)) and _num(m_then.get(k)) else None
+                              for k in metric_keys}
+    if bool(prev.get("anonymized")) != bool(summary.get("anonymized")):
+        block["followup"] = None
+        notes.append("changes.followup: the previous report was built with a different --anonymize setting, "
+                     "so its follow-up list cannot be compared")
+    else:
+        block["followup"] = followup_movements(prev_dir, build)
+        if block["followup"] is None:
+            notes.append(f"changes.followup: this or the previous report has no {FOLLOWUP_FILE} to compare")
+    return block, notes
+
+
+def _num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# -- the reports index ------------------------------------------------------
+def trend_figure(reports: list[tuple[Path, dict]], keys=TREND_KEYS):
+    """Headline metrics (with their 95% intervals where known) across report dates."""
+    from matplotlib.figure import Figure  # no pyplot: no global state, any backend
+
+    fig = Figure(figsize=(8, 3.6))
+    ax = fig.subplots()
+    dates = pd.to_datetime([s["as_of"] for _, s in reports])
+    for key in keys:
+        vals = [s.get("metrics", {}).get(key) for _, s in reports]
+        ys = [v if _num(v) else float("nan") for v in vals]
+        if all(pd.isna(y) for y in ys):
+            continue
+        line, = ax.plot(dates, ys, marker="o", label=key.replace("_", " "))
+        cis = [s.get("metrics", {}).get(f"{key}_ci") for _, s in reports]
+        lo = [c[0] if isinstance(c, list) and len(c) == 2 and _num(c[0]) else float("nan") for c in cis]
+        hi = [c[1] if isinstance(c, list) and len(c) == 2 and _num(c[1]) else float("nan") for c in cis]
+        ax.fill_between(dates, lo, hi, color=line.get_color(), alpha=0.12, linewidth=0)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share / AUC")
+    ax.set_title("Headline metrics by report date (bands: 95% intervals)")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def write_history_index(folder) -> Path:
+    """Write ``<folder>/index.html`` listing every report there, with the trend chart."""
+    from netanalysis.report.front_page import CSS, LABELS, fmt
+
+    folder = Path(folder)
+    reports = list_reports(folder)
+    e = html.escape
+    chart = ""
+    if len(reports) >= 1:
+        fig = trend_figure(reports)
+        fig.savefig(folder / "trends.png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+        chart = '<figure><img src="trends.png" alt="Headline metrics by report date"></figure>'
+    head = "".join(f"<th>{e(LABELS[k][0])}</th>" for k in TREND_KEYS)
+    rows = []
+    for path, s in reversed(reports):
+        m, c = s.get("metrics", {}), s.get("counts", {})
+        ch = (s.get("changes") or {}).get("since_previous") or {}
+        cells = "".join(f"<td>{e(fmt(m.get(k), LABELS[k][1]) if _num(m.get(k)) else 'n/a')}</td>" for k in TREND_KEYS)
+        new = f"{ch['new_relationships']:,}" if "new_relationships" in ch else "–"
+        rows.append(f'<tr><td><a href="{e(path.name)}/index.html">{e(s["as_of"])}</a></td>'
+                    f"<td>{e(str(c.get('contacts', '')))}</td><td>{e(str(c.get('outcomes', '')))}</td>"
+                    f"<td>{e(new)}</td>{cells}</tr>")
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{CSP_META}
+<title>netanalysis reports</title><style>{CSS}</style></head>
+<body>
+<h1>netanalysis reports</h1>
+<p class="sub">{len(reports)} report{'s' if len(reports) != 1 else ''} in this folder, newest first.</p>
+<h2>Trends</h2>{chart or '<p>No reports yet.</p>'}
+<h2>Reports</h2>
+<table><tr><th>Data up to</th><th>Contacts</th><th>Outcomes</th><th>New relationships since previous</th>{head}</tr>
+{''.join(rows)}</table>
+</body></html>"""
+    path = folder / "index.html"
+    tmp = folder / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path

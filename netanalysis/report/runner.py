@@ -1,0 +1,384 @@
+"""Running the report: load, cut at `as_of`, execute the notebooks with papermill
+(in parallel, one kernel each), convert them to HTML, and write `index.html`,
+`summary.json` and the history atomically.
+
+Parameter checking lives in :mod:`netanalysis.report.parameters`, the config file in
+:mod:`netanalysis.report.config`, history and changes in :mod:`netanalysis.report.history`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import pandas as pd
+
+from netanalysis.errors import UserError
+from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
+from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
+from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
+from netanalysis.dates import parse_as_of
+
+KERNEL_NAME = "netanalysis-report"
+HEADLINE_KEYS = (
+    "first_outcome_probability_12m", "first_outcome_probability_24m", "time_to_first_outcome_median_months",
+    "outcomes_within_30d_share", "carryover_half_life_months", "holdout_auc", "holdout_auc_recency_baseline",
+)
+NOT_YET = "not estimated yet: this version of netanalysis does not compute it"
+
+
+# -- helpers that notebooks call --------------------------------------------
+def save_figure(fig, output_dir, name: str):
+    """Save a figure as `figures/<name>.png` under the report's output folder, and return it for display.
+
+    The PNG carries no creation time, so the same data gives the same file.
+    """
+    folder = Path(output_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return fig
+
+
+def record_metrics(output_dir, notebook: str, metrics: dict, notes: list[str] | None = None,
+                   captions: dict | None = None) -> dict:
+    """Write one notebook's part of `summary.json` (metrics, notes, figure captions)."""
+    folder = Path(output_dir) / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    part = {"metrics": _jsonable(metrics), "notes": list(notes or []), "captions": dict(captions or {})}
+    (folder / f"{notebook}.json").write_text(json.dumps(part, indent=2, allow_nan=False), encoding="utf-8")
+    return part
+
+
+def _jsonable(x):
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if not np.isfinite(x) else float(x)
+    if x is pd.NA or x is pd.NaT:
+        return None
+    if isinstance(x, pd.Timestamp):
+        return x.isoformat()
+    return x
+
+
+# -- the kernel -------------------------------------------------------------
+def project_kernel() -> str:
+    """A kernelspec for this very interpreter, first on JUPYTER_PATH.
+
+    A user-level `python3` kernelspec may point to another interpreter without
+    netanalysis; naming our own spec, found before any user one, avoids that.
+    The kernel logs only critical errors (cell errors reach us through papermill): its "running over TCP without encryption"
+    warning (a local kernel on loopback) would otherwise fill every run's output.
+    """
+    folder = Path(tempfile.gettempdir()) / f"netanalysis-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=CRITICAL"],
+            "display_name": "netanalysis (project)", "language": "python",
+            "env": {"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}}
+    text = json.dumps(spec)
+    target = spec_dir / "kernel.json"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        tmp = spec_dir / f".kernel.json.{os.getpid()}"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)  # atomic: parallel runs never read half a spec
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if str(folder) not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([paths] if paths else []))
+    return KERNEL_NAME
+
+
+def report_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The report's notebooks, in order (the classroom demo is separate)."""
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+class NotebookFailed(Exception):
+    """A notebook raised: which notebook, which cell, the error, and where the executed copy is."""
+
+    def __init__(self, notebook, cell, ename, evalue, executed, source_line: str = ""):
+        self.notebook, self.cell, self.ename, self.evalue, self.executed = notebook, cell, ename, evalue, executed
+        self.source_line = source_line
+        super().__init__(f"notebook {notebook} failed in cell {cell}: {ename}: {evalue}")
+
+
+def _failed_cell(executed: Path) -> tuple[int | None, str]:
+    """The failing cell's 1-based position in the *source* notebook, and its first code line.
+
+    Cells papermill adds (the injected parameters, the red error banners) are
+    not counted, so the number matches the notebook the user edits.
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:  # noqa: BLE001 - the notebook may not have been written at all
+        return None, ""
+    n = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        n += 1
+        if cell.get("metadata", {}).get("papermill", {}).get("exception") or any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            lines = [ln for ln in cell.get("source", "").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            return n, (lines[0].strip() if lines else "")
+    return None, ""
+
+
+def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
+    """Run one notebook with papermill into `out_nb`; raise NotebookFailed naming the cell."""
+    import papermill as pm
+
+    try:
+        # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
+        # chdir the whole process, which is not safe while other threads run notebooks.
+        pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, kernel_name=project_kernel(),
+                            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                            resources={"metadata": {"path": str(cwd)}})
+    except pm.PapermillExecutionError as exc:
+        cell, line = _failed_cell(out_nb)
+        raise NotebookFailed(nb.stem, cell or exc.exec_count, exc.ename, exc.evalue, out_nb, line) from None
+    except Exception as exc:  # noqa: BLE001 - a dead kernel or a timeout is a failure of this notebook too
+        cell, line = _failed_cell(out_nb)
+        raise NotebookFailed(nb.stem, cell, type(exc).__name__, str(exc).strip().splitlines()[-1:] and
+                             str(exc).strip().splitlines()[-1] or "", out_nb, line) from None
+
+
+def to_html(executed: Path, show_code: bool = False) -> str:
+    """The executed notebook as a standalone HTML page (without code unless `show_code`), offline and script-free."""
+    import nbformat
+
+    from netanalysis.report.pages import notebook_exporter, page_resources
+
+    body, _ = notebook_exporter(show_code).from_notebook_node(nbformat.read(str(executed), as_version=4),
+                                                              resources=page_resources())
+    return body
+
+
+def _run_one(nb: str, executed: str, params: dict, cwd: str, show_code: bool) -> dict:
+    """Execute one notebook and write its HTML; runs in a worker process. Never raises."""
+    try:
+        execute_notebook(Path(nb), Path(executed), params, Path(cwd))
+        Path(executed).with_suffix(".html").write_text(to_html(Path(executed), show_code), encoding="utf-8")
+        return {"ok": True, "notebook": Path(nb).stem}
+    except NotebookFailed as exc:
+        return {"ok": False, "notebook": exc.notebook, "cell": exc.cell, "ename": exc.ename, "evalue": exc.evalue,
+                "source_line": exc.source_line}
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as this notebook's failure
+        return {"ok": False, "notebook": Path(nb).stem, "cell": None, "ename": type(exc).__name__,
+                "evalue": str(exc), "source_line": ""}
+
+
+def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None, progress: bool | None = None) -> list[dict]:
+    """Run `(notebook, executed, params, cwd)` jobs, in parallel when there are several cores.
+
+    Each notebook gets its own kernel. Results come back in the order of `jobs`;
+    after the first failure no new notebook is started.
+    """
+    from tqdm.auto import tqdm
+
+    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr,
+               disable=(not progress) if progress is not None else None)
+    results: dict[int, dict] = {}
+    try:
+        if workers == 1:
+            for n, job in enumerate(jobs):
+                results[n] = _run_one(*map(str, job[:2]), job[2], str(job[3]), show_code)
+                bar.update(1)
+                if not results[n]["ok"]:
+                    break
+        else:
+            # Threads suffice: each notebook's work runs in its own kernel process;
+            # the thread only drives it (and renders HTML). Unlike a process pool,
+            # this needs no `if __name__ == "__main__"` guard in the caller's script.
+            project_kernel()
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
+                futures = {pool.submit(_run_one, str(j[0]), str(j[1]), j[2], str(j[3]), show_code): n
+                           for n, j in enumerate(jobs)}
+                for f in as_completed(futures):
+                    if f.cancelled():
+                        continue
+                    results[futures[f]] = f.result()
+                    bar.update(1)
+                    if not results[futures[f]]["ok"]:
+                        for other in futures:
+                            other.cancel()  # not yet started: skip; running ones finish
+    finally:
+        bar.close()
+    return [results[n] for n in sorted(results)]
+
+
+# -- the whole report -------------------------------------------------------
+def _named(inputs, anonymize) -> str:
+    """The inputs as a message names them: their paths, or ``file N`` under --anonymize."""
+    from netanalysis.report.privacy import input_label
+
+    return ", ".join(input_label(n, p) if anonymize else str(p) for n, p in enumerate(inputs, 1))
+
+
+def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
+               parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
+               notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
+               progress: bool | None = None, today=None) -> Path:
+    """Load inputs, run every report notebook and write the report folder atomically.
+
+    Parameters
+    ----------
+    inputs : list of paths, optional
+        Export files or folders (default: the bundled sample).
+    out : path, optional
+        The report folder (may hold ``{as_of}``); default ``reports/<as_of>``.
+    as_of : str, optional
+        A date or a rule: "last data" (default), "end of last month", "end of last quarter".
+    history : bool, optional
+        Compare with the previous report next to `out` and refresh the folder's
+        `index.html`; default: when `out` sits in a folder named ``reports``.
+
+    Returns the report folder. Raises UserError for problems the user can fix.
+
+    Examples
+    --------
+    >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
+    PosixPath('reports/2026-02-28')
+    """
+    from netanalysis.report.config import resolve_as_of
+    from netanalysis.report.history import compute_changes, previous_report, write_history_index
+    from netanalysis.io.loader import load
+    from netanalysis.report.privacy import anonymize as pseudonymize, input_label
+
+    if period not in ("month", "quarter"):
+        raise UserError(f"--period: {period!r} is not one of month, quarter")
+    inputs = list(inputs) if inputs else [SAMPLE_DATA]
+    nbs = list(notebooks) if notebooks else report_notebooks()
+    if not nbs:
+        raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
+    params_by_nb = check_parameters(nbs, parameters or {})
+    ds = load(inputs, tz=tz, me=me, anonymize=bool(anonymize))
+    if ds.interactions.empty:
+        raise UserError(f"no interactions were loaded from {_named(inputs, anonymize)}: nothing to report on")
+    cut = parse_as_of(resolve_as_of(as_of, ds.last_timestamp, today), default=ds.last_timestamp)
+    first = ds.interactions["timestamp"].min()
+    if cut < first:
+        raise UserError(f"--as-of: {cut.date()} is before all data (the first interaction is on {first.date()})")
+    known = ds.until(cut)
+    if known.outcomes.empty:
+        where = "in the data" if ds.outcomes.empty else f"up to {cut.date()}"
+        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {_named(inputs, anonymize)}: the report "
+                        "relates time invested to outcomes, so it needs an outcomes file (e.g. canonical outcomes.csv "
+                        "or a CRM deals export)")
+    if anonymize:
+        known = pseudonymize(known)
+    as_of_label = cut.strftime("%Y-%m-%d")
+
+    out = Path(str(out).replace("{as_of}", as_of_label)) if out else REPORTS / as_of_label
+    if history is None:
+        history = out.parent.name == "reports"
+    with building(out, "report", inputs) as build:
+        data_dir = build / "data"
+        known.to_parquet(data_dir)
+        common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
+                  "period": period, "anonymize": bool(anonymize)}
+        jobs = []
+        for nb in nbs:
+            params = {k: v for k, v in common.items() if k in params_by_nb[nb.stem]["accepts"]}
+            params.update(params_by_nb[nb.stem]["given"])
+            jobs.append((nb, build / f"{nb.stem}.ipynb", params, build))
+        for res in run_notebooks(jobs, show_code, workers, progress):
+            if not res["ok"]:
+                _fail(res, build, out)
+        shutil.rmtree(data_dir)
+        _write_rejected(known, build)
+        summary = assemble_summary(build, cut, [input_label(n, p) for n, p in enumerate(inputs, 1)]
+                                   if anonymize else inputs, known)
+        gap = (cut - ds.last_timestamp).days if ds.last_timestamp is not None else 0
+        if gap > 31:
+            summary["notes"].append(
+                f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of {as_of_label}; "
+                "the gap counts as time without interactions or outcomes (export fresher data, or use --as-of 'last data')")
+        summary["anonymized"] = bool(anonymize)
+        summary["period"] = period
+        summary["parameters"] = {k: v for nb in nbs for k, v in sorted(params_by_nb[nb.stem]["given"].items())}
+        if history:
+            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out))
+            summary["changes"] = changes
+            summary["notes"].extend(notes)
+        (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
+        from netanalysis.report.front_page import write_index
+        from netanalysis.report.csv_safety import neutralize_csv_tree
+
+        write_index(build, summary, nbs, history_link=bool(history))
+        (build / "metrics").exists() and shutil.rmtree(build / "metrics")
+        neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
+        publish(build, out, "report", inputs)
+    remove_failed_notebooks(out)
+    if history:
+        if owns_reports_folder(out.parent):
+            write_history_index(out.parent)
+        else:
+            print(f"netanalysis: note: {out.parent}/index.html not written: {out.parent} holds files netanalysis "
+                  "did not write", file=sys.stderr)
+    return out
+
+
+def _fail(res: dict, build: Path, out: Path):
+    """Keep the failed executed notebook next to the report and raise a UserError naming notebook and cell."""
+    kept = keep_failed_notebook(build / f"{res['notebook']}.ipynb", out, res["notebook"])
+    where = f"in cell {res['cell']}" if res.get("cell") else "outside its cells (starting the kernel or writing HTML)"
+    if res.get("source_line"):
+        where += f" ({res['source_line'][:80]})"
+    if kept is not None:
+        keep_txt = f"The executed notebook is kept at {kept}"
+    else:
+        keep_txt = "No executed notebook was written"
+    raise UserError(f"notebook {res['notebook']} failed {where}: {res['ename']}: {res['evalue']}. "
+                    f"{keep_txt}; any earlier report in {out} is untouched.")
+
+
+def _write_rejected(ds, build: Path) -> None:
+    """`rejected.csv`: the input rows that were not loaded, with their reasons (spreadsheet-safe)."""
+    from netanalysis.report.csv_safety import write_safe_csv
+
+    write_safe_csv(ds.rejected, build / "rejected.csv")
+
+
+def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds) -> dict:
+    """Merge the notebooks' metric parts into the summary of DESIGN.md."""
+    metrics: dict = {}
+    notes: list[str] = []
+    captions: dict = {}
+    for key in HEADLINE_KEYS:
+        metrics[key] = None
+    for part in sorted((build / "metrics").glob("*.json")) if (build / "metrics").exists() else []:
+        d = json.loads(part.read_text())
+        metrics.update(d.get("metrics", {}))
+        notes.extend(d.get("notes", []))
+        captions.update(d.get("captions", {}))
+    for key in HEADLINE_KEYS:
+        if metrics.get(key) is None and not any(n.startswith(key) for n in notes):
+            notes.append(f"{key}: {NOT_YET}")
+    return {
+        "as_of": cut.strftime("%Y-%m-%d"),
+        "inputs": [str(Path(p)) for p in inputs],
+        "counts": {"contacts": int(len(ds.contacts)), "interactions": int(len(ds.interactions)),
+                   "outcomes": int(len(ds.outcomes))},
+        "metrics": metrics,
+        "notes": notes,
+        "captions": captions,
+    }

@@ -1,0 +1,40 @@
+"""What a notebook needs before its analysis: the data, the cut-off and an output folder.
+
+Notebooks run by `netanalysis report` get a loaded dataset folder; opened by
+hand in JupyterLab (empty `data_dir`) they load the bundled sample instead.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from netanalysis.dataset import Dataset
+from netanalysis.paths import SAMPLE_DATA
+from netanalysis.dates import parse_as_of
+
+
+@dataclass
+class NotebookContext:
+    ds: Dataset
+    as_of: pd.Timestamp
+    output_dir: Path
+    freq: str
+
+    @property
+    def as_of_label(self) -> str:
+        return self.as_of.strftime("%Y-%m-%d")
+
+
+def open_report_data(data_dir: str = "", as_of: str = "", output_dir: str = "", period: str = "month") -> NotebookContext:
+    """The dataset cut at `as_of` (nothing after it), and where to put figures and metrics."""
+    from netanalysis.io.loader import load
+
+    ds = Dataset.read_parquet(data_dir) if data_dir else load([SAMPLE_DATA])
+    cut = parse_as_of(as_of or None, default=ds.last_timestamp)
+    ds = ds.until(cut)
+    out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="netanalysis-nb-"))
+    return NotebookContext(ds=ds, as_of=cut, output_dir=out, freq="Q" if period == "quarter" else "M")

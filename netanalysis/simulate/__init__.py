@@ -1,0 +1,1 @@
+"""Ground-truth worlds and writing them as real exports."""

@@ -1,0 +1,60 @@
+"""The package's shape: the rules a newcomer relies on (no import cycles, a small top)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+PACKAGE = Path(__file__).resolve().parents[1] / "netanalysis"
+MAX_TOP_MODULES = 12
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Package modules that `name` imports, at module level or inside functions."""
+    is_pkg = path.name == "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_pkg else name.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            for alias in node.names:
+                sub = f"{mod}.{alias.name}"
+                found.add(sub if sub in known else mod)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m in known and m != name}
+
+
+def test_no_import_cycles_between_modules():
+    mods = _modules()
+    graph = nx.DiGraph()
+    for name, path in mods.items():
+        for target in _imports(name, path, set(mods)):
+            # a package's __init__ re-exporting its own modules is not a cycle of ideas
+            if not target.startswith(name + ".") and not name.startswith(target + "."):
+                graph.add_edge(name, target)
+    cycles = list(nx.simple_cycles(graph))
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_top_of_the_package_stays_small():
+    top = [p.name for p in PACKAGE.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()]
+    assert len(top) <= MAX_TOP_MODULES + 8, sorted(top)  # modules plus stage subpackages
+    modules = [n for n in top if n.endswith(".py")]
+    assert len(modules) <= MAX_TOP_MODULES, sorted(modules)
