@@ -8,6 +8,7 @@ Parameter checking lives in :mod:`netanalysis.report.parameters`, the config fil
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -83,7 +84,11 @@ def project_kernel() -> str:
     The kernel logs only critical errors (cell errors reach us through papermill): its "running over TCP without encryption"
     warning (a local kernel on loopback) would otherwise fill every run's output.
     """
-    folder = Path(tempfile.gettempdir()) / f"netanalysis-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    # One folder per user and interpreter: two checkouts (two venvs) on one machine must not
+    # overwrite each other's spec, or a kernel could start the other checkout's Python.
+    interpreter = hashlib.sha256(sys.executable.encode()).hexdigest()[:12]
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = Path(tempfile.gettempdir()) / f"netanalysis-kernels-{uid}-{interpreter}"
     spec_dir = folder / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
@@ -93,9 +98,11 @@ def project_kernel() -> str:
     text = json.dumps(spec)
     target = spec_dir / "kernel.json"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
-        tmp = spec_dir / f".kernel.json.{os.getpid()}"
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)  # atomic: parallel runs never read half a spec
+        # a temporary name of its own per call: notebooks start on several threads at once
+        fd, tmp = tempfile.mkstemp(prefix=".kernel.json.", dir=spec_dir)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)  # atomic: parallel runs never read half a spec
     paths = os.environ.get("JUPYTER_PATH", "")
     if str(folder) not in paths.split(os.pathsep):
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([paths] if paths else []))
