@@ -8,6 +8,7 @@ from pathlib import Path
 import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "netanalysis"
+MAX_BODY_LINES = 60
 MAX_TOP_MODULES = 12
 
 
@@ -19,6 +20,23 @@ def _modules() -> dict[str, Path]:
             parts = parts[:-1]
         out[".".join(parts)] = path
     return out
+
+
+def _body_lines(node: ast.AST) -> int:
+    body = node.body
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) and len(body) > 1:
+        first = body[1]  # the docstring does not count
+    return node.end_lineno - first.lineno + 1
+
+
+def test_no_function_body_over_60_lines():
+    long = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _body_lines(node) > MAX_BODY_LINES:
+                long.append(f"{name}.{node.name}: {_body_lines(node)} lines")
+    assert not long, "functions over 60 lines:\n" + "\n".join(long)
 
 
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:

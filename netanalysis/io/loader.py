@@ -275,22 +275,32 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
             if explicit:
                 raise _private(exc, labels) from None
             skipped.append({"path": str(path), "reason": _reason(exc, path, labels)})
-    # Files are parsed two at a time (pyarrow and I/O release the GIL); results and errors keep file order.
+    readable = _parsed_files(known, ctx, skipped, labels, n_inputs=len(files))
+    return _assemble(readable, skipped, ctx, Dataset, check)
+
+
+def _parsed_files(known, ctx, skipped: list, labels: dict, n_inputs: int):
+    """Yield `(path, Parsed)` for each readable file, in file order.
+
+    Files are parsed two at a time (pyarrow and I/O release the GIL). An
+    explicitly named file that cannot be read raises; a file found in a folder
+    goes to `skipped` with its reason. Raises when no file at all is readable.
+    Yielding one file at a time lets the caller drop each file's rows once merged.
+    """
+    found = False
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known))
-    parsed = []
-    for path, explicit, res in results:
-        if isinstance(res, UserError):
-            if explicit:
+        for path, explicit, res in pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known):
+            if not isinstance(res, UserError):
+                found = True
+                yield path, res
+            elif explicit:
                 raise _private(res, labels) from None
-            skipped.append({"path": str(path), "reason": _reason(res, path, labels)})
-        else:
-            parsed.append((path, res))
-    if not parsed:
-        if anonymize:
-            raise UserError(f"none of the {len(files)} inputs is a known export")
+            else:
+                skipped.append({"path": str(path), "reason": _reason(res, path, labels)})
+    if not found:
+        if labels:
+            raise UserError(f"none of the {n_inputs} inputs is a known export")
         raise UserError("none of the inputs is a known export: " + "; ".join(f"{s['path']}: {s['reason']}" for s in skipped))
-    return _assemble(parsed, skipped, ctx, Dataset, check)
 
 
 def _sniff(path: Path):
@@ -348,54 +358,38 @@ def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
     return (ns + key).where(key.notna(), pd.NA).astype("string")
 
 
-def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
-    people, inters, outs, rejected = [], [], [], []
-    owner = list(ctx.me)
-    for i, (path, r) in enumerate(parsed):
-        ns = r.source + ":"
-        pe = r.people.copy(deep=False)
-        pe["ref"] = ns + pe["ref"].astype(str)
-        pe["_file"] = i
-        pe["_rid"] = _record_ids(r.source, pe["record_key"])
-        people.append(pe.drop(columns="record_key"))
-        it = r.interactions.copy(deep=False)  # copy-on-write: columns are shared until changed
-        it["ref"] = ns + it["ref"].astype(str)
-        it["source"] = r.source
-        it["group_key"] = _namespaced_group(it, ns)
-        it["_file"] = i
-        it["_rid"] = _record_hashes(r.source, it["natural_key"])
-        inters.append(it.drop(columns="natural_key"))
-        r.interactions = r.interactions.iloc[:0]  # only the copy is used from here on: free the rows
-        oc = r.outcomes.copy(deep=False)
-        oc["ref"] = (ns + oc["ref"].astype("string")).astype(object).where(oc["ref"].notna(), None)
-        oc["source"] = r.source
-        oc["group_key"] = _namespaced_group(oc, ns)
-        oc["_file"] = i
-        oc["_rid"] = _record_hashes(r.source, oc["natural_key"])
-        outs.append(oc.drop(columns="natural_key"))
-        rj = r.rejected.copy(deep=False)
-        rj["_file"] = i
-        rejected.append(rj)
-        if not ctx.me:  # --me is the whole truth about the owner: detection runs only without it
-            owner.extend(r.owner)
-    people = pd.concat(people, ignore_index=True)
-    # Every ref an interaction or outcome names is a person, even with no details.
-    named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in inters + outs], type=pa.string()).drop_null())
-    held = arrow_strings(people["ref"])
-    missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
-    if len(missing):
-        people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
-    people = _without_bare_repeats(people)
-    people["emails"] = [v if type(v) is list else list(v) if isinstance(v, (tuple, np.ndarray)) else []
-                        for v in people["emails"].tolist()]
-    ref_map, contacts, owner_ids = identity.resolve(people, owner)
+@dataclass
+class _Gathered:
+    """The readable files' records, namespaced by source, each row tagged with its file's index."""
 
-    inter = _concat_rows(inters) if inters else empty_interactions()
-    inters.clear()
-    del named
-    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
-    inter = inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
-    outc = _concat_rows(outs)
+    files: list  # (path, format, rows_read, notes) per file, in file order
+    people: list
+    interactions: list
+    outcomes: list
+    rejected: list
+    owner: list
+
+
+def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
+    """Merge the files' records into one Dataset, every input row accounted for.
+
+    People are resolved to contacts, interactions with the owner only are
+    rejected, repeated records are counted as duplicates, and each file gets
+    its `rows_read == loaded + duplicates + rejected` entry in the load report.
+
+    Parameters
+    ----------
+    readable : iterable of ``(path, Parsed)``, consumed once (see `_parsed_files`)
+    skipped : files not read, with their reasons (listed in the load report)
+    ctx : LoadContext
+    Dataset : the Dataset class (the caller imports it, which keeps the import graph acyclic)
+    check : validate the tables against the schemas
+    """
+    gathered = _gather(readable, ctx)
+    people = _people_with_every_named_ref(gathered)
+    ref_map, contacts, owner_ids = identity.resolve(people, gathered.owner)
+    inter = _interactions_with_contacts(gathered.interactions, ref_map)
+    outc = _concat_rows(gathered.outcomes)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
 
     # Interactions with the owner only are not investment in a relationship.
@@ -403,8 +397,7 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     owner_rows = inter.loc[with_owner, ["_file", "source_row"]]
     if with_owner.any():  # (a filtered copy of 10M rows costs gigabytes; skip it when nothing goes)
         inter = inter[~with_owner]
-    owner_out = outc["contact_id"].isin(owner_ids)
-    outc.loc[owner_out, "contact_id"] = None
+    outc.loc[outc["contact_id"].isin(owner_ids), "contact_id"] = None
 
     # Accounting: for each (file, row), its record ids in file order.
     with_record = people["_rid"].notna().to_numpy()
@@ -414,54 +407,20 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         (people["_file"].to_numpy()[with_record], _integers(people["source_row"][with_record]),
          people["_rid"].to_numpy(dtype="uint64", na_value=0)[with_record]),
     ])
-
-    rej = pd.concat(rejected, ignore_index=True)
-    # Rows whose every record was with the owner are rejected, with that reason.
-    if len(owner_rows):
-        owner_only = owner_rows.drop_duplicates().merge(row_new[["_file", "source_row"]], how="left", indicator=True)
-        owner_only = owner_only.loc[owner_only["_merge"] == "left_only", ["_file", "source_row"]]
-        if len(owner_only):
-            rej = pd.concat([rej, owner_only.sort_values(["_file", "source_row"]).assign(
-                reason="only the owner of the exports takes part", raw="")], ignore_index=True)
+    rejected = _with_owner_only_rows(pd.concat(gathered.rejected, ignore_index=True), owner_rows, row_new)
 
     inter = _first_of_each(inter, first_seen[0])
     outc = _first_of_each(outc, first_seen[1])
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
     outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
+    interactions, outcomes = _canonical_tables(inter, outc)
+    _first_seen_by_touch(contacts, interactions)
 
-    row_file = row_new["_file"].to_numpy(dtype="int64")
-    loaded_by_file = np.bincount(row_file[row_new["new"].to_numpy(dtype=bool)], minlength=len(parsed))
-    rows_by_file = np.bincount(row_file, minlength=len(parsed))
-    report_files = []
-    for i, (path, r) in enumerate(parsed):
-        rr = rej[rej["_file"] == i]
-        loaded = int(loaded_by_file[i])
-        dup = int(rows_by_file[i] - loaded_by_file[i])
-        rejected_n = len(rr)
-        by_reason = {str(k): int(v) for k, v in rr["reason"].astype(str).str.split(":").str[0].value_counts().items()}
-        entry = {"path": str(path), "format": r.format, "rows_read": int(r.rows_read), "loaded": loaded,
-                 "duplicates": dup, "rejected": rejected_n, "rejected_by_reason": by_reason, **r.notes}
-        unaccounted = entry["rows_read"] - (loaded + dup + rejected_n)
-        if unaccounted != 0:
-            # A parser that yields nothing for a row without rejecting it is a bug;
-            # say so in the report rather than silently losing or doubling rows.
-            entry["unaccounted"] = unaccounted
-        report_files.append(entry)
-
-    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
-    interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
-                                 "duration_minutes", "source", "source_row", "group_key"]]
-    outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
-    outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
-                         "currency", "source", "source_row", "group_key", "opened_at"]]
-    outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
-    first_touch = interactions.groupby("contact_id")["timestamp"].min()
-    if len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
-        contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
-                                           axis=1).min(axis=1)
+    report_files = _file_reports(gathered.files, rejected, row_new)
+    paths = [str(path) for path, *_ in gathered.files]
     rejected_out = pd.DataFrame({
-        "file": rej["_file"].map(lambda i: str(parsed[int(i)][0])),
-        "row": rej["source_row"], "reason": rej["reason"], "raw": rej["raw"],
+        "file": rejected["_file"].map(lambda i: paths[int(i)]),
+        "row": rejected["source_row"], "reason": rejected["reason"], "raw": rejected["raw"],
     })
     load_report = {
         "files": report_files,
@@ -471,3 +430,126 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         "totals": {k: int(sum(f[k] for f in report_files)) for k in ("rows_read", "loaded", "duplicates", "rejected")},
     }
     return Dataset.from_frames(contacts, interactions, outcomes, load_report, rejected_out, check=check)
+
+
+def _gather(readable, ctx) -> _Gathered:
+    """Each file's records with refs namespaced by source (`linkedin:...`) and record ids hashed.
+
+    The frames are shallow copies (copy-on-write shares the unchanged columns);
+    each file's parsed rows are dropped as soon as its copies are made.
+    """
+    gathered = _Gathered([], [], [], [], [], list(ctx.me))
+    for index, (path, parsed) in enumerate(readable):
+        ns = parsed.source + ":"
+        gathered.files.append((path, parsed.format, parsed.rows_read, parsed.notes))
+        people = parsed.people.copy(deep=False)
+        people["ref"] = ns + people["ref"].astype(str)
+        people["_file"] = index
+        people["_rid"] = _record_ids(parsed.source, people["record_key"])
+        gathered.people.append(people.drop(columns="record_key"))
+        gathered.interactions.append(_namespaced_records(parsed.interactions, parsed.source, index, str))
+        gathered.outcomes.append(_namespaced_records(parsed.outcomes, parsed.source, index, "string"))
+        gathered.rejected.append(parsed.rejected.assign(_file=index))
+        if not ctx.me:  # --me is the whole truth about the owner: detection runs only without it
+            gathered.owner.extend(parsed.owner)
+    return gathered
+
+
+def _namespaced_records(records: pd.DataFrame, source: str, index: int, ref_type) -> pd.DataFrame:
+    """Interactions or outcomes of one file with namespaced refs and groups, their file and record hashes."""
+    ns = source + ":"
+    out = records.copy(deep=False)  # copy-on-write: columns are shared until changed
+    if ref_type is str:
+        out["ref"] = ns + out["ref"].astype(str)
+    else:  # an outcome may name no one
+        out["ref"] = (ns + out["ref"].astype("string")).astype(object).where(out["ref"].notna(), None)
+    out["source"] = source
+    out["group_key"] = _namespaced_group(out, ns)
+    out["_file"] = index
+    out["_rid"] = _record_hashes(source, out["natural_key"])
+    return out.drop(columns="natural_key")
+
+
+def _people_with_every_named_ref(gathered: _Gathered) -> pd.DataFrame:
+    """All people of all files, plus a bare entry for every ref an interaction or outcome names.
+
+    Every ref an interaction or outcome names is a person, even with no details.
+    """
+    people = pd.concat(gathered.people, ignore_index=True)
+    named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in gathered.interactions + gathered.outcomes],
+                                       type=pa.string()).drop_null())
+    held = arrow_strings(people["ref"])
+    missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
+    if len(missing):
+        people = pd.concat([people, pd.DataFrame({"ref": missing, "emails": [[] for _ in missing]})], ignore_index=True)
+    people = _without_bare_repeats(people)
+    people["emails"] = [v if type(v) is list else list(v) if isinstance(v, (tuple, np.ndarray)) else []
+                        for v in people["emails"].tolist()]
+    return people
+
+
+def _interactions_with_contacts(pieces: list, ref_map: pd.Series) -> pd.DataFrame:
+    """The files' interactions in one frame, each with its contact id instead of its source ref.
+
+    Empties `pieces` (they belong to the gathering step) so that their rows are freed once stacked.
+    """
+    inter = _concat_rows(pieces) if pieces else empty_interactions()
+    pieces.clear()
+    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
+    return inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
+
+
+def _with_owner_only_rows(rejected: pd.DataFrame, owner_rows: pd.DataFrame, row_new: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows plus the rows whose every record was with the owner, with that reason."""
+    if not len(owner_rows):
+        return rejected
+    owner_only = owner_rows.drop_duplicates().merge(row_new[["_file", "source_row"]], how="left", indicator=True)
+    owner_only = owner_only.loc[owner_only["_merge"] == "left_only", ["_file", "source_row"]]
+    if not len(owner_only):
+        return rejected
+    return pd.concat([rejected, owner_only.sort_values(["_file", "source_row"]).assign(
+        reason="only the owner of the exports takes part", raw="")], ignore_index=True)
+
+
+def _file_reports(files: list, rejected: pd.DataFrame, row_new: pd.DataFrame) -> list[dict]:
+    """One load report entry per file: rows read, loaded, duplicates, rejected (by reason)."""
+    row_file = row_new["_file"].to_numpy(dtype="int64")
+    loaded_by_file = np.bincount(row_file[row_new["new"].to_numpy(dtype=bool)], minlength=len(files))
+    rows_by_file = np.bincount(row_file, minlength=len(files))
+    entries = []
+    for index, (path, fmt, rows_read, notes) in enumerate(files):
+        rejected_here = rejected[rejected["_file"] == index]
+        loaded = int(loaded_by_file[index])
+        duplicates = int(rows_by_file[index] - loaded_by_file[index])
+        reasons = rejected_here["reason"].astype(str).str.split(":").str[0].value_counts()
+        entry = {"path": str(path), "format": fmt, "rows_read": int(rows_read), "loaded": loaded,
+                 "duplicates": duplicates, "rejected": len(rejected_here),
+                 "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()}, **notes}
+        unaccounted = entry["rows_read"] - (loaded + duplicates + len(rejected_here))
+        if unaccounted != 0:
+            # A parser that yields nothing for a row without rejecting it is a bug;
+            # say so in the report rather than silently losing or doubling rows.
+            entry["unaccounted"] = unaccounted
+        entries.append(entry)
+    return entries
+
+
+def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The interactions and outcomes tables with the canonical columns, in order."""
+    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
+    interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
+                                 "duration_minutes", "source", "source_row", "group_key"]]
+    outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
+    outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
+                         "currency", "source", "source_row", "group_key", "opened_at"]]
+    outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
+    return interactions, outcomes
+
+
+def _first_seen_by_touch(contacts: pd.DataFrame, interactions: pd.DataFrame) -> None:
+    """Move each contact's `first_seen` back to its first interaction when that is earlier (in place)."""
+    if not len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
+        return
+    first_touch = interactions.groupby("contact_id")["timestamp"].min()
+    contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
+                                       axis=1).min(axis=1)

@@ -176,6 +176,9 @@ def _sums(pos: np.ndarray, w: np.ndarray, n: int, in_order: bool) -> np.ndarray:
     by row. Both are reproduced here, so the sums do not depend on how the
     rows are batched. When every sum is exact (`_exact_sums`) the order does
     not matter and `np.bincount` adds them.
+
+    Kept instead of a library call: pandas chooses reduceat or Kahan from each
+    batch's own order, so a batch that happens to be sorted would add differently.
     """
     if len(w) == 0 or _exact_sums(w):
         return np.bincount(pos, weights=w, minlength=n)
@@ -247,8 +250,36 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
     unit_col = "contact_id" if unit == "contact" else "account"
     attrs = {"as_of": cut.isoformat(), "half_life_months": half_life_months, "freq": freq, "unit": unit}
     cut_p = int(month_ordinal(pd.Series([cut]))[0]) // step
+    rows = _rows_in_panel(inter, contacts, unit, cut)
+    if rows is None:
+        return PanelColumns(unit_col, {**attrs, "outcomes_outside_panel": 0}, iter(()), True)
+    grid = _grid(rows, cut_p, step)
+    won = _won_outcomes(outcomes, contacts, unit, cut, step, rows.units, grid)
+    attrs["outcomes_outside_panel"] = won.outside
+    unit_bounds = _batch_bounds(grid.ends, batch_rows)
+    months = ordinal_to_timestamp(np.arange(grid.first_month, cut_p + 1) * step).array
+    decay = decay_per_month(half_life_months) ** step
+    batches = _batches(rows, grid, won, unit_bounds, unit_col, months, decay, step)
+    return PanelColumns(unit_col, attrs, batches, False)
 
-    # The unit of each distinct contact id seen up to the cut-off; rows without one are dropped.
+
+@dataclass
+class _PanelRows:
+    """The interactions that enter the panel: each one's unit code, timestamp, minutes and direction."""
+
+    unit: np.ndarray  # code into `units`
+    timestamp: pd.Series
+    minutes: np.ndarray
+    inbound: np.ndarray
+    outbound: np.ndarray
+    units: np.ndarray  # the distinct units, sorted
+
+
+def _rows_in_panel(inter: Interactions, contacts: pd.DataFrame, unit: str, cut: pd.Timestamp) -> _PanelRows | None:
+    """The interactions up to the cut-off whose contact has a unit (None when there are none).
+
+    The unit of each distinct contact id is worked out once; rows without one are dropped.
+    """
     keep = (inter.timestamp <= cut).to_numpy(dtype=bool)
     all_kept = bool(keep.all())
     seen = np.zeros(len(inter.contact_ids), dtype=bool)
@@ -262,89 +293,142 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
     u = unit_of_id[inter.contact]
     valid = keep & (u >= 0)
     if not valid.any():
-        return PanelColumns(unit_col, {**attrs, "outcomes_outside_panel": 0}, iter(()), True)
+        return None
+    unit_values = np.asarray(uniques, dtype=object)
     if all_kept and has_unit.all():  # every row is in the panel: no copies
-        ts, minutes, inbound, outbound = inter.timestamp, inter.minutes, inter.inbound, inter.outbound
-    else:
-        rows = np.flatnonzero(valid)
-        u, ts, minutes = u[rows], inter.timestamp.iloc[rows], inter.minutes[rows]
-        inbound, outbound = inter.inbound[rows], inter.outbound[rows]
-    p = _month_ordinals(ts) // step
-    n_units = len(uniques)
-    first_p = np.full(n_units, cut_p, dtype="int64")
-    np.minimum.at(first_p, u, p)
+        return _PanelRows(u, inter.timestamp, inter.minutes, inter.inbound, inter.outbound, unit_values)
+    rows = np.flatnonzero(valid)
+    return _PanelRows(u[rows], inter.timestamp.iloc[rows], inter.minutes[rows], inter.inbound[rows],
+                      inter.outbound[rows], unit_values)
+
+
+@dataclass
+class _Grid:
+    """The dense unit x period grid: each unit's rows run from its first period to the cut-off."""
+
+    first_p: np.ndarray  # each unit's first period
+    lengths: np.ndarray  # each unit's number of rows
+    starts: np.ndarray  # each unit's first row
+    ends: np.ndarray  # one past each unit's last row
+    pos: np.ndarray  # each interaction's row
+    in_order: bool  # the interactions come sorted by unit and period
+    first_month: int  # the earliest period of all
+
+    def row(self, unit: np.ndarray, period: np.ndarray) -> np.ndarray:
+        """The grid row of each (unit code, period)."""
+        return self.starts[unit] + (period - self.first_p[unit])
+
+
+def _grid(rows: _PanelRows, cut_p: int, step: int) -> _Grid:
+    """Lay the units out one after the other, a row per period from each one's first interaction."""
+    p = _month_ordinals(rows.timestamp) // step
+    first_p = np.full(len(rows.units), cut_p, dtype="int64")
+    np.minimum.at(first_p, rows.unit, p)
     lengths = (cut_p - first_p + 1).astype("int64")
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    pos = starts[u] + (p - first_p[u])  # each interaction's row in the dense panel
-    in_order = bool(np.all(pos[1:] >= pos[:-1]))  # the interactions come sorted by unit and period
+    pos = starts[rows.unit] + (p - first_p[rows.unit])
+    return _Grid(first_p, lengths, starts, ends, pos, bool(np.all(pos[1:] >= pos[:-1])), int(first_p.min()))
 
-    # Won outcomes by unit and period; those before a unit's first interaction fall outside the panel.
+
+@dataclass
+class _WonOutcomes:
+    """Won outcomes up to the cut-off that fall inside the panel: their unit code, grid row and value."""
+
+    unit: np.ndarray
+    pos: np.ndarray
+    value: np.ndarray
+    outside: int  # won outcomes of no unit, or before their unit's first interaction
+
+
+def _won_outcomes(outcomes: pd.DataFrame, contacts: pd.DataFrame, unit: str, cut: pd.Timestamp, step: int,
+                  units: np.ndarray, grid: _Grid) -> _WonOutcomes:
+    """Won outcomes placed in the grid; those before a unit's first interaction fall outside the panel."""
     won = (outcomes["status"] == "won").to_numpy() & (outcomes["timestamp"] <= cut).to_numpy()
     o_units = _units_of_outcomes(outcomes, contacts, unit)[won]
-    o_code = pd.Index(uniques).get_indexer(o_units.astype(object).where(o_units.notna(), None))
-    o_p = month_ordinal(outcomes.loc[won, "timestamp"]) // step
-    o_val = outcomes.loc[won, "value"].fillna(0.0).to_numpy()
-    inside = o_code >= 0
-    inside[inside] &= o_p[inside] >= first_p[o_code[inside]]
-    o_pos = starts[o_code[inside]] + (o_p[inside] - first_p[o_code[inside]])
-    o_val = o_val[inside]
-    attrs["outcomes_outside_panel"] = int((~inside).sum())
+    code = pd.Index(units).get_indexer(o_units.astype(object).where(o_units.notna(), None))
+    period = month_ordinal(outcomes.loc[won, "timestamp"]) // step
+    value = outcomes.loc[won, "value"].fillna(0.0).to_numpy()
+    inside = code >= 0
+    inside[inside] &= period[inside] >= grid.first_p[code[inside]]
+    return _WonOutcomes(code[inside], grid.row(code[inside], period[inside]), value[inside], int((~inside).sum()))
 
-    # Batches: consecutive units, cut where the rows pass a multiple of batch_rows.
-    unit_bounds = np.concatenate([[0], np.flatnonzero(np.diff((ends - 1) // batch_rows)) + 1 if batch_rows else [],
-                                  [n_units]]).astype("int64")
-    unit_batch = np.repeat(np.arange(len(unit_bounds) - 1), np.diff(unit_bounds))  # 0, 1, 2, ... by unit
+
+def _batch_bounds(ends: np.ndarray, batch_rows: int | None) -> np.ndarray:
+    """The first unit of each batch, then the number of units: cut where the rows pass a multiple of batch_rows."""
+    cuts = np.flatnonzero(np.diff((ends - 1) // batch_rows)) + 1 if batch_rows else []
+    return np.concatenate([[0], cuts, [len(ends)]]).astype("int64")
+
+
+def _batch_members(rows: _PanelRows, grid: _Grid, won: _WonOutcomes, unit_bounds: np.ndarray):
+    """Yield, per batch, the positions of its interactions and the selector of its won outcomes.
+
+    With one batch that is everything; otherwise the interactions are grouped by
+    batch (a stable sort, so they keep their order within a batch).
+    """
     n_batches = len(unit_bounds) - 1
-    if n_batches > 1:  # the interactions grouped by batch (stable: in their order within a batch)
-        row_batch = unit_batch[u]
-        order = np.argsort(row_batch.astype(np.int16 if n_batches < 2**15 else np.int64), kind="stable")
-        row_bounds = np.concatenate([[0], np.cumsum(np.bincount(row_batch, minlength=n_batches))])
-        o_batch = unit_batch[o_code[inside]]
-    first_month = int(first_p.min())
-    months = ordinal_to_timestamp(np.arange(first_month, cut_p + 1) * step).array
-    unit_values = np.asarray(uniques, dtype=object)
-    decay = decay_per_month(half_life_months) ** step
+    if n_batches == 1:
+        yield slice(None), slice(None)
+        return
+    unit_batch = np.repeat(np.arange(n_batches), np.diff(unit_bounds))  # 0, 1, 2, ... by unit
+    row_batch = unit_batch[rows.unit]
+    order = np.argsort(row_batch.astype(np.int16 if n_batches < 2**15 else np.int64), kind="stable")
+    row_bounds = np.concatenate([[0], np.cumsum(np.bincount(row_batch, minlength=n_batches))])
+    won_batch = unit_batch[won.unit]
+    for i in range(n_batches):
+        yield order[row_bounds[i]:row_bounds[i + 1]], won_batch == i
 
-    def batches():
-        carry = 0.0  # the running sum of minutes over all rows before the batch
-        for i in range(n_batches):
-            a, b = unit_bounds[i], unit_bounds[i + 1]
-            r0, r1 = int(starts[a]), int(ends[b - 1])
-            n = r1 - r0
-            if n_batches > 1:
-                idx = order[row_bounds[i]:row_bounds[i + 1]]
-                bpos, bmin, bin_, bout = pos[idx] - r0, minutes[idx], inbound[idx], outbound[idx]
-                bopos, boval = o_pos[o_batch == i] - r0, o_val[o_batch == i]
-            else:
-                bpos, bmin, bin_, bout, bopos, boval = pos, minutes, inbound, outbound, o_pos, o_val
-            blen = lengths[a:b]
-            bstarts = starts[a:b] - r0
-            k = np.arange(n) - np.repeat(bstarts, blen)
-            grid_p = np.repeat(first_p[a:b], blen) + k
-            mins = _sums(bpos, bmin, n, in_order)
-            cum = np.cumsum(np.concatenate([[carry], mins]))
-            carry = cum[-1]
-            cum = cum[1:] - np.repeat(cum[bstarts], blen)  # minus the running sum before the unit's first row
-            touches = np.bincount(bpos, minlength=n)
-            last = np.maximum.accumulate(np.where(touches > 0, np.arange(n), 0))  # each unit's first row is touched
-            outcomes_won = np.zeros(n, dtype="int64")
-            np.add.at(outcomes_won, bopos, 1)
-            value_won = np.zeros(n, dtype="float64")
-            np.add.at(value_won, bopos, boval)
-            yield {
-                unit_col: pa.array(unit_values[a:b], type=pa.large_string()).take(pa.array(np.repeat(np.arange(b - a), blen))),
-                "period": months.take(grid_p - first_month),
-                "touches": touches.astype("int64"), "minutes": mins,
-                "inbound": np.bincount(bpos[bin_], minlength=n).astype("int64"),
-                "outbound": np.bincount(bpos[bout], minlength=n).astype("int64"),
-                "cum_minutes": np.round(cum, 9), "stock": _recursion(mins, blen, k, decay),
-                "months_since_first": (k * step).astype("int64"),
-                "months_since_last": ((grid_p - grid_p[last]) * step).astype("int64"),
-                "outcomes_won": outcomes_won, "value_won": value_won,
-            }
 
-    return PanelColumns(unit_col, attrs, batches(), False)
+def _batches(rows: _PanelRows, grid: _Grid, won: _WonOutcomes, unit_bounds: np.ndarray, unit_col: str,
+             months, decay: float, step: int):
+    """Yield the panel's columns batch by batch, carrying the running sum of minutes across batches."""
+    carry = 0.0  # the running sum of minutes over all rows before the batch
+    for i, (members, won_members) in enumerate(_batch_members(rows, grid, won, unit_bounds)):
+        first_unit, end_unit = unit_bounds[i], unit_bounds[i + 1]
+        row0 = int(grid.starts[first_unit])
+        columns, carry = _batch_columns(
+            grid, first_unit, end_unit, carry, decay, step,
+            pos=grid.pos[members] - row0, minutes=rows.minutes[members],
+            inbound=rows.inbound[members], outbound=rows.outbound[members],
+            won_pos=won.pos[won_members] - row0, won_value=won.value[won_members])
+        columns = {unit_col: pa.array(rows.units[first_unit:end_unit], type=pa.large_string()).take(
+            pa.array(np.repeat(np.arange(end_unit - first_unit), grid.lengths[first_unit:end_unit]))),
+            "period": months.take(columns.pop("_grid_p") - grid.first_month), **columns}
+        yield columns
+
+
+def _batch_columns(grid: _Grid, first_unit: int, end_unit: int, carry: float, decay: float, step: int, *,
+                   pos, minutes, inbound, outbound, won_pos, won_value) -> tuple[dict, float]:
+    """The numeric columns of one batch of units, and the running sum of minutes after it.
+
+    `pos` and `won_pos` are rows within the batch; `_grid_p` (each row's period)
+    is returned for the caller to turn into timestamps.
+    """
+    n = int(grid.ends[end_unit - 1]) - int(grid.starts[first_unit])
+    lengths = grid.lengths[first_unit:end_unit]
+    starts = grid.starts[first_unit:end_unit] - grid.starts[first_unit]
+    k = np.arange(n) - np.repeat(starts, lengths)  # periods since the unit's first
+    grid_p = np.repeat(grid.first_p[first_unit:end_unit], lengths) + k
+    mins = _sums(pos, minutes, n, grid.in_order)
+    cum = np.cumsum(np.concatenate([[carry], mins]))
+    carry = cum[-1]
+    cum = cum[1:] - np.repeat(cum[starts], lengths)  # minus the running sum before the unit's first row
+    touches = np.bincount(pos, minlength=n)
+    last = np.maximum.accumulate(np.where(touches > 0, np.arange(n), 0))  # each unit's first row is touched
+    outcomes_won = np.zeros(n, dtype="int64")
+    np.add.at(outcomes_won, won_pos, 1)
+    value_won = np.zeros(n, dtype="float64")
+    np.add.at(value_won, won_pos, won_value)
+    return {
+        "_grid_p": grid_p,
+        "touches": touches.astype("int64"), "minutes": mins,
+        "inbound": np.bincount(pos[inbound], minlength=n).astype("int64"),
+        "outbound": np.bincount(pos[outbound], minlength=n).astype("int64"),
+        "cum_minutes": np.round(cum, 9), "stock": _recursion(mins, lengths, k, decay),
+        "months_since_first": (k * step).astype("int64"),
+        "months_since_last": ((grid_p - grid_p[last]) * step).astype("int64"),
+        "outcomes_won": outcomes_won, "value_won": value_won,
+    }, carry
 
 
 def panel_frame(unit_col: str, columns: dict) -> pd.DataFrame:

@@ -265,10 +265,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
-    from netanalysis.report.config import resolve_as_of
-    from netanalysis.report.history import compute_changes, previous_report, write_history_index
-    from netanalysis.io.loader import load
-    from netanalysis.report.privacy import anonymize as pseudonymize, input_label
+    from netanalysis.report.history import compute_changes, previous_report
+    from netanalysis.report.privacy import input_label
 
     if period not in ("month", "quarter"):
         raise UserError(f"--period: {period!r} is not one of month, quarter")
@@ -277,21 +275,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
     params_by_nb = check_parameters(nbs, parameters or {})
-    ds = load(inputs, tz=tz, me=me, anonymize=bool(anonymize))
-    if ds.interactions.empty:
-        raise UserError(f"no interactions were loaded from {_named(inputs, anonymize)}: nothing to report on")
-    cut = parse_as_of(resolve_as_of(as_of, ds.last_timestamp, today), default=ds.last_timestamp)
-    first = ds.interactions["timestamp"].min()
-    if cut < first:
-        raise UserError(f"--as-of: {cut.date()} is before all data (the first interaction is on {first.date()})")
-    known = ds.until(cut)
-    if known.outcomes.empty:
-        where = "in the data" if ds.outcomes.empty else f"up to {cut.date()}"
-        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {_named(inputs, anonymize)}: the report "
-                        "relates time invested to outcomes, so it needs an outcomes file (e.g. canonical outcomes.csv "
-                        "or a CRM deals export)")
-    if anonymize:
-        known = pseudonymize(known)
+    ds, known, cut = _data_to_report(inputs, as_of, tz, me, anonymize, today)
     as_of_label = cut.strftime("%Y-%m-%d")
 
     out = Path(str(out).replace("{as_of}", as_of_label)) if out else REPORTS / as_of_label
@@ -302,11 +286,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         known.to_parquet(data_dir)
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
                   "period": period, "anonymize": bool(anonymize)}
-        jobs = []
-        for nb in nbs:
-            params = {k: v for k, v in common.items() if k in params_by_nb[nb.stem]["accepts"]}
-            params.update(params_by_nb[nb.stem]["given"])
-            jobs.append((nb, build / f"{nb.stem}.ipynb", params, build))
+        jobs = _notebook_jobs(nbs, params_by_nb, common, build)
         for res in run_notebooks(jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
@@ -336,12 +316,57 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         publish(build, out, "report", inputs)
     remove_failed_notebooks(out)
     if history:
-        if owns_reports_folder(out.parent):
-            write_history_index(out.parent)
-        else:
-            print(f"netanalysis: note: {out.parent}/index.html not written: {out.parent} holds files netanalysis "
-                  "did not write", file=sys.stderr)
+        _refresh_history_index(out.parent)
     return out
+
+
+def _data_to_report(inputs, as_of, tz, me, anonymize, today):
+    """The loaded data, the part known at the cut-off (pseudonymised under --anonymize), and the cut-off.
+
+    Raises UserError when nothing can be reported on: no interactions, a cut-off
+    before all data, or no outcomes up to it.
+    """
+    from netanalysis.io.loader import load
+    from netanalysis.report.config import resolve_as_of
+    from netanalysis.report.privacy import anonymize as pseudonymize
+
+    ds = load(inputs, tz=tz, me=me, anonymize=bool(anonymize))
+    if ds.interactions.empty:
+        raise UserError(f"no interactions were loaded from {_named(inputs, anonymize)}: nothing to report on")
+    cut = parse_as_of(resolve_as_of(as_of, ds.last_timestamp, today), default=ds.last_timestamp)
+    first = ds.interactions["timestamp"].min()
+    if cut < first:
+        raise UserError(f"--as-of: {cut.date()} is before all data (the first interaction is on {first.date()})")
+    known = ds.until(cut)
+    if known.outcomes.empty:
+        where = "in the data" if ds.outcomes.empty else f"up to {cut.date()}"
+        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {_named(inputs, anonymize)}: the report "
+                        "relates time invested to outcomes, so it needs an outcomes file (e.g. canonical outcomes.csv "
+                        "or a CRM deals export)")
+    if anonymize:
+        known = pseudonymize(known)
+    return ds, known, cut
+
+
+def _notebook_jobs(nbs: list[Path], params_by_nb: dict, common: dict, build: Path) -> list[tuple]:
+    """(notebook, executed copy, parameters, working folder) per notebook: the common values it accepts, then its own."""
+    jobs = []
+    for nb in nbs:
+        params = {k: v for k, v in common.items() if k in params_by_nb[nb.stem]["accepts"]}
+        params.update(params_by_nb[nb.stem]["given"])
+        jobs.append((nb, build / f"{nb.stem}.ipynb", params, build))
+    return jobs
+
+
+def _refresh_history_index(reports: Path) -> None:
+    """Rewrite the reports folder's index.html, unless the folder holds files netanalysis did not write."""
+    from netanalysis.report.history import write_history_index
+
+    if owns_reports_folder(reports):
+        write_history_index(reports)
+    else:
+        print(f"netanalysis: note: {reports}/index.html not written: {reports} holds files netanalysis "
+              "did not write", file=sys.stderr)
 
 
 def _fail(res: dict, build: Path, out: Path):

@@ -203,21 +203,9 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     start_ts = pd.Timestamp(start, tz="UTC").normalize().replace(day=1)
 
     people = _people(rng, n)
-    style_names = list(STYLES)
-    style = rng.choice(len(style_names), size=n, p=[STYLES[s][0] for s in style_names])
-    # More relationships start early, so the sample has long histories as well as new ones.
-    arrival = np.minimum((rng.beta(1.0, 1.6, size=n) * m).astype(int), m - 1)
-    touch_p = np.array([STYLES[s][1] for s in style_names])[style]
-    keep_months = rng.exponential(np.maximum([STYLES[s][2] for s in style_names], 1e-9)[style])
-    inbound_p = np.where(style_names.index("nurtured") == style, 0.45, 0.3)
     # Extra draws of the other worlds come from their own stream, so the default world is unchanged.
     xrng = np.random.default_rng([int(seed), 11])
-    offset = xrng.normal(0.0, truth.baseline_sd, n) if truth.baseline_sd > 0 else np.zeros(n)
-    if world == "confounded":
-        quality = xrng.normal(0.0, 1.0, n)
-        offset = truth.quality_effect * quality
-        touch_p = 1.0 - (1.0 - touch_p) ** np.exp(1.5 * quality)
-        keep_months = keep_months * np.exp(quality)
+    style, arrival, touch_p, keep_months, inbound_p, offset = _contact_traits(rng, xrng, truth, n, m)
     prewon = _random_wins(xrng, arrival, m, alpha) if world == "reverse" else None
     kernel = delayed_kernel(lag_peak_months, lag_sharpness, m) if world == "delayed" else None
     history = np.zeros((n, m))
@@ -225,10 +213,6 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     decay = 0.5 ** (1.0 / half_life_months)
     stock = np.zeros(n)
     rows_i, rows_o, monthly = [], [], []
-    channels = np.array(list(CHANNEL_MIX))
-    ch_p = np.array(list(CHANNEL_MIX.values()))
-    kinds = np.array(list(OUTCOME_KINDS))
-    kind_p = np.array(list(OUTCOME_KINDS.values()))
     # Group meetings (several contacts, one group_key) come from their own random stream.
     grng = np.random.default_rng([int(seed), 6])
     circle = pd.factorize(people["company"], sort=True)[0] % int(np.clip(n // 40, 2, 6))
@@ -236,14 +220,7 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         met = arrival <= t
         first = arrival == t
         # Outcome this month depends on the stock at the end of last month.
-        if world == "carryover":
-            h = np.where(met, hazard(stock, alpha + offset, beta, truth.stock_scale_minutes) if dose == "log1p" else
-                         1.0 - np.exp(-np.exp(alpha + offset + beta * stock / truth.stock_scale_minutes)), 0.0)
-        elif world == "delayed":
-            signal = history[:, :t][:, ::-1] @ kernel[1:t + 1] / truth.stock_scale_minutes
-            h = np.where(met, 1.0 - np.exp(-np.exp(alpha + offset + beta * _dose(signal, dose))), 0.0)
-        else:
-            h = np.where(met, 1.0 - np.exp(-np.exp(alpha + offset)), 0.0)
+        h = np.where(met, _monthly_hazard(truth, dose, stock, history[:, :t], kernel, offset), 0.0)
         won = rng.random(n) < h
         if prewon is not None:
             won = prewon[:, t]
@@ -252,45 +229,11 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         touches = np.where(first, 1, 0) + np.where(active & (rng.random(n) < touch_p), 1 + rng.poisson(0.6, n), 0)
         extra = _before_wins(xrng, prewon, t, met & ~first) if prewon is not None else np.zeros(n, dtype=int)
         touches = touches + extra
-        minutes = np.zeros(n)
-        idx = np.repeat(np.arange(n), touches)
-        if len(idx):
-            ch = rng.choice(channels, size=len(idx), p=ch_p)
-            is_first = first[idx] & (np.r_[True, idx[1:] != idx[:-1]])
-            ch = np.where(is_first, "meeting", ch)
-            if extra.any():
-                pos = np.arange(len(idx)) - np.repeat(np.cumsum(touches) - touches, touches)
-                is_extra = pos >= (touches - extra)[idx]
-                ch = np.where(is_extra, xrng.choice(np.array(["meeting", "call"]), size=len(idx)), ch)
-            dur = np.full(len(idx), np.nan)
-            meet = ch == "meeting"
-            dur[meet] = rng.choice([30, 45, 60, 90], size=int(meet.sum()))
-            call = ch == "call"
-            dur[call] = rng.choice([10, 15, 20, 30, 45], size=int(call.sum()))
-            group = meeting_groups(grng, idx, meet, circle)
-            dur = _same_within_group(group, dur).to_numpy(dtype=float)
-            inv = np.where(np.isnan(dur), pd.Series(ch).map(DEFAULT_MINUTES).to_numpy(dtype=float), dur)
-            np.add.at(minutes, idx, inv)
-            day = rng.integers(0, 28, size=len(idx))
-            secs = rng.integers(8 * 3600, 18 * 3600, size=len(idx))
-            when = start_ts + pd.DateOffset(months=t)
-            ts = when + pd.to_timedelta(day, unit="D") + pd.to_timedelta(secs, unit="s")
-            ts = pd.DatetimeIndex(_same_within_group(group, ts))
-            direction = np.where(meet, "mutual", np.where(rng.random(len(idx)) < inbound_p[idx], "inbound", "outbound"))
-            rows_i.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[idx], "timestamp": ts,
-                                        "channel": ch, "direction": direction, "duration_minutes": dur,
-                                        "group_key": pd.array(np.where(group >= 0, np.char.add(f"meeting-{t}-", group.astype(str)),
-                                                                       None), dtype="string")}))
-        for mask, status in ((won, "won"), (lost, "lost")):
-            k = int(mask.sum())
-            if k:
-                who = np.flatnonzero(mask)
-                when = start_ts + pd.DateOffset(months=t)
-                ts = when + pd.to_timedelta(rng.integers(0, 28, k), unit="D") + pd.to_timedelta(rng.integers(9, 18, k), unit="h")
-                rows_o.append(pd.DataFrame({
-                    "contact_id": people["contact_id"].to_numpy()[who], "account": people["company"].to_numpy()[who],
-                    "timestamp": ts, "kind": rng.choice(kinds, size=k, p=kind_p), "status": status,
-                    "value": np.round(rng.lognormal(8.3, 0.9, k), -1), "currency": "EUR"}))
+        minutes, frame = _month_interactions(rng, xrng, grng, t, touches, extra, first, people["contact_id"].to_numpy(),
+                                             circle, inbound_p, start_ts)
+        if frame is not None:
+            rows_i.append(frame)
+        rows_o += _month_outcomes(rng, t, won, lost, people, start_ts)
         monthly.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[met], "month": t,
                                      "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]}))
         stock = stock * decay + minutes
@@ -299,9 +242,111 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     outc = (pd.concat(rows_o, ignore_index=True) if rows_o else
             pd.DataFrame(columns=["contact_id", "account", "timestamp", "kind", "status", "value", "currency"]))
     outc = outc.sort_values("timestamp", kind="stable").reset_index(drop=True)
-    people["follow_up"] = np.array(style_names)[style]
+    people["follow_up"] = np.array(list(STYLES))[style]
     people["arrival_month"] = arrival
     return World(people, inter, outc, truth, pd.concat(monthly, ignore_index=True))
+
+def _contact_traits(rng, xrng, truth, n: int, m: int):
+    """Each contact's style-driven habits and own baseline.
+
+    Returns ``(style, arrival, touch_p, keep_months, inbound_p, offset)``: the
+    index of each contact's style in `STYLES`, the month
+    the relationship starts, the monthly chance of a touch, how many months it
+    is kept up, the share of inbound touches, and the contact's log hazard
+    offset (its baseline, or its hidden quality in the confounded world).
+    """
+    style_names = list(STYLES)
+    style = rng.choice(len(style_names), size=n, p=[STYLES[s][0] for s in style_names])
+    # More relationships start early, so the sample has long histories as well as new ones.
+    arrival = np.minimum((rng.beta(1.0, 1.6, size=n) * m).astype(int), m - 1)
+    touch_p = np.array([STYLES[s][1] for s in style_names])[style]
+    keep_months = rng.exponential(np.maximum([STYLES[s][2] for s in style_names], 1e-9)[style])
+    inbound_p = np.where(style_names.index("nurtured") == style, 0.45, 0.3)
+    offset = xrng.normal(0.0, truth.baseline_sd, n) if truth.baseline_sd > 0 else np.zeros(n)
+    if truth.world == "confounded":
+        quality = xrng.normal(0.0, 1.0, n)
+        offset = truth.quality_effect * quality
+        touch_p = 1.0 - (1.0 - touch_p) ** np.exp(1.5 * quality)
+        keep_months = keep_months * np.exp(quality)
+    return style, arrival, touch_p, keep_months, inbound_p, offset
+
+
+def _monthly_hazard(truth, dose: str, stock: np.ndarray, past: np.ndarray, kernel, offset: np.ndarray) -> np.ndarray:
+    """Each contact's chance of a won outcome this month, from the stock at the end of last month.
+
+    `past` holds the minutes of the months so far (the delayed world's kernel weighs them).
+    """
+    alpha, beta, scale = truth.alpha, truth.beta, truth.stock_scale_minutes
+    if truth.world == "carryover":
+        if dose == "log1p":
+            return hazard(stock, alpha + offset, beta, scale)
+        return 1.0 - np.exp(-np.exp(alpha + offset + beta * stock / scale))
+    if truth.world == "delayed":
+        t = past.shape[1]
+        signal = past[:, ::-1] @ kernel[1:t + 1] / scale
+        return 1.0 - np.exp(-np.exp(alpha + offset + beta * _dose(signal, dose)))
+    return 1.0 - np.exp(-np.exp(alpha + offset))
+
+
+def _month_interactions(rng, xrng, grng, t: int, touches: np.ndarray, extra: np.ndarray, first: np.ndarray,
+                        contact_ids: np.ndarray, circle: np.ndarray, inbound_p: np.ndarray, start_ts):
+    """Month `t`'s invested minutes by contact and its interactions (None when there are none).
+
+    A contact's first touch is a meeting; the reverse world's `extra` touches
+    before a win are meetings or calls. Draws in a fixed order from the three
+    streams, so a seed gives the same world.
+    """
+    n = len(touches)
+    minutes = np.zeros(n)
+    idx = np.repeat(np.arange(n), touches)
+    if not len(idx):
+        return minutes, None
+    channels = np.array(list(CHANNEL_MIX))
+    ch = rng.choice(channels, size=len(idx), p=np.array(list(CHANNEL_MIX.values())))
+    is_first = first[idx] & (np.r_[True, idx[1:] != idx[:-1]])
+    ch = np.where(is_first, "meeting", ch)
+    if extra.any():
+        pos = np.arange(len(idx)) - np.repeat(np.cumsum(touches) - touches, touches)
+        is_extra = pos >= (touches - extra)[idx]
+        ch = np.where(is_extra, xrng.choice(np.array(["meeting", "call"]), size=len(idx)), ch)
+    dur = np.full(len(idx), np.nan)
+    meet = ch == "meeting"
+    dur[meet] = rng.choice([30, 45, 60, 90], size=int(meet.sum()))
+    call = ch == "call"
+    dur[call] = rng.choice([10, 15, 20, 30, 45], size=int(call.sum()))
+    group = meeting_groups(grng, idx, meet, circle)
+    dur = _same_within_group(group, dur).to_numpy(dtype=float)
+    inv = np.where(np.isnan(dur), pd.Series(ch).map(DEFAULT_MINUTES).to_numpy(dtype=float), dur)
+    np.add.at(minutes, idx, inv)
+    day = rng.integers(0, 28, size=len(idx))
+    secs = rng.integers(8 * 3600, 18 * 3600, size=len(idx))
+    when = start_ts + pd.DateOffset(months=t)
+    ts = when + pd.to_timedelta(day, unit="D") + pd.to_timedelta(secs, unit="s")
+    ts = pd.DatetimeIndex(_same_within_group(group, ts))
+    direction = np.where(meet, "mutual", np.where(rng.random(len(idx)) < inbound_p[idx], "inbound", "outbound"))
+    return minutes, pd.DataFrame({
+        "contact_id": contact_ids[idx], "timestamp": ts, "channel": ch, "direction": direction,
+        "duration_minutes": dur,
+        "group_key": pd.array(np.where(group >= 0, np.char.add(f"meeting-{t}-", group.astype(str)), None),
+                              dtype="string")})
+
+
+def _month_outcomes(rng, t: int, won: np.ndarray, lost: np.ndarray, people: pd.DataFrame, start_ts) -> list:
+    """Month `t`'s won and lost outcomes, one frame for each kind that happened."""
+    kinds = np.array(list(OUTCOME_KINDS))
+    kind_p = np.array(list(OUTCOME_KINDS.values()))
+    frames = []
+    for mask, status in ((won, "won"), (lost, "lost")):
+        k = int(mask.sum())
+        if k:
+            who = np.flatnonzero(mask)
+            when = start_ts + pd.DateOffset(months=t)
+            ts = when + pd.to_timedelta(rng.integers(0, 28, k), unit="D") + pd.to_timedelta(rng.integers(9, 18, k), unit="h")
+            frames.append(pd.DataFrame({
+                "contact_id": people["contact_id"].to_numpy()[who], "account": people["company"].to_numpy()[who],
+                "timestamp": ts, "kind": rng.choice(kinds, size=k, p=kind_p), "status": status,
+                "value": np.round(rng.lognormal(8.3, 0.9, k), -1), "currency": "EUR"}))
+    return frames
 
 
 def _random_wins(xrng: np.random.Generator, arrival: np.ndarray, months: int, alpha: float) -> np.ndarray:

@@ -91,12 +91,7 @@ def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact"
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
     cols = feature_columns(half_lives)
     if panel.empty:
-        out = pd.DataFrame({unit_col: pd.Series([], dtype="string"), "period": pd.Series([], dtype="datetime64[ns, UTC]"),
-                            **{c: pd.Series([], dtype="float64") for c in cols},
-                            "label": pd.Series([], dtype="float64"), "scoring": pd.Series([], dtype=bool),
-                            "info_time": pd.Series([], dtype="datetime64[ns, UTC]")})
-        out.attrs.update(_attrs(cut, horizon_months, unit, cols))
-        return out
+        return _empty_table(unit_col, cols, _attrs(cut, horizon_months, unit, cols))
 
     codes = pd.factorize(panel[unit_col])[0]
     n = len(panel)
@@ -106,6 +101,43 @@ def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact"
     row_end = np.repeat(np.r_[starts[1:], n] - 1, np.diff(np.r_[starts, n]))
     p = month_ordinal(panel["period"])  # panel month p describes decision month t = p + 1
 
+    f = _features(ds, panel, unit, cut, half_lives, starts, row_start, p)
+    won = panel["outcomes_won"].to_numpy(dtype="float64")
+
+    # Label: won outcomes in panel months p+1 .. p+h, i.e. decision months t .. t+h-1.
+    run_won = _running(won, row_start)
+    ahead = np.arange(n) + horizon_months
+    labelled = (p + horizon_months < complete_months_end(cut)) & (ahead <= row_end)
+    later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
+    label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
+
+    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True)
+    out = pd.DataFrame({unit_col: panel[unit_col].to_numpy(), "period": period.to_numpy()})
+    out[unit_col] = out[unit_col].astype("string")
+    out["period"] = pd.to_datetime(out["period"], utc=True)
+    for c in cols:
+        out[c] = f[c]
+    out["label"] = label
+    out["scoring"] = (np.arange(n) == row_end)
+    out["info_time"] = out["period"]
+    out.attrs.update(_attrs(cut, horizon_months, unit, cols))
+    return out
+
+
+def _empty_table(unit_col: str, cols, attrs: dict) -> pd.DataFrame:
+    """The feature table with its columns and no rows (no interaction before `as_of`)."""
+    out = pd.DataFrame({unit_col: pd.Series([], dtype="string"), "period": pd.Series([], dtype="datetime64[ns, UTC]"),
+                        **{c: pd.Series([], dtype="float64") for c in cols},
+                        "label": pd.Series([], dtype="float64"), "scoring": pd.Series([], dtype=bool),
+                        "info_time": pd.Series([], dtype="datetime64[ns, UTC]")})
+    out.attrs.update(attrs)
+    return out
+
+
+def _features(ds, panel: pd.DataFrame, unit: str, cut, half_lives, starts: np.ndarray, row_start: np.ndarray,
+              p: np.ndarray) -> dict:
+    """The feature columns by name, each row from the panel months up to its own (see `feature_table`)."""
+    unit_col = "contact_id" if unit == "contact" else "account"
     f = {}
     minutes = panel["minutes"].to_numpy(dtype="float64")
     for h in half_lives:
@@ -126,25 +158,7 @@ def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact"
     f["outcomes_12m"] = _window(won, row_start, 12)
     f["dormant_6m"] = (f["touches_6m"] == 0).astype("float64")
     f["dormant_12m"] = (f["touches_12m"] == 0).astype("float64")
-
-    # Label: won outcomes in panel months p+1 .. p+h, i.e. decision months t .. t+h-1.
-    run_won = _running(won, row_start)
-    ahead = np.arange(n) + horizon_months
-    labelled = (p + horizon_months < complete_months_end(cut)) & (ahead <= row_end)
-    later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
-    label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
-
-    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True)
-    out = pd.DataFrame({unit_col: panel[unit_col].to_numpy(), "period": period.to_numpy()})
-    out[unit_col] = out[unit_col].astype("string")
-    out["period"] = pd.to_datetime(out["period"], utc=True)
-    for c in cols:
-        out[c] = f[c]
-    out["label"] = label
-    out["scoring"] = (np.arange(n) == row_end)
-    out["info_time"] = out["period"]
-    out.attrs.update(_attrs(cut, horizon_months, unit, cols))
-    return out
+    return f
 
 
 def _attrs(cut, horizon, unit, cols) -> dict:

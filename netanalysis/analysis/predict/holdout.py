@@ -80,11 +80,7 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
               "n_test_rows": int(len(te)), "n_test_units": int(te[unit_col].nunique()),
               "n_test_positive": int(te["label"].sum())}
     notes = []
-    empty = Holdout(pd.DataFrame(columns=["model", "name", "auc", "auc_low", "auc_high", "average_precision",
-                                          "ap_low", "ap_high", "brier", "n_units", "n_rows", "n_positive"]),
-                    pd.DataFrame(columns=["model", "predicted", "observed"]),
-                    pd.DataFrame(columns=["model", "feature", "importance", "importance_std"]),
-                    pd.DataFrame(), window, notes)
+    empty = _no_judgement(window, notes)
     if not labelled.any():
         notes.append(f"holdout_auc: no decision month has a complete {horizon}-month outcome window before as_of; "
                      "more history is needed")
@@ -103,8 +99,38 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
     units = te[unit_col].to_numpy()
     W = np.vstack([np.ones(len(te)), unit_resample_weights(units, n_boot, seed)])  # row 0: the data as it is
     scores = pd.DataFrame({unit_col: units, "period": te["period"].to_numpy(), "label": y_te})
+    rows, calib, importance = _fitted_models(tr, te, cols, units, scores, W, seed)
+    for name, score in BASELINES.items():
+        s = score(te)
+        scores[name] = s
+        rows.append(_row(name, y_te, s, units, W, brier=np.nan))
+    out = _with_gain_over_recency(pd.DataFrame(rows))
+    base_rate = float(y_tr.mean())
+    window["brier_base_rate"] = float(brier_score_loss(y_te, np.full(len(y_te), base_rate)))
+    window["test_positive_share"] = float(y_te.mean())
+    return Holdout(out, pd.concat(calib, ignore_index=True), pd.concat(importance, ignore_index=True)
+                   .sort_values(["model", "importance"], ascending=[True, False]), scores, window, notes)
+
+
+def _no_judgement(window: dict, notes: list) -> Holdout:
+    """A Holdout with empty tables: the data cannot train or judge a model (`notes` says why)."""
+    return Holdout(pd.DataFrame(columns=["model", "name", "auc", "auc_low", "auc_high", "average_precision",
+                                         "ap_low", "ap_high", "brier", "n_units", "n_rows", "n_positive"]),
+                   pd.DataFrame(columns=["model", "predicted", "observed"]),
+                   pd.DataFrame(columns=["model", "feature", "importance", "importance_std"]),
+                   pd.DataFrame(), window, notes)
+
+
+def _fitted_models(tr: pd.DataFrame, te: pd.DataFrame, cols, units: np.ndarray, scores: pd.DataFrame, W: np.ndarray,
+                   seed: int):
+    """Fit each model on the training rows and judge it on the held-out ones.
+
+    Adds each model's held-out scores to `scores`; returns the metric rows, the
+    calibration curves and the permutation importance of the primary model.
+    """
+    y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
     rows, calib, importance = [], [], []
-    for k, (name, make) in enumerate(MODELS.items()):
+    for name, make in MODELS.items():
         model = make(seed).fit(tr[cols], y_tr)
         p = model.predict_proba(te[cols])[:, 1]
         scores[name] = p
@@ -116,22 +142,17 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
         imp = permutation_importance(model, te[cols], y_te, scoring=_auc_scorer, n_repeats=5, random_state=seed)
         importance.append(pd.DataFrame({"model": name, "feature": cols, "importance": imp.importances_mean,
                                         "importance_std": imp.importances_std}))
-    for name, score in BASELINES.items():
-        s = score(te)
-        scores[name] = s
-        rows.append(_row(name, y_te, s, units, W, brier=np.nan))
-    out = pd.DataFrame(rows)
+    return rows, calib, importance
+
+
+def _with_gain_over_recency(out: pd.DataFrame) -> pd.DataFrame:
+    """Each row's AUC gain over the recency baseline, with a paired bootstrap interval (same resampled units)."""
     recency = out.loc[out["model"] == "recency", "_boot_auc"].iloc[0]
     rec_auc = float(out.loc[out["model"] == "recency", "auc"].iloc[0])
     out["gain_over_recency"] = out["auc"] - rec_auc
-    gains = [interval(b - recency) for b in out["_boot_auc"]]  # paired: the same resampled units
+    gains = [interval(b - recency) for b in out["_boot_auc"]]
     out["gain_low"], out["gain_high"] = [g[0] for g in gains], [g[1] for g in gains]
-    out = out.drop(columns="_boot_auc")
-    base_rate = float(y_tr.mean())
-    window["brier_base_rate"] = float(brier_score_loss(y_te, np.full(len(y_te), base_rate)))
-    window["test_positive_share"] = float(y_te.mean())
-    return Holdout(out, pd.concat(calib, ignore_index=True), pd.concat(importance, ignore_index=True)
-                   .sort_values(["model", "importance"], ascending=[True, False]), scores, window, notes)
+    return out.drop(columns="_boot_auc")
 
 
 def _auc_scorer(model, X, y) -> float:

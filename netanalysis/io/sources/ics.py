@@ -137,22 +137,59 @@ def detect_owner(events: list, calname: str | None, me=()) -> set[str]:
 
 
 def read_ics(path, sn: Sniff, ctx) -> Parsed:
-    import icalendar
-    import recurring_ical_events
-
-    text = path.read_bytes().decode(sn.encoding, errors="replace")
-    if "END:VCALENDAR" not in text[-4096:].upper():  # a cut-off export: its complete events still count
-        text = text.rstrip() + "\r\nEND:VCALENDAR\r\n"
-    try:
-        cal = icalendar.Calendar.from_ical(text)
-    except Exception as exc:  # icalendar raises ValueError and friends on broken structure
-        raise UserError(f"{path}: not a readable iCalendar file ({type(exc).__name__}); "
-                        "expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
+    """One iCalendar file: each occurrence of an event with other people is an interaction."""
+    cal = _calendar(path, sn)
     events = list(cal.walk("VEVENT"))
     tz = ctx.tz
     calname = cal.get("X-WR-CALNAME")
     owner = detect_owner(events, str(calname) if calname else None, getattr(ctx, "me", ()))
+    usable, overrides, masters, horizon, rejected = _usable_events(events, tz)
+    inter_rows, people_rows, produced, why_not, capped = _occurrences(cal, usable, overrides, masters, horizon,
+                                                                     owner, tz)
+    for i, comp in usable.items():
+        if i in produced:
+            continue
+        reason = why_not.get(i)
+        if reason is None:
+            start = _to_utc(_decoded(comp, "DTSTART"), tz)
+            reason = ("no occurrence before the export horizon" if horizon is not None and start > horizon
+                      else "no occurrence left after exceptions (EXDATE/RECURRENCE-ID)")
+        rejected.append((i, reason, str(comp.get("SUMMARY", ""))[:200]))
 
+    inter = frame(inter_rows, INTERACTION_COLUMNS)
+    if len(inter):
+        inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True).astype("datetime64[ns, UTC]")
+        inter["duration_minutes"] = inter["duration_minutes"].astype(float)
+    # The owner is listed too, so the loader can name (and drop) them in every file.
+    people_rows += [{"ref": o, "emails": [o], "first_seen": pd.NaT} for o in sorted(owner)]
+    people = frame(people_rows, PEOPLE_COLUMNS).drop_duplicates("ref").reset_index(drop=True)
+    return Parsed("ics_calendar", SOURCE, len(events), people, inter, frame(None, OUTCOME_COLUMNS),
+                  rejected_frame(sorted(rejected)), owner=sorted(owner),
+                  notes={"recurrences_capped": len(capped)} if capped else {})
+
+
+def _calendar(path, sn: Sniff):
+    """The parsed calendar; a cut-off export gets its END:VCALENDAR back (its complete events still count)."""
+    import icalendar
+
+    text = path.read_bytes().decode(sn.encoding, errors="replace")
+    if "END:VCALENDAR" not in text[-4096:].upper():
+        text = text.rstrip() + "\r\nEND:VCALENDAR\r\n"
+    try:
+        return icalendar.Calendar.from_ical(text)
+    except Exception as exc:  # icalendar raises ValueError and friends on broken structure
+        raise UserError(f"{path}: not a readable iCalendar file ({type(exc).__name__}); "
+                        "expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
+
+
+def _usable_events(events: list, tz: str):
+    """Events with a readable start, by row; the rest rejected with their reason.
+
+    Returns ``(usable, overrides, masters, horizon, rejected)``: the usable
+    events by row, the rows of RECURRENCE-ID overrides by (uid, recurrence id)
+    and of series masters by uid, the export horizon (the latest start or
+    DTSTAMP), and the rejected ``(row, reason, summary)``.
+    """
     rejected: list[tuple[int, str, str]] = []
     usable: dict[int, object] = {}
     overrides: dict[tuple[str, str], int] = {}
@@ -184,47 +221,37 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
             rejected.append((i, f"damaged event: {type(exc).__name__}: {exc}"[:200], summary))
             continue
         usable[i] = comp
+    return usable, overrides, masters, horizon, rejected
 
+
+def _occurrences(cal, usable: dict, overrides: dict, masters: dict, horizon, owner, tz: str):
+    """Interaction and people rows of every occurrence up to a day after the horizon, each traced to its row.
+
+    Returns ``(inter_rows, people_rows, produced, why_not, capped)``: the rows
+    that produced an interaction, why others did not, the capped series.
+    """
     inter_rows, people_rows = [], []
     produced: set[int] = set()
     why_not: dict[int, str] = {}
     capped: list[str] = []
-    if usable and horizon is not None:
-        end = (horizon + pd.Timedelta(days=1)).date()
-        window_start = max(pd.Timestamp(horizon).tz_convert("UTC") - LOOKBACK, pd.Timestamp("1900-01-01", tz="UTC"))
-        for occ in _expand(cal, usable, end, why_not, window_start, capped):
-            uid = str(occ.get("UID", ""))
-            rid = occ.get("RECURRENCE-ID")
-            row = overrides.get((uid, _rid_key(rid, tz))) if rid is not None else None
-            if row is None:
-                row = masters.get(uid)
-            if row is None:
-                continue
-            try:
-                if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
-                    produced.add(row)
-            except Exception as exc:  # a damaged value (DURATION, DTEND) in one event
-                why_not.setdefault(row, f"damaged event: {type(exc).__name__}: {exc}"[:200])
-    for i, comp in usable.items():
-        if i in produced:
+    if not usable or horizon is None:
+        return inter_rows, people_rows, produced, why_not, capped
+    end = (horizon + pd.Timedelta(days=1)).date()
+    window_start = max(pd.Timestamp(horizon).tz_convert("UTC") - LOOKBACK, pd.Timestamp("1900-01-01", tz="UTC"))
+    for occ in _expand(cal, usable, end, why_not, window_start, capped):
+        uid = str(occ.get("UID", ""))
+        rid = occ.get("RECURRENCE-ID")
+        row = overrides.get((uid, _rid_key(rid, tz))) if rid is not None else None
+        if row is None:
+            row = masters.get(uid)
+        if row is None:
             continue
-        reason = why_not.get(i)
-        if reason is None:
-            start = _to_utc(_decoded(comp, "DTSTART"), tz)
-            reason = ("no occurrence before the export horizon" if horizon is not None and start > horizon
-                      else "no occurrence left after exceptions (EXDATE/RECURRENCE-ID)")
-        rejected.append((i, reason, str(comp.get("SUMMARY", ""))[:200]))
-
-    inter = frame(inter_rows, INTERACTION_COLUMNS)
-    if len(inter):
-        inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True).astype("datetime64[ns, UTC]")
-        inter["duration_minutes"] = inter["duration_minutes"].astype(float)
-    # The owner is listed too, so the loader can name (and drop) them in every file.
-    people_rows += [{"ref": o, "emails": [o], "first_seen": pd.NaT} for o in sorted(owner)]
-    people = frame(people_rows, PEOPLE_COLUMNS).drop_duplicates("ref").reset_index(drop=True)
-    return Parsed("ics_calendar", SOURCE, len(events), people, inter, frame(None, OUTCOME_COLUMNS),
-                  rejected_frame(sorted(rejected)), owner=sorted(owner),
-                  notes={"recurrences_capped": len(capped)} if capped else {})
+        try:
+            if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
+                produced.add(row)
+        except Exception as exc:  # a damaged value (DURATION, DTEND) in one event
+            why_not.setdefault(row, f"damaged event: {type(exc).__name__}: {exc}"[:200])
+    return inter_rows, people_rows, produced, why_not, capped
 
 
 def _expand(cal, usable: dict, end, why_not: dict, window_start, capped: list):

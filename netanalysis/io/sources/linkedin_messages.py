@@ -108,6 +108,7 @@ def _detect_owner(parts: pd.DataFrame, me: set[str], sent_senders: pd.Series) ->
 
 
 def read_messages(path, sn: Sniff, ctx) -> Parsed:
+    """LinkedIn messages.csv: one interaction per message and counterpart (2018 layout handed on)."""
     if find_header(sn, MESSAGES_REQUIRED) is None:
         return _read_messages_2018(path, sn, ctx)
     t = _read(path, sn, MESSAGES_REQUIRED)
@@ -117,24 +118,66 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
     to_names, to_urls = column(r, "TO"), column(r, "RECIPIENT PROFILE URLS")
     ts = parse_dates(column(r, "DATE"), ctx.tz)
     folder = column(r, "FOLDER").fillna("").str.upper()
+    reason = _rejection_reasons(r, ts, folder, sender_name, sender_url, to_names, to_urls)
+    ok = reason.isna()
+
+    senders = [_participant(n if isinstance(n, str) else None, u if isinstance(u, str) else None, c)
+               for n, u, c in zip(_list(sender_name[ok]), _list(sender_url[ok]), _list(conv[ok]))]
+    recipients = [_split_people(n, u, c) for n, u, c in zip(_list(to_names[ok]), _list(to_urls[ok]), _list(conv[ok]))]
+    senders, recipients, unique_url = _with_known_urls(senders, recipients)
+    rows_ok = r.loc[ok, "__row__"].to_numpy()
+    conv_ok = conv[ok].fillna("").to_numpy()
+
+    part_conv, part_ref = [], []
+    for c, s, rec in zip(conv_ok, senders, recipients):
+        for p in [s, *rec]:
+            if p[0]:
+                part_conv.append(c); part_ref.append(p[0])
+    parts = pd.DataFrame({"conv": part_conv, "ref": part_ref})
+    sent = pd.Series([s[0] for s, f in zip(senders, _list(folder[ok])) if f == "SENT"], dtype=object)
+    owner = _detect_owner(parts, owner_keys(ctx.me), sent)
+
+    i_ref, i_dir, i_row, i_pos, people, owner_only = _counterparts(senders, recipients, rows_ok, owner)
+    ts_ok = ts[ok].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
+    digest = text_hash(column(r, "CONTENT")[ok]).to_numpy()
+    send_key = np.array([s[0] or "" for s in senders], dtype=object)
+    pos = np.asarray(i_pos, dtype="int64")
+    # One message (every recipient of it) shares a group key; each counterpart gets its own record.
+    group = (pd.Series(conv_ok[pos], dtype=object) + "|" + pd.Series(ts_ok[pos], dtype=object) + "|"
+             + pd.Series(send_key[pos], dtype=object) + "|" + pd.Series(digest[pos], dtype=object))
+    key = group + "|" + pd.Series(i_ref, dtype=object)
+    inter = pd.DataFrame({"ref": i_ref, "timestamp": ts[ok].to_numpy()[pos] if len(pos) else [],
+                          "channel": "message", "direction": i_dir, "duration_minutes": np.nan,
+                          "source_row": i_row, "natural_key": key.to_numpy(), "group_key": group.to_numpy()})
+    if owner_only:
+        idx = r.index[r["__row__"].isin(owner_only)]
+        reason.loc[idx] = "only the owner of the exports takes part"
+    owner_ids = _owner_identity(owner, senders, recipients)
+    pe = _message_people(people, owner, owner_ids, unique_url)
+    return _parsed("linkedin_messages", t, reason, pe, inter, owner_ids)
+
+
+def _rejection_reasons(r: pd.DataFrame, ts: pd.Series, folder: pd.Series, sender_name, sender_url,
+                       to_names, to_urls) -> pd.Series:
+    """Why each row is rejected (NA for rows kept): no date, a draft, a sponsored or a system message."""
     title = column(r, "CONVERSATION TITLE").fillna("").str.lower()
     draft = column(r, "IS MESSAGE DRAFT").fillna("").str.lower().isin(["yes", "true", "1"])
-    content = column(r, "CONTENT")
-
     reason = pd.Series(pd.NA, index=r.index, dtype=object)
     reason = reason.mask(ts.isna(), "unparseable DATE")
     reason = reason.mask(draft, "draft message, never sent")
     sponsored = folder.str.contains("SPONSORED") | title.str.contains("sponsored", regex=False)
     reason = reason.mask(sponsored, "sponsored conversation (advertising), excluded")
     system = (sender_name.isna() & sender_url.isna()) | (to_names.isna() & to_urls.isna())
-    reason = reason.mask(system, "system row without sender or recipient")
-    ok = reason.isna()
+    return reason.mask(system, "system row without sender or recipient")
 
-    senders = [_participant(n if isinstance(n, str) else None, u if isinstance(u, str) else None, c)
-               for n, u, c in zip(_list(sender_name[ok]), _list(sender_url[ok]), _list(conv[ok]))]
-    recipients = [_split_people(n, u, c) for n, u, c in zip(_list(to_names[ok]), _list(to_urls[ok]), _list(conv[ok]))]
-    # Recipients often have no URL (2021 layout) while the same person as a sender has one:
-    # give a name the URL it has elsewhere in this file when that URL is unambiguous.
+
+def _with_known_urls(senders: list, recipients: list):
+    """Senders and recipients with a name's profile URL filled in where this file has exactly one for it.
+
+    Recipients often have no URL (2021 layout) while the same person as a
+    sender has one. Returns the upgraded senders and recipients and the
+    unambiguous URL of each folded name.
+    """
     by_name: dict[str, set] = {}
     for p in set(senders + [q for rec in recipients for q in rec]):
         if p[2] and p[1]:
@@ -148,20 +191,15 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
                 return (person_ref(u, p[1]), p[1], u)
         return p
 
-    senders = [upgrade(p) for p in senders]
-    recipients = [[upgrade(p) for p in rec] for rec in recipients]
-    rows_ok = r.loc[ok, "__row__"].to_numpy()
-    conv_ok = conv[ok].fillna("").to_numpy()
+    return [upgrade(p) for p in senders], [[upgrade(p) for p in rec] for rec in recipients], unique_url
 
-    part_conv, part_ref = [], []
-    for c, s, rec in zip(conv_ok, senders, recipients):
-        for p in [s, *rec]:
-            if p[0]:
-                part_conv.append(c); part_ref.append(p[0])
-    parts = pd.DataFrame({"conv": part_conv, "ref": part_ref})
-    sent = pd.Series([s[0] for s, f in zip(senders, _list(folder[ok])) if f == "SENT"], dtype=object)
-    owner = _detect_owner(parts, owner_keys(ctx.me), sent)
 
+def _counterparts(senders: list, recipients: list, rows_ok, owner):
+    """Each message's counterparts: the owner's recipients, the sender of a message to the owner, or all.
+
+    Returns the interaction refs, directions, source rows and message
+    positions, the people by ref, and the rows whose only party is the owner.
+    """
     i_ref, i_dir, i_row, i_pos = [], [], [], []
     people: dict[str, tuple] = {}
     owner_only = []
@@ -178,21 +216,11 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
             i_ref.append(p[0]); i_dir.append(direction); i_row.append(row); i_pos.append(pos)
             if p[0] not in people or (people[p[0]][1] is None and p[1]):
                 people[p[0]] = p
-    ts_ok = ts[ok].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
-    digest = text_hash(content[ok]).to_numpy()
-    send_key = np.array([s[0] or "" for s in senders], dtype=object)
-    pos = np.asarray(i_pos, dtype="int64")
-    # One message (every recipient of it) shares a group key; each counterpart gets its own record.
-    group = (pd.Series(conv_ok[pos], dtype=object) + "|" + pd.Series(ts_ok[pos], dtype=object) + "|"
-             + pd.Series(send_key[pos], dtype=object) + "|" + pd.Series(digest[pos], dtype=object))
-    key = group + "|" + pd.Series(i_ref, dtype=object)
-    inter = pd.DataFrame({"ref": i_ref, "timestamp": ts[ok].to_numpy()[pos] if len(pos) else [],
-                          "channel": "message", "direction": i_dir, "duration_minutes": np.nan,
-                          "source_row": i_row, "natural_key": key.to_numpy(), "group_key": group.to_numpy()})
-    if owner_only:
-        idx = r.index[r["__row__"].isin(owner_only)]
-        reason.loc[idx] = "only the owner of the exports takes part"
-    owner_ids = _owner_identity(owner, senders, recipients)
+    return i_ref, i_dir, i_row, i_pos, people, owner_only
+
+
+def _message_people(people: dict, owner, owner_ids: list, unique_url: dict) -> pd.DataFrame:
+    """The people frame: every counterpart, the owner, and a name-keyed alias of each name with one URL."""
     if owner is not None:
         # The owner as a person record too, so the loader reports which contact id is the owner.
         people[owner] = (owner, next((x for x in owner_ids if "/" not in x), None),
@@ -204,9 +232,8 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
         if url and name and ref != owner and unique_url.get(fold(name)) == url:
             name_ref = person_ref(None, name)
             people.setdefault(name_ref, (name_ref, name, url))
-    pe = pd.DataFrame([{"ref": k, "name": n, "emails": [], "linkedin_url": u} for k, n, u in people.values()],
-                      columns=["ref", "name", "emails", "linkedin_url"])
-    return _parsed("linkedin_messages", t, reason, pe, inter, owner_ids)
+    return pd.DataFrame([{"ref": k, "name": n, "emails": [], "linkedin_url": u} for k, n, u in people.values()],
+                        columns=["ref", "name", "emails", "linkedin_url"])
 
 
 def _owner_identity(owner, senders, recipients) -> list[str]:
