@@ -192,7 +192,7 @@ class Dataset:
         validate(self.contacts, self.interactions, self.outcomes)
 
     @classmethod
-    def read_parquet(cls, folder) -> "Dataset":
+    def read_parquet(cls, folder) -> Dataset:
         folder = Path(folder)
         missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
         if missing:
@@ -203,7 +203,7 @@ class Dataset:
         return cls.from_frames(*frames, load_report=report, rejected=rejected, check=False)
 
     # -- views -------------------------------------------------------------
-    def until(self, as_of) -> "Dataset":
+    def until(self, as_of) -> Dataset:
         """The dataset as it was known at `as_of` (nothing after it)."""
         from netanalysis.dates import parse_as_of
 

@@ -308,11 +308,9 @@ def publish(build: Path, out: Path, command: str, inputs=(), flag: str = "--out"
     (build / BUILDING_MARKER).unlink(missing_ok=True)
     write_marker(build, command, **extra)
     old = None
-    if out.exists():
-        if read_marker(out) is not None:
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        # else: an empty folder, which rename replaces
+    if out.exists() and read_marker(out) is not None:  # an empty folder is replaced by the rename below
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
     os.replace(build, out)
     if old is not None:
         left = _remove_listed(old, read_marker(old) or {})

@@ -20,7 +20,7 @@ from netanalysis.analysis.returns.lag_shape import LagShapeFit, kernel_weights, 
 from netanalysis.simulate.world import simulate_world
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_returns_truth import world_dataset  # noqa: E402
+from test_returns_truth import world_dataset
 
 
 def _rows(minutes, starts, event=None, tenure=None) -> HazardRows:

@@ -199,7 +199,7 @@ def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
             "https://linkedin.com/in/chen?trk=1"]
     sources = ["canonical", "linkedin", "hubspot", "google"]
     rows = []
-    for i in range(n):
+    for _ in range(n):
         src = sources[rng.integers(len(sources))]
         ident = emails[rng.integers(len(emails))] if rng.random() < 0.2 else f"id{rng.integers(n // 2)}"
         rows.append({

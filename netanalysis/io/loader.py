@@ -147,7 +147,7 @@ def _rows_with_new_records(tables) -> tuple[pd.DataFrame, list]:
 def _rows_with_new_records_slow(tables) -> pd.DataFrame:
     """The same, for rows that are not small integers."""
     parts = []
-    for t, (f, r, rid) in enumerate(tables):
+    for f, r, rid in tables:
         d = pd.DataFrame({"_file": f, "source_row": r, "rid": rid}).sort_values(["_file", "source_row"], kind="stable")
         d["new"] = ~d["rid"].duplicated(keep="first")
         parts.append(d)
@@ -351,7 +351,7 @@ def _namespaced_group(records: pd.DataFrame, ns: str) -> pd.Series:
 def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     people, inters, outs, rejected = [], [], [], []
     owner = list(ctx.me)
-    for i, (path, r) in enumerate(parsed):
+    for i, (_path, r) in enumerate(parsed):
         ns = r.source + ":"
         pe = r.people.copy(deep=False)
         pe["ref"] = ns + pe["ref"].astype(str)

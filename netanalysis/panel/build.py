@@ -121,7 +121,7 @@ class Interactions:
     outbound: np.ndarray
 
     @classmethod
-    def from_frame(cls, inter: pd.DataFrame, minutes_by_channel: dict | None = None) -> "Interactions":
+    def from_frame(cls, inter: pd.DataFrame, minutes_by_channel: dict | None = None) -> Interactions:
         """From an interactions DataFrame (contact_id, timestamp, channel, direction, duration_minutes)."""
         contact, contact_ids = pd.factorize(inter["contact_id"], use_na_sentinel=False)
         channel, channels = pd.factorize(inter["channel"], use_na_sentinel=False)
@@ -131,7 +131,7 @@ class Interactions:
 
     @classmethod
     def from_codes(cls, contact, contact_ids, timestamp, channel, channels, duration, direction, directions,
-                   minutes_by_channel=None) -> "Interactions":
+                   minutes_by_channel=None) -> Interactions:
         """From integer codes into distinct values; the minutes and directions are worked out per distinct value."""
         ch = pd.DataFrame({"channel": channels.reset_index(drop=True), "duration_minutes": np.nan})
         fallback = invested_minutes(ch, minutes_by_channel).to_numpy(dtype="float64")

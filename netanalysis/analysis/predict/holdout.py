@@ -20,7 +20,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
 from netanalysis.analysis.predict.models import (BASELINES, MIN_TEST_CLASS, MIN_TRAIN_POSITIVES, MODELS, NAMES, PRIMARY,  # noqa: F401
-                     relationship_score, single_thread)  # noqa: F401
+                     relationship_score, single_thread)
 from netanalysis.dates import parse_as_of
 from netanalysis.analysis.predict.validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
                          holdout_split, interval, ranking_metrics, unit_resample_weights)
@@ -104,7 +104,7 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
     W = np.vstack([np.ones(len(te)), unit_resample_weights(units, n_boot, seed)])  # row 0: the data as it is
     scores = pd.DataFrame({unit_col: units, "period": te["period"].to_numpy(), "label": y_te})
     rows, calib, importance = [], [], []
-    for k, (name, make) in enumerate(MODELS.items()):
+    for name, make in MODELS.items():
         model = make(seed).fit(tr[cols], y_tr)
         p = model.predict_proba(te[cols])[:, 1]
         scores[name] = p

@@ -7,13 +7,9 @@ outcome, censored at `as_of`, and is estimated with Kaplan-Meier
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.duration.survfunc import SurvfuncRight
 
 from netanalysis.errors import UserError
 from netanalysis.analysis.returns.verdict import sentence_from_metrics

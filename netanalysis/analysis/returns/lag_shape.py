@@ -224,7 +224,7 @@ class LagShapeFit:
         self.aic_margin = aic_margin
         self.min_events = min_events
 
-    def fit(self, rows: HazardRows) -> "LagShapeFit":
+    def fit(self, rows: HazardRows) -> LagShapeFit:
         """Profile both kernels on `rows` and choose the shape; returns self."""
         delayed = LagKernel(self.delayed_kernel)
         if delayed is LagKernel.GEOMETRIC or int(self.max_lag) < 4:

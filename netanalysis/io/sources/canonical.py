@@ -38,10 +38,9 @@ def _score(required: set[str], optional: set[str], forbidden: set[str] = frozens
         cols = _header(sn)
         if cols & forbidden or len(cols & (required | optional)) < min_known:
             return 0.0
-        if not cols <= (required | optional):
-            # Extra columns are allowed only if most required ones are there.
-            if len(cols & required) < len(required):
-                return 0.0
+        # Extra columns are allowed only if all required ones are there.
+        if not cols <= (required | optional) and len(cols & required) < len(required):
+            return 0.0
         hit = len(cols & required) / len(required)
         if hit == 1:
             return 0.95
@@ -178,10 +177,11 @@ def read_interactions(path, sn: Sniff, ctx) -> Parsed:
     # Blocks of rows on two threads: most of the work is in pyarrow kernels, which release the GIL.
     block = min(PARSE_CHUNK, max(PARALLEL_MIN_ROWS, -(-len(rows) // 2)))
     starts = range(0, max(len(rows), 1), block)
+    blocks = [rows.iloc[lo:lo + block] for lo in starts]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda lo: _interaction_rows(rows.iloc[lo:lo + block], ctx.tz), starts))
+        parts = list(pool.map(lambda b: _interaction_rows(b, ctx.tz), blocks))
     rows_read, bad = t.rows_read, list(t.bad)
-    del t, rows
+    del t, rows, blocks
     inter = pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
     rejected = bad + [x for p in parts for x in p[1]]
     del parts

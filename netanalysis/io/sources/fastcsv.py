@@ -12,6 +12,7 @@ rejects and values are the same either way.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from pathlib import Path
@@ -31,10 +32,8 @@ def _use_jemalloc() -> None:
     An explicit ARROW_DEFAULT_MEMORY_POOL setting is left alone."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
-    try:
+    with contextlib.suppress(NotImplementedError, AttributeError):  # a pyarrow build without jemalloc
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (NotImplementedError, AttributeError):  # a pyarrow build without jemalloc
-        pass
 
 
 _use_jemalloc()
@@ -72,7 +71,7 @@ def read_csv_fast(path: Path, encoding: str, skip_lines: int = 0) -> Table | Non
     """
     if encoding.lower() not in _ENCODINGS:
         return None
-    with open(path, "r", encoding=encoding, errors="replace", newline="") as fh:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         for _ in range(skip_lines):
             fh.readline()
         sample = fh.readline()

@@ -138,14 +138,13 @@ def detect_owner(events: list, calname: str | None, me=()) -> set[str]:
 
 def read_ics(path, sn: Sniff, ctx) -> Parsed:
     import icalendar
-    import recurring_ical_events
 
     text = path.read_bytes().decode(sn.encoding, errors="replace")
     if "END:VCALENDAR" not in text[-4096:].upper():  # a cut-off export: its complete events still count
         text = text.rstrip() + "\r\nEND:VCALENDAR\r\n"
     try:
         cal = icalendar.Calendar.from_ical(text)
-    except Exception as exc:  # icalendar raises ValueError and friends on broken structure
+    except Exception as exc:  # noqa: BLE001 - icalendar raises ValueError and friends on broken structure
         raise UserError(f"{path}: not a readable iCalendar file ({type(exc).__name__}); "
                         "expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
     events = list(cal.walk("VEVENT"))
@@ -180,7 +179,7 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
                 overrides[(uid, _rid_key(comp.get("RECURRENCE-ID"), tz))] = i
             elif uid not in masters:
                 masters[uid] = i
-        except Exception as exc:  # a damaged date value in one event
+        except Exception as exc:  # noqa: BLE001 - a damaged date value rejects its own event only
             rejected.append((i, f"damaged event: {type(exc).__name__}: {exc}"[:200], summary))
             continue
         usable[i] = comp
@@ -203,7 +202,7 @@ def read_ics(path, sn: Sniff, ctx) -> Parsed:
             try:
                 if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
                     produced.add(row)
-            except Exception as exc:  # a damaged value (DURATION, DTEND) in one event
+            except Exception as exc:  # noqa: BLE001 - a damaged value (DURATION, DTEND) rejects its own event only
                 why_not.setdefault(row, f"damaged event: {type(exc).__name__}: {exc}"[:200])
     for i, comp in usable.items():
         if i in produced:

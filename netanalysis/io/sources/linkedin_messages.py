@@ -174,7 +174,7 @@ def read_messages(path, sn: Sniff, ctx) -> Parsed:
             others, direction = [p for p in [s, *rec] if p[0]], "unknown"
         if not others:
             owner_only.append(row)
-        for p in dict((p[0], p) for p in others).values():
+        for p in {p[0]: p for p in others}.values():
             i_ref.append(p[0]); i_dir.append(direction); i_row.append(row); i_pos.append(pos)
             if p[0] not in people or (people[p[0]][1] is None and p[1]):
                 people[p[0]] = p

@@ -79,7 +79,7 @@ def _text(value) -> str:
         return ""
     try:
         return str(make_header(decode_header(_raw_header(value))))
-    except Exception:  # malformed encoded words: keep the raw text
+    except Exception:  # noqa: BLE001 - malformed encoded words raise several types: keep the raw text
         return _raw_header(value)
 
 
