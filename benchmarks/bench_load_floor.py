@@ -16,11 +16,11 @@ import sys
 import time
 
 T0 = time.perf_counter()
+import pandas  # noqa: F401  (any netanalysis command imports pandas)
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import pandas  # noqa: F401  (any netanalysis command imports pandas)
 
 COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 

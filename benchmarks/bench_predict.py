@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netanalysis.analysis.predict.holdout import predict_outcomes
-from netanalysis.simulate.world import simulate_world
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.simulate.world import simulate_world
 from tests.predict_worlds import world_dataset
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from netanalysis.io.identity import _conflict, owner_keys as _owner_keys, fold, normalize_company, normalize_email, normalize_url, stable_id
+from netanalysis.io.identity import _conflict, fold, normalize_company, normalize_email, normalize_url, stable_id
+from netanalysis.io.identity import owner_keys as _owner_keys
 
 
 def reference_resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Series, pd.DataFrame, set[str]]:

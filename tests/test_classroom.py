@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 from netanalysis.classroom.demo import BATCH_ENV, explore, run_classroom
+from netanalysis.classroom.strategies import (
+    classroom_metrics,
+    crossover_month,
+    investment_plan,
+    simulate_classroom,
+    strategies,
+    trap_months,
+)
 from netanalysis.cli import main
 from netanalysis.errors import UserError
-from netanalysis.classroom.strategies import (classroom_metrics, crossover_month, investment_plan, simulate_classroom,
-                                    strategies, trap_months)
 
 
 def chance(stock_minutes):
@@ -206,6 +212,7 @@ def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, 
 
 def test_slider_callback_shows_the_crossover(monkeypatch):
     import IPython.display
+
     from netanalysis.classroom.demo import show_live
 
     shown = []

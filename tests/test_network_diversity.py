@@ -3,13 +3,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis.analysis.network.diversity import (
-    _jackknife_ci, diversity_and_outcomes, diversity_over_time, network_diversity, shannon_entropy_bits,
+    _jackknife_ci,
+    diversity_and_outcomes,
+    diversity_over_time,
+    network_diversity,
+    shannon_entropy_bits,
 )
-
-from conftest import write
 
 
 @pytest.fixture

@@ -7,17 +7,18 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.plots import network as plots_network
 from netanalysis.analysis.network.diversity import shannon_entropy_bits
 from netanalysis.analysis.network.structural_holes import structural_holes
+from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 from netanalysis.paths import NOTEBOOKS
+from netanalysis.plots import network as plots_network
 from netanalysis.report.privacy import anonymize
 from netanalysis.simulate.world import simulate_world
-from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
 
 def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
     import papermill as pm
+
     from netanalysis.report.runner import project_kernel
 
     data = tiny_ds.to_parquet(tmp_path / "data")

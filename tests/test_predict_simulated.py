@@ -8,9 +8,9 @@ import pytest
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import evaluate_holdout
-from netanalysis.simulate.world import simulate_world
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp
 from netanalysis.analysis.predict.validation import ranking_metrics
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.simulate.world import simulate_world
 from tests.predict_worlds import world_dataset
 
 

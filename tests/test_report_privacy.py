@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from report_worlds import TOKENS, distinctive_world, text_files
 
 import netanalysis
 from netanalysis.report.privacy import Pseudonymizer, anonymize
 from netanalysis.report.runner import report_notebooks, run_report
-from report_worlds import TOKENS, distinctive_world, text_files
 
 KEY = "test-key-not-secret"
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from netanalysis.report.runner import run_report, HEADLINE_KEYS
 from netanalysis.errors import UserError
+from netanalysis.report.runner import HEADLINE_KEYS, run_report
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,8 @@ def test_unknown_parameter_exit_2(tmp_path, capsys):
 # -- with small test-only notebooks: atomicity, failures, history ---------------
 import nbformat  # noqa: E402
 
-from netanalysis.report.history import list_reports, window_changes  # noqa: E402
 from netanalysis.dates import parse_as_of  # noqa: E402
+from netanalysis.report.history import list_reports, window_changes  # noqa: E402
 
 PARAMS = '''data_dir: str = ""
 output_dir: str = ""
@@ -208,9 +208,10 @@ def test_cli_exit_2_in_a_fresh_process(tmp_path):
 
 
 def test_followup_names_read_back_without_the_safety_quote(tmp_path):
-    from netanalysis.report.history import followup_movements
-    from netanalysis.report.csv_safety import write_safe_csv
     import pandas as pd
+
+    from netanalysis.report.csv_safety import write_safe_csv
+    from netanalysis.report.history import followup_movements
 
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     write_safe_csv(pd.DataFrame({"rank": [1, 2], "contact_id": ["x", "y"], "name": ["=Evil()", "Ann"]}), tmp_path / "a" / "followup.csv")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from netanalysis.report.history import write_history_index
-from netanalysis.report.front_page import write_index
-from netanalysis.report.runner import run_report
-from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
 from report_worlds import HOSTILE_NAMES, distinctive_world
+
+from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
+from netanalysis.report.front_page import write_index
+from netanalysis.report.history import write_history_index
+from netanalysis.report.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "

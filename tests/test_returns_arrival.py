@@ -6,8 +6,14 @@ import pytest
 
 import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
-    constant_rate_reference, describe_arrival, first_outcome_table, followup_months, headline,
-    month_when_share_reached, outcome_lags, within_days_share,
+    constant_rate_reference,
+    describe_arrival,
+    first_outcome_table,
+    followup_months,
+    headline,
+    month_when_share_reached,
+    outcome_lags,
+    within_days_share,
 )
 from netanalysis.simulate.world import simulate_world
 from tests.test_returns_truth import world_dataset

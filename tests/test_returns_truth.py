@@ -15,11 +15,11 @@ import pytest
 import statsmodels.api as sm
 
 from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.first_outcome import first_outcome_table
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
-from netanalysis.simulate.world import simulate_world
+from netanalysis.dataset import Dataset
 from netanalysis.dates import DAYS_PER_MONTH
+from netanalysis.simulate.world import simulate_world
 
 
 def world_dataset(world) -> Dataset:

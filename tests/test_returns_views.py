@@ -6,10 +6,14 @@ import pytest
 
 from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
 from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle
+from netanalysis.analysis.returns.first_outcome import (
+    check_returns_parameters,
+    month_when_share_reached,
+    outcome_share_by_month,
+)
+from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 from netanalysis.dataset import Dataset
 from netanalysis.errors import UserError
-from netanalysis.analysis.returns.first_outcome import check_returns_parameters, month_when_share_reached, outcome_share_by_month
-from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 
 
 def _dataset(interactions, outcomes, contacts=None):
@@ -202,8 +206,12 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
-    from netanalysis.plots import returns as plots_returns
-    from netanalysis.analysis.returns.carryover import describe_dose_response, dose_response, hazard_rows, profile_half_life
+    from netanalysis.analysis.returns.carryover import (
+        describe_dose_response,
+        dose_response,
+        hazard_rows,
+        profile_half_life,
+    )
     from netanalysis.analysis.returns.first_outcome import (
         first_outcome_table,
         headline,
@@ -211,6 +219,7 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
         within_days_share,
     )
     from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+    from netanalysis.plots import returns as plots_returns
     from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=80, months=18, seed=1)

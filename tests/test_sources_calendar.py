@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from load_helpers import interactions_with
 
 import netanalysis
-from load_helpers import interactions_with
 from netanalysis.errors import UserError
 from tests.conftest import write
 

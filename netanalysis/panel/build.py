@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import invested_minutes
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 FREQS = {"M": 1, "month": 1, "ME": 1, "MS": 1, "Q": 3, "quarter": 3, "QE": 3, "QS": 3}
 UNITS = ("contact", "account")

@@ -29,11 +29,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.outputs import building_file, parquet_mark
-from netanalysis.panel.build import (FREQS, UNITS, Interactions, PanelColumns, empty_panel, build_panel, panel_columns, panel_frame,
-                    unit_of_interactions, unit_of_outcomes)
-from netanalysis.dates import parse_as_of
+from netanalysis.panel.build import (
+    FREQS,
+    UNITS,
+    Interactions,
+    PanelColumns,
+    build_panel,
+    empty_panel,
+    panel_columns,
+    panel_frame,
+    unit_of_interactions,
+    unit_of_outcomes,
+)
 
 INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from netanalysis.report.pages import CSP_META
-from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.dates import parse_as_of
+from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.report.pages import CSP_META
 
 FOLLOWUP_FILE = "followup.csv"
 TOP_N = 20

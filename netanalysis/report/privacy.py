@@ -7,6 +7,7 @@ of git) prevents anyone from reversing a pseudonym by hashing guesses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -16,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from netanalysis.paths import ROOT
-import contextlib
 
 KEY_FILE = ROOT / ".netanalysis_key"
 

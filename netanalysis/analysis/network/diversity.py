@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+from netanalysis.io.vocabulary import invested_minutes
 
 GROUPINGS = ("company", "source")
 

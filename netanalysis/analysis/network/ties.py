@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from netanalysis.panel.build import build_panel
 from netanalysis.dates import DAYS_PER_MONTH, month_ordinal, parse_as_of
+from netanalysis.panel.build import build_panel
 
 CLASSES = ("weak", "medium", "strong")
 

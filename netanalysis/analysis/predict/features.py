@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 HALF_LIVES = (1.0, 3.0, 6.0, 12.0)
 WINDOWS = (1, 3, 6, 12)

@@ -19,11 +19,27 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
-from netanalysis.analysis.predict.models import (BASELINES, MIN_TEST_CLASS, MIN_TRAIN_POSITIVES, MODELS, NAMES, PRIMARY,  # noqa: F401
-                     relationship_score, single_thread)
+from netanalysis.analysis.predict.models import (  # noqa: F401
+    BASELINES,
+    MIN_TEST_CLASS,
+    MIN_TRAIN_POSITIVES,
+    MODELS,
+    NAMES,
+    PRIMARY,
+    relationship_score,
+    single_thread,
+)
+from netanalysis.analysis.predict.validation import (
+    RollingOriginSplit,
+    check_information_time,
+    check_shifted_labels,
+    check_truncation,
+    holdout_split,
+    interval,
+    ranking_metrics,
+    unit_resample_weights,
+)
 from netanalysis.dates import parse_as_of
-from netanalysis.analysis.predict.validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
-                         holdout_split, interval, ranking_metrics, unit_resample_weights)
 
 
 # -- results ----------------------------------------------------------------

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
 
 def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 from netanalysis.dates import parse_as_of
 from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
 COLUMNS = ["outcome_id", "unit", "status", "opened_at", "closed", "origination_minutes", "deal_work_minutes",
            "deal_days"]

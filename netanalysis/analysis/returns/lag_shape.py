@@ -46,8 +46,18 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.carryover import (CHI2_95, MIN_EVENTS, PROFILE_TOL, SATURATION_GRID_MINUTES, STOCK_SCALE_MINUTES,
-                        HazardRows, _fit, _shift_within, dose_covariate, stock_transform)
+from netanalysis.analysis.returns.carryover import (
+    CHI2_95,
+    MIN_EVENTS,
+    PROFILE_TOL,
+    SATURATION_GRID_MINUTES,
+    STOCK_SCALE_MINUTES,
+    HazardRows,
+    _fit,
+    _shift_within,
+    dose_covariate,
+    stock_transform,
+)
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 
 DEFAULT_MAX_LAG = 18

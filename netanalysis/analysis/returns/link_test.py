@@ -32,7 +32,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, _newton_cloglog, stock_transform
-from netanalysis.analysis.returns.within_contact import fit_conditional_poisson, unit_groups, within_controls, within_probabilities
+from netanalysis.analysis.returns.within_contact import (
+    fit_conditional_poisson,
+    unit_groups,
+    within_controls,
+    within_probabilities,
+)
 
 LINK_GRID = np.geomspace(0.25, 36.0, 24)
 N_BOOT = 199

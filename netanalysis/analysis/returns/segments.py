@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 from statsmodels.duration.survfunc import survdiff
 
-from netanalysis.errors import UserError
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.errors import UserError
 
 # segment names a user may pass -> columns of `first_outcome_table`
 SEGMENTS = {"source": "source", "first_channel": "first_channel", "company": "company",

@@ -9,18 +9,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from netanalysis.dates import to_utc, within_range
 from netanalysis.errors import UserError
-from netanalysis.io.vocabulary import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 from netanalysis.io.arrow_text import arrow_strings
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.money import parse_money
-from netanalysis.dates import to_utc, within_range
 from netanalysis.io.sources.base import (
-    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff,
-    clean, frame, header_fields, rejected_frame,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    clean,
+    frame,
+    header_fields,
+    rejected_frame,
 )
 from netanalysis.io.sources.fastcsv import read_table
 from netanalysis.io.sources.registry import register
+from netanalysis.io.vocabulary import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 
 SOURCE = "canonical"
 EMAIL_LIKE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -23,7 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from netanalysis.io.sources.base import Table, _dedupe_columns, check_header_width, header_fields, read_csv_table, sniff_delimiter
+from netanalysis.io.sources.base import (
+    Table,
+    _dedupe_columns,
+    check_header_width,
+    header_fields,
+    read_csv_table,
+    sniff_delimiter,
+)
 
 
 def _use_jemalloc() -> None:

@@ -41,7 +41,16 @@ import pandas as pd
 
 from netanalysis.errors import UserError
 from netanalysis.io.identity import normalize_email
-from netanalysis.io.sources.base import INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff, frame, rejected_frame
+from netanalysis.io.sources.base import (
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    frame,
+    rejected_frame,
+)
 from netanalysis.io.sources.registry import register
 
 SOURCE = "calendar"

@@ -19,10 +19,17 @@ import pandas as pd
 
 from netanalysis.io.identity import fold
 from netanalysis.io.sources.base import Format, Parsed, Sniff
-from netanalysis.io.sources.linkedin import SOURCE, UNKNOWN_MEMBER, _counterpart_file, _direction_of, _list, _parsed, _read
+from netanalysis.io.sources.linkedin import (
+    SOURCE,
+    UNKNOWN_MEMBER,
+    _counterpart_file,
+    _direction_of,
+    _list,
+    _parsed,
+    _read,
+)
 from netanalysis.io.sources.people import column, find_header, owner_keys, parse_dates, person_ref, text_hash
 from netanalysis.io.sources.registry import register
-
 
 MESSAGES_REQUIRED = {"conversation id", "from", "to", "date"}
 MESSAGES_2018 = {"from", "to", "date", "subject", "content", "direction", "folder"}
