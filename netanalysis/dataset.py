@@ -126,13 +126,6 @@ def validate(contacts, interactions, outcomes) -> None:
 @dataclass
 class Dataset:
     """The canonical contacts, interactions and outcomes, and how they were loaded.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> ds.panel(half_life_months=3).columns[:3].tolist()  # doctest: +SKIP
-    ['contact_id', 'period', 'touches']
     """
 
     contacts: pd.DataFrame

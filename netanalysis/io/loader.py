@@ -253,12 +253,6 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
     me : e-mails, profile URLs or names of the owner of the exports
     check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
     anonymize : error messages name files as ``file N`` and quote nothing of their content
-
-    Examples
-    --------
-    >>> ds = load(["data/sample"])  # doctest: +SKIP
-    >>> ds.interactions.columns.tolist()[:3]  # doctest: +SKIP
-    ['interaction_id', 'contact_id', 'timestamp']
     """
     from netanalysis.dataset import Dataset
 

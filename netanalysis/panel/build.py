@@ -365,12 +365,6 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     the previous stock and adds this month's minutes), `months_since_first`,
     `months_since_last` (months since the last period with a touch),
     `outcomes_won`, `value_won`.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> ds.panel(half_life_months=3.0, as_of="2025-12-31")  # doctest: +SKIP
     """
     half_life_months = check_parameters(freq, half_life_months, unit)
     cut = parse_as_of(as_of, default=ds.last_timestamp)

@@ -62,12 +62,6 @@ def _table_path(data_dir: Path, name: str) -> Path:
 
 def read_panel_inputs(data_dir) -> Dataset:
     """The loaded tables, only the columns the panel needs (no re-validation, no sorting).
-
-    Examples
-    --------
-    >>> ds = read_panel_inputs("data/processed")  # doctest: +SKIP
-    >>> ds.interactions.columns.tolist()  # doctest: +SKIP
-    ['contact_id', 'timestamp', 'channel', 'direction', 'duration_minutes']
     """
     data_dir = Path(data_dir)
     with _readable(data_dir):
@@ -150,11 +144,6 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     freq, half_life, unit, as_of : as in :func:`netanalysis.panel.build.build_panel`
     engine : "pandas" (one process) or "dask" (partitions by unit; same numbers)
     scheduler : address of a running dask scheduler (dask engine only)
-
-    Examples
-    --------
-    >>> panel_command("data/processed", "panel.parquet", unit="account")  # doctest: +SKIP
-    PosixPath('panel.parquet')
     """
     _check(freq, half_life, unit, engine)
     if scheduler and engine != "dask":

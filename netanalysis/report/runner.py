@@ -252,11 +252,6 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         `index.html`; default: when `out` sits in a folder named ``reports``.
 
     Returns the report folder. Raises UserError for problems the user can fix.
-
-    Examples
-    --------
-    >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
-    PosixPath('reports/2026-02-28')
     """
     from netanalysis.io.loader import load
     from netanalysis.report.config import resolve_as_of

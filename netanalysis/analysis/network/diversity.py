@@ -59,12 +59,6 @@ def diversity_over_time(ds, as_of=None, by: str = "company", window_months: int 
     Columns: `period`, `entropy_bits`, `effective_number` (2 ** entropy), `groups`
     (with minutes in the window), `minutes` (known group), `unknown_share`
     (share of the window's minutes whose group is unknown).
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> diversity_over_time(netanalysis.load(["data/sample"])).columns[:2].tolist()  # doctest: +SKIP
-    ['period', 'entropy_bits']
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]

@@ -247,13 +247,6 @@ def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "conta
     Only data up to `as_of` is used (`ds.until(as_of)`). The leakage guard raises
     `validation.LeakageError` if a feature reproduces a future label or changes when
     the data from its decision month on is removed.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> pred = predict_outcomes(ds, as_of="2025-12-31", horizon_months=6)  # doctest: +SKIP
-    >>> pred.metrics()[0]["holdout_auc"]  # doctest: +SKIP
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     ds = ds.until(cut)

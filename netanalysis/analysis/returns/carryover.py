@@ -352,12 +352,6 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
     The link test (is there any link at all?) stays the one-parameter test on the
     fixed dose log1p(stock/60): a flexible dose must not make noise look like a
     link. The half-life and its interval come from the joint profile.
-
-    Examples
-    --------
-    >>> from netanalysis.simulate.world import simulate_world  # doctest: +SKIP
-    >>> prof = profile_half_life(hazard_rows(ds))  # doctest: +SKIP
-    >>> prof.best, prof.ci, prof.saturation_minutes_  # doctest: +SKIP
     """
     grid = np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float)
     grid = np.unique(grid[grid > 0])

@@ -27,12 +27,6 @@ def deal_work(ds, unit: str = "contact", as_of=None, before_months: int = 12) ->
     Origination counts interactions in ``[opened_at - before_months, opened_at)``,
     deal work those in ``[opened_at, close]``; both only up to `as_of`.
     Outcomes without an opening date, or opened after they closed, are left out.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> deal_work(netanalysis.load(["data/sample"])).columns[:3].tolist()  # doctest: +SKIP
-    ['outcome_id', 'unit', 'status']
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     o = ds.outcomes

@@ -220,11 +220,6 @@ class LagShapeFit:
     free_ : DataFrame of the free model's per-lag hazard ratios of one hour (with 95% intervals).
     link_lr_ : likelihood ratio of the best kernel against the model without invested time.
     n_units_, n_events_, reason_ : what the fit rests on; why no shape was given (None if one was).
-
-    Examples
-    --------
-    >>> fit = LagShapeFit().fit(hazard_rows(ds))  # doctest: +SKIP
-    >>> fit.metrics()  # doctest: +SKIP
     """
 
     def __init__(self, max_lag: int = DEFAULT_MAX_LAG, delayed_kernel: str = "gamma", aic_margin: float = AIC_MARGIN,

@@ -61,11 +61,6 @@ def compare_segments(table: pd.DataFrame, segment: str, max_groups: int = 6, min
     ----------
     table : from :func:`netanalysis.analysis.returns.first_outcome.first_outcome_table` (`months`, `event` and the segment columns).
     segment : source, first_channel, company or first_contact_year.
-
-    Examples
-    --------
-    >>> cmp = compare_segments(first_outcome_table(ds), "first_channel")  # doctest: +SKIP
-    >>> cmp.p_value  # doctest: +SKIP
     """
     labels = segment_labels(table, segment, max_groups, min_units)
     curves, rows = {}, []

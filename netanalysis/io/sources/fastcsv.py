@@ -57,12 +57,6 @@ def read_table(path: Path, encoding: str, skip_lines: int = 0, min_bytes: int | 
 
     Columns of the fast result are arrow-backed strings (``pd.ArrowDtype(pa.string())``)
     rather than Python objects; values, row numbers and rejects are the same.
-
-    Examples
-    --------
-    >>> t = read_table(Path("interactions.csv"), "utf-8")  # doctest: +SKIP
-    >>> t.rows.columns.tolist()  # doctest: +SKIP
-    ['contact_id', 'timestamp', 'channel', '__row__']
     """
     if Path(path).stat().st_size >= (FAST_MIN_BYTES if min_bytes is None else min_bytes):
         fast = read_csv_fast(path, encoding, skip_lines)
