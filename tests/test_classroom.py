@@ -138,6 +138,7 @@ def demo(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_command_writes_the_demo(demo):
     assert (demo / "index.html").exists() and (demo / "classroom_delayed_gratification.html").exists()
     assert (demo / "classroom_delayed_gratification.ipynb").exists()
@@ -154,6 +155,7 @@ def test_command_writes_the_demo(demo):
     assert "sliders" in (demo / "classroom_delayed_gratification.html").read_text()
 
 
+@pytest.mark.slow
 def test_command_numbers_equal_an_in_process_run_with_the_same_seed(demo):
     s = json.loads((demo / "summary.json").read_text())
     m, notes = classroom_metrics(simulate_classroom(months=14, n_students=40, seed=3))
@@ -162,6 +164,7 @@ def test_command_numbers_equal_an_in_process_run_with_the_same_seed(demo):
     assert s["notes"] == notes
 
 
+@pytest.mark.slow
 def test_bad_parameter_leaves_the_earlier_demo_untouched(demo):
     before = (demo / "summary.json").read_text()
     with pytest.raises(UserError, match="n_students"):
@@ -192,6 +195,7 @@ def test_sliders_only_outside_batch(monkeypatch):
     assert {"months", "hours per month", "half-life (months)", "students", "seed"} <= names
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, monkeypatch):
     import nbformat
 

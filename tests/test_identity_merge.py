@@ -11,12 +11,12 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import netanalysis
 from netanalysis.io import identity
-from tests.conftest import write
 
 CONNECTIONS = """
 Notes:

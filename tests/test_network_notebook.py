@@ -16,6 +16,7 @@ from netanalysis.report.privacy import anonymize
 from netanalysis.simulate.world import simulate_world
 
 
+@pytest.mark.slow
 def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
     import papermill as pm
 
@@ -56,6 +57,7 @@ def test_simulated_group_meetings_share_start_and_duration_and_keep_the_truth():
     pd.testing.assert_series_equal(written.sort_index(), truth.sort_index(), check_names=False, check_index_type=False)
 
 
+@pytest.mark.slow
 def test_anonymized_data_gives_the_same_network(tmp_path):
     from netanalysis.simulate.world import write_canonical
 

@@ -27,6 +27,8 @@ from netanalysis.errors import UserError
 from netanalysis.report.pages import CONTENT_SECURITY_POLICY
 from netanalysis.report.runner import run_report
 
+pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
+
 MATH_NAME = r"$\href{javascript:alert(1)}{x}$"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

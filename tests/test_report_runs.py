@@ -17,6 +17,7 @@ def report(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_files(report):
     assert (report / "index.html").exists()
     assert len(list((report / "figures").glob("*.png"))) >= 3
@@ -26,6 +27,7 @@ def test_report_files(report):
     assert "import pandas" not in html  # no code by default
 
 
+@pytest.mark.slow
 def test_summary_has_every_design_key(report):
     s = json.loads((report / "summary.json").read_text())
     assert set(s) >= {"as_of", "inputs", "counts", "metrics", "notes"}
@@ -138,6 +140,7 @@ def netanalysis_load(folder):
     return netanalysis.load([folder])
 
 
+@pytest.mark.slow
 def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
     ok, _ = small_notebooks
     reports = tmp_path / "out" / "reports"
@@ -165,6 +168,7 @@ def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
     assert (reports / "trends.png").exists()
 
 
+@pytest.mark.slow
 def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small_notebooks, tmp_path):
     ok, strict = small_notebooks
     out = tmp_path / "reports" / "r"  # a folder of reports netanalysis made: the failed notebook is kept there
@@ -183,6 +187,7 @@ def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small
     assert [p.name for p in out.parent.iterdir() if ".building-" in p.name] == []  # no half-built folder left
 
 
+@pytest.mark.slow
 def test_data_without_outcomes_is_a_user_error(three_people, small_notebooks, tmp_path):
     (three_people / "outcomes.csv").unlink()
     with pytest.raises(UserError, match="no outcomes"):
@@ -207,6 +212,7 @@ def test_cli_exit_2_in_a_fresh_process(tmp_path):
     assert r.returncode == 2 and "weekly" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_followup_names_read_back_without_the_safety_quote(tmp_path):
     import pandas as pd
 
@@ -221,6 +227,7 @@ def test_followup_names_read_back_without_the_safety_quote(tmp_path):
     assert m["stayed"] == 1
 
 
+@pytest.mark.slow
 def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(tmp_path):
     """papermill's `cwd=` chdirs the whole process, which broke parallel runs; kernels get their folder instead."""
     import os
