@@ -64,7 +64,7 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
 def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`df.sort_values(keys, kind="stable").reset_index(drop=True)`, with pyarrow's multi-key sort.
 
-    pandas factorizes every key first (a hash table of 10M ids at 10M rows);
+    pandas factorizes every key first, building a hash table as large as the column;
     pyarrow sorts the columns directly, stably, with missing values last.
     """
     import pyarrow as pa

@@ -388,14 +388,14 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
     inters.clear()
     del named
     inter["contact_id"] = _map_refs(inter["ref"], ref_map)
-    inter = inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
+    inter = inter.drop(columns=["ref"])  # not needed any more, and among the widest columns: free it early
     outc = _concat_rows(outs)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
 
     # Interactions with the owner only are not investment in a relationship.
     with_owner = inter["contact_id"].isin(owner_ids)
     owner_rows = inter.loc[with_owner, ["_file", "source_row"]]
-    if with_owner.any():  # (a filtered copy of 10M rows costs gigabytes; skip it when nothing goes)
+    if with_owner.any():  # (the filtered copy duplicates the whole table: skip it when nothing goes)
         inter = inter[~with_owner]
     owner_out = outc["contact_id"].isin(owner_ids)
     outc.loc[owner_out, "contact_id"] = None

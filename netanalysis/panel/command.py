@@ -180,8 +180,8 @@ def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit:
                 batch_rows: int | None = None) -> Path:
     """Write `build_panel(ds, ...)` to Parquet, in batches of units when it is large.
 
-    The dense panel of 10M interactions has some 30M rows; built at once it
-    needs several gigabytes. Units are independent once `as_of` is fixed, so
+    The dense panel has a row per unit and period, several times the
+    interactions; built at once it may not fit in memory. Units are independent once `as_of` is fixed, so
     consecutive ranges of (sorted) units are built one batch of about
     `batch_rows` rows at a time and appended: the file is the same as the
     one-shot panel's, `attrs` included.

@@ -173,7 +173,7 @@ def read_contacts(path, sn: Sniff, ctx) -> Parsed:
                   frame(None, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(bad))
 
 
-# Rows parsed at a time: the intermediate columns of 10M rows at once would take gigabytes.
+# Rows parsed at a time, so the intermediate columns of a large file never all exist at once.
 PARSE_CHUNK = 1_000_000
 PARALLEL_MIN_ROWS = 100_000  # smaller files are parsed in one block
 

@@ -35,7 +35,7 @@ from netanalysis.io.sources.base import (
 
 def _use_jemalloc() -> None:
     """Arrow memory from jemalloc, which hands freed blocks back to the system sooner than
-    the default mimalloc: loading 10M rows peaks at ~6.0 GB instead of ~6.5 GB.
+    the default mimalloc, so a large load peaks lower.
     An explicit ARROW_DEFAULT_MEMORY_POOL setting is left alone."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
