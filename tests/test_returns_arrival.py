@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_returns_truth import world_dataset
 
 import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
@@ -16,7 +17,6 @@ from netanalysis.analysis.returns.first_outcome import (
     within_days_share,
 )
 from netanalysis.simulate.world import simulate_world
-from tests.test_returns_truth import world_dataset
 
 
 def test_reference_by_hand():

@@ -126,10 +126,6 @@ def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
 
 def test_nothing_after_as_of_is_used():
     """Every delayed-returns table is the same whether the data after as_of exists or was cut off first."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
     from netanalysis.analysis.returns.carryover import hazard_rows, profile_half_life
@@ -153,10 +149,6 @@ def test_nothing_after_as_of_is_used():
 
 
 def test_every_view_runs_for_accounts():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
     from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
@@ -200,10 +192,6 @@ def test_interval_when_everyone_paid_is_the_exact_binomial_one():
 
 
 def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
     from netanalysis.analysis.returns.carryover import (
