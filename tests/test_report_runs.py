@@ -4,9 +4,12 @@ import json
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
+from netanalysis.report.history import list_reports, window_changes
 from netanalysis.report.runner import HEADLINE_KEYS, run_report
 
 
@@ -54,10 +57,6 @@ def test_unknown_parameter_exit_2(tmp_path, capsys):
 
 
 # -- with small test-only notebooks: atomicity, failures, history ---------------
-import nbformat  # noqa: E402
-
-from netanalysis.dates import parse_as_of  # noqa: E402
-from netanalysis.report.history import list_reports, window_changes  # noqa: E402
 
 PARAMS = '''data_dir: str = ""
 output_dir: str = ""

@@ -291,7 +291,7 @@ def _single_events(calendar_of, single, end, by_uid, why_not) -> list:
         items = by_uid.get(uid, [])
         try:
             out += list(recurring_ical_events.of(calendar_of(c for _, c in items)).between(start, end))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - one damaged series rejects its own events only
             for i, _ in items:
                 why_not.setdefault(i, f"damaged event: {type(exc).__name__}: {exc}"[:200])
     return out
