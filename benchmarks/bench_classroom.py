@@ -29,8 +29,8 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from netanalysis.classroom.demo import NOTEBOOK, _batch
-    from netanalysis.report.runner import execute_notebook, to_html
     from netanalysis.classroom.strategies import classroom_metrics, simulate_classroom
+    from netanalysis.report.runner import execute_notebook, to_html
 
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for _ in range(args.repeat):

@@ -16,11 +16,11 @@ import sys
 import time
 
 T0 = time.perf_counter()
-import pyarrow as pa  # noqa: E402  (imports are part of what is timed)
-import pyarrow.compute as pc  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-import pandas  # noqa: E402,F401  (any netanalysis command imports pandas)
+import pandas  # noqa: F401  (any netanalysis command imports pandas)
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 

@@ -31,11 +31,11 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from netanalysis.dataset import Dataset
     from netanalysis.analysis.network.diversity import diversity_over_time, network_diversity
     from netanalysis.analysis.network.structural_holes import structural_holes
-    from netanalysis.simulate.world import simulate_world
     from netanalysis.analysis.network.ties import dormant_ties, tie_strength
+    from netanalysis.dataset import Dataset
+    from netanalysis.simulate.world import simulate_world
 
     for n in args.contacts:
         w = simulate_world(contacts=n, months=args.months, seed=1)

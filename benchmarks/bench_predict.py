@@ -24,10 +24,10 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netanalysis.analysis.predict.holdout import predict_outcomes  # noqa: E402
-from netanalysis.simulate.world import simulate_world  # noqa: E402
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp  # noqa: E402
-from tests.predict_worlds import world_dataset  # noqa: E402
+from netanalysis.analysis.predict.holdout import predict_outcomes
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.simulate.world import simulate_world
+from tests.predict_worlds import world_dataset
 
 
 def run(ds, as_of, horizon: int, seed: int):

@@ -20,17 +20,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_returns_truth import world_dataset  # noqa: E402
+from test_returns_truth import world_dataset
 
-from netanalysis.plots import general as plots  # noqa: E402
-from netanalysis.plots import returns as plots_returns  # noqa: E402
-from netanalysis.analysis.returns.carryover import dose_response, hazard_rows, lag_profile, profile_half_life  # noqa: E402
-from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle  # noqa: E402
+from netanalysis.analysis.returns.carryover import dose_response, hazard_rows, lag_profile, profile_half_life
+from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle
 from netanalysis.analysis.returns.first_outcome import (
     first_outcome_table,
     outcome_lags,
@@ -38,8 +35,10 @@ from netanalysis.analysis.returns.first_outcome import (
     within_days_share,
 )
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
-from netanalysis.simulate.world import simulate_world  # noqa: E402
-from netanalysis.analysis.returns.segments import compare_segments  # noqa: E402
+from netanalysis.analysis.returns.segments import compare_segments
+from netanalysis.plots import general as plots
+from netanalysis.plots import returns as plots_returns
+from netanalysis.simulate.world import simulate_world
 
 
 def analysis(ds, unit: str = "contact") -> dict:

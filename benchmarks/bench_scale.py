@@ -214,7 +214,7 @@ def bench_size(n: int, work: Path, naive_max: int, report: bool, repeat: int) ->
     # Each round runs ours and the reference back to back, so a busy spell of the machine
     # hits both; the median round is reported.
     rounds: dict[str, list] = {"netanalysis load": [], "netanalysis panel": [], "duckdb reference": []}
-    for r in range(repeat):
+    for _ in range(repeat):
         rounds["netanalysis load"].append(
             timed([*NETANALYSIS, "load", str(csv_dir), "--out", str(loaded)], "netanalysis load", logs / "load.txt"))
         rounds["netanalysis panel"].append(

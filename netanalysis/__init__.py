@@ -1,8 +1,4 @@
-"""netanalysis: how the time invested in relationships relates to the outcomes that come back.
-
->>> import netanalysis
->>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-"""
+"""netanalysis: how the time invested in relationships relates to the outcomes that come back."""
 
 from netanalysis.errors import UserError
 

@@ -64,7 +64,7 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
 def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`df.sort_values(keys, kind="stable").reset_index(drop=True)`, with pyarrow's multi-key sort.
 
-    pandas factorizes every key first (a hash table of 10M ids at 10M rows);
+    pandas factorizes every key first, building a hash table as large as the column;
     pyarrow sorts the columns directly, stably, with missing values last.
     """
     import pyarrow as pa
@@ -126,13 +126,6 @@ def validate(contacts, interactions, outcomes) -> None:
 @dataclass
 class Dataset:
     """The canonical contacts, interactions and outcomes, and how they were loaded.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> ds.panel(half_life_months=3).columns[:3].tolist()  # doctest: +SKIP
-    ['contact_id', 'period', 'touches']
     """
 
     contacts: pd.DataFrame
@@ -192,7 +185,7 @@ class Dataset:
         validate(self.contacts, self.interactions, self.outcomes)
 
     @classmethod
-    def read_parquet(cls, folder) -> "Dataset":
+    def read_parquet(cls, folder) -> Dataset:
         folder = Path(folder)
         missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
         if missing:
@@ -203,7 +196,7 @@ class Dataset:
         return cls.from_frames(*frames, load_report=report, rejected=rejected, check=False)
 
     # -- views -------------------------------------------------------------
-    def until(self, as_of) -> "Dataset":
+    def until(self, as_of) -> Dataset:
         """The dataset as it was known at `as_of` (nothing after it)."""
         from netanalysis.dates import parse_as_of
 

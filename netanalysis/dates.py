@@ -81,7 +81,7 @@ def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
 def _localize(s: pd.Series, tz: str) -> pd.Series:
     try:
         return s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
-    except Exception as exc:  # unknown zone name
+    except Exception as exc:  # noqa: BLE001 - pandas and zoneinfo raise several types for an unknown zone name
         raise UserError(f"--tz: unknown time zone {tz!r} ({exc})") from None
 
 

@@ -150,11 +150,6 @@ def check_apart(out: Path, inputs, flag: str = "--out") -> None:
 
 def check_out_folder(out, command: str, inputs=(), flag: str = "--out") -> Path:
     """Raise UserError unless `command` may write the folder `out` (see the module docstring).
-
-    Examples
-    --------
-    >>> check_out_folder("reports/2025-12-31", "report", inputs=["data/raw"])  # doctest: +SKIP
-    PosixPath('reports/2025-12-31')
     """
     if str(out).strip() == "":
         raise UserError(f"{flag}: empty path")
@@ -308,11 +303,9 @@ def publish(build: Path, out: Path, command: str, inputs=(), flag: str = "--out"
     (build / BUILDING_MARKER).unlink(missing_ok=True)
     write_marker(build, command, **extra)
     old = None
-    if out.exists():
-        if read_marker(out) is not None:
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        # else: an empty folder, which rename replaces
+    if out.exists() and read_marker(out) is not None:  # an empty folder is replaced by the rename below
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
     os.replace(build, out)
     if old is not None:
         left = _remove_listed(old, read_marker(old) or {})
@@ -326,12 +319,6 @@ def publish(build: Path, out: Path, command: str, inputs=(), flag: str = "--out"
 @contextlib.contextmanager
 def building(out, command: str, inputs=(), flag: str = "--out"):
     """Check `out`, yield a building folder, remove it if anything fails.
-
-    Examples
-    --------
-    >>> with building("reports/classroom", "classroom") as build:  # doctest: +SKIP
-    ...     (build / "index.html").write_text("...")
-    ...     publish(build, Path("reports/classroom"), "classroom")
     """
     out = check_out_folder(out, command, inputs, flag)
     build = start_build(out, command, flag)

@@ -19,7 +19,7 @@ HOSTILE_NAMES = [
     f"<script>{MARK.format('script')}</script>Zorblax Scripta",
     "<script>alert(1)</script>",
     f'<img src=x onerror="{MARK.format("img")}">Zorblax Imago',
-    f'"><b id="pwned-b">Zorblax Bold</b>',
+    '"><b id="pwned-b">Zorblax Bold</b>',
     f"<svg onload=\"{MARK.format('svg')}\"></svg>Zorblax Svgo",
     f"[Zorblax Link](javascript:{MARK.format('md-link')})",
     f"</td></tr></table><iframe id=\"pwned-iframe\" src=\"javascript:{MARK.format('iframe')}\"></iframe>",

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis.errors import UserError
-from conftest import write
 
 
 def _entry(ds, name):
@@ -128,8 +128,8 @@ def test_to_utc_tolerates_missing_values():
 ])
 def test_fast_time_parsing_equals_the_general_parser(values, tz):
     """The vectorised ISO path of canonical files gives what `to_utc` (the parser of every format) gives."""
-    from netanalysis.io.sources.canonical import _times
     from netanalysis.dates import to_utc
+    from netanalysis.io.sources.canonical import _times
 
     raw = pd.Series(values, dtype="string", index=range(1_000_000, 1_000_000 + len(values)))  # a later block of rows
     fast, general = _times(raw, tz), to_utc(raw, tz)
@@ -181,8 +181,8 @@ def test_every_iso_form_reads_alike_on_both_paths(tz):
     with a naive or an offset time: the canonical fast path and `to_utc` agree, and neither fails."""
     import itertools
 
-    from netanalysis.io.sources.canonical import _times
     from netanalysis.dates import to_utc
+    from netanalysis.io.sources.canonical import _times
 
     dates = ["2025-11-07", "2024-02-29"]
     times = ["", "T17:50", "T17:50:41", " 17:50:41", "T17:50:41.5", "T17:50:41.123456789", "T7:50:41", "T17"]

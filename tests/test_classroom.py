@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 from netanalysis.classroom.demo import BATCH_ENV, explore, run_classroom
+from netanalysis.classroom.strategies import (
+    classroom_metrics,
+    crossover_month,
+    investment_plan,
+    simulate_classroom,
+    strategies,
+    trap_months,
+)
 from netanalysis.cli import main
 from netanalysis.errors import UserError
-from netanalysis.classroom.strategies import (classroom_metrics, crossover_month, investment_plan, simulate_classroom,
-                                    strategies, trap_months)
 
 
 def chance(stock_minutes):
@@ -132,6 +138,7 @@ def demo(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_command_writes_the_demo(demo):
     assert (demo / "index.html").exists() and (demo / "classroom_delayed_gratification.html").exists()
     assert (demo / "classroom_delayed_gratification.ipynb").exists()
@@ -148,6 +155,7 @@ def test_command_writes_the_demo(demo):
     assert "sliders" in (demo / "classroom_delayed_gratification.html").read_text()
 
 
+@pytest.mark.slow
 def test_command_numbers_equal_an_in_process_run_with_the_same_seed(demo):
     s = json.loads((demo / "summary.json").read_text())
     m, notes = classroom_metrics(simulate_classroom(months=14, n_students=40, seed=3))
@@ -156,6 +164,7 @@ def test_command_numbers_equal_an_in_process_run_with_the_same_seed(demo):
     assert s["notes"] == notes
 
 
+@pytest.mark.slow
 def test_bad_parameter_leaves_the_earlier_demo_untouched(demo):
     before = (demo / "summary.json").read_text()
     with pytest.raises(UserError, match="n_students"):
@@ -186,6 +195,7 @@ def test_sliders_only_outside_batch(monkeypatch):
     assert {"months", "hours per month", "half-life (months)", "students", "seed"} <= names
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, monkeypatch):
     import nbformat
 
@@ -206,6 +216,7 @@ def test_a_failing_notebook_is_named_and_the_earlier_demo_stays(demo, tmp_path, 
 
 def test_slider_callback_shows_the_crossover(monkeypatch):
     import IPython.display
+
     from netanalysis.classroom.demo import show_live
 
     shown = []

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.deal_cycles import deal_cycles
+from netanalysis.dataset import Dataset
 
 
 def _dataset(interactions, outcomes):

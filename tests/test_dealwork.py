@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.deal_work import deal_work, deal_work_summary
+from netanalysis.dataset import Dataset
 
 
 def _dataset():

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.event_study import event_study, event_study_panel
+from netanalysis.dataset import Dataset
 
 
 def _activity(minutes_by_unit):

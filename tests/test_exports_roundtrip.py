@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.simulate.exports import OWNER_EMAIL, write_exports
 from netanalysis.io.schema import DEFAULT_MINUTES
+from netanalysis.simulate.exports import OWNER_EMAIL, write_exports
 from netanalysis.simulate.world import simulate_world
 
 

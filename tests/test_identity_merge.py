@@ -11,12 +11,12 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import netanalysis
 from netanalysis.io import identity
-from tests.conftest import write
 
 CONNECTIONS = """
 Notes:
@@ -294,9 +294,8 @@ def test_resolution_pauses_the_collector_and_restores_it():
                 assert not gc.isenabled()
             assert gc.isenabled() is state
         gc.enable()
-        with pytest.raises(RuntimeError):
-            with identity._gc_paused():
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), identity._gc_paused():
+            raise RuntimeError("boom")
         assert gc.isenabled()
     finally:
         (gc.enable if was_on else gc.disable)()
@@ -315,7 +314,7 @@ def test_resolve_equals_the_reference_on_chunked_columns_and_shared_keys():
             "company": ["Acme", "ACME Inc.", None, "Beta"][i % 4],
             "title": ["CTO", None, ""][i % 3],
             "linkedin_url": [None, f"https://www.linkedin.com/in/p{i % 9}/", None][i % 3],
-            "first_seen": pd.NA if i % 2 else "2025-01-0{}T10:00:00Z".format(1 + i % 9),
+            "first_seen": pd.NA if i % 2 else f"2025-01-0{1 + i % 9}T10:00:00Z",
         })
     people = pd.DataFrame(rows).astype({"ref": "str", "name": object, "company": object, "title": object,
                                         "linkedin_url": object, "first_seen": object})

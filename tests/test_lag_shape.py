@@ -7,20 +7,16 @@ carryover world, a world with no link, and a world whose hazard is linear in
 the stock).
 """
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from test_returns_truth import world_dataset
 
 from netanalysis.analysis.returns.carryover import HazardRows, hazard_rows, profile_half_life
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 from netanalysis.analysis.returns.lag_shape import LagShapeFit, kernel_weights, lagged_minutes
 from netanalysis.simulate.world import simulate_world
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_returns_truth import world_dataset  # noqa: E402
 
 
 def _rows(minutes, starts, event=None, tenure=None) -> HazardRows:

@@ -192,4 +192,4 @@ def test_encodings_are_detected_from_bytes_not_names(tmp_path):
         assert detect_encoding(p.read_bytes()) == detected
         ds = netanalysis.load([p])
         assert ds.contacts["company"].tolist() == ["Société Générale"], enc
-    assert codecs.BOM_UTF8 == (tmp_path / "export_utf-8-sig.txt").read_bytes()[:3]
+    assert (tmp_path / "export_utf-8-sig.txt").read_bytes()[:3] == codecs.BOM_UTF8

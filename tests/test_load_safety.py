@@ -11,13 +11,12 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.io import loader
 from netanalysis.cli import main
+from netanalysis.dates import to_utc
 from netanalysis.errors import UserError
+from netanalysis.io import loader
 from netanalysis.io.money import parse_money
 from netanalysis.io.plausible import duration_reason, time_reason
-from netanalysis.dates import to_utc
-
 
 # --- money -------------------------------------------------------------------------------
 

@@ -4,8 +4,14 @@ import pandas as pd
 import pytest
 
 from netanalysis.classroom.naive_readings import (
-    _between, _within, confounding_lesson, describe_confounding_lesson, describe_reverse_lesson, lesson_metrics,
-    lesson_worlds, reverse_causation_lesson,
+    _between,
+    _within,
+    confounding_lesson,
+    describe_confounding_lesson,
+    describe_reverse_lesson,
+    lesson_metrics,
+    lesson_worlds,
+    reverse_causation_lesson,
 )
 
 

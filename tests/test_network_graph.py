@@ -3,11 +3,17 @@
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import write
 
 import netanalysis
-from netanalysis.analysis.network.structural_holes import EGO, brokers, contact_pairs, ego_constraint, ego_effective_size, structural_holes
-
-from conftest import write
+from netanalysis.analysis.network.structural_holes import (
+    EGO,
+    brokers,
+    contact_pairs,
+    ego_constraint,
+    ego_effective_size,
+    structural_holes,
+)
 
 
 def _load(tmp_path, interactions: str, outcomes: str = ""):

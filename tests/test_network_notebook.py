@@ -7,17 +7,19 @@ import pandas as pd
 import pytest
 
 import netanalysis
-from netanalysis.plots import network as plots_network
 from netanalysis.analysis.network.diversity import shannon_entropy_bits
 from netanalysis.analysis.network.structural_holes import structural_holes
+from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 from netanalysis.paths import NOTEBOOKS
+from netanalysis.plots import network as plots_network
 from netanalysis.report.privacy import anonymize
 from netanalysis.simulate.world import simulate_world
-from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
 
+@pytest.mark.slow
 def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
     import papermill as pm
+
     from netanalysis.report.runner import project_kernel
 
     data = tiny_ds.to_parquet(tmp_path / "data")
@@ -55,6 +57,7 @@ def test_simulated_group_meetings_share_start_and_duration_and_keep_the_truth():
     pd.testing.assert_series_equal(written.sort_index(), truth.sort_index(), check_names=False, check_index_type=False)
 
 
+@pytest.mark.slow
 def test_anonymized_data_gives_the_same_network(tmp_path):
     from netanalysis.simulate.world import write_canonical
 

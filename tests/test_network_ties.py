@@ -3,14 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
-from netanalysis.simulate.world import simulate_world, write_canonical
 from netanalysis.analysis.network.ties import (
-    classify_ties, cluster_bootstrap_ratio, dormant_ties, reactivations, tercile_thresholds, tie_months, tie_strength,
+    classify_ties,
+    cluster_bootstrap_ratio,
+    dormant_ties,
+    reactivations,
+    tercile_thresholds,
+    tie_months,
+    tie_strength,
 )
-
-from conftest import write
+from netanalysis.simulate.world import simulate_world, write_canonical
 
 
 def _load(tmp_path, interactions: str, outcomes: str):
@@ -144,9 +149,9 @@ def test_a_rate_of_zero_still_gets_an_upper_bound():
 def test_tie_rates_in_a_reverse_world_come_with_the_association_caveat():
     # Wins fall at a constant rate and deals bring meetings: strong ties "win" far more often,
     # and the sentence must say that this is an association, partly made by the deals.
+    from netanalysis.analysis.network.ties import describe_tie_rates, tie_strength
     from netanalysis.classroom.naive_readings import world_dataset
     from netanalysis.simulate.world import simulate_world
-    from netanalysis.analysis.network.ties import describe_tie_rates, tie_strength
 
     ds = world_dataset(simulate_world(contacts=200, months=30, seed=0, world="reverse"))
     rates = tie_strength(ds, n_boot=100).rates()

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis.errors import UserError
-from conftest import write
 
 
 def test_stock_and_gaps_by_hand(tmp_path):

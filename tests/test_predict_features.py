@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netanalysis.errors import UserError
 from netanalysis.analysis.predict.features import feature_columns, feature_table
+from netanalysis.errors import UserError
 
 D3 = 0.5 ** (1 / 3)  # one month of decay at a 3-month half-life
 

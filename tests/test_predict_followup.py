@@ -4,12 +4,12 @@ import csv
 
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import follow_up_list, predict_outcomes
 from netanalysis.report.csv_safety import write_safe_csv
-from tests.conftest import write
 
 COLUMNS = ["rank", "contact_id", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
 

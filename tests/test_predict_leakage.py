@@ -3,13 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from predict_worlds import simulated_dataset
 
-from netanalysis.dataset import Dataset
-from netanalysis.plots import predict as plots_predict
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import predict_outcomes
 from netanalysis.analysis.predict.validation import LeakageError, check_shifted_labels, check_truncation
-from tests.predict_worlds import simulated_dataset
+from netanalysis.dataset import Dataset
+from netanalysis.plots import predict as plots_predict
 
 AS_OF = "2025-06-30"
 

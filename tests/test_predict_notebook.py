@@ -6,13 +6,15 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import write
+from predict_worlds import simulated_dataset
+from test_predict_leakage import with_future_rows
 
 import netanalysis
 from netanalysis.paths import NOTEBOOKS
 from netanalysis.report.runner import execute_notebook, to_html
-from tests.conftest import write
-from tests.predict_worlds import simulated_dataset
-from tests.test_predict_leakage import with_future_rows
+
+pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
 
 NB = NOTEBOOKS / "04_predicting_outcomes.ipynb"
 AS_OF = "2025-06-30"

@@ -5,13 +5,13 @@ score for a one-month horizon: the outcome of month t is drawn with exactly that
 import numpy as np
 import pandas as pd
 import pytest
+from predict_worlds import world_dataset
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import evaluate_holdout
-from netanalysis.simulate.world import simulate_world
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp
 from netanalysis.analysis.predict.validation import ranking_metrics
-from tests.predict_worlds import world_dataset
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.simulate.world import simulate_world
 
 
 def expected_auc(truth, score):
@@ -36,11 +36,13 @@ def judged():
     return holdout, scores
 
 
+@pytest.mark.slow
 def test_true_hazard_is_joined_for_every_held_out_row(judged):
     _, scores = judged
     assert len(scores) > 5000 and scores["hazard"].notna().all()
 
 
+@pytest.mark.slow
 def test_model_recovers_most_of_the_gap_between_recency_and_the_truth(judged):
     holdout, s = judged
     truth = expected_auc(s["hazard"], s["hazard"])
@@ -54,6 +56,7 @@ def test_model_recovers_most_of_the_gap_between_recency_and_the_truth(judged):
     assert model <= truth + 1e-12  # nothing beats the true hazard in expectation
 
 
+@pytest.mark.slow
 def test_realised_holdout_auc_is_clearly_better_than_chance(judged):
     holdout, _ = judged
     row = holdout.table.set_index("model").loc["logistic_regression"]
@@ -61,6 +64,7 @@ def test_realised_holdout_auc_is_clearly_better_than_chance(judged):
     assert holdout.window["train_last"] < holdout.window["test_first"]
 
 
+@pytest.mark.slow
 def test_probabilities_are_calibrated_against_the_true_hazard(judged):
     _, s = judged
     # On average the predicted chance matches the true chance of an outcome (within 15%) ...

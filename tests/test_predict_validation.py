@@ -5,8 +5,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from netanalysis.analysis.predict.validation import (RollingOriginSplit, holdout_split, interval, ranking_metrics,
-                                    unit_resample_weights)
+from netanalysis.analysis.predict.validation import (
+    RollingOriginSplit,
+    holdout_split,
+    interval,
+    ranking_metrics,
+    unit_resample_weights,
+)
 
 
 def months(*labels):

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from netanalysis.cli import _report_options, build_parser, main
-from netanalysis.report.config import read_config, resolve_as_of
 from netanalysis.errors import UserError
+from netanalysis.report.config import read_config, resolve_as_of
 from netanalysis.report.parameters import check_parameters, coerce_parameter
 
 

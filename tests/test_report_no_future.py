@@ -10,6 +10,8 @@ import pytest
 from netanalysis.report.runner import run_report
 from netanalysis.simulate.world import simulate_world, write_canonical
 
+pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
+
 AS_OF = "2024-06-30"
 # Counts of input rows describe the files given, which do differ; everything else must not.
 INPUT_ACCOUNTING = {"rows_read", "rows_rejected"}

@@ -17,15 +17,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from report_worlds import distinctive_world
+from test_outputs import tree
+from test_report_runs import OK_CELL, PARAMS, make_notebook
 
 from netanalysis import outputs
 from netanalysis.classroom.demo import run_classroom
 from netanalysis.errors import UserError
 from netanalysis.report.pages import CONTENT_SECURITY_POLICY
 from netanalysis.report.runner import run_report
-from report_worlds import distinctive_world
-from test_outputs import tree
-from test_report_runs import OK_CELL, PARAMS, make_notebook
+
+pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
 
 MATH_NAME = r"$\href{javascript:alert(1)}{x}$"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

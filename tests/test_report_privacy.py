@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from report_worlds import TOKENS, distinctive_world, text_files
 
 import netanalysis
 from netanalysis.report.privacy import Pseudonymizer, anonymize
 from netanalysis.report.runner import report_notebooks, run_report
-from report_worlds import TOKENS, distinctive_world, text_files
 
 KEY = "test-key-not-secret"
 
@@ -43,6 +43,7 @@ def originals(data):
     return {s for s in strings if len(s) >= 6}
 
 
+@pytest.mark.slow
 def test_no_original_string_in_any_output(anonymized):
     root, data, first, _ = anonymized
     files = text_files(first) + [p for p in (root / "reports").iterdir() if p.is_file() and p.suffix != ".png"]
@@ -58,6 +59,7 @@ def test_no_original_string_in_any_output(anonymized):
         assert str(data) not in text, f"{path.name} names the input folder"
 
 
+@pytest.mark.slow
 def test_summary_marks_anonymized_and_hides_input_paths(anonymized):
     _, data, first, _ = anonymized
     s = json.loads((first / "summary.json").read_text())
@@ -77,6 +79,7 @@ def test_pseudonyms_are_stable_and_keyed(tmp_path):
     assert not any("Zorblax" in str(v) for v in a.contacts.astype(str).to_numpy().ravel())
 
 
+@pytest.mark.slow
 def test_same_inputs_give_an_identical_summary(anonymized):
     _, _, first, second = anonymized
     a, b = (first / "summary.json").read_text(), (second / "summary.json").read_text()

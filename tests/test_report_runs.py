@@ -4,10 +4,13 @@ import json
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
-from netanalysis.report.runner import run_report, HEADLINE_KEYS
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
+from netanalysis.report.history import list_reports, window_changes
+from netanalysis.report.runner import HEADLINE_KEYS, run_report
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +20,7 @@ def report(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_files(report):
     assert (report / "index.html").exists()
     assert len(list((report / "figures").glob("*.png"))) >= 3
@@ -26,6 +30,7 @@ def test_report_files(report):
     assert "import pandas" not in html  # no code by default
 
 
+@pytest.mark.slow
 def test_summary_has_every_design_key(report):
     s = json.loads((report / "summary.json").read_text())
     assert set(s) >= {"as_of", "inputs", "counts", "metrics", "notes"}
@@ -52,10 +57,6 @@ def test_unknown_parameter_exit_2(tmp_path, capsys):
 
 
 # -- with small test-only notebooks: atomicity, failures, history ---------------
-import nbformat  # noqa: E402
-
-from netanalysis.report.history import list_reports, window_changes  # noqa: E402
-from netanalysis.dates import parse_as_of  # noqa: E402
 
 PARAMS = '''data_dir: str = ""
 output_dir: str = ""
@@ -138,6 +139,7 @@ def netanalysis_load(folder):
     return netanalysis.load([folder])
 
 
+@pytest.mark.slow
 def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
     ok, _ = small_notebooks
     reports = tmp_path / "out" / "reports"
@@ -165,6 +167,7 @@ def test_history_changes_and_index(three_people, small_notebooks, tmp_path):
     assert (reports / "trends.png").exists()
 
 
+@pytest.mark.slow
 def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small_notebooks, tmp_path):
     ok, strict = small_notebooks
     out = tmp_path / "reports" / "r"  # a folder of reports netanalysis made: the failed notebook is kept there
@@ -183,6 +186,7 @@ def test_failed_notebook_leaves_the_earlier_report_untouched(three_people, small
     assert [p.name for p in out.parent.iterdir() if ".building-" in p.name] == []  # no half-built folder left
 
 
+@pytest.mark.slow
 def test_data_without_outcomes_is_a_user_error(three_people, small_notebooks, tmp_path):
     (three_people / "outcomes.csv").unlink()
     with pytest.raises(UserError, match="no outcomes"):
@@ -207,10 +211,12 @@ def test_cli_exit_2_in_a_fresh_process(tmp_path):
     assert r.returncode == 2 and "weekly" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_followup_names_read_back_without_the_safety_quote(tmp_path):
-    from netanalysis.report.history import followup_movements
-    from netanalysis.report.csv_safety import write_safe_csv
     import pandas as pd
+
+    from netanalysis.report.csv_safety import write_safe_csv
+    from netanalysis.report.history import followup_movements
 
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     write_safe_csv(pd.DataFrame({"rank": [1, 2], "contact_id": ["x", "y"], "name": ["=Evil()", "Ann"]}), tmp_path / "a" / "followup.csv")
@@ -220,6 +226,7 @@ def test_followup_names_read_back_without_the_safety_quote(tmp_path):
     assert m["stayed"] == 1
 
 
+@pytest.mark.slow
 def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(tmp_path):
     """papermill's `cwd=` chdirs the whole process, which broke parallel runs; kernels get their folder instead."""
     import os

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from netanalysis.report.history import write_history_index
-from netanalysis.report.front_page import write_index
-from netanalysis.report.runner import run_report
-from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
 from report_worlds import HOSTILE_NAMES, distinctive_world
+
+from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
+from netanalysis.report.front_page import write_index
+from netanalysis.report.history import write_history_index
+from netanalysis.report.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
@@ -54,6 +54,7 @@ def test_write_safe_csv_and_file_pass_are_idempotent(tmp_path):
     assert list(csv.reader(io.StringIO((tmp_path / "b.csv").read_text()))) == [["name", "n"], ["'=evil()", "-4"], ["'@x", "5"]]
 
 
+@pytest.mark.slow
 def test_every_csv_in_the_report_is_spreadsheet_safe(hostile_report):
     csvs = sorted(hostile_report.rglob("*.csv"))
     assert hostile_report / "rejected.csv" in csvs
@@ -116,6 +117,7 @@ def scan_in_browser(pages: list[Path], profile_root: Path) -> dict[str, DomScan]
         return dict(pool.map(one, enumerate(pages)))
 
 
+@pytest.mark.browser
 def test_oracle_catches_an_unescaped_page(tmp_path):
     """The browser check itself: a page that pastes the payloads raw is caught, its escaped twin is not."""
     if not CHROMIUM:
@@ -131,6 +133,7 @@ def test_oracle_catches_an_unescaped_page(tmp_path):
     assert "Zorblax Bold" in "".join(safe.text)
 
 
+@pytest.mark.browser
 def test_front_page_and_history_escape_data_strings(tmp_path):
     """Names reach our own pages through the follow-up movements and notes; the pages must show them as text."""
     if not CHROMIUM:
@@ -150,6 +153,8 @@ def test_front_page_and_history_escape_data_strings(tmp_path):
     assert "Zorblax Bold" in "".join(scans[str(rep / "index.html")].text)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_every_report_page_escapes_hostile_names_in_the_browser(hostile_report, tmp_path):
     if not CHROMIUM:
         pytest.skip(NO_BROWSER)

@@ -3,14 +3,20 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_returns_truth import world_dataset
 
 import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
-    constant_rate_reference, describe_arrival, first_outcome_table, followup_months, headline,
-    month_when_share_reached, outcome_lags, within_days_share,
+    constant_rate_reference,
+    describe_arrival,
+    first_outcome_table,
+    followup_months,
+    headline,
+    month_when_share_reached,
+    outcome_lags,
+    within_days_share,
 )
 from netanalysis.simulate.world import simulate_world
-from tests.test_returns_truth import world_dataset
 
 
 def test_reference_by_hand():

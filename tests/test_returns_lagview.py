@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 from scipy import stats
+from truth_worlds import world_rows
 
 from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
-from netanalysis.analysis.returns.lag_view import adjusted_lag_table, describe_adjusted_lags
 from netanalysis.analysis.returns.evidence import opened_rows
-from truth_worlds import world_rows
+from netanalysis.analysis.returns.lag_view import adjusted_lag_table, describe_adjusted_lags
 
 
 def _table(coefs, ses):

@@ -15,11 +15,11 @@ import pytest
 import statsmodels.api as sm
 
 from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.first_outcome import first_outcome_table
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
-from netanalysis.simulate.world import simulate_world
+from netanalysis.dataset import Dataset
 from netanalysis.dates import DAYS_PER_MONTH
+from netanalysis.simulate.world import simulate_world
 
 
 def world_dataset(world) -> Dataset:
@@ -33,6 +33,7 @@ def world_dataset(world) -> Dataset:
     return Dataset.from_frames(c, i, o, check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("true_half_life", [1.5, 6.0])
 def test_half_life_recovered_within_30_percent_and_covered(true_half_life):
     world = simulate_world(contacts=4000, months=36, seed=0, half_life_months=true_half_life)
@@ -46,6 +47,7 @@ def test_half_life_recovered_within_30_percent_and_covered(true_half_life):
     assert prof.n_units == 4000 and prof.n_events > 100
 
 
+@pytest.mark.slow
 def test_profile_is_null_when_invested_time_does_not_matter():
     world = simulate_world(contacts=1500, months=36, seed=0, beta=0.0, alpha=-3.5)
     prof = profile_half_life(hazard_rows(world_dataset(world)))

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from truth_worlds import world_rows
 
 from netanalysis.analysis.returns.carryover import HazardRows
-from netanalysis.analysis.returns.link_test import ScoreTest
 from netanalysis.analysis.returns.evidence import assess_delayed_returns
+from netanalysis.analysis.returns.link_test import ScoreTest
 from netanalysis.analysis.returns.verdict import Evidence, decide
 from netanalysis.analysis.returns.within_contact import fit_conditional_poisson, unit_groups
-from truth_worlds import world_rows
 
 N_BOOT = 99
 GRID = np.geomspace(0.25, 36.0, 32)

@@ -6,10 +6,14 @@ import pytest
 
 from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
 from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle
+from netanalysis.analysis.returns.first_outcome import (
+    check_returns_parameters,
+    month_when_share_reached,
+    outcome_share_by_month,
+)
+from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 from netanalysis.dataset import Dataset
 from netanalysis.errors import UserError
-from netanalysis.analysis.returns.first_outcome import check_returns_parameters, month_when_share_reached, outcome_share_by_month
-from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 
 
 def _dataset(interactions, outcomes, contacts=None):
@@ -122,10 +126,6 @@ def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
 
 def test_nothing_after_as_of_is_used():
     """Every delayed-returns table is the same whether the data after as_of exists or was cut off first."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
     from netanalysis.analysis.returns.carryover import hazard_rows, profile_half_life
@@ -149,10 +149,6 @@ def test_nothing_after_as_of_is_used():
 
 
 def test_every_view_runs_for_accounts():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
     from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
@@ -196,14 +192,14 @@ def test_interval_when_everyone_paid_is_the_exact_binomial_one():
 
 
 def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_returns_truth import world_dataset
 
-    from netanalysis.plots import returns as plots_returns
-    from netanalysis.analysis.returns.carryover import describe_dose_response, dose_response, hazard_rows, profile_half_life
+    from netanalysis.analysis.returns.carryover import (
+        describe_dose_response,
+        dose_response,
+        hazard_rows,
+        profile_half_life,
+    )
     from netanalysis.analysis.returns.first_outcome import (
         first_outcome_table,
         headline,
@@ -211,6 +207,7 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
         within_days_share,
     )
     from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+    from netanalysis.plots import returns as plots_returns
     from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=80, months=18, seed=1)

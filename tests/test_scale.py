@@ -8,15 +8,15 @@ library reader gives, rejects and row numbers included.
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis import cli
 from netanalysis.io.arrow_text import hex_ids
-from netanalysis.panel.command import dask_panel, panel_command
-from netanalysis.simulate.world import simulate_world, write_canonical
 from netanalysis.io.sources import fastcsv
 from netanalysis.io.sources.base import read_csv_table
-from conftest import write
+from netanalysis.panel.command import dask_panel, panel_command
+from netanalysis.simulate.world import simulate_world, write_canonical
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def _random_people(seed: int, n: int = 400) -> pd.DataFrame:
             "https://linkedin.com/in/chen?trk=1"]
     sources = ["canonical", "linkedin", "hubspot", "google"]
     rows = []
-    for i in range(n):
+    for _ in range(n):
         src = sources[rng.integers(len(sources))]
         ident = emails[rng.integers(len(emails))] if rng.random() < 0.2 else f"id{rng.integers(n // 2)}"
         rows.append({
@@ -262,10 +262,10 @@ def _write_loaded(folder, inter, contacts, outcomes, row_group_size=None):
 @pytest.mark.parametrize("unit, batch_rows", [("contact", None), ("account", None), ("contact", 37), ("account", 50)])
 def test_panel_command_equals_a_plain_loop(tmp_path, monkeypatch, unit, batch_rows):
     import pyarrow.parquet as pq
-
-    from netanalysis.panel import command as scale
-    from netanalysis.dataset import Dataset
     from test_panel import assert_panel_is, loop_panel, random_world
+
+    from netanalysis.dataset import Dataset
+    from netanalysis.panel import command as scale
 
     inter, contacts, outcomes = random_world(7)
     folder = _write_loaded(tmp_path / "loaded", inter, contacts, outcomes, row_group_size=97)
@@ -317,9 +317,10 @@ def test_panel_command_with_nothing_before_as_of_writes_an_empty_panel(tmp_path)
 def test_batches_keep_the_one_shot_sums_of_inexact_minutes(tmp_path, by_unit):
     # 0.1, 0.2, 0.7 minutes: sums depend on their order; batches must not change a bit of any column,
     # whether the rows come in time order or sorted by unit (two ways pandas adds them).
+    from test_panel import random_world
+
     from netanalysis.dataset import Dataset
     from netanalysis.panel.command import write_panel
-    from test_panel import random_world
 
     inter, contacts, outcomes = random_world(12, n_inter=3000, minute_values=(0.1, 0.2, 0.7, 1e-3))
     if by_unit:
@@ -335,7 +336,6 @@ def test_batches_keep_the_one_shot_sums_of_inexact_minutes(tmp_path, by_unit):
 def test_panel_command_reads_interactions_written_as_a_folder_of_parts(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from test_panel import assert_panel_is, loop_panel, random_world
 
     inter, contacts, outcomes = random_world(13)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write
+from load_helpers import interactions_with
 
 import netanalysis
-from load_helpers import interactions_with
 from netanalysis.errors import UserError
-from tests.conftest import write
 
 FIX = Path(__file__).parent / "fixtures" / "calendar"
 

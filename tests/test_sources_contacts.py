@@ -7,9 +7,9 @@ import codecs
 from pathlib import Path
 
 import pytest
+from load_helpers import by_name, entry
 
 import netanalysis
-from load_helpers import by_name, entry
 from netanalysis.io.sources.base import detect_encoding
 
 FIX = Path(__file__).parent / "fixtures" / "contacts"

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write
 
 import netanalysis
 from netanalysis.errors import UserError
 from netanalysis.io.sources import detect_format
 from netanalysis.io.sources.base import sniff
-from tests.conftest import write
 
 FIX = Path(__file__).parent / "fixtures" / "crm"
 ALL_FIXTURES = sorted(p for p in FIX.rglob("*.csv"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from load_helpers import by_name, entry
 
 import netanalysis
-from load_helpers import by_name, entry
 from netanalysis.errors import UserError
 
 FIX = Path(__file__).parent / "fixtures" / "linkedin"

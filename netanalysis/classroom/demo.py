@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from netanalysis.errors import UserError
-from netanalysis.report.pages import CSP_META
 from netanalysis.paths import NOTEBOOKS, REPORTS
+from netanalysis.report.pages import CSP_META
 
 NOTEBOOK = NOTEBOOKS / "classroom_delayed_gratification.ipynb"
 BATCH_ENV = "NETANALYSIS_BATCH"  # set while `netanalysis classroom` runs the notebook: no sliders then
@@ -152,8 +152,8 @@ def show_live(months, hours_per_month, half_life_months, n_students, seed) -> No
     import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
-    from netanalysis.plots.classroom import cumulative_outcomes
     from netanalysis.classroom.strategies import crossover_month, simulate_classroom, trap_months
+    from netanalysis.plots.classroom import cumulative_outcomes
 
     run = simulate_classroom(months, hours_per_month, half_life_months, n_students, seed)
     b, c = run.mean_band("builder")[0], run.mean_band("broadcaster")[0]
@@ -176,10 +176,10 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     `summary.json` (parameters, metrics with `crossover_month` and `mean_outcomes`,
     notes, captions). Unknown names or bad values raise UserError naming the parameter.
     """
-    from netanalysis.report.parameters import check_parameters
-    from netanalysis.outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
-    from netanalysis.report.runner import NotebookFailed, execute_notebook, to_html
     from netanalysis.classroom.strategies import check_classroom_parameters
+    from netanalysis.outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
+    from netanalysis.report.parameters import check_parameters
+    from netanalysis.report.runner import NotebookFailed, execute_notebook, to_html
 
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
     values = check_classroom_parameters(**given)

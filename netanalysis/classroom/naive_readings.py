@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from netanalysis.dataset import Dataset
 from netanalysis.analysis.returns.event_study import EventStudy, event_study, event_study_panel
+from netanalysis.dataset import Dataset
 from netanalysis.panel.build import build_panel
 from netanalysis.simulate.world import simulate_world
 

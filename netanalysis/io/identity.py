@@ -458,7 +458,7 @@ def _ref_sources(refs: pd.Series) -> np.ndarray:
 def _without_pd_na(values: pd.Series) -> pd.Series:
     """`pd.NA` replaced by None in an object column, other values untouched.
 
-    `pd.to_datetime` reads both as NaT, but pd.NA about six times slower.
+    `pd.to_datetime` reads both as NaT, but takes a slow path for pd.NA.
     """
     if values.dtype != object:
         return values

@@ -17,14 +17,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from netanalysis.io import identity
 from netanalysis.errors import UserError
+from netanalysis.io import identity
 from netanalysis.io.arrow_text import arrow_strings, hex_ids
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.plausible import reject_implausible
-from netanalysis.io.vocabulary import UTC, empty_interactions
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
+from netanalysis.io.vocabulary import UTC, empty_interactions
 
 # In a folder, files with these endings are never exports (reports, notes, data we write).
 _NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".toml", ".pdf", ".zip"}
@@ -147,7 +147,7 @@ def _rows_with_new_records(tables) -> tuple[pd.DataFrame, list]:
 def _rows_with_new_records_slow(tables) -> pd.DataFrame:
     """The same, for rows that are not small integers."""
     parts = []
-    for t, (f, r, rid) in enumerate(tables):
+    for f, r, rid in tables:
         d = pd.DataFrame({"_file": f, "source_row": r, "rid": rid}).sort_values(["_file", "source_row"], kind="stable")
         d["new"] = ~d["rid"].duplicated(keep="first")
         parts.append(d)

@@ -14,6 +14,7 @@ convention (en_US or de_DE), which also checks the grouping.
 from __future__ import annotations
 
 import re
+
 import numpy as np
 import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal

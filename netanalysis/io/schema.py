@@ -13,10 +13,18 @@ from __future__ import annotations
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from netanalysis.io.vocabulary import (  # noqa: F401  (re-exported)
-    CHANNELS, DEFAULT_MINUTES, DIRECTIONS, OTHER_MINUTES, OUTCOME_KINDS, OUTCOME_STATUSES, UTC,
-    empty_contacts, empty_interactions, empty_outcomes, invested_minutes,
+    CHANNELS,
+    DEFAULT_MINUTES,
+    DIRECTIONS,
+    OTHER_MINUTES,
+    OUTCOME_KINDS,
+    OUTCOME_STATUSES,
+    UTC,
+    empty_contacts,
+    empty_interactions,
+    empty_outcomes,
+    invested_minutes,
 )
-
 
 STRING = str
 TIME = UTC

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import invested_minutes
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 FREQS = {"M": 1, "month": 1, "ME": 1, "MS": 1, "Q": 3, "quarter": 3, "QE": 3, "QS": 3}
 UNITS = ("contact", "account")
@@ -121,7 +121,7 @@ class Interactions:
     outbound: np.ndarray
 
     @classmethod
-    def from_frame(cls, inter: pd.DataFrame, minutes_by_channel: dict | None = None) -> "Interactions":
+    def from_frame(cls, inter: pd.DataFrame, minutes_by_channel: dict | None = None) -> Interactions:
         """From an interactions DataFrame (contact_id, timestamp, channel, direction, duration_minutes)."""
         contact, contact_ids = pd.factorize(inter["contact_id"], use_na_sentinel=False)
         channel, channels = pd.factorize(inter["channel"], use_na_sentinel=False)
@@ -131,7 +131,7 @@ class Interactions:
 
     @classmethod
     def from_codes(cls, contact, contact_ids, timestamp, channel, channels, duration, direction, directions,
-                   minutes_by_channel=None) -> "Interactions":
+                   minutes_by_channel=None) -> Interactions:
         """From integer codes into distinct values; the minutes and directions are worked out per distinct value."""
         ch = pd.DataFrame({"channel": channels.reset_index(drop=True), "duration_minutes": np.nan})
         fallback = invested_minutes(ch, minutes_by_channel).to_numpy(dtype="float64")
@@ -449,12 +449,6 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     the previous stock and adds this month's minutes), `months_since_first`,
     `months_since_last` (months since the last period with a touch),
     `outcomes_won`, `value_won`.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> ds.panel(half_life_months=3.0, as_of="2025-12-31")  # doctest: +SKIP
     """
     half_life_months = check_parameters(freq, half_life_months, unit)
     cut = parse_as_of(as_of, default=ds.last_timestamp)

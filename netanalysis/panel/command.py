@@ -29,11 +29,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.outputs import building_file, parquet_mark
-from netanalysis.panel.build import (FREQS, UNITS, Interactions, PanelColumns, empty_panel, build_panel, panel_columns, panel_frame,
-                    unit_of_interactions, unit_of_outcomes)
-from netanalysis.dates import parse_as_of
+from netanalysis.panel.build import (
+    FREQS,
+    UNITS,
+    Interactions,
+    PanelColumns,
+    build_panel,
+    empty_panel,
+    panel_columns,
+    panel_frame,
+    unit_of_interactions,
+    unit_of_outcomes,
+)
 
 INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]
@@ -52,12 +62,6 @@ def _table_path(data_dir: Path, name: str) -> Path:
 
 def read_panel_inputs(data_dir) -> Dataset:
     """The loaded tables, only the columns the panel needs (no re-validation, no sorting).
-
-    Examples
-    --------
-    >>> ds = read_panel_inputs("data/processed")  # doctest: +SKIP
-    >>> ds.interactions.columns.tolist()  # doctest: +SKIP
-    ['contact_id', 'timestamp', 'channel', 'direction', 'duration_minutes']
     """
     data_dir = Path(data_dir)
     with _readable(data_dir):
@@ -140,11 +144,6 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     freq, half_life, unit, as_of : as in :func:`netanalysis.panel.build.build_panel`
     engine : "pandas" (one process) or "dask" (partitions by unit; same numbers)
     scheduler : address of a running dask scheduler (dask engine only)
-
-    Examples
-    --------
-    >>> panel_command("data/processed", "panel.parquet", unit="account")  # doctest: +SKIP
-    PosixPath('panel.parquet')
     """
     _check(freq, half_life, unit, engine)
     if scheduler and engine != "dask":
@@ -181,8 +180,8 @@ def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit:
                 batch_rows: int | None = None) -> Path:
     """Write `build_panel(ds, ...)` to Parquet, in batches of units when it is large.
 
-    The dense panel of 10M interactions has some 30M rows; built at once it
-    needs several gigabytes. Units are independent once `as_of` is fixed, so
+    The dense panel has a row per unit and period, several times the
+    interactions; built at once it may not fit in memory. Units are independent once `as_of` is fixed, so
     consecutive ranges of (sorted) units are built one batch of about
     `batch_rows` rows at a time and appended: the file is the same as the
     one-shot panel's, `attrs` included.

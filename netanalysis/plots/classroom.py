@@ -8,10 +8,10 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from netanalysis.classroom.strategies import STRATEGY_NAMES, crossover_month, trap_months  # noqa: E402
+from netanalysis.classroom.strategies import STRATEGY_NAMES, crossover_month, trap_months
 
 COLORS = {"broadcaster": "#d1495b", "builder": "#1f6feb", "mixed": "#66a182"}
 LABELS = {"broadcaster": "Broadcaster (only new people)", "builder": "Builder (keeps following up)",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
 
-from netanalysis.plots.general import COLORS, _empty, _fig  # noqa: E402
+from netanalysis.plots.general import COLORS, _empty, _fig
 
 CLASS_COLORS = {"weak": COLORS[2], "medium": COLORS[3], "strong": COLORS[0]}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from netanalysis.plots.general import COLORS, _empty, _fig  # noqa: E402
+from netanalysis.plots.general import COLORS, _empty, _fig
 
 MODEL_COLORS = {"logistic_regression": COLORS[0], "gradient_boosting": COLORS[3], "recency": COLORS[1],
                 "frequency": COLORS[2], "relationship_score": COLORS[5]}

@@ -91,7 +91,7 @@ def resolve_as_of(rule, last_data: pd.Timestamp | None, today: dt.date | None = 
     text = re.sub(r"\s+", " ", text.replace("_", " "))
     if text in ("", "last data", "latest", "last"):
         return None
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     if text == "today":
         return today.isoformat()
     if text in ("end of last month", "last month"):

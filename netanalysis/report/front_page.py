@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from netanalysis.report.pages import CSP_META
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
+from netanalysis.report.pages import CSP_META
 
 LABELS = {
     "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),

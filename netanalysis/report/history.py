@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from netanalysis.report.pages import CSP_META
-from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.dates import parse_as_of
+from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.report.pages import CSP_META
 
 FOLLOWUP_FILE = "followup.csv"
 TOP_N = 20
@@ -53,12 +53,6 @@ def window_changes(ds, since: pd.Timestamp, until: pd.Timestamp) -> dict:
     """What happened in the data between two cut-offs, ``since < t <= until``.
 
     New relationships are contacts whose first interaction falls in the window.
-
-    Examples
-    --------
-    >>> import netanalysis  # doctest: +SKIP
-    >>> window_changes(ds, parse_as_of("2025-01-31"), parse_as_of("2025-03-31"))  # doctest: +SKIP
-    {'new_relationships': 1, 'interactions': 2, 'invested_minutes': 25.0, 'outcomes': 0, ...}
     """
     inter = ds.interactions[ds.interactions["timestamp"] <= until]
     first = inter.groupby("contact_id")["timestamp"].min()

@@ -21,10 +21,6 @@ CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CO
 
 def notebook_exporter(show_code: bool = False):
     """An nbconvert HTMLExporter for report pages: offline template, no prompts, code only if asked.
-
-    Examples
-    --------
-    >>> body, _ = notebook_exporter().from_notebook_node(nb, resources=page_resources())  # doctest: +SKIP
     """
     from nbconvert import HTMLExporter
 

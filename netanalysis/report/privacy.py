@@ -7,6 +7,7 @@ of git) prevents anyone from reversing a pseudonym by hashing guesses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -28,10 +29,8 @@ def load_key(path: Path | None = None) -> bytes:
     path = Path(path or KEY_FILE)
     if not path.exists():
         path.write_text(secrets.token_hex(32), encoding="utf-8")
-        try:
+        with contextlib.suppress(OSError):
             path.chmod(0o600)
-        except OSError:
-            pass
     return path.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
@@ -47,7 +46,7 @@ class Pseudonymizer:
         self.key = key
 
     def _digest(self, kind: str, value: str) -> str:
-        return hmac.new(self.key, f"{kind}|{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:8]
+        return hmac.new(self.key, f"{kind}|{value}".encode(), hashlib.sha256).hexdigest()[:8]
 
     def name(self, v):
         return None if _missing(v) else f"Person {self._digest('name', str(v).strip().casefold())}"

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
-from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
 from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
-from netanalysis.dates import parse_as_of
+from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
 
 KERNEL_NAME = "netanalysis-report"
 HEADLINE_KEYS = (
@@ -307,8 +307,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
             summary["changes"] = changes
             summary["notes"].extend(notes)
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
-        from netanalysis.report.front_page import write_index
         from netanalysis.report.csv_safety import neutralize_csv_tree
+        from netanalysis.report.front_page import write_index
 
         write_index(build, summary, nbs, history_link=bool(history))
         (build / "metrics").exists() and shutil.rmtree(build / "metrics")

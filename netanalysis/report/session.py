@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from netanalysis.dataset import Dataset
-from netanalysis.paths import SAMPLE_DATA
 from netanalysis.dates import parse_as_of
+from netanalysis.paths import SAMPLE_DATA
 
 
 @dataclass

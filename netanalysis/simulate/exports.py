@@ -105,7 +105,7 @@ def _split_name(name: str) -> tuple[str, str]:
 
 def _writer(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "w", encoding="utf-8", newline="")
+    fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - the caller closes it after the last row
     return fh, csv.writer(fh, lineterminator="\n")
 
 

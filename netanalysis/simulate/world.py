@@ -405,11 +405,11 @@ def _people(rng, n: int) -> pd.DataFrame:
     last = rng.choice(LAST_NAMES, size=n)
     company = rng.choice(COMPANIES, size=n)
     ids = [f"c{i:05d}" for i in range(n)]
-    slug = [f"{f}-{l}-{i:x}".lower() for i, (f, l) in enumerate(zip(first, last))]
+    slug = [f"{f}-{s}-{i:x}".lower() for i, (f, s) in enumerate(zip(first, last))]
     domain = [c.split()[0].lower() + ".example" for c in company]
     email = [f"{s.rsplit('-', 1)[0].replace('-', '.')}.{i}@{d}" for i, (s, d) in enumerate(zip(slug, domain))]
     return pd.DataFrame({
-        "contact_id": ids, "name": [f"{f} {l}" for f, l in zip(first, last)], "email": email,
+        "contact_id": ids, "name": [f"{f} {s}" for f, s in zip(first, last)], "email": email,
         "company": company, "title": rng.choice(TITLES, size=n),
         "linkedin_url": [f"https://www.linkedin.com/in/{s}" for s in slug],
     })

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+from netanalysis.io.vocabulary import invested_minutes
 
 GROUPINGS = ("company", "source")
 
@@ -59,12 +59,6 @@ def diversity_over_time(ds, as_of=None, by: str = "company", window_months: int 
     Columns: `period`, `entropy_bits`, `effective_number` (2 ** entropy), `groups`
     (with minutes in the window), `minutes` (known group), `unknown_share`
     (share of the window's minutes whose group is unknown).
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> diversity_over_time(netanalysis.load(["data/sample"])).columns[:2].tolist()  # doctest: +SKIP
-    ['period', 'entropy_bits']
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 
 HALF_LIVES = (1.0, 3.0, 6.0, 12.0)
 WINDOWS = (1, 3, 6, 12)
@@ -73,14 +73,6 @@ def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact"
     that window is not over at `as_of`. `scoring` marks the month after `as_of`
     (what the follow-up list ranks); `info_time` is the instant the features are
     known (`period`, exclusive).
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> t = feature_table(ds, as_of="2025-12-31", horizon_months=6)  # doctest: +SKIP
-    >>> t.loc[t["scoring"], "period"].iloc[0]  # doctest: +SKIP
-    Timestamp('2026-01-01 00:00:00+0000', tz='UTC')
     """
     horizon_months = _check_horizon(horizon_months)
     if unit not in UNITS:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.predict.models import MIN_TRAIN_POSITIVES, MODELS, PRIMARY, relationship_score, single_thread
-from netanalysis.panel.build import unit_of_interactions
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.panel.build import unit_of_interactions
 
 FOLLOWUP_COLUMNS = ["rank", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
 

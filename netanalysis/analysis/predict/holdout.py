@@ -19,11 +19,27 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
-from netanalysis.analysis.predict.models import (BASELINES, MIN_TEST_CLASS, MIN_TRAIN_POSITIVES, MODELS, NAMES, PRIMARY,  # noqa: F401
-                     relationship_score, single_thread)  # noqa: F401
+from netanalysis.analysis.predict.models import (  # noqa: F401
+    BASELINES,
+    MIN_TEST_CLASS,
+    MIN_TRAIN_POSITIVES,
+    MODELS,
+    NAMES,
+    PRIMARY,
+    relationship_score,
+    single_thread,
+)
+from netanalysis.analysis.predict.validation import (
+    RollingOriginSplit,
+    check_information_time,
+    check_shifted_labels,
+    check_truncation,
+    holdout_split,
+    interval,
+    ranking_metrics,
+    unit_resample_weights,
+)
 from netanalysis.dates import parse_as_of
-from netanalysis.analysis.predict.validation import (RollingOriginSplit, check_information_time, check_shifted_labels, check_truncation,
-                         holdout_split, interval, ranking_metrics, unit_resample_weights)
 
 
 # -- results ----------------------------------------------------------------
@@ -252,13 +268,6 @@ def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "conta
     Only data up to `as_of` is used (`ds.until(as_of)`). The leakage guard raises
     `validation.LeakageError` if a feature reproduces a future label or changes when
     the data from its decision month on is removed.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> ds = netanalysis.load(["data/sample"])  # doctest: +SKIP
-    >>> pred = predict_outcomes(ds, as_of="2025-12-31", horizon_months=6)  # doctest: +SKIP
-    >>> pred.metrics()[0]["holdout_auc"]  # doctest: +SKIP
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     ds = ds.until(cut)

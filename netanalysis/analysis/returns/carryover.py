@@ -182,8 +182,8 @@ def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9,
     """Maximum likelihood of the Bernoulli cloglog model by Fisher scoring; returns (params, deviance).
 
     Written here, not taken from statsmodels, only for the profile loop: a
-    statsmodels GLM fit costs ~150 ms of overhead per call, and the profile needs
-    one fit per grid point. The final model (coefficients, standard errors) is
+    statsmodels GLM fit carries a fixed set-up overhead per call, and the profile
+    needs one fit per grid point. The final model (coefficients, standard errors) is
     refitted with statsmodels, and the tests check both agree.
     """
     beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
@@ -326,8 +326,8 @@ def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_even
     """Profile the hazard model's deviance over half-lives of the stock (see :func:`_profile`).
 
     BLAS runs single-threaded here: the products are tall and thin (rows x ~8
-    columns), where thread start-up costs more than it saves (10x slower on a busy
-    2-core machine).
+    columns), where thread start-up costs more than it saves, most of all when the
+    cores are shared.
     """
     with threadpool_limits(1):
         return _profile(rows, grid, gap_months, min_events, saturation_grid)
@@ -352,12 +352,6 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
     The link test (is there any link at all?) stays the one-parameter test on the
     fixed dose log1p(stock/60): a flexible dose must not make noise look like a
     link. The half-life and its interval come from the joint profile.
-
-    Examples
-    --------
-    >>> from netanalysis.simulate.world import simulate_world  # doctest: +SKIP
-    >>> prof = profile_half_life(hazard_rows(ds))  # doctest: +SKIP
-    >>> prof.best, prof.ci, prof.saturation_minutes_  # doctest: +SKIP
     """
     grid = np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float)
     grid = np.unique(grid[grid > 0])

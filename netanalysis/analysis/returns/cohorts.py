@@ -19,11 +19,6 @@ MEASURES = {"share_with_outcome": "% of relationships with a won outcome",
 
 def cohort_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
     """Long table: cohort (first-contact quarter), months_since_first, units, share_with_outcome, outcomes_per_100.
-
-    Examples
-    --------
-    >>> long = cohort_table(ds, unit="contact")  # doctest: +SKIP
-    >>> cohort_triangle(long).iloc[:3, :6]  # doctest: +SKIP
     """
     panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=as_of)
     cols = ["cohort", "months_since_first", "units", "share_with_outcome", "outcomes_per_100"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
 
 def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
@@ -25,11 +25,6 @@ def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
     Engagements whose id is of the same kind as a paired deal's and that have no
     close yet are open deals (`status` "open", `closed` NaT), their `days`
     counted to `as_of`: censored, for Kaplan-Meier.
-
-    Examples
-    --------
-    >>> cycles = deal_cycles(netanalysis.load(["../shared/datasets/maven_crm"]))  # doctest: +SKIP
-    >>> cycles.loc[cycles["status"] == "won", "days"].median()  # doctest: +SKIP
     """
     cols = ["unit", "engaged", "closed", "status", "days", "months", "value"]
     cut = parse_as_of(as_of, default=ds.last_timestamp)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 from netanalysis.dates import parse_as_of
 from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
 COLUMNS = ["outcome_id", "unit", "status", "opened_at", "closed", "origination_minutes", "deal_work_minutes",
            "deal_days"]
@@ -27,12 +27,6 @@ def deal_work(ds, unit: str = "contact", as_of=None, before_months: int = 12) ->
     Origination counts interactions in ``[opened_at - before_months, opened_at)``,
     deal work those in ``[opened_at, close]``; both only up to `as_of`.
     Outcomes without an opening date, or opened after they closed, are left out.
-
-    Examples
-    --------
-    >>> import netanalysis
-    >>> deal_work(netanalysis.load(["data/sample"])).columns[:3].tolist()  # doctest: +SKIP
-    ['outcome_id', 'unit', 'status']
     """
     cut = parse_as_of(as_of, default=ds.last_timestamp)
     o = ds.outcomes

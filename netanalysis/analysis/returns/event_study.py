@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from netanalysis.panel.build import build_panel, unit_of_outcomes
 from netanalysis.dates import month_ordinal, parse_as_of
+from netanalysis.panel.build import build_panel, unit_of_outcomes
 
 ALIGNS = ("outcome", "opened")
 NEAR = (-1, 0)  # the month of the win and the one before

@@ -23,10 +23,10 @@ import pandas as pd
 
 from netanalysis.analysis.returns.carryover import HalfLifeProfile, HazardRows, profile_half_life
 from netanalysis.analysis.returns.link_test import LinkTest, link_test
-from netanalysis.dates import parse_as_of
 from netanalysis.analysis.returns.verdict import Evidence, Verdict, decide
 from netanalysis.analysis.returns.within_contact import KEY as WITHIN_KEY
 from netanalysis.analysis.returns.within_contact import WithinContactCarryover, within_contact_carryover
+from netanalysis.dates import parse_as_of
 
 WINDOWS = (1, 2, 3)
 WINDOW_GRID = np.geomspace(0.25, 36.0, 24)

@@ -7,18 +7,13 @@ outcome, censored at `as_of`, and is estimated with Kaplan-Meier
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.duration.survfunc import SurvfuncRight
 
-from netanalysis.errors import UserError
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
-from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.errors import UserError
+from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
 
 
 def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:

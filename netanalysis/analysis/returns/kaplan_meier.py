@@ -33,7 +33,7 @@ class KaplanMeier:
     _sf: SurvfuncRight
 
     @classmethod
-    def fit(cls, months, event) -> "KaplanMeier":
+    def fit(cls, months, event) -> KaplanMeier:
         months = np.asarray(months, dtype=float)
         event = np.asarray(event, dtype=bool).astype(int)
         sf = SurvfuncRight(months, event)

@@ -46,8 +46,18 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.carryover import (CHI2_95, MIN_EVENTS, PROFILE_TOL, SATURATION_GRID_MINUTES, STOCK_SCALE_MINUTES,
-                        HazardRows, _fit, _shift_within, dose_covariate, stock_transform)
+from netanalysis.analysis.returns.carryover import (
+    CHI2_95,
+    MIN_EVENTS,
+    PROFILE_TOL,
+    SATURATION_GRID_MINUTES,
+    STOCK_SCALE_MINUTES,
+    HazardRows,
+    _fit,
+    _shift_within,
+    dose_covariate,
+    stock_transform,
+)
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 
 DEFAULT_MAX_LAG = 18
@@ -210,11 +220,6 @@ class LagShapeFit:
     free_ : DataFrame of the free model's per-lag hazard ratios of one hour (with 95% intervals).
     link_lr_ : likelihood ratio of the best kernel against the model without invested time.
     n_units_, n_events_, reason_ : what the fit rests on; why no shape was given (None if one was).
-
-    Examples
-    --------
-    >>> fit = LagShapeFit().fit(hazard_rows(ds))  # doctest: +SKIP
-    >>> fit.metrics()  # doctest: +SKIP
     """
 
     def __init__(self, max_lag: int = DEFAULT_MAX_LAG, delayed_kernel: str = "gamma", aic_margin: float = AIC_MARGIN,
@@ -224,7 +229,7 @@ class LagShapeFit:
         self.aic_margin = aic_margin
         self.min_events = min_events
 
-    def fit(self, rows: HazardRows) -> "LagShapeFit":
+    def fit(self, rows: HazardRows) -> LagShapeFit:
         """Profile both kernels on `rows` and choose the shape; returns self."""
         delayed = LagKernel(self.delayed_kernel)
         if delayed is LagKernel.GEOMETRIC or int(self.max_lag) < 4:

@@ -32,7 +32,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, _newton_cloglog, stock_transform
-from netanalysis.analysis.returns.within_contact import fit_conditional_poisson, unit_groups, within_controls, within_probabilities
+from netanalysis.analysis.returns.within_contact import (
+    fit_conditional_poisson,
+    unit_groups,
+    within_controls,
+    within_probabilities,
+)
 
 LINK_GRID = np.geomspace(0.25, 36.0, 24)
 N_BOOT = 199
@@ -118,11 +123,6 @@ class ScoreTest:
 def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
               seed: int = 0, transform=stock_transform) -> LinkTest:
     """Calibrated p-value of any positive link between the carryover stock and later wins.
-
-    Examples
-    --------
-    >>> lt = link_test(hazard_rows(ds))  # doctest: +SKIP
-    >>> lt.p_value, lt.best_half_life  # doctest: +SKIP
     """
     return ScoreTest(rows, design, gap_months, grid, transform).test(n_boot=n_boot, seed=seed)
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import survdiff
 
-from netanalysis.errors import UserError
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.errors import UserError
 
 # segment names a user may pass -> columns of `first_outcome_table`
 SEGMENTS = {"source": "source", "first_channel": "first_channel", "company": "company",
@@ -62,11 +61,6 @@ def compare_segments(table: pd.DataFrame, segment: str, max_groups: int = 6, min
     ----------
     table : from :func:`netanalysis.analysis.returns.first_outcome.first_outcome_table` (`months`, `event` and the segment columns).
     segment : source, first_channel, company or first_contact_year.
-
-    Examples
-    --------
-    >>> cmp = compare_segments(first_outcome_table(ds), "first_channel")  # doctest: +SKIP
-    >>> cmp.p_value  # doctest: +SKIP
     """
     labels = segment_labels(table, segment, max_groups, min_units)
     curves, rows = {}, []

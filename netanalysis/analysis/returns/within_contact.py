@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.carryover import CHI2_95, DEFAULT_GRID, TENURE_EDGES, HazardRows, _bound, _parabola_min, stock_transform
+from netanalysis.analysis.returns.carryover import (
+    CHI2_95,
+    DEFAULT_GRID,
+    TENURE_EDGES,
+    HazardRows,
+    _bound,
+    _parabola_min,
+    stock_transform,
+)
 
 MIN_UNITS = 5
 MIN_EVENTS = 20

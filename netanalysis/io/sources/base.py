@@ -159,7 +159,7 @@ def read_csv_table(path: Path, encoding: str, skip_lines: int = 0) -> Table:
     Row numbers count data records from 1 (the header is row 0); blank lines
     are not rows.
     """
-    with open(path, "r", encoding=encoding, errors="replace", newline="") as fh:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         text = fh.read()
     if "\x00" in text:
         raise UserError(f"{path}: the file holds binary data, not text")

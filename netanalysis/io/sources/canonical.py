@@ -9,18 +9,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from netanalysis.dates import to_utc, within_range
 from netanalysis.errors import UserError
-from netanalysis.io.vocabulary import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 from netanalysis.io.arrow_text import arrow_strings
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.money import parse_money
-from netanalysis.dates import to_utc, within_range
 from netanalysis.io.sources.base import (
-    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff,
-    clean, frame, header_fields, rejected_frame,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    clean,
+    frame,
+    header_fields,
+    rejected_frame,
 )
 from netanalysis.io.sources.fastcsv import read_table
 from netanalysis.io.sources.registry import register
+from netanalysis.io.vocabulary import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCOME_STATUSES
 
 SOURCE = "canonical"
 EMAIL_LIKE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -38,10 +46,9 @@ def _score(required: set[str], optional: set[str], forbidden: set[str] = frozens
         cols = _header(sn)
         if cols & forbidden or len(cols & (required | optional)) < min_known:
             return 0.0
-        if not cols <= (required | optional):
-            # Extra columns are allowed only if most required ones are there.
-            if len(cols & required) < len(required):
-                return 0.0
+        # Extra columns are allowed only if all required ones are there.
+        if not cols <= (required | optional) and len(cols & required) < len(required):
+            return 0.0
         hit = len(cols & required) / len(required)
         if hit == 1:
             return 0.95
@@ -166,7 +173,7 @@ def read_contacts(path, sn: Sniff, ctx) -> Parsed:
                   frame(None, INTERACTION_COLUMNS), frame(None, OUTCOME_COLUMNS), rejected_frame(bad))
 
 
-# Rows parsed at a time: the intermediate columns of 10M rows at once would take gigabytes.
+# Rows parsed at a time, so the intermediate columns of a large file never all exist at once.
 PARSE_CHUNK = 1_000_000
 PARALLEL_MIN_ROWS = 100_000  # smaller files are parsed in one block
 
@@ -178,10 +185,11 @@ def read_interactions(path, sn: Sniff, ctx) -> Parsed:
     # Blocks of rows on two threads: most of the work is in pyarrow kernels, which release the GIL.
     block = min(PARSE_CHUNK, max(PARALLEL_MIN_ROWS, -(-len(rows) // 2)))
     starts = range(0, max(len(rows), 1), block)
+    blocks = [rows.iloc[lo:lo + block] for lo in starts]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda lo: _interaction_rows(rows.iloc[lo:lo + block], ctx.tz), starts))
+        parts = list(pool.map(lambda b: _interaction_rows(b, ctx.tz), blocks))
     rows_read, bad = t.rows_read, list(t.bad)
-    del t, rows
+    del t, rows, blocks
     inter = pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
     rejected = bad + [x for p in parts for x in p[1]]
     del parts

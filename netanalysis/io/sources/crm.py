@@ -12,10 +12,17 @@ import re
 import numpy as np
 import pandas as pd
 
-from netanalysis.io.money import parse_money
 from netanalysis.dates import to_utc, within_range
+from netanalysis.io.money import parse_money
 from netanalysis.io.sources.base import (
-    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, Sniff, frame, header_fields, rejected_frame,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Parsed,
+    Sniff,
+    frame,
+    header_fields,
+    rejected_frame,
 )
 
 TRUE = {"1", "true", "yes", "y", "t", "wahr", "ja"}

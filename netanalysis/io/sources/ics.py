@@ -41,7 +41,16 @@ import pandas as pd
 
 from netanalysis.errors import UserError
 from netanalysis.io.identity import normalize_email
-from netanalysis.io.sources.base import INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff, frame, rejected_frame
+from netanalysis.io.sources.base import (
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    frame,
+    rejected_frame,
+)
 from netanalysis.io.sources.registry import register
 
 SOURCE = "calendar"
@@ -177,7 +186,7 @@ def _calendar(path, sn: Sniff):
         text = text.rstrip() + "\r\nEND:VCALENDAR\r\n"
     try:
         return icalendar.Calendar.from_ical(text)
-    except Exception as exc:  # icalendar raises ValueError and friends on broken structure
+    except Exception as exc:  # noqa: BLE001 - icalendar raises ValueError and friends on broken structure
         raise UserError(f"{path}: not a readable iCalendar file ({type(exc).__name__}); "
                         "expected BEGIN:VCALENDAR ... END:VCALENDAR") from None
 
@@ -217,7 +226,7 @@ def _usable_events(events: list, tz: str):
                 overrides[(uid, _rid_key(comp.get("RECURRENCE-ID"), tz))] = i
             elif uid not in masters:
                 masters[uid] = i
-        except Exception as exc:  # a damaged date value in one event
+        except Exception as exc:  # noqa: BLE001 - a damaged date value rejects its own event only
             rejected.append((i, f"damaged event: {type(exc).__name__}: {exc}"[:200], summary))
             continue
         usable[i] = comp
@@ -249,7 +258,7 @@ def _occurrences(cal, usable: dict, overrides: dict, masters: dict, horizon, own
         try:
             if _occurrence(occ, row, uid, owner, tz, inter_rows, people_rows, why_not):
                 produced.add(row)
-        except Exception as exc:  # a damaged value (DURATION, DTEND) in one event
+        except Exception as exc:  # noqa: BLE001 - a damaged value (DURATION, DTEND) rejects its own event only
             why_not.setdefault(row, f"damaged event: {type(exc).__name__}: {exc}"[:200])
     return inter_rows, people_rows, produced, why_not, capped
 

@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.io.sources.base import (
-    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff, frame, read_csv_table,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    frame,
+    read_csv_table,
     rejected_frame,
 )
 from netanalysis.io.sources.people import column, find_header, full_name, owner_keys, parse_dates, person_ref, text_hash

@@ -19,10 +19,17 @@ import pandas as pd
 
 from netanalysis.io.identity import fold
 from netanalysis.io.sources.base import Format, Parsed, Sniff
-from netanalysis.io.sources.linkedin import SOURCE, UNKNOWN_MEMBER, _counterpart_file, _direction_of, _list, _parsed, _read
+from netanalysis.io.sources.linkedin import (
+    SOURCE,
+    UNKNOWN_MEMBER,
+    _counterpart_file,
+    _direction_of,
+    _list,
+    _parsed,
+    _read,
+)
 from netanalysis.io.sources.people import column, find_header, owner_keys, parse_dates, person_ref, text_hash
 from netanalysis.io.sources.registry import register
-
 
 MESSAGES_REQUIRED = {"conversation id", "from", "to", "date"}
 MESSAGES_2018 = {"from", "to", "date", "subject", "content", "direction", "folder"}
@@ -212,7 +219,7 @@ def _counterparts(senders: list, recipients: list, rows_ok, owner):
             others, direction = [p for p in [s, *rec] if p[0]], "unknown"
         if not others:
             owner_only.append(row)
-        for p in dict((p[0], p) for p in others).values():
+        for p in {p[0]: p for p in others}.values():
             i_ref.append(p[0]); i_dir.append(direction); i_row.append(row); i_pos.append(pos)
             if p[0] not in people or (people[p[0]][1] is None and p[1]):
                 people[p[0]] = p

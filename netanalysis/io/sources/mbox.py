@@ -25,15 +25,24 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mailbox
-from email.parser import BytesHeaderParser
 import re
 from collections import Counter
 from email.header import Header, decode_header, make_header
+from email.parser import BytesHeaderParser
 
 import pandas as pd
 
 from netanalysis.io.identity import normalize_email
-from netanalysis.io.sources.base import INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Format, Parsed, Sniff, frame, rejected_frame
+from netanalysis.io.sources.base import (
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Format,
+    Parsed,
+    Sniff,
+    frame,
+    rejected_frame,
+)
 from netanalysis.io.sources.registry import register
 
 SOURCE = "mail"
@@ -79,7 +88,7 @@ def _text(value) -> str:
         return ""
     try:
         return str(make_header(decode_header(_raw_header(value))))
-    except Exception:  # malformed encoded words: keep the raw text
+    except Exception:  # noqa: BLE001 - malformed encoded words raise several types: keep the raw text
         return _raw_header(value)
 
 

@@ -13,10 +13,17 @@ import hashlib
 
 import pandas as pd
 
-from netanalysis.io.identity import fold, normalize_email, normalize_url, owner_keys  # noqa: F401  (owner_keys: used by the LinkedIn modules)
 from netanalysis.dates import to_utc
+from netanalysis.io.identity import fold, normalize_email, normalize_url, owner_keys
 from netanalysis.io.sources.base import (
-    INTERACTION_COLUMNS, OUTCOME_COLUMNS, PEOPLE_COLUMNS, Parsed, Sniff, frame, header_fields, rejected_frame,
+    INTERACTION_COLUMNS,
+    OUTCOME_COLUMNS,
+    PEOPLE_COLUMNS,
+    Parsed,
+    Sniff,
+    frame,
+    header_fields,
+    rejected_frame,
 )
 
 LINKEDIN_PROFILE = "linkedin.com/in/"

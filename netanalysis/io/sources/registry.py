@@ -33,10 +33,10 @@ def detect_format(sn: Sniff) -> Format:
 
 
 def _closest(first_line: str) -> Format:
-    cols = set(c.lower() for c in header_fields(first_line))
+    cols = {c.lower() for c in header_fields(first_line)}
 
     def similarity(fmt: Format) -> float:
-        want = set(c.strip().lower() for c in fmt.expects.split(","))
+        want = {c.strip().lower() for c in fmt.expects.split(",")}
         overlap = len(cols & want) / max(1, len(want))
         return overlap + 0.1 * difflib.SequenceMatcher(None, first_line.lower(), fmt.expects.lower()).ratio()
 

@@ -77,7 +77,7 @@ def _card_fields(card) -> dict:
 def read(path, sn: Sniff, ctx) -> Parsed:
     import vobject
 
-    with open(path, "r", encoding=sn.encoding, errors="replace", newline="") as fh:
+    with open(path, encoding=sn.encoding, errors="replace", newline="") as fh:
         text = fh.read()
     cards, bad = _cards(text)
     records, numbers = [], []
@@ -85,7 +85,7 @@ def read(path, sn: Sniff, ctx) -> Parsed:
         try:
             card = vobject.readOne(block, validate=False, ignoreUnreadable=False)
             fields = _card_fields(card)
-        except Exception as exc:  # vobject raises several types for malformed cards
+        except Exception as exc:  # noqa: BLE001 - vobject raises several types for malformed cards
             bad.append((n, f"damaged card: {type(exc).__name__}", block[:500]))
             continue
         records.append(fields)
