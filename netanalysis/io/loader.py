@@ -22,7 +22,7 @@ from netanalysis.errors import UserError
 from netanalysis.io.arrow_text import arrow_strings, hex_ids
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.plausible import reject_implausible
-from netanalysis.io.vocabulary import UTC, empty_interactions
+from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC, empty_interactions
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
 
@@ -449,11 +449,9 @@ def _assemble(parsed, skipped, ctx, Dataset, check: bool = True):
         report_files.append(entry)
 
     interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
-    interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
-                                 "duration_minutes", "source", "source_row", "group_key"]]
+    interactions = interactions[list(INTERACTION_COLUMNS)]
     outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
-    outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
-                         "currency", "source", "source_row", "group_key", "opened_at"]]
+    outcomes = outcomes[list(OUTCOME_COLUMNS)]
     outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
     first_touch = interactions.groupby("contact_id")["timestamp"].min()
     if len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
