@@ -178,7 +178,8 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     """
     from netanalysis.report.parameters import check_parameters
     from netanalysis.outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
-    from netanalysis.report.runner import NotebookFailed, execute_notebook, to_html
+    from netanalysis.errors import NotebookFailed
+    from netanalysis.report.runner import execute_notebook, to_html
     from netanalysis.classroom.strategies import check_classroom_parameters
 
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
