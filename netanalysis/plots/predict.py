@@ -17,7 +17,7 @@ def model_comparison(table: pd.DataFrame, ax=None) -> plt.Figure:
 
     `table` has `name`, `model`, `auc`, `auc_low`, `auc_high` (as `predict.Holdout.table`).
     """
-    fig, ax = figure(8.0, 0.6 + 0.55 * max(len(table, ax=ax), 1))
+    fig, ax = figure(8.0, 0.6 + 0.55 * max(len(table), 1), ax=ax)
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
     if table.empty or table["auc"].isna().all():
@@ -69,7 +69,7 @@ def calibration(curves: pd.DataFrame, base_rate: float | None = None, ax=None) -
 def feature_importance(importance: pd.DataFrame, top: int = 12, ax=None) -> plt.Figure:
     """Permutation importance: how much the held-out ROC AUC drops when one feature is shuffled."""
     imp = importance.sort_values("importance", ascending=False).head(top).iloc[::-1]
-    fig, ax = figure(7.0, 0.6 + 0.35 * max(len(imp, ax=ax), 1))
+    fig, ax = figure(7.0, 0.6 + 0.35 * max(len(imp), 1), ax=ax)
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
     if imp.empty:
