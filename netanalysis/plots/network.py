@@ -8,6 +8,7 @@ mathtext (``$...$``) or spill over the figure.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import networkx as nx
 import numpy as np
 import pandas as pd
