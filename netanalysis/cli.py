@@ -7,6 +7,7 @@ import os
 import sys
 
 from netanalysis.errors import UserError
+from netanalysis.modes import Freq, Period, Unit, values
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="report.toml with inputs, as_of, period, anonymize, out, parameters")
     r.add_argument("--as-of", dest="as_of", help='a date YYYY-MM-DD, or "end of last month", "end of last quarter", '
                                                  '"last data" (default)')
-    r.add_argument("--period", choices=["month", "quarter"], default=None)
+    r.add_argument("--period", choices=values(Period), default=None)
     r.add_argument("--anonymize", action="store_true", default=None)
     r.add_argument("--out", help="report folder (default reports/<as_of>); " + OUT_FOLDER + "; not inside an input")
     r.add_argument("--tz", default=None)
@@ -96,9 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     pn.add_argument("data_dir")
     pn.add_argument("--out", required=True, help="the Parquet file to write: a new file, or one netanalysis wrote "
                                                  "(never a file of yours, never inside DATA_DIR)")
-    pn.add_argument("--freq", default="M")
+    pn.add_argument("--freq", default=Freq.M.value)
     pn.add_argument("--half-life", type=float, default=3.0)
-    pn.add_argument("--unit", default="contact")
+    pn.add_argument("--unit", default=Unit.CONTACT.value)
     pn.add_argument("--as-of", dest="as_of")
     pn.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
     pn.add_argument("--scheduler")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.errors import UserError
-from netanalysis.io.vocabulary import UTC
+from netanalysis.io.vocabulary import CONTACTS_TABLE, INTERACTIONS_TABLE, OUTCOMES_TABLE, UTC, text_columns
 
 TABLES = ("contacts", "interactions", "outcomes")
 
@@ -35,21 +35,21 @@ def _optional_string(df: pd.DataFrame, column: str) -> pd.Series:
 
 def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.DataFrame):
     contacts = contacts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    for c in ("contact_id", "name", "company", "title", "linkedin_url"):
+    for c in text_columns(CONTACTS_TABLE):
         contacts[c] = contacts[c].astype("string") if c in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
     for c in ("emails", "sources"):
         contacts[c] = pd.Series(_as_lists(contacts[c]) if c in contacts else [[] for _ in range(len(contacts))],
                                 index=contacts.index, dtype=object)
     contacts["first_seen"] = pd.to_datetime(contacts.get("first_seen"), utc=True).astype(UTC)
     interactions = interactions.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    for c in ("interaction_id", "contact_id", "channel", "direction", "source"):
+    for c in text_columns(INTERACTIONS_TABLE):
         interactions[c] = interactions[c].astype("string")
     interactions["timestamp"] = pd.to_datetime(interactions["timestamp"], utc=True).astype(UTC)
     interactions["duration_minutes"] = interactions["duration_minutes"].astype("float64")
     interactions["source_row"] = interactions["source_row"].astype("int64")
     interactions["group_key"] = _optional_string(interactions, "group_key")
     outcomes = outcomes.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    for c in ("outcome_id", "contact_id", "account", "kind", "status", "currency", "source"):
+    for c in text_columns(OUTCOMES_TABLE):
         outcomes[c] = outcomes[c].astype("string")
     outcomes["timestamp"] = pd.to_datetime(outcomes["timestamp"], utc=True).astype(UTC)
     outcomes["value"] = outcomes["value"].astype("float64")

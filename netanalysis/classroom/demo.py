@@ -177,9 +177,10 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     notes, captions). Unknown names or bad values raise UserError naming the parameter.
     """
     from netanalysis.classroom.strategies import check_classroom_parameters
+    from netanalysis.errors import NotebookFailed
     from netanalysis.outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
     from netanalysis.report.parameters import check_parameters
-    from netanalysis.report.runner import NotebookFailed, execute_notebook, to_html
+    from netanalysis.report.runner import execute_notebook, to_html
 
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
     values = check_classroom_parameters(**given)

@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from netanalysis.io.arrow_text import arrow_strings
+from netanalysis.io.vocabulary import CONTACT_COLUMNS
 
 _COMPANY_SUFFIX = re.compile(r"\b(inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|sa|ag|bv)\b\.?", re.I)
 
@@ -93,8 +94,9 @@ def stable_id(*parts: str, prefix: str = "c") -> str:
     return prefix + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:12]
 
 
-# The columns of `people` that resolution reads.
-_PEOPLE_COLUMNS = ["ref", "name", "emails", "company", "title", "linkedin_url", "first_seen"]
+# The columns of `people` that resolution reads: a source's person record
+# (sources/base.py) without its row bookkeeping.
+_PEOPLE_COLUMNS = ["ref", *(c for c in CONTACT_COLUMNS if c not in ("contact_id", "sources"))]
 
 
 def resolve(people: pd.DataFrame, owner: list[str] | tuple = ()) -> tuple[pd.Series, pd.DataFrame, set[str]]:

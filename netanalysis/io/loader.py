@@ -24,7 +24,7 @@ from netanalysis.io.hashing import key_hashes
 from netanalysis.io.plausible import reject_implausible
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
-from netanalysis.io.vocabulary import UTC, empty_interactions
+from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC, empty_interactions
 
 # In a folder, files with these endings are never exports (reports, notes, data we write).
 _NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".toml", ".pdf", ".zip"}
@@ -537,11 +537,9 @@ def _file_reports(files: list, rejected: pd.DataFrame, row_new: pd.DataFrame) ->
 def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The interactions and outcomes tables with the canonical columns, in order."""
     interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
-    interactions = interactions[["interaction_id", "contact_id", "timestamp", "channel", "direction",
-                                 "duration_minutes", "source", "source_row", "group_key"]]
+    interactions = interactions[list(INTERACTION_COLUMNS)]
     outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
-    outcomes = outcomes[["outcome_id", "contact_id", "account", "timestamp", "kind", "status", "value",
-                         "currency", "source", "source_row", "group_key", "opened_at"]]
+    outcomes = outcomes[list(OUTCOME_COLUMNS)]
     outcomes["opened_at"] = pd.to_datetime(outcomes["opened_at"], utc=True).astype(UTC)
     return interactions, outcomes
 

@@ -4,7 +4,8 @@ Validation is lazy (`validate(df, lazy=True)`), so one error lists every problem
 The schemas are written as `DataFrameSchema` objects rather than class-based
 models: building a model's schema imports pandera's typing for every installed
 backend (dask among them), which costs `netanalysis load` half a second.
-The vocabulary (channels, default minutes, ...) lives in vocab.py and is
+The columns of each table and the vocabulary (channels, default minutes, ...)
+live in vocabulary.py and is
 re-exported here.
 """
 
@@ -14,11 +15,15 @@ from pandera.pandas import Check, Column, DataFrameSchema
 
 from netanalysis.io.vocabulary import (  # noqa: F401  (re-exported)
     CHANNELS,
+    CONTACT_COLUMNS,
     DEFAULT_MINUTES,
     DIRECTIONS,
+    INTERACTION_COLUMNS,
     OTHER_MINUTES,
+    OUTCOME_COLUMNS,
     OUTCOME_KINDS,
     OUTCOME_STATUSES,
+    PANEL_COLUMNS,
     UTC,
     empty_contacts,
     empty_interactions,
@@ -34,7 +39,12 @@ def _text(nullable: bool = False, **kw) -> Column:
     return Column(STRING, nullable=nullable, **kw)
 
 
-Contacts = DataFrameSchema({
+def _schema(table: tuple, columns: dict, **kw) -> DataFrameSchema:
+    """A model whose columns are exactly the vocabulary's table, in its order."""
+    return DataFrameSchema({c: columns[c] for c in table}, strict=False, **kw)
+
+
+Contacts = _schema(CONTACT_COLUMNS, {
     "contact_id": _text(unique=True),
     "name": _text(nullable=True),
     "emails": Column(object),
@@ -43,9 +53,9 @@ Contacts = DataFrameSchema({
     "linkedin_url": _text(nullable=True),
     "sources": Column(object),
     "first_seen": Column(TIME, nullable=True),
-}, strict=False, coerce=False, name="contacts")
+}, coerce=False, name="contacts")
 
-Interactions = DataFrameSchema({
+Interactions = _schema(INTERACTION_COLUMNS, {
     "interaction_id": _text(unique=True),
     "contact_id": _text(),
     "timestamp": Column(TIME),
@@ -56,9 +66,9 @@ Interactions = DataFrameSchema({
     "source_row": Column(int, checks=Check.ge(0)),
     # One shared meeting, message or deal (see sources/base.py); NA where unknown.
     "group_key": _text(nullable=True, required=False),
-}, strict=False, name="interactions")
+}, name="interactions")
 
-Outcomes = DataFrameSchema({
+Outcomes = _schema(OUTCOME_COLUMNS, {
     "outcome_id": _text(unique=True),
     "contact_id": _text(nullable=True),
     "account": _text(nullable=True),
@@ -72,13 +82,13 @@ Outcomes = DataFrameSchema({
     "group_key": _text(nullable=True, required=False),
     # When the opportunity opened (CRM create date); NaT where the source does not say.
     "opened_at": Column(TIME, nullable=True, required=False),
-}, strict=False, name="outcomes",
+}, name="outcomes",
     # An outcome belongs to a contact, an account, or both.
     checks=Check(lambda df: df["contact_id"].notna() | df["account"].notna(), name="someone_owns_it"))
 
-Panel = DataFrameSchema({
+_COUNTS = ("touches", "inbound", "outbound", "months_since_first", "months_since_last", "outcomes_won")
+Panel = _schema(PANEL_COLUMNS, {
     "period": Column(TIME),
-    **{c: Column(int, checks=Check.ge(0)) for c in ("touches", "inbound", "outbound", "months_since_first",
-                                                   "months_since_last", "outcomes_won")},
-    **{c: Column(float, checks=Check.ge(0)) for c in ("minutes", "cum_minutes", "stock", "value_won")},
-}, strict=False, name="panel")
+    **{c: Column(int, checks=Check.ge(0)) for c in _COUNTS},
+    **{c: Column(float, checks=Check.ge(0)) for c in PANEL_COLUMNS[1:] if c not in _COUNTS},
+}, name="panel")

@@ -26,33 +26,51 @@ OTHER_MINUTES = 1.0
 UTC = pd.DatetimeTZDtype("ns", "UTC")
 
 
+# The canonical tables (DESIGN.md), column -> dtype in order: the one definition
+# of their columns. The pandera models (schema.py), the empty tables, the loader's
+# column order and the source records (sources/base.py) are built from these.
+# `group_key` and `opened_at` are optional (NA where the source does not say).
+CONTACTS_TABLE = {
+    "contact_id": str, "name": str, "emails": object, "company": str, "title": str,
+    "linkedin_url": str, "sources": object, "first_seen": UTC,
+}
+INTERACTIONS_TABLE = {
+    "interaction_id": str, "contact_id": str, "timestamp": UTC, "channel": str, "direction": str,
+    "duration_minutes": float, "source": str, "source_row": "int64", "group_key": str,
+}
+OUTCOMES_TABLE = {
+    "outcome_id": str, "contact_id": str, "account": str, "timestamp": UTC, "kind": str, "status": str,
+    "value": float, "currency": str, "source": str, "source_row": "int64", "group_key": str, "opened_at": UTC,
+}
+OPTIONAL_COLUMNS = ("group_key", "opened_at")
+CONTACT_COLUMNS = tuple(CONTACTS_TABLE)
+INTERACTION_COLUMNS = tuple(INTERACTIONS_TABLE)
+OUTCOME_COLUMNS = tuple(OUTCOMES_TABLE)
+# The panel's columns after the unit column (panel/build.py).
+PANEL_COLUMNS = ("period", "touches", "minutes", "inbound", "outbound", "cum_minutes", "stock",
+                 "months_since_first", "months_since_last", "outcomes_won", "value_won")
+
+
+def text_columns(table: dict) -> list[str]:
+    """The required text columns of a table definition."""
+    return [c for c, t in table.items() if t is str and c not in OPTIONAL_COLUMNS]
+
+
+def _empty(table: dict, skip: tuple = ()) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in table.items() if c not in skip})
+
+
 def empty_contacts() -> pd.DataFrame:
-    return pd.DataFrame({
-        "contact_id": pd.Series([], dtype=str), "name": pd.Series([], dtype=str),
-        "emails": pd.Series([], dtype=object), "company": pd.Series([], dtype=str),
-        "title": pd.Series([], dtype=str), "linkedin_url": pd.Series([], dtype=str),
-        "sources": pd.Series([], dtype=object), "first_seen": pd.Series([], dtype=UTC),
-    })
+    return _empty(CONTACTS_TABLE)
 
 
 def empty_interactions() -> pd.DataFrame:
-    return pd.DataFrame({
-        "interaction_id": pd.Series([], dtype=str), "contact_id": pd.Series([], dtype=str),
-        "timestamp": pd.Series([], dtype=UTC), "channel": pd.Series([], dtype=str),
-        "direction": pd.Series([], dtype=str), "duration_minutes": pd.Series([], dtype=float),
-        "source": pd.Series([], dtype=str), "source_row": pd.Series([], dtype="int64"),
-    })
+    # Without the optional group_key, as the loader expects from an empty source.
+    return _empty(INTERACTIONS_TABLE, skip=("group_key",))
 
 
 def empty_outcomes() -> pd.DataFrame:
-    return pd.DataFrame({
-        "outcome_id": pd.Series([], dtype=str), "contact_id": pd.Series([], dtype=str),
-        "account": pd.Series([], dtype=str), "timestamp": pd.Series([], dtype=UTC),
-        "kind": pd.Series([], dtype=str), "status": pd.Series([], dtype=str),
-        "value": pd.Series([], dtype=float), "currency": pd.Series([], dtype=str),
-        "source": pd.Series([], dtype=str), "source_row": pd.Series([], dtype="int64"),
-        "opened_at": pd.Series([], dtype=UTC),
-    })
+    return _empty(OUTCOMES_TABLE, skip=("group_key",))
 
 
 def invested_minutes(interactions: pd.DataFrame, defaults: dict | None = None) -> pd.Series:

@@ -23,12 +23,14 @@ import pyarrow as pa
 
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.errors import UserError
-from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.io.vocabulary import PANEL_COLUMNS, invested_minutes
+from netanalysis.modes import Freq, Period, Unit, values
 
-FREQS = {"M": 1, "month": 1, "ME": 1, "MS": 1, "Q": 3, "quarter": 3, "QE": 3, "QS": 3}
-UNITS = ("contact", "account")
-COLUMNS = ("period", "touches", "minutes", "inbound", "outbound", "cum_minutes", "stock",
-           "months_since_first", "months_since_last", "outcomes_won", "value_won")  # after the unit column
+# Months per period, by every name a frequency goes by (pandas' aliases too).
+FREQS = {**dict.fromkeys((Freq.M.value, Period.MONTH.value, "ME", "MS"), 1),
+         **dict.fromkeys((Freq.Q.value, Period.QUARTER.value, "QE", "QS"), 3)}
+UNITS = values(Unit)
+COLUMNS = PANEL_COLUMNS  # after the unit column
 
 
 def decay_per_month(half_life_months: float) -> float:

@@ -5,13 +5,11 @@ Each function takes a `strategies.ClassroomRun` and returns a Figure (no file I/
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt
 import numpy as np
 
 from netanalysis.classroom.strategies import STRATEGY_NAMES, crossover_month, trap_months
+from netanalysis.plots._style import figure
 
 COLORS = {"broadcaster": "#d1495b", "builder": "#1f6feb", "mixed": "#66a182"}
 LABELS = {"broadcaster": "Broadcaster (only new people)", "builder": "Builder (keeps following up)",
@@ -20,11 +18,9 @@ ROOM = {"font.size": 18, "axes.titlesize": 24, "axes.labelsize": 20, "xtick.labe
         "ytick.labelsize": 17, "legend.fontsize": 17, "lines.linewidth": 4.5, "axes.linewidth": 1.5}
 
 
-def _fig():
-    with plt.rc_context(ROOM):
-        fig, ax = plt.subplots(figsize=(13, 7.3), dpi=100)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(alpha=0.3)
+def _fig(ax=None):
+    """A classroom-sized figure (large type for a projector)."""
+    fig, ax = figure(13, 7.3, ax=ax, grid="both", dpi=100, rc=ROOM)
     for item in [ax.xaxis.label, ax.yaxis.label] + ax.get_xticklabels() + ax.get_yticklabels():
         item.set_fontsize(ROOM["xtick.labelsize"])
     ax.tick_params(labelsize=ROOM["xtick.labelsize"], width=1.5, length=6)
@@ -65,12 +61,12 @@ def _mark_trap_and_crossover(ax, run, ymax, last):
     return cross
 
 
-def cumulative_outcomes(run, last_month: int | None = None) -> plt.Figure:
+def cumulative_outcomes(run, last_month: int | None = None, ax=None) -> plt.Figure:
     """Mean cumulative won outcomes per student by month, with 95% bands, the trap and the crossover.
 
     `last_month` zooms in on the first months; the trap and crossover marked are those of all months.
     """
-    fig, ax = _fig()
+    fig, ax = _fig(ax=ax)
     last = len(run.months) if last_month is None else max(1, min(int(last_month), len(run.months)))
     x = run.months[:last]
     top = 0.0
@@ -91,9 +87,9 @@ def cumulative_outcomes(run, last_month: int | None = None) -> plt.Figure:
                    "won outcomes so far (mean, 95% band)")
 
 
-def builder_lead(run) -> plt.Figure:
+def builder_lead(run, ax=None) -> plt.Figure:
     """The builder's lead over the broadcaster in outcomes so far, month by month (negative: the trap)."""
-    fig, ax = _fig()
+    fig, ax = _fig(ax=ax)
     b = run.cumulative("builder").astype(float)
     c = run.cumulative("broadcaster").astype(float)
     diff = b.mean(axis=0) - c.mean(axis=0)
@@ -113,9 +109,9 @@ def builder_lead(run) -> plt.Figure:
                    "difference in outcomes so far", legend=False)
 
 
-def monthly_outcomes(run) -> plt.Figure:
+def monthly_outcomes(run, ax=None) -> plt.Figure:
     """Mean won outcomes in each month (not cumulative): how fast each strategy is paying now."""
-    fig, ax = _fig()
+    fig, ax = _fig(ax=ax)
     for name in STRATEGY_NAMES:
         ax.plot(run.months, run.outcomes[name].mean(axis=0), color=COLORS[name], lw=ROOM["lines.linewidth"],
                 label=LABELS[name])
@@ -124,12 +120,12 @@ def monthly_outcomes(run) -> plt.Figure:
     return _finish(fig, ax, "Outcomes per month (mean per student)", "month", "won outcomes in the month")
 
 
-def relationship_stock(run) -> plt.Figure:
+def relationship_stock(run, ax=None) -> plt.Figure:
     """One builder's relationships: the stock of invested hours still working, month by month.
 
     One broadcaster relationship (dashed) shows how a single meeting fades.
     """
-    fig, ax = _fig()
+    fig, ax = _fig(ax=ax)
     plan = run.plans["builder"]
     stock = run.stock["builder"] / 60.0
     x = run.months
@@ -175,12 +171,12 @@ def fooled_by_reverse_causation(lesson) -> plt.Figure:
     return fig
 
 
-def fooled_by_confounding(table) -> plt.Figure:
+def fooled_by_confounding(table, ax=None) -> plt.Figure:
     """Win-rate ratios between contacts and within contacts, for a confounded and a carryover world.
 
     `table` is `naive.confounding_lesson`'s frame; bars are ratios with 95% intervals, 1 = no gap.
     """
-    fig, ax = _fig()
+    fig, ax = _fig(ax=ax)
     worlds = list(table.index)
     x = np.arange(len(worlds))
     for k, (col, label, color) in enumerate((("between", "comparing contacts (naive)", "#d1495b"),

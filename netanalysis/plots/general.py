@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-COLORS = ["#1f6feb", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#30638e", "#6c757d"]
+from netanalysis.plots._style import COLORS, empty, figure
 
 
-def _fig(w=8.0, h=4.0):
-    fig, ax = plt.subplots(figsize=(w, h), dpi=110)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", alpha=0.3)
-    return fig, ax
-
-
-def _empty(ax, text="No data to show"):
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#555")
-    ax.set_xticks([]); ax.set_yticks([])
-
-
-def coverage_over_time(interactions: pd.DataFrame) -> plt.Figure:
+def coverage_over_time(interactions: pd.DataFrame, ax=None) -> plt.Figure:
     """Interactions per month, stacked by source: where the data comes from, and when."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if interactions.empty:
-        _empty(ax)
+        empty(ax)
         return fig
     month = interactions["timestamp"].dt.tz_convert(None).dt.to_period("M").dt.to_timestamp()
     table = pd.crosstab(month, interactions["source"].astype(str)).sort_index()
@@ -44,11 +29,11 @@ def coverage_over_time(interactions: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def investment_over_time(monthly: pd.DataFrame) -> plt.Figure:
+def investment_over_time(monthly: pd.DataFrame, ax=None) -> plt.Figure:
     """Invested hours per period split into new and nurtured relationships, with active relationships."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if monthly.empty:
-        _empty(ax)
+        empty(ax)
         return fig
     x = monthly["period"].dt.tz_convert(None)
     ax.bar(x, monthly["new_hours"], width=25, color=COLORS[2], label="hours with new relationships (first 3 months)")
@@ -68,12 +53,12 @@ def investment_over_time(monthly: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def stock_distribution(stock: pd.Series, half_life_months: float) -> plt.Figure:
+def stock_distribution(stock: pd.Series, half_life_months: float, ax=None) -> plt.Figure:
     """Histogram of the carryover stock (hours) across relationships at the as-of period."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     hours = stock.to_numpy(dtype=float) / 60.0
     if hours.size == 0:
-        _empty(ax)
+        empty(ax)
         return fig
     bins = np.unique(np.quantile(hours, np.linspace(0, 1, 30))) if hours.max() > 0 else 10
     ax.hist(hours, bins=np.geomspace(max(hours[hours > 0].min(), 1e-3), hours.max() + 1e-9, 30) if (hours > 0).sum() > 1 else bins,
@@ -88,11 +73,11 @@ def stock_distribution(stock: pd.Series, half_life_months: float) -> plt.Figure:
 
 
 def kaplan_meier(curves: dict[str, pd.DataFrame], title: str = "Chance of a first won outcome",
-                 max_months: float | None = None) -> plt.Figure:
+                 max_months: float | None = None, ax=None) -> plt.Figure:
     """Cumulative chance of a first won outcome by months since first contact, with 95% bands."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if not curves:
-        _empty(ax)
+        empty(ax)
         return fig
     for k, (label, c) in enumerate(curves.items()):
         color = COLORS[k % len(COLORS)]
@@ -110,12 +95,12 @@ def kaplan_meier(curves: dict[str, pd.DataFrame], title: str = "Chance of a firs
     return fig
 
 
-def lag_distribution(lag_months: pd.Series) -> plt.Figure:
+def lag_distribution(lag_months: pd.Series, ax=None) -> plt.Figure:
     """Histogram of months from first contact to each won outcome, with its cumulative share."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     lag = lag_months.dropna().to_numpy(dtype=float)
     if lag.size == 0:
-        _empty(ax, "No won outcomes yet")
+        empty(ax, "No won outcomes yet")
         return fig
     edges = np.arange(0, np.ceil(lag.max()) + 2, 1.0)
     ax.hist(lag, bins=edges, color=COLORS[0], alpha=0.85, label="won outcomes")

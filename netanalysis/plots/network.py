@@ -7,15 +7,13 @@ mathtext (``$...$``) or spill over the figure.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots.general import COLORS, _empty, _fig
+from netanalysis.plots._style import COLORS, empty, figure
 
 CLASS_COLORS = {"weak": COLORS[2], "medium": COLORS[3], "strong": COLORS[0]}
 
@@ -55,7 +53,7 @@ def tie_strength_outcomes(table: pd.DataFrame, thresholds: tuple[float, float] |
         ax.grid(axis="y", alpha=0.3)
     if thresholds is None or table["tie_months"].sum() == 0:
         for ax in axes:
-            _empty(ax, "No tie was active in a previous 12-month window")
+            empty(ax, "No tie was active in a previous 12-month window")
         return fig
     names = list(table.index)
     colors = [CLASS_COLORS.get(c, COLORS[5]) for c in names]
@@ -76,12 +74,12 @@ def tie_strength_outcomes(table: pd.DataFrame, thresholds: tuple[float, float] |
 
 
 def diversity_over_time(by_company: pd.DataFrame, won_per_month: pd.Series | None = None,
-                        by_source: pd.DataFrame | None = None) -> plt.Figure:
+                        by_source: pd.DataFrame | None = None, ax=None) -> plt.Figure:
     """Entropy (bits) of invested minutes across companies (and sources) over trailing 12 months,
     with won outcomes per month behind it."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if by_company.empty or not np.isfinite(by_company["entropy_bits"].to_numpy(dtype=float)).any():
-        _empty(ax, "No company is known for the contacts met")
+        empty(ax, "No company is known for the contacts met")
         return fig
     x = by_company["period"].dt.tz_convert(None)
     if won_per_month is not None and len(won_per_month):
@@ -105,11 +103,11 @@ def diversity_over_time(by_company: pd.DataFrame, won_per_month: pd.Series | Non
     return fig
 
 
-def dormant_vs_active(table: pd.DataFrame) -> plt.Figure:
+def dormant_vs_active(table: pd.DataFrame, ax=None) -> plt.Figure:
     """Monthly outcome rate after reactivating a dormant tie against continuously active ties."""
-    fig, ax = _fig(6.0, 3.6)
+    fig, ax = figure(6.0, 3.6, ax=ax)
     if table["tie_months"].sum() == 0:
-        _empty(ax, "No tie-months to compare")
+        empty(ax, "No tie-months to compare")
         return fig
     labels = [f"reactivated after 12+ silent months\n({int(table.loc['reactivated', 'reactivations'])} reactivations)",
               f"kept active\n({int(table.loc['active', 'ties'])} ties)"]
@@ -123,14 +121,14 @@ def dormant_vs_active(table: pd.DataFrame) -> plt.Figure:
 
 
 def ego_network(graph: nx.Graph, ego, names: dict | None = None, groups: dict | None = None,
-                highlight=(), max_nodes: int = 150, seed: int = 0) -> plt.Figure:
+                highlight=(), max_nodes: int = 150, seed: int = 0, ax=None) -> plt.Figure:
     """The user's network: contacts linked by shared occasions around the user at the centre.
 
     Only contacts linked to another contact are drawn (at most `max_nodes`, by
     shared occasions); the user's own ties are drawn as faint spokes. Contacts
     in `highlight` (brokers) are labelled with `names` (made safe with :func:`safe_label`).
     """
-    fig, ax = plt.subplots(figsize=(8.5, 7.0), dpi=110)
+    fig, ax = plt.subplots(figsize=(8.5, 7.0), dpi=110) if ax is None else (ax.figure, ax)
     ax.set_axis_off()
     linked = [n for n in graph.nodes if n != ego and graph.degree(n) > (1 if graph.has_edge(n, ego) else 0)]
     if not linked:

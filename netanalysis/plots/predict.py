@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots.general import COLORS, _empty, _fig
+from netanalysis.plots._style import COLORS, empty, figure
 
 MODEL_COLORS = {"logistic_regression": COLORS[0], "gradient_boosting": COLORS[3], "recency": COLORS[1],
                 "frequency": COLORS[2], "relationship_score": COLORS[5]}
 
 
-def model_comparison(table: pd.DataFrame) -> plt.Figure:
+def model_comparison(table: pd.DataFrame, ax=None) -> plt.Figure:
     """ROC AUC of each model and baseline on the held-out window, with 95% bootstrap intervals.
 
     `table` has `name`, `model`, `auc`, `auc_low`, `auc_high` (as `predict.Holdout.table`).
     """
-    fig, ax = _fig(8.0, 0.6 + 0.55 * max(len(table), 1))
+    fig, ax = figure(8.0, 0.6 + 0.55 * max(len(table), 1), ax=ax)
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
     if table.empty or table["auc"].isna().all():
-        _empty(ax, "Not enough data to judge a prediction")
+        empty(ax, "Not enough data to judge a prediction")
         return fig
     t = table.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(t))
@@ -46,11 +43,11 @@ def model_comparison(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def calibration(curves: pd.DataFrame, base_rate: float | None = None) -> plt.Figure:
+def calibration(curves: pd.DataFrame, base_rate: float | None = None, ax=None) -> plt.Figure:
     """Predicted probability against the observed share of won outcomes, per model (quantile bins)."""
-    fig, ax = _fig(5.5, 4.5)
+    fig, ax = figure(5.5, 4.5, ax=ax)
     if curves.empty:
-        _empty(ax, "Not enough data for a calibration curve")
+        empty(ax, "Not enough data for a calibration curve")
         return fig
     top = float(max(curves["predicted"].max(), curves["observed"].max(), 0.05)) * 1.1
     ax.plot([0, top], [0, top], color="#999", ls="--", lw=1, label="perfectly calibrated")
@@ -69,14 +66,14 @@ def calibration(curves: pd.DataFrame, base_rate: float | None = None) -> plt.Fig
     return fig
 
 
-def feature_importance(importance: pd.DataFrame, top: int = 12) -> plt.Figure:
+def feature_importance(importance: pd.DataFrame, top: int = 12, ax=None) -> plt.Figure:
     """Permutation importance: how much the held-out ROC AUC drops when one feature is shuffled."""
     imp = importance.sort_values("importance", ascending=False).head(top).iloc[::-1]
-    fig, ax = _fig(7.0, 0.6 + 0.35 * max(len(imp), 1))
+    fig, ax = figure(7.0, 0.6 + 0.35 * max(len(imp), 1), ax=ax)
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
     if imp.empty:
-        _empty(ax, "Not enough data to measure importance")
+        empty(ax, "Not enough data to measure importance")
         return fig
     ax.barh(imp["feature"], imp["importance"], xerr=imp["importance_std"], color=COLORS[0], ecolor="#555",
             capsize=3)
@@ -87,11 +84,11 @@ def feature_importance(importance: pd.DataFrame, top: int = 12) -> plt.Figure:
     return fig
 
 
-def rolling_auc(rolling: pd.DataFrame) -> plt.Figure:
+def rolling_auc(rolling: pd.DataFrame, ax=None) -> plt.Figure:
     """ROC AUC of each model and baseline at each rolling origin (one decision month each)."""
-    fig, ax = _fig(7.5, 4.0)
+    fig, ax = figure(7.5, 4.0, ax=ax)
     if rolling.empty:
-        _empty(ax, "Not enough history for rolling-origin checks")
+        empty(ax, "Not enough history for rolling-origin checks")
         return fig
     for model, g in rolling.groupby("model", sort=False):
         ax.plot(g["origin"], g["auc"], marker="o", color=MODEL_COLORS.get(model, COLORS[-1]),

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.carryover import CHI2_95
-from netanalysis.plots.general import COLORS, _empty, _fig, plt
+from netanalysis.plots._style import COLORS, empty, figure, plt
 
 
-def outcome_share_by_month(share: pd.DataFrame) -> plt.Figure:
+def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
     """Cumulative % of won outcomes (and of their value) by months since first contact."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if share.empty:
-        _empty(ax, "No won outcomes yet")
+        empty(ax, "No won outcomes yet")
         return fig
     x = share["months_since_first"].to_numpy() + 1
     ax.step(x, share["share_of_outcomes"] * 100, where="post", color=COLORS[0], lw=2, label="won outcomes")
@@ -34,13 +34,13 @@ def outcome_share_by_month(share: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_cohorts: int = 12) -> plt.Figure:
+def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_cohorts: int = 12, ax=None) -> plt.Figure:
     """One line per first-contact quarter: cumulative outcomes by months since first contact."""
     from netanalysis.analysis.returns.cohorts import MEASURES
 
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if long.empty:
-        _empty(ax)
+        empty(ax)
         return fig
     cohorts = sorted(long["cohort"].unique())[-max_cohorts:]
     cmap = plt.get_cmap("viridis")
@@ -59,12 +59,12 @@ def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_c
     return fig
 
 
-def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None) -> plt.Figure:
+def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None, ax=None) -> plt.Figure:
     """Drop in fit (deviance above the best) against the half-life tried; the 95% interval lies below 3.84."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     d = table.dropna(subset=["deviance"])
     if d.empty:
-        _empty(ax, "The hazard model could not be fitted")
+        empty(ax, "The hazard model could not be fitted")
         return fig
     ax.plot(d["half_life_months"], d["delta_deviance"], color=COLORS[0], lw=2)
     ax.axhline(CHI2_95, color=COLORS[1], ls="--", lw=1, label="95% interval threshold (3.84)")
@@ -87,11 +87,11 @@ def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None)
     return fig
 
 
-def dose_response(curve: pd.DataFrame) -> plt.Figure:
+def dose_response(curve: pd.DataFrame, ax=None) -> plt.Figure:
     """Monthly chance of a won outcome against the stock of invested hours, with its 95% band and observed rates."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     if curve.empty:
-        _empty(ax)
+        empty(ax)
         return fig
     ax.plot(curve["stock_hours"], curve["hazard"] * 100, color=COLORS[0], lw=2, label="model")
     ax.fill_between(curve["stock_hours"], curve["low"] * 100, curve["high"] * 100, color=COLORS[0], alpha=0.15,
@@ -110,12 +110,12 @@ def dose_response(curve: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def lag_profile(lags: pd.DataFrame) -> plt.Figure:
+def lag_profile(lags: pd.DataFrame, ax=None) -> plt.Figure:
     """Hazard ratio of one hour invested k months earlier (against none), with 95% intervals."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     d = lags.dropna(subset=["hazard_ratio_1h"])
     if d.empty:
-        _empty(ax, "Too few outcomes for a lag profile")
+        empty(ax, "Too few outcomes for a lag profile")
         return fig
     x = d["months_earlier"].to_numpy()
     ax.errorbar(x, d["hazard_ratio_1h"], yerr=[d["hazard_ratio_1h"] - d["low"], d["high"] - d["hazard_ratio_1h"]],
@@ -134,12 +134,12 @@ def lag_profile(lags: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def deal_cycle_lags(days: pd.Series) -> plt.Figure:
+def deal_cycle_lags(days: pd.Series, ax=None) -> plt.Figure:
     """Histogram of days from engagement to close for won deals, with the median marked."""
-    fig, ax = _fig()
+    fig, ax = figure(ax=ax)
     d = days.dropna().to_numpy(dtype=float)
     if d.size == 0:
-        _empty(ax, "No won deals with an engagement date")
+        empty(ax, "No won deals with an engagement date")
         return fig
     ax.hist(d, bins=np.arange(0, d.max() + 8, 7), color=COLORS[3])
     med = float(np.median(d))
@@ -152,12 +152,12 @@ def deal_cycle_lags(days: pd.Series) -> plt.Figure:
     return fig
 
 
-def deal_decided(curve: pd.DataFrame) -> plt.Figure:
+def deal_decided(curve: pd.DataFrame, ax=None) -> plt.Figure:
     """Chance that an engaged deal has been decided (won or lost), by months since engagement, with its 95% band."""
     from netanalysis.plots.general import kaplan_meier
 
-    fig = kaplan_meier({"": curve}, title="Chance an engaged deal is decided (won or lost)")
-    ax = fig.axes[0]
+    fig = kaplan_meier({"": curve}, title="Chance an engaged deal is decided (won or lost)", ax=ax)
+    ax = ax or fig.axes[0]
     ax.set_xlabel("months since the deal was engaged")
     ax.set_ylabel("% of deals decided")
     return fig
@@ -169,12 +169,12 @@ def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
     `study` is a :class:`netanalysis.analysis.returns.event_study.EventStudy`; month 0 is the outcome's (or the opening's) month.
     """
     if ax is None:
-        fig, ax = _fig()
+        fig, ax = figure()
     else:
         fig = ax.figure
     t = study.table
     if t.empty:
-        _empty(ax, "No won outcomes to align on")
+        empty(ax, "No won outcomes to align on")
         return fig
     x = t["event_month"].to_numpy()
     ax.fill_between(x, t["minutes_low"], t["minutes_high"], color=COLORS[0], alpha=0.2, lw=0)
@@ -205,12 +205,12 @@ def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None
     Both are the hazard ratio of one hour invested k months before a month, against none.
     """
     if ax is None:
-        fig, ax = _fig()
+        fig, ax = figure()
     else:
         fig = ax.figure
     d = free.dropna(subset=["hazard_ratio_1h"])
     if d.empty:
-        _empty(ax, "Too few outcomes to see when returns arrive")
+        empty(ax, "Too few outcomes to see when returns arrive")
         return fig
     x = d["months_earlier"].to_numpy()
     ax.errorbar(x, d["hazard_ratio_1h"], yerr=[d["hazard_ratio_1h"] - d["low"], d["high"] - d["hazard_ratio_1h"]],

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from netanalysis.dates import parse_as_of
-from netanalysis.errors import UserError
+from netanalysis.errors import NotebookFailed, UserError
+from netanalysis.modes import Period, values
 from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
 from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
 from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
@@ -112,15 +113,6 @@ def project_kernel() -> str:
 def report_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     """The report's notebooks, in order (the classroom demo is separate)."""
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
-
-
-class NotebookFailed(Exception):
-    """A notebook raised: which notebook, which cell, the error, and where the executed copy is."""
-
-    def __init__(self, notebook, cell, ename, evalue, executed, source_line: str = ""):
-        self.notebook, self.cell, self.ename, self.evalue, self.executed = notebook, cell, ename, evalue, executed
-        self.source_line = source_line
-        super().__init__(f"notebook {notebook} failed in cell {cell}: {ename}: {evalue}")
 
 
 def _failed_cell(executed: Path) -> tuple[int | None, str]:
@@ -268,8 +260,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     from netanalysis.report.history import compute_changes, previous_report
     from netanalysis.report.privacy import input_label
 
-    if period not in ("month", "quarter"):
-        raise UserError(f"--period: {period!r} is not one of month, quarter")
+    if period not in values(Period):
+        raise UserError(f"--period: {period!r} is not one of {', '.join(values(Period))}")
     inputs = list(inputs) if inputs else [SAMPLE_DATA]
     nbs = list(notebooks) if notebooks else report_notebooks()
     if not nbs:

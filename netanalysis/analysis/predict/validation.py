@@ -17,10 +17,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.dates import month_ordinal
-
-
-class LeakageError(AssertionError):
-    """A feature was computed with information from its label window (a bug, never a user error)."""
+from netanalysis.errors import LeakageError
 
 
 # -- splits -----------------------------------------------------------------

@@ -66,14 +66,14 @@ def compare_segments(table: pd.DataFrame, segment: str, max_groups: int = 6, min
     curves, rows = {}, []
     for label in sorted(labels.unique(), key=lambda s: (s == OTHER, s)):
         part = table[labels == label]
-        km = KaplanMeier.fit(part["months"], part["event"])
-        curves[str(label)] = km.curve()
-        row = {"segment": str(label), "units": km.n_units, "with a won outcome": km.n_events}
+        km = KaplanMeier().fit(part["months"], part["event"])
+        curves[str(label)] = km.survival_
+        row = {"segment": str(label), "units": km.n_units_, "with a won outcome": km.n_events_}
         for m in months:
             p, lo, hi = km.probability_by(m)
-            ok = km.n_events > 0 and km.followed_long_enough(m)
+            ok = km.n_events_ > 0 and km.followed_long_enough(m)
             row[f"chance within {m} months (95% interval)"] = (f"{p:.0%} ({lo:.0%} to {hi:.0%})" if ok else
-                                                               "not enough follow-up" if km.n_events else "none yet")
+                                                               "not enough follow-up" if km.n_events_ else "none yet")
         rows.append(row)
     summary = pd.DataFrame(rows)
     n = int(len(table))

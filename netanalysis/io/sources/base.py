@@ -19,20 +19,31 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.errors import UserError
+from netanalysis.io import vocabulary
+from netanalysis.io.vocabulary import CONTACT_COLUMNS, OPTIONAL_COLUMNS
 
 SNIFF_BYTES = 64 * 1024
 
-PEOPLE_COLUMNS = ["ref", "name", "emails", "company", "title", "linkedin_url", "first_seen", "source_row", "record_key"]
+
+def _source_columns(canonical: tuple, id_column: str) -> list[str]:
+    own = ("contact_id", id_column, "source", *OPTIONAL_COLUMNS)
+    return ["ref", *(c for c in canonical if c not in own), "natural_key",
+            *(c for c in canonical if c in OPTIONAL_COLUMNS)]
+
+
+# A source's records are the canonical tables' (io/vocabulary.py) with a file-local
+# `ref` in place of the ids, without `source` (the loader adds it), and with a key
+# for duplicates (`record_key`, `natural_key`) ahead of the optional columns.
+PEOPLE_COLUMNS = ["ref", *(c for c in CONTACT_COLUMNS if c not in ("contact_id", "sources")),
+                  "source_row", "record_key"]
 # `group_key` (optional, NA where unknown) ties together the records of one shared
 # occasion: one calendar event occurrence (every attendee), one mail or LinkedIn
 # message (every recipient), one deal split per contact. Use an opaque id (event
 # UID + start, Message-ID, deal id), never a title. network.py builds the
 # contact-to-contact graph from it; the loader prefixes it with the source.
-INTERACTION_COLUMNS = ["ref", "timestamp", "channel", "direction", "duration_minutes", "source_row", "natural_key",
-                       "group_key"]
+INTERACTION_COLUMNS = _source_columns(vocabulary.INTERACTION_COLUMNS, "interaction_id")
 # `opened_at` (optional, NaT where unknown): when the opportunity opened (a CRM's create date).
-OUTCOME_COLUMNS = ["ref", "account", "timestamp", "kind", "status", "value", "currency", "source_row", "natural_key",
-                   "group_key", "opened_at"]
+OUTCOME_COLUMNS = _source_columns(vocabulary.OUTCOME_COLUMNS, "outcome_id")
 REJECTED_COLUMNS = ["source_row", "reason", "raw"]
 
 
