@@ -38,7 +38,7 @@ class Diversity:
     ahead_months: int = 6
     notes: list[str] = field(default_factory=list)
 
-    caption = {"05_diversity": "Diversity of invested time across companies (bits, 12 months up to each month), "
+    captions = {"05_diversity": "Diversity of invested time across companies (bits, 12 months up to each month), "
                                "with won outcomes per month."}
 
     def metrics(self) -> dict:

@@ -215,7 +215,7 @@ class StructuralHoles:
     names: pd.Series | None = None  # contact_id -> name, for labels
     companies: pd.Series | None = None  # contact_id -> company
 
-    caption = {"05_network": "Your contacts linked by shared meetings, messages and deals, around you; colours mark groups "
+    captions = {"05_network": "Your contacts linked by shared meetings, messages and deals, around you; colours mark groups "
                              "that meet together, labels the brokers between groups."}
 
     def metrics(self) -> dict:

@@ -165,7 +165,7 @@ class TieStrength:
     notes: list[str] = field(default_factory=list)
     window_months: int = 12
 
-    caption = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
+    captions = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
                                   "of each strength produces a won outcome (95% intervals, resampling relationships)."}
 
     def rates(self) -> dict:
@@ -351,7 +351,7 @@ class DormantTies:
     notes: list[str] = field(default_factory=list)
     silent_months: float = 12
 
-    caption = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
+    captions = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
                                   "against ties kept active (95% intervals)."}
 
     def _rate(self, group: str) -> float | None:
