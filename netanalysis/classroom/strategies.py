@@ -219,6 +219,7 @@ class ClassroomRun:
         """The `summary.json` numbers of the run (:func:`classroom_metrics`): crossover, trap, mean outcomes."""
         return dict(self._summary[0])
 
+    @property
     def notes(self) -> list[str]:
         """Why a metric of the run is null or has no upper end."""
         return list(self._summary[1])

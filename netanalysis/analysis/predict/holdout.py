@@ -54,6 +54,10 @@ class Holdout:
     def _repr_html_(self) -> str:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
 
+    def importance_of(self, model: str = PRIMARY) -> pd.DataFrame:
+        """Permutation importance of one model's features, largest first."""
+        return self.importance[self.importance["model"] == model]
+
     def summary(self) -> pd.DataFrame:
         """The comparison to read: one row per model or baseline, AUC and its gain over recency with intervals."""
         shown = self.table[["name", "auc", "auc_low", "auc_high", "gain_over_recency", "gain_low", "gain_high",
@@ -272,6 +276,10 @@ class Prediction:
         m["holdout_window"] = f"{h.window['test_first']} to {h.window['test_last']}"
         m["prediction_horizon_months"] = h.window["horizon_months"]
         return m, notes
+
+    def rolling_summary(self) -> pd.DataFrame:
+        """ROC AUC at each rolling origin (rows) for each model and baseline (columns)."""
+        return self.rolling.pivot(index="origin", columns="model", values="auc").round(3)
 
     def followup_sentence(self) -> str:
         """Why the list may be rough (its notes), and how many relationships are active, cooling and dormant."""
