@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 
@@ -33,3 +35,38 @@ def coverage_table(ds) -> pd.DataFrame:
         "interactions": g.size(), "contacts": g["contact_id"].nunique(),
         "first": g["timestamp"].min().dt.strftime("%Y-%m-%d"), "last": g["timestamp"].max().dt.strftime("%Y-%m-%d"),
     }).reset_index()
+
+
+@dataclass
+class DataOverview:
+    """What was loaded: the load report's accounting, the rejected rows and the interactions.
+
+    Its tables are :func:`files_table`, :func:`rejected_reasons` and
+    :func:`coverage_table`; `metrics()` gives the rows read and rejected.
+    """
+
+    ds: object
+    notes: list[str] = field(default_factory=list)
+
+    captions = {"01_coverage": "Interactions per month by source: the months the data covers."}
+
+    def files(self) -> pd.DataFrame:
+        return files_table(self.ds.load_report)
+
+    def rejected(self) -> pd.DataFrame:
+        return rejected_reasons(self.ds.rejected)
+
+    def coverage(self) -> pd.DataFrame:
+        return coverage_table(self.ds)
+
+    def _total(self, key: str) -> int:
+        return int(self.ds.load_report.get("totals", {}).get(key, 0))
+
+    def metrics(self) -> dict:
+        """`rows_read` and `rows_rejected` over all input files."""
+        return {"rows_read": self._total("rows_read"), "rows_rejected": self._total("rejected")}
+
+    def sentence(self) -> str:
+        """The accounting of all rows in one line."""
+        return (f"**{self._total('rows_read'):,}** rows read: {self._total('loaded'):,} loaded, "
+                f"{self._total('duplicates'):,} duplicates, {self._total('rejected'):,} rejected with a reason.")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -209,6 +210,19 @@ class ClassroomRun:
         n = c.shape[0]
         se = c.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
         return mean, mean - 1.96 * se, mean + 1.96 * se
+
+    @cached_property
+    def _summary(self) -> tuple[dict, list[str]]:
+        return classroom_metrics(self)
+
+    def metrics(self) -> dict:
+        """The `summary.json` numbers of the run (:func:`classroom_metrics`): crossover, trap, mean outcomes."""
+        return dict(self._summary[0])
+
+    @property
+    def notes(self) -> list[str]:
+        """Why a metric of the run is null or has no upper end."""
+        return list(self._summary[1])
 
 
 def check_classroom_parameters(months=36, hours_per_month=10.0, half_life_months=4.0, n_students=200, seed=0) -> dict:

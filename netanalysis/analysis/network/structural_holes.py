@@ -205,12 +205,56 @@ class StructuralHoles:
     groups: dict = field(default_factory=dict)  # contact -> group of contacts who meet together
     constraint_if_unlinked: float | None = None  # the user's constraint had no two contacts been linked
     notes: list[str] = field(default_factory=list)
+    names: pd.Series | None = None  # contact_id -> name, for labels
+    companies: pd.Series | None = None  # contact_id -> company
+
+    captions = {"05_network": "Your contacts linked by shared meetings, messages and deals, around you; colours mark groups "
+                             "that meet together, labels the brokers between groups."}
+
+    def metrics(self) -> dict:
+        """`ego_constraint`, `ego_effective_size` (with `_n`), the unlinked constraint, the network's size and brokers."""
+        m: dict = {"ego_constraint": self.ego_constraint, "ego_effective_size": self.ego_effective_size}
+        if self.ego_constraint is not None:
+            m["ego_constraint_n"] = m["ego_effective_size_n"] = int(self.contacts)
+            m["ego_constraint_if_unlinked"] = self.constraint_if_unlinked
+        m["ego_network_contacts"] = int(self.contacts)
+        m["ego_network_contact_links"] = int(self.contact_edges)
+        m["brokers"] = int(len(self.brokers))
+        return m
+
+    def top_brokers(self, n: int = 10) -> list:
+        """The contact ids of the `n` strongest brokers."""
+        return list(self.brokers["contact_id"].head(n))
+
+    def summary(self, n: int = 10) -> pd.DataFrame:
+        """The `n` strongest brokers: name, company, groups reached, shared occasions, betweenness."""
+        top = self.brokers.head(n)
+        ids = top["contact_id"]
+        return pd.DataFrame({"name": ids.map(self.names).to_numpy(), "company": ids.map(self.companies).to_numpy(),
+                             "groups reached": top["groups_reached"].to_numpy(),
+                             "shared occasions": top["shared_occasions"].to_numpy(),
+                             "betweenness": top["betweenness"].round(3).to_numpy()})
+
+    def sentence(self) -> str:
+        """Constraint, effective size and brokers in words, or why they cannot be measured."""
+        if self.ego_constraint is None:
+            return ("No two of your contacts share a meeting, a message or a deal in this data (a LinkedIn connection "
+                    "list alone has none of those), so the structure of your network cannot be measured here. "
+                    "Calendar, mail or CRM exports would show it.")
+        n = self.contacts
+        return (f"Your network has **{n}** contacts and **{self.contact_edges}** links between them. Constraint is "
+                f"**{self.ego_constraint:.4f}** (it would be {self.constraint_if_unlinked:.4f} with your time spread as it "
+                "is but none of them knowing another, and near 1 if all your time went into one closed circle); "
+                f"effective size **{self.ego_effective_size:.1f}** of {n} contacts. "
+                f"**{len(self.brokers)}** contacts link groups that otherwise do not meet.")
 
 
 def structural_holes(ds, as_of=None, max_group_size: int = 25, seed: int = 0) -> StructuralHoles:
     """Burt's constraint and effective size of the user, and the brokers among the contacts.
     """
     g = ego_network(ds, as_of, max_group_size)
+    people = ds.contacts.set_index("contact_id")
+    labels = {"names": people["name"].astype("string"), "companies": people["company"].astype("string")}
     contacts = g.degree(EGO)
     contact_edges = g.number_of_edges() - contacts
     notes = []
@@ -222,13 +266,14 @@ def structural_holes(ds, as_of=None, max_group_size: int = 25, seed: int = 0) ->
         why = ("no two contacts share a meeting, message or deal in the data (a lone connection list has no such "
                "links), so how closed or open the network is cannot be measured")
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
-        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes)
+        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes,
+                               **labels)
     groups = contact_groups(g, EGO, seed)
     ego_weights = np.array([d["weight"] for _, _, d in g.edges(EGO, data=True)], dtype=float)
     unlinked = float(((ego_weights / ego_weights.sum()) ** 2).sum())  # sum of squared shares: no indirect paths
     return StructuralHoles(g, ego_constraint(g), ego_effective_size(g), contacts, contact_edges,
                            brokers(g, EGO, seed, groups=groups), groups=groups, constraint_if_unlinked=unlinked,
-                           notes=notes)
+                           notes=notes, **labels)
 
 
 def check_network_parameters(tie_window_months: int = 12, dormant_months: int = 12, followup_months: int = 12,

@@ -148,6 +148,8 @@ class TieStrength:
         outcome_rate (+ _low/_high), outcome_share (+ _low/_high)
     outcomes_from_inactive : won outcomes of ties with no minutes in the previous 12 months
     outcomes_without_contact : won outcomes known only by their account (not in any tie)
+    notes : why a figure is missing, including the reasons for null metrics
+    window_months : the months of invested time that set a tie's strength
     """
 
     thresholds: tuple[float, float] | None
@@ -155,12 +157,73 @@ class TieStrength:
     outcomes_from_inactive: int = 0
     outcomes_without_contact: int = 0
     notes: list[str] = field(default_factory=list)
+    window_months: int = 12
+
+    captions = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
+                                  "of each strength produces a won outcome (95% intervals, resampling relationships)."}
 
     def rates(self) -> dict:
         return _by_class(self.table, "outcome_rate")
 
     def shares(self) -> dict:
         return _by_class(self.table, "outcome_share")
+
+    def _interval(self, column: str) -> dict:
+        t = self.table
+        return {c: (None if pd.isna(t.at[c, column + "_low"]) else [float(t.at[c, column + "_low"]),
+                                                                  float(t.at[c, column + "_high"])]) for c in CLASSES}
+
+    def metrics(self) -> dict:
+        """The `summary.json` metrics `outcome_rate_by_tie_strength`, `outcome_share_by_tie_strength`
+        (each with `_ci` and `_n` when computed) and `tie_strength_thresholds_minutes`."""
+        rates, shares = self.rates(), self.shares()
+        m: dict = {}
+        if all(v is None for v in rates.values()):
+            m["outcome_rate_by_tie_strength"] = None
+        else:
+            m["outcome_rate_by_tie_strength"] = rates
+            m["outcome_rate_by_tie_strength_ci"] = self._interval("outcome_rate")
+            m["outcome_rate_by_tie_strength_n"] = {c: int(self.table.at[c, "ties"]) for c in CLASSES}
+        if all(v is None for v in shares.values()):
+            m["outcome_share_by_tie_strength"] = None
+        else:
+            m["outcome_share_by_tie_strength"] = shares
+            m["outcome_share_by_tie_strength_ci"] = self._interval("outcome_share")
+            m["outcome_share_by_tie_strength_n"] = int(self.table["outcomes_won"].sum())
+        m["tie_strength_thresholds_minutes"] = list(self.thresholds) if self.thresholds else None
+        return m
+
+    def summary(self) -> pd.DataFrame:
+        """The table to read: one row per strength, with hours, counts, chances and shares."""
+        t = self.table.assign(hours_from=[0.0, *(np.array(self.thresholds) / 60 if self.thresholds else [np.nan, np.nan])])
+        return t[["hours_from", "tie_months", "ties", "outcomes_won", "outcome_rate", "outcome_rate_low",
+                  "outcome_rate_high", "outcome_share", "outcome_share_low", "outcome_share_high"]].round(4).rename(columns={
+            "hours_from": f"hours in {self.window_months} months, above", "tie_months": "relationship-months",
+            "ties": "relationships", "outcomes_won": "won outcomes", "outcome_rate": "monthly chance",
+            "outcome_rate_low": "chance low", "outcome_rate_high": "chance high", "outcome_share": "share of outcomes",
+            "outcome_share_low": "share low", "outcome_share_high": "share high"})
+
+    def sentence(self) -> str:
+        """What the thresholds and rates say, with the association caveat (empty without active ties)."""
+        if not self.thresholds:
+            return ""
+        lo_h, hi_h = (t / 60 for t in self.thresholds)
+        w = self.window_months
+        return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
+                f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates())
+                + f"{self.outcomes_from_inactive} won outcomes came from relationships with no time invested in the previous "
+                f"{w} months (new or long-silent ones), {self.outcomes_without_contact} are known only by their "
+                "account; neither is in the shares.")
+
+
+def _with_metric_notes(ts: TieStrength) -> TieStrength:
+    """Add the reasons why the rate or share metrics are null to the result's notes."""
+    if all(v is None for v in ts.rates().values()):
+        ts.notes.append("outcome_rate_by_tie_strength: no tie was active in a previous window, so no rate can be computed")
+    if all(v is None for v in ts.shares().values()):
+        ts.notes.append("outcome_share_by_tie_strength: no won outcome came from a tie with time invested in the previous "
+                        f"{ts.window_months} months")
+    return ts
 
 
 def _by_class(table: pd.DataFrame, column: str) -> dict:
@@ -181,7 +244,8 @@ def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, se
         "outcome_rate_high", "outcome_share", "outcome_share_low", "outcome_share_high"], dtype=float)
     if thresholds is None:
         notes.append(f"tie strength: no contact had minutes invested in a previous {window_months}-month window yet")
-        return TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes)
+        return _with_metric_notes(TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes,
+                                              window_months))
     tm = tm.assign(tie_strength=classify_ties(tm["recent_minutes"], thresholds))
     active = tm[tm["tie_strength"].notna()]
     inactive_outcomes = int(tm.loc[tm["tie_strength"].isna(), "outcomes_won"].sum())
@@ -217,7 +281,7 @@ def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, se
                      f"{window_months} months, so the shares cannot be computed")
     for c in ("tie_months", "ties", "months_with_outcome", "outcomes_won"):
         table[c] = table[c].astype("int64")
-    return TieStrength(thresholds, table, inactive_outcomes, without_contact, notes)
+    return _with_metric_notes(TieStrength(thresholds, table, inactive_outcomes, without_contact, notes, window_months))
 
 
 ASSOCIATION_CAVEAT = (
@@ -269,6 +333,41 @@ class DormantTies:
     reactivations: pd.DataFrame
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    silent_months: float = 12
+
+    captions = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
+                                  "against ties kept active (95% intervals)."}
+
+    def _rate(self, group: str) -> float | None:
+        return None if self.table.at[group, "tie_months"] == 0 else float(self.table.at[group, "outcome_rate"])
+
+    def metrics(self) -> dict:
+        """`dormant_reactivations`, and the outcome rates after a reactivation and of active ties (with `_ci`, `_n`)."""
+        m: dict = {"dormant_reactivations": int(len(self.reactivations))}
+        for key, group in (("dormant_reactivation_outcome_rate", "reactivated"), ("active_tie_outcome_rate", "active")):
+            m[key] = self._rate(group)
+            if m[key] is not None:
+                m[key + "_ci"] = [float(self.table.at[group, "outcome_rate_low"]),
+                                  float(self.table.at[group, "outcome_rate_high"])]
+                m[key + "_n"] = int(self.table.at[group, "ties"])
+        return m
+
+    def summary(self) -> pd.DataFrame:
+        """The two groups side by side, with readable column names."""
+        return self.table.round(4).rename(columns={
+            "tie_months": "relationship-months", "ties": "relationships", "months_with_outcome": "months with a won outcome",
+            "outcome_rate": "monthly chance", "outcome_rate_low": "low", "outcome_rate_high": "high"})
+
+    def sentence(self) -> str:
+        """How often reactivated ties paid against active ones (empty without reactivations)."""
+        if not len(self.reactivations):
+            return ""
+        r, a = self._rate("reactivated"), self._rate("active")
+        return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months}+ months was touched again "
+                f"({self.reactivations['contact_id'].nunique()} relationships). In the months after, they produced a won "
+                f"outcome in **{r:.1%}** of months" + (f", against **{a:.1%}** for ties kept active." if a is not None else ".")
+                + (" With so few reactivations the interval is wide: read it as a hint, not a finding."
+                   if self.table.at["reactivated", "ties"] < 30 else ""))
 
 
 def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int = 12, window_months: int = 12,
@@ -314,4 +413,4 @@ def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int =
                      "touched again, so there is nothing to compare")
     if months[:, 1].sum() == 0:
         notes.append("active_tie_outcome_rate: no tie was active in a previous 12-month window")
-    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes)
+    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months)

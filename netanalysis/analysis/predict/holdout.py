@@ -9,6 +9,7 @@ guard), and the primary model ranks the follow-up list (`followup`).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +69,52 @@ class Holdout:
 
     def _repr_html_(self) -> str:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+
+    def importance_of(self, model: str = PRIMARY) -> pd.DataFrame:
+        """Permutation importance of one model's features, largest first."""
+        return self.importance[self.importance["model"] == model]
+
+    def summary(self) -> pd.DataFrame:
+        """The comparison to read: one row per model or baseline, AUC and its gain over recency with intervals."""
+        shown = self.table[["name", "auc", "auc_low", "auc_high", "gain_over_recency", "gain_low", "gain_high",
+                            "average_precision", "brier", "n_units", "n_positive"]].rename(columns=SUMMARY_COLUMNS)
+        return shown.set_index("model or baseline").round(3)
+
+    def sentence(self) -> str:
+        """What was trained and judged, how the primary model did against recency, and whether a rule of thumb
+        does as well; or why no prediction could be judged."""
+        if not self.ok:
+            reason = next((n.split(": ", 1)[1] for n in self.notes if n.startswith("holdout_auc:")), NOT_JUDGED)
+            return "**Not enough data to judge a prediction.** " + html.escape(reason)
+        w, row = self.window, self.table.set_index("model")
+        auc, lo, hi = row.loc[PRIMARY, ["auc", "auc_low", "auc_high"]]
+        gain, glo, ghi = row.loc[PRIMARY, ["gain_over_recency", "gain_low", "gain_high"]]
+        verdict = ("beats" if glo > 0 else "does not clearly beat" if ghi > 0 else "does worse than")
+        text = (f"Trained on decision months {w['train_first']} to {w['train_last']} ({w['n_train_rows']:,} "
+                f"relationship-months, {w['n_train_positive']} followed by a won outcome within {w['horizon_months']} "
+                f"months) and judged on {w['test_first']} to {w['test_last']} ({w['n_test_units']} relationships, "
+                f"{w['n_test_positive']} windows with a won outcome). The logistic regression reaches an AUC of "
+                f"**{auc:.2f}** (95% interval {lo:.2f} to {hi:.2f}); it **{verdict}** the recency baseline (difference "
+                f"{gain:+.2f}, interval {glo:+.2f} to {ghi:+.2f}). Its Brier score is {row.loc[PRIMARY, 'brier']:.4f} "
+                f"against {w['brier_base_rate']:.4f} for always predicting the past average (lower is better).")
+        base = self.table[self.table["model"].isin(list(BASELINES))].sort_values("auc").iloc[-1]
+        if base["auc"] >= auc:
+            text += (f"\n\nThe best rule of thumb here, the {base['name'].replace(' (baseline)', '')}, does as well "
+                     f"(AUC {base['auc']:.2f}): on this data a simple rule is as good a guide as the model.")
+        return text
+
+
+NOT_JUDGED = "not enough data to judge a prediction"
+SUMMARY_COLUMNS = {
+    "name": "model or baseline", "auc": "ROC AUC", "auc_low": "AUC low", "auc_high": "AUC high",
+    "gain_over_recency": "AUC gain over recency", "gain_low": "gain low", "gain_high": "gain high",
+    "average_precision": "average precision", "brier": "Brier score", "n_units": "relationships",
+    "n_positive": "windows with a won outcome"}
+CAPTIONS = {
+    "04_model_comparison": "ROC AUC on the held-out months for each model and baseline (95% bootstrap interval over relationships).",
+    "04_calibration": "Predicted chance against the observed share of won outcomes in the held-out months.",
+    "04_feature_importance": "Drop in held-out AUC when each feature is shuffled (logistic regression).",
+    "04_rolling_origin": "ROC AUC at several decision months, each model retrained on windows closed before it."}
 
 
 def _judgeable(y: np.ndarray) -> bool:
@@ -231,14 +278,21 @@ class Prediction:
     notes: list
     rows_checked_for_leakage: int
 
+    captions = CAPTIONS
+
     def metrics(self) -> tuple[dict, list]:
-        """The `summary.json` metrics (`holdout_auc`, `holdout_auc_recency_baseline`, ...) and notes."""
+        """The `summary.json` metrics (`holdout_auc`, ..., `followup_relationships`) and notes (why a metric is null)."""
+        m, notes = self._holdout_metrics()
+        m["followup_relationships"] = int(len(self.followup))
+        return m, notes
+
+    def _holdout_metrics(self) -> tuple[dict, list]:
         h = self.holdout
         m: dict = {"holdout_auc": None, "holdout_auc_recency_baseline": None}
         notes = list(self.notes)
         if not h.ok:
             if not any(n.startswith("holdout_auc:") for n in notes):
-                notes.append("holdout_auc: not enough data to judge a prediction")
+                notes.append(f"holdout_auc: {NOT_JUDGED}")
             reason = next(n for n in notes if n.startswith("holdout_auc:")).split(": ", 1)[1]
             notes.append(f"holdout_auc_recency_baseline: {reason}")
             return m, notes
@@ -259,6 +313,30 @@ class Prediction:
         m["holdout_window"] = f"{h.window['test_first']} to {h.window['test_last']}"
         m["prediction_horizon_months"] = h.window["horizon_months"]
         return m, notes
+
+    def rolling_summary(self) -> pd.DataFrame:
+        """ROC AUC at each rolling origin (rows) for each model and baseline (columns)."""
+        return self.rolling.pivot(index="origin", columns="model", values="auc").round(3)
+
+    def followup_sentence(self) -> str:
+        """Why the list may be rough (its notes), and how many relationships are active, cooling and dormant."""
+        counts = self.followup["group"].value_counts().reindex(["active", "cooling", "dormant"], fill_value=0)
+        lines = [html.escape(n[0].upper() + n[1:]) + "." for n in self.notes if n.startswith("follow-up list:")]
+        lines.append(f"{len(self.followup)} relationships: {counts['active']} active, {counts['cooling']} cooling, "
+                     f"{counts['dormant']} dormant. The top 20:")
+        return "\n\n".join(lines)
+
+    def worth_reviving(self, n: int = 5) -> pd.DataFrame:
+        """The `n` highest-ranked cooling and the `n` highest-ranked dormant relationships, indexed by rank."""
+        quiet = self.followup[self.followup["group"].isin(["cooling", "dormant"])].groupby("group", sort=False).head(n)
+        return quiet.sort_values(["group", "rank"]).set_index("rank")
+
+    def leakage_sentence(self) -> str:
+        """What the leakage guard checked."""
+        if not self.rows_checked_for_leakage:
+            return "Leakage guard: no past month with data to rebuild yet."
+        return (f"Leakage guard passed: {self.rows_checked_for_leakage:,} feature rows rebuilt from the data as it "
+                "was known before their month, all identical.")
 
 
 def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "contact", seed: int = 0,
