@@ -43,7 +43,7 @@ import statsmodels.api as sm
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -210,13 +210,7 @@ def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9,
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(info, score, rcond=None)[0]
-        t = 1.0
-        while True:
-            new_dev, new_ee = deviance(beta + t * step)
-            if new_dev <= dev + 1e-12 or t < 1e-4:
-                break
-            t /= 2.0
-        beta = beta + t * step
+        beta, new_dev, new_ee = halving_step(deviance, beta, step, dev)
         done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
         dev, ee = new_dev, new_ee
         if done:

@@ -102,15 +102,24 @@ class GroupedCloglog:
             # score @ step approximates the drop in deviance a full step brings (/2): stop when negligible
             if 0.0 <= decrement < 0.1 * tol * (abs(dev) + 1.0):
                 break
-            t = 1.0
-            while True:
-                new_dev, new_ee = self._deviance(*split(beta + t * step), x)
-                if new_dev <= dev + 1e-12 or t < 1e-4:
-                    break
-                t /= 2.0
-            beta = beta + t * step
+            beta, new_dev, new_ee = halving_step(lambda b: self._deviance(*split(b), x), beta, step, dev)
             done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
             dev, ee = new_dev, new_ee
             if done:
                 break
         return beta, dev
+
+
+def halving_step(deviance_at, beta: np.ndarray, step: np.ndarray, deviance: float):
+    """A Newton step, halved until the deviance does not rise (or the step is tiny).
+
+    `deviance_at(b)` returns ``(deviance, linear_predictor_exp)``; the result is
+    ``(new_beta, new_deviance, new_linear_predictor_exp)``. Shared by the lean
+    cloglog fitters so both take exactly the same steps.
+    """
+    t = 1.0
+    while True:
+        new_dev, new_ee = deviance_at(beta + t * step)
+        if new_dev <= deviance + 1e-12 or t < 1e-4:
+            return beta + t * step, new_dev, new_ee
+        t /= 2.0
