@@ -137,10 +137,12 @@ def run(args) -> int:
         out = run_classroom(out=args.out, parameters=_params(args.params))
         print(f"classroom demo written to {out / 'index.html'}")
     elif args.command == "panel":
+        from netanalysis.dates import parse_as_of
         from netanalysis.panel.command import panel_command
 
+        as_of = parse_as_of(args.as_of) if (args.as_of or "").strip() else None  # None: the data's last record
         out = panel_command(args.data_dir, args.out, freq=args.freq, half_life=args.half_life, unit=args.unit,
-                            as_of=args.as_of, engine=args.engine, scheduler=args.scheduler)
+                            as_of=as_of, engine=args.engine, scheduler=args.scheduler)
         print(f"panel written to {out}")
     return 0
 

@@ -197,7 +197,10 @@ class Dataset:
 
     # -- views -------------------------------------------------------------
     def until(self, as_of) -> Dataset:
-        """The dataset as it was known at `as_of` (nothing after it)."""
+        """The dataset as it was known at `as_of` (nothing after it).
+
+        `as_of` is a pd.Timestamp or the user's text (a bare date means the end of that day).
+        """
         from netanalysis.dates import parse_as_of
 
         cut = parse_as_of(as_of)
@@ -215,10 +218,15 @@ class Dataset:
 
     def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
               minutes_by_channel: dict | None = None) -> pd.DataFrame:
-        """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`."""
+        """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`.
+
+        `as_of` is a pd.Timestamp or the user's text (a bare date means the end of that day); None: the last record.
+        """
+        from netanalysis.dates import parse_as_of
         from netanalysis.panel.build import build_panel
 
-        return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
+        cut = None if as_of is None else parse_as_of(as_of, default=self.last_timestamp)
+        return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=cut,
                            minutes_by_channel=minutes_by_channel)
 
     def __repr__(self) -> str:

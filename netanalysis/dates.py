@@ -1,6 +1,19 @@
-"""Parsing timestamps and the `as_of` cut-off, all to tz-aware UTC."""
+"""Parsing timestamps and the `as_of` cut-off, all to tz-aware UTC.
+
+The cut-off is text only where a run starts. The entry points (the CLI, the
+report runner, a notebook's :func:`netanalysis.report.session.open_report_data`,
+`Dataset.until` / `Dataset.panel`, and the report history reading an earlier
+report's summary) turn the text into a pd.Timestamp once, with :func:`parse_as_of`.
+Everything below them (`netanalysis.analysis`, `netanalysis.panel`,
+`netanalysis.plots`) takes ``as_of: pd.Timestamp | None`` and goes through
+:func:`as_timestamp`: None means the data's last record, a Timestamp is put in
+UTC, and anything else, text included, raises TypeError (text is never parsed
+twice, so a bare date cannot mean two instants).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -92,9 +105,7 @@ def parse_as_of(value, default: pd.Timestamp | None = None) -> pd.Timestamp:
     Timestamp('2025-03-31 23:59:59.999999+0000', tz='UTC')
     """
     if value is None or (isinstance(value, str) and value.strip() == ""):
-        if default is None:
-            raise UserError("as_of: no date given and the data has no timestamps")
-        return pd.Timestamp(default).tz_convert("UTC") if pd.Timestamp(default).tzinfo else pd.Timestamp(default, tz="UTC")
+        return as_timestamp(None, default)
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -103,9 +114,46 @@ def parse_as_of(value, default: pd.Timestamp | None = None) -> pd.Timestamp:
         raise UserError(f"as_of: {value!r} is not a date (expected YYYY-MM-DD)")
     if isinstance(value, str) and len(value.strip()) <= 10:
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return ts.tz_convert("UTC")
+    return _in_utc(ts)
+
+
+def as_timestamp(as_of: pd.Timestamp | None, default: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The cut-off a library function was given, in UTC; `default` (the data's last record) when None.
+
+    Parameters
+    ----------
+    as_of : pd.Timestamp or None
+        A cut-off parsed where the run started (:func:`parse_as_of`); a naive
+        time is read as UTC.
+    default : pd.Timestamp, optional
+        What None stands for, usually `Dataset.last_timestamp`.
+
+    Raises
+    ------
+    TypeError
+        When `as_of` is text or anything else that is not a time.
+    UserError
+        When both `as_of` and `default` are None (the data has no timestamps).
+
+    >>> as_timestamp(pd.Timestamp("2025-03-31 12:00", tz="Europe/Paris"))
+    Timestamp('2025-03-31 10:00:00+0000', tz='UTC')
+    >>> as_timestamp("2025-03-31")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: as_of: expected a pd.Timestamp, got str '2025-03-31'; parse text once where the run starts, ...
+    """
+    if as_of is None:
+        if default is None:
+            raise UserError("as_of: no date given and the data has no timestamps")
+        return _in_utc(pd.Timestamp(default))
+    if not isinstance(as_of, dt.datetime) or as_of is pd.NaT:
+        raise TypeError(f"as_of: expected a pd.Timestamp, got {type(as_of).__name__} {as_of!r}; parse text once where "
+                        "the run starts, with netanalysis.dates.parse_as_of")
+    return _in_utc(pd.Timestamp(as_of))
+
+
+def _in_utc(ts: pd.Timestamp) -> pd.Timestamp:
+    """`ts` in UTC; a naive time is taken to be UTC already."""
+    return ts.tz_convert("UTC") if ts.tzinfo is not None else ts.tz_localize("UTC")
 
 
 def months_between(start: pd.Series | pd.Timestamp, end) -> pd.Series:

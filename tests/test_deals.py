@@ -6,6 +6,7 @@ import pytest
 import netanalysis
 from netanalysis.analysis.returns.deal_cycles import deal_cycles
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 
 
 def _dataset(interactions, outcomes):
@@ -28,7 +29,7 @@ def test_engagement_and_close_pair_on_the_deal_id():
                    ("y", "2025-01-07T00:00:00Z", "mail", 9, "mail:<m1@x>")],
                   [("x", "2025-02-01T00:00:00Z", "won", 500.0, "crm", 7, "crm:deal|1"),
                    ("y", "2025-01-15T00:00:00Z", "lost", 0.0, "crm", 2, "crm:deal|2")])
-    d = deal_cycles(ds, unit="contact", as_of="2025-03-01").set_index("status")
+    d = deal_cycles(ds, unit="contact", as_of=parse_as_of("2025-03-01")).set_index("status")
     assert d.loc["won", "days"] == pytest.approx(31.0)   # 1 Jan -> 1 Feb
     assert d.loc["lost", "days"] == pytest.approx(10.0)  # 5 Jan -> 15 Jan
     assert d.loc["open", "days"] == pytest.approx(51.0, abs=1e-6)  # 10 Jan -> end of 1 Mar, censored

@@ -5,6 +5,7 @@ import pytest
 
 from netanalysis.analysis.returns.deal_work import deal_work, deal_work_summary
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 
 
 def _dataset():
@@ -25,7 +26,7 @@ def _dataset():
 
 
 def test_minutes_before_opening_and_until_the_close_by_hand():
-    t = deal_work(_dataset(), as_of="2025-12-31")
+    t = deal_work(_dataset(), as_of=parse_as_of("2025-12-31"))
     # o2 has no opening date; o3 opened after it closed: both left out.
     assert t["outcome_id"].tolist() == ["o1"]
     row = t.iloc[0]
@@ -37,11 +38,11 @@ def test_minutes_before_opening_and_until_the_close_by_hand():
 
 
 def test_as_of_cuts_outcomes_and_interactions():
-    assert deal_work(_dataset(), as_of="2025-04-30").empty
+    assert deal_work(_dataset(), as_of=parse_as_of("2025-04-30")).empty
 
 
 def test_summary_splits_the_hours():
-    s = deal_work_summary(deal_work(_dataset(), as_of="2025-12-31"))
+    s = deal_work_summary(deal_work(_dataset(), as_of=parse_as_of("2025-12-31")))
     assert s.loc["before opening (origination)", "total_hours"] == pytest.approx(1.5)
     assert s.loc["opening to close (deal work)", "share_of_hours"] == pytest.approx(110 / 200)
     assert s["outcomes"].tolist() == [1, 1]

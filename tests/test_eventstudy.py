@@ -5,6 +5,7 @@ import pytest
 
 from netanalysis.analysis.returns.event_study import event_study, event_study_panel
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 
 
 def _activity(minutes_by_unit):
@@ -60,11 +61,11 @@ def _dataset():
 
 def test_dataset_events_align_on_the_outcome_or_the_opening_month():
     ds = _dataset()
-    act, events = event_study_panel(ds, as_of="2025-06-30")
+    act, events = event_study_panel(ds, as_of=parse_as_of("2025-06-30"))
     assert act["minutes"].tolist() == [30.0, 0.0, 60.0, 90.0, 0.0, 0.0]  # Jan..Jun
     by_outcome = event_study(act, events, window=2, n_boot=10).table.set_index("event_month")["minutes"]
     assert by_outcome.tolist() == [0.0, 60.0, 90.0, 0.0, 0.0]  # Feb..Jun around April
-    act, opened = event_study_panel(ds, as_of="2025-06-30", align="opened")
+    act, opened = event_study_panel(ds, as_of=parse_as_of("2025-06-30"), align="opened")
     assert (opened["month"] - events["month"]).tolist() == [-1]  # opened in March
     by_opening = event_study(act, opened, window=2, n_boot=10).table.set_index("event_month")["minutes"]
     assert by_opening.tolist() == [30.0, 0.0, 60.0, 90.0, 0.0]

@@ -13,6 +13,7 @@ from netanalysis.analysis.network.diversity import (
     network_diversity,
     shannon_entropy_bits,
 )
+from netanalysis.dates import parse_as_of
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_entropy_in_bits_by_hand():
 
 
 def test_diversity_over_time_by_hand(three_companies):
-    d = diversity_over_time(three_companies, "2026-03-31").set_index("period")
+    d = diversity_over_time(three_companies, parse_as_of("2026-03-31")).set_index("period")
     at = lambda m: d.loc[pd.Timestamp(m, tz="UTC")]  # noqa: E731
     assert at("2025-01-01")["entropy_bits"] == 0.0                  # Acme only
     assert at("2025-02-01")["entropy_bits"] == pytest.approx(-(2 / 3) * np.log2(2 / 3) - (1 / 3) * np.log2(1 / 3))
@@ -62,12 +63,12 @@ def test_diversity_over_time_by_hand(three_companies):
 
 
 def test_network_diversity_uses_the_last_twelve_months_only(three_companies):
-    nd = network_diversity(three_companies, "2026-02-28")
+    nd = network_diversity(three_companies, parse_as_of("2026-02-28"))
     # (2025-02-28, 2026-02-28]: d 120 (Gamma), e 60 (unknown), a 30 (Acme).
     assert nd["entropy_bits"] == pytest.approx(shannon_entropy_bits([120, 30]))
     assert nd["groups"] == 2 and nd["contacts"] == 2
     assert nd["unknown_share"] == pytest.approx(60 / 210)
-    empty = network_diversity(three_companies, "2028-01-01")
+    empty = network_diversity(three_companies, parse_as_of("2028-01-01"))
     assert empty["entropy_bits"] is None and "no interactions" in empty["note"]
 
 
@@ -87,8 +88,8 @@ def test_jackknife_matches_leaving_each_contact_out_by_brute_force():
 
 
 def test_diversity_and_outcomes_needs_enough_months(three_companies):
-    d = diversity_over_time(three_companies, "2026-03-31")
-    out = diversity_and_outcomes(three_companies, d, "2026-03-31")
+    d = diversity_over_time(three_companies, parse_as_of("2026-03-31"))
+    out = diversity_and_outcomes(three_companies, d, parse_as_of("2026-03-31"))
     assert out["rho"] is None and "at least 12" in out["note"]
 
 
@@ -108,8 +109,8 @@ def test_diversity_tracks_outcomes_when_it_drives_them(tmp_path):
     write(tmp_path, "interactions.csv", "contact_id,timestamp,channel,direction,duration_minutes\n" + "\n".join(rows) + "\n")
     write(tmp_path, "outcomes.csv", "contact_id,timestamp,kind\n" + "\n".join(outs) + "\n")
     ds = netanalysis.load([tmp_path])
-    d = diversity_over_time(ds, "2024-12-31", window_months=1)
-    out = diversity_and_outcomes(ds, d, "2024-12-31", ahead_months=1, n_boot=200)
+    d = diversity_over_time(ds, parse_as_of("2024-12-31"), window_months=1)
+    out = diversity_and_outcomes(ds, d, parse_as_of("2024-12-31"), ahead_months=1, n_boot=200)
     assert out["rho"] > 0.8 and out["months"] == 47
     assert 0 < out["ci"][0] <= out["ci"][1] <= 1
     assert out["beyond_trend"] and out["p_value"] < 0.05

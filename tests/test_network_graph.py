@@ -14,6 +14,7 @@ from netanalysis.analysis.network.structural_holes import (
     ego_effective_size,
     structural_holes,
 )
+from netanalysis.dates import parse_as_of
 
 
 def _load(tmp_path, interactions: str, outcomes: str = ""):
@@ -74,7 +75,7 @@ b,2025-01-11T10:00:00Z,meeting,mutual,60,
 a,2025-06-10T10:00:00Z,meeting,mutual,60,ev2
 b,2025-06-10T10:00:00Z,meeting,mutual,60,ev2
 """)
-    early = structural_holes(ds, "2025-03-31")
+    early = structural_holes(ds, parse_as_of("2025-03-31"))
     assert early.ego_constraint is None and early.contact_edges == 0
     assert structural_holes(ds).contact_edges == 1
 

@@ -15,6 +15,7 @@ from netanalysis.analysis.network.ties import (
     tie_months,
     tie_strength,
 )
+from netanalysis.dates import parse_as_of
 from netanalysis.simulate.world import simulate_world, write_canonical
 
 
@@ -29,7 +30,7 @@ def test_recent_minutes_cover_the_twelve_months_before_each_month(tmp_path):
 a,2025-03-05T10:00:00Z,call,outbound,30
 a,2026-02-01T10:00:00Z,call,outbound,10
 """, "a,,2025-01-20T00:00:00Z,deal,won\n")
-    tm = tie_months(ds, "2026-03-31").set_index("period")
+    tm = tie_months(ds, parse_as_of("2026-03-31")).set_index("period")
     recent = tm["recent_minutes"]
     at = lambda d: recent[pd.Timestamp(d, tz="UTC")]  # noqa: E731
     # By hand: the month itself never counts; the window is the 12 months before it.
@@ -64,7 +65,7 @@ a,,2025-01-20T00:00:00Z,deal,won
 ,Acme,2025-02-01T00:00:00Z,deal,won
 c,,2025-03-12T00:00:00Z,deal,lost
 """)
-    ts = tie_strength(ds, "2025-03-31", n_boot=200)
+    ts = tie_strength(ds, parse_as_of("2025-03-31"), n_boot=200)
     # Active tie-months (Feb, Mar) have recent minutes 5, 5, 20, 20, 60, 60:
     # thresholds at positions 5/3 and 10/3 of the sorted values.
     assert ts.thresholds == pytest.approx((5 + 15 * 2 / 3, 20 + 40 / 3))
@@ -81,7 +82,7 @@ def test_nothing_after_as_of_is_used(tmp_path):
     ds = _load(tmp_path, """a,2025-01-10T10:00:00Z,meeting,mutual,60
 a,2025-05-10T10:00:00Z,meeting,mutual,600
 """, "a,,2025-06-10T00:00:00Z,deal,won\n")
-    early = tie_strength(ds, "2025-03-31", n_boot=50)
+    early = tie_strength(ds, parse_as_of("2025-03-31"), n_boot=50)
     assert early.thresholds == (60.0, 60.0)
     assert early.table["outcomes_won"].sum() == 0
 
@@ -102,10 +103,10 @@ def test_dormant_ties_by_hand(tmp_path):
     e_rows = "".join(f"e,{y}-{m:02d}-05T10:00:00Z,email,outbound,\n" for y in (2023, 2024) for m in range(1, 13))
     ds = _load(tmp_path, "d,2023-01-10T10:00:00Z,meeting,mutual,60\nd,2024-03-15T10:00:00Z,call,outbound,20\n" + e_rows,
                "d,,2024-05-01T00:00:00Z,deal,won\ne,,2024-06-10T00:00:00Z,deal,won\n")
-    react = reactivations(ds, "2024-12-31")
+    react = reactivations(ds, parse_as_of("2024-12-31"))
     assert react["contact_id"].tolist() == ["d"]
     assert react["silent_months"].iloc[0] == pytest.approx(430 / 30.4375)
-    dt = dormant_ties(ds, "2024-12-31", n_boot=100)
+    dt = dormant_ties(ds, parse_as_of("2024-12-31"), n_boot=100)
     t = dt.table
     # After the reactivation: March to December 2024 (10 months), one with a deal.
     assert t.loc["reactivated", "tie_months"] == 10

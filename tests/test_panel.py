@@ -6,6 +6,7 @@ import pytest
 from conftest import write
 
 import netanalysis
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 
 
@@ -232,7 +233,8 @@ def test_build_panel_equals_a_plain_loop(seed, unit, freq, half_life, as_of):
     inter, contacts, outcomes = random_world(seed)
     cut = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     expected = loop_panel(inter, contacts, outcomes, cut, half_life=half_life, freq=freq, unit=unit)
-    got = build_panel(Dataset(contacts, inter, outcomes), freq=freq, half_life_months=half_life, unit=unit, as_of=as_of)
+    got = build_panel(Dataset(contacts, inter, outcomes), freq=freq, half_life_months=half_life, unit=unit,
+                      as_of=parse_as_of(as_of))
     assert expected["months_since_first"].max() >= 300 // (3 if freq == "Q" else 1) - 12  # long histories are in
     assert_panel_is(got, expected, "contact_id" if unit == "contact" else "account")
     assert got.attrs["outcomes_outside_panel"] == (
@@ -265,7 +267,7 @@ def test_minutes_that_are_not_exact_in_binary_are_summed_as_pandas_sums_them(by_
     if by_unit:
         inter = inter[inter["contact_id"].notna()].sort_values(["contact_id", "timestamp"], kind="stable")
         inter = inter.reset_index(drop=True)
-    got = build_panel(Dataset(contacts, inter, outcomes), as_of="2025-12-31")
+    got = build_panel(Dataset(contacts, inter, outcomes), as_of=parse_as_of("2025-12-31"))
     expected = loop_panel(inter, contacts, outcomes, pd.Timestamp("2025-12-31 23:59:59.999999", tz="UTC"))
     minutes = inter["duration_minutes"].fillna(inter["channel"].map(DEFAULT_MINUTES).astype(float).fillna(1.0))
     month = inter["timestamp"].dt.year * 12 + inter["timestamp"].dt.month - 1

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.analysis.predict.features import feature_columns, feature_table
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 
 D3 = 0.5 ** (1 / 3)  # one month of decay at a 3-month half-life
@@ -16,7 +17,7 @@ def ts(s):
 
 @pytest.fixture
 def table(tiny_ds):
-    t = feature_table(tiny_ds, as_of="2025-12-31", horizon_months=2)
+    t = feature_table(tiny_ds, as_of=parse_as_of("2025-12-31"), horizon_months=2)
     return t.set_index(["contact_id", "period"])
 
 
@@ -69,14 +70,14 @@ def test_labels_cover_the_next_horizon_months_and_only_complete_windows(table):
 
 
 def test_a_mid_month_as_of_leaves_that_month_unlabelled(tiny_ds):
-    t = feature_table(tiny_ds, as_of="2025-05-15", horizon_months=1).set_index(["contact_id", "period"])
+    t = feature_table(tiny_ds, as_of=parse_as_of("2025-05-15"), horizon_months=1).set_index(["contact_id", "period"])
     assert t.loc[("c1", ts("2025-04-01")), "label"] == 1  # April is complete
     assert np.isnan(t.loc[("c1", ts("2025-05-01")), "label"])  # May is not over on the 15th
     assert t.loc[("c1", ts("2025-06-01")), "scoring"]
 
 
 def test_accounts_group_by_company(tiny_ds):
-    t = feature_table(tiny_ds, as_of="2025-12-31", horizon_months=2, unit="account")
+    t = feature_table(tiny_ds, as_of=parse_as_of("2025-12-31"), horizon_months=2, unit="account")
     assert set(t["account"]) == {"Acme", "Beta"}
     assert t.columns[0] == "account" and list(t.columns[2:2 + len(feature_columns())]) == feature_columns()
 
@@ -85,4 +86,4 @@ def test_accounts_group_by_company(tiny_ds):
                                           ({"unit": "team"}, "unit")])
 def test_bad_parameters_are_user_errors(tiny_ds, kwargs, word):
     with pytest.raises(UserError, match=word):
-        feature_table(tiny_ds, as_of="2025-12-31", **kwargs)
+        feature_table(tiny_ds, as_of=parse_as_of("2025-12-31"), **kwargs)

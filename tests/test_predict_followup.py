@@ -9,6 +9,7 @@ from conftest import write
 import netanalysis
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import follow_up_list, predict_outcomes
+from netanalysis.dates import parse_as_of
 from netanalysis.report.csv_safety import write_safe_csv
 
 COLUMNS = ["rank", "contact_id", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
@@ -39,7 +40,7 @@ c,2025-04-10T00:00:00Z,deal,won,1000
 
 
 def test_groups_reasons_and_columns_by_hand(three):
-    table = feature_table(three, as_of="2025-12-31", horizon_months=6)
+    table = feature_table(three, as_of=parse_as_of("2025-12-31"), horizon_months=6)
     out, notes = follow_up_list(table, three)
     assert list(out.columns) == COLUMNS
     by = out.set_index("contact_id")
@@ -59,7 +60,7 @@ def test_groups_reasons_and_columns_by_hand(three):
 
 
 def test_the_csv_cannot_run_formulas(three, tmp_path):
-    out, _ = follow_up_list(feature_table(three, as_of="2025-12-31"), three)
+    out, _ = follow_up_list(feature_table(three, as_of=parse_as_of("2025-12-31")), three)
     path = tmp_path / "followup.csv"
     write_safe_csv(out, path)
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
@@ -69,7 +70,7 @@ def test_the_csv_cannot_run_formulas(three, tmp_path):
 
 
 def test_small_data_gives_null_metrics_with_notes(tiny_ds):
-    pred = predict_outcomes(tiny_ds, as_of="2025-12-31", n_boot=20)
+    pred = predict_outcomes(tiny_ds, as_of=parse_as_of("2025-12-31"), n_boot=20)
     metrics, notes = pred.metrics()
     assert metrics["holdout_auc"] is None and metrics["holdout_auc_recency_baseline"] is None
     assert any(n.startswith("holdout_auc:") for n in notes)
@@ -78,7 +79,7 @@ def test_small_data_gives_null_metrics_with_notes(tiny_ds):
 
 
 def test_history_shorter_than_the_horizon(tiny_ds):
-    pred = predict_outcomes(tiny_ds, as_of="2025-03-31", horizon_months=6, n_boot=20)
+    pred = predict_outcomes(tiny_ds, as_of=parse_as_of("2025-03-31"), horizon_months=6, n_boot=20)
     metrics, notes = pred.metrics()
     assert metrics["holdout_auc"] is None and "complete 6-month outcome window" in notes[0]
     assert set(pred.followup["contact_id"]) == {"c1", "c2"}
@@ -86,7 +87,7 @@ def test_history_shorter_than_the_horizon(tiny_ds):
 
 def test_sample_follow_up_list(sample_dir):
     ds = netanalysis.load([sample_dir])
-    table = feature_table(ds, as_of="2025-12-31", horizon_months=6)
+    table = feature_table(ds, as_of=parse_as_of("2025-12-31"), horizon_months=6)
     out, notes = follow_up_list(table, ds)
     assert not notes
     assert list(out["rank"]) == list(range(1, len(out) + 1))

@@ -9,9 +9,10 @@ from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import predict_outcomes
 from netanalysis.analysis.predict.validation import LeakageError, check_shifted_labels, check_truncation
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 from netanalysis.plots import predict as plots_predict
 
-AS_OF = "2025-06-30"
+AS_OF = parse_as_of("2025-06-30")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def figures(pred) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def table(sample):
-    return feature_table(sample, as_of="2025-12-31", horizon_months=6)
+    return feature_table(sample, as_of=parse_as_of("2025-12-31"), horizon_months=6)
 
 
 def test_the_guard_passes_honest_features(sample, table):
@@ -116,7 +117,7 @@ def test_the_guard_catches_a_feature_built_from_the_decision_month_itself(sample
         t["touches_this_month"] = t.groupby("contact_id")["touches_1m"].shift(-1)
         return t
 
-    leaky = leaky_build(sample, as_of="2025-12-31", horizon_months=6)
+    leaky = leaky_build(sample, as_of=parse_as_of("2025-12-31"), horizon_months=6)
     cols = table.attrs["feature_columns"] + ["touches_this_month"]
     with pytest.raises(LeakageError, match="touches_this_month"):
         check_truncation(sample, leaky, leaky_build, cols, "contact_id", n_months=2, horizon_months=6)

@@ -10,7 +10,7 @@ from predict_worlds import world_dataset
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import evaluate_holdout
 from netanalysis.analysis.predict.validation import ranking_metrics
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.simulate.world import simulate_world
 
 
@@ -28,7 +28,7 @@ def expected_auc(truth, score):
 @pytest.fixture(scope="module")
 def judged():
     w = simulate_world(contacts=2000, months=36, seed=11)
-    table = feature_table(world_dataset(w), as_of="2025-12-31", horizon_months=1)
+    table = feature_table(world_dataset(w), as_of=parse_as_of("2025-12-31"), horizon_months=1)
     holdout = evaluate_holdout(table, seed=0, n_boot=50, test_months=6)
     start = month_ordinal(pd.Series([pd.Timestamp(w.truth.start, tz="UTC")]))[0]
     hazard = w.monthly.assign(period=ordinal_to_timestamp(start + w.monthly["month"].to_numpy()).to_numpy())

@@ -16,6 +16,7 @@ from netanalysis.analysis.returns.first_outcome import (
     outcome_lags,
     within_days_share,
 )
+from netanalysis.dates import parse_as_of
 from netanalysis.simulate.world import simulate_world
 
 
@@ -33,7 +34,7 @@ def test_reference_by_hand():
 def test_followup_runs_from_first_interaction_to_as_of():
     table = pd.DataFrame({"start": pd.to_datetime(["2025-01-01", "2025-03-01"], utc=True)})
     # as_of is the end of 1 March: 60 days and 1 day
-    assert followup_months(table, "2025-03-01") == pytest.approx([60 / 30.4375, 1 / 30.4375])
+    assert followup_months(table, parse_as_of("2025-03-01")) == pytest.approx([60 / 30.4375, 1 / 30.4375])
 
 
 def _arrival(ds):

@@ -8,6 +8,7 @@ from truth_worlds import world_rows
 from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
 from netanalysis.analysis.returns.evidence import opened_rows
 from netanalysis.analysis.returns.lag_view import adjusted_lag_table, describe_adjusted_lags
+from netanalysis.dates import parse_as_of
 
 
 def _table(coefs, ses):
@@ -74,8 +75,8 @@ def test_opened_rows_respect_as_of():
                                  "timestamp": pd.to_datetime(["2024-03-31 20:00", "2024-04-02 09:00"], utc=True),
                                  "opened_at": pd.to_datetime(["2024-02-01", "2024-03-01"], utc=True)})
 
-    # The second win closed after as_of: its opening month (March) is not an event. Both a date and a
-    # tz-aware timestamp work as as_of.
-    for as_of in ("2024-03-31", pd.Timestamp("2024-03-31 23:59:59", tz="UTC")):
+    # The second win closed after as_of: its opening month (March) is not an event. Both a date parsed where
+    # the run starts (the end of that day) and a tz-aware timestamp work as as_of.
+    for as_of in (parse_as_of("2024-03-31"), pd.Timestamp("2024-03-31 23:59:59", tz="UTC")):
         opened, _ = opened_rows(DS(), rows, as_of=as_of)
         assert opened.event.tolist() == [0, 1, 0]

@@ -13,6 +13,7 @@ from netanalysis.analysis.returns.first_outcome import (
 )
 from netanalysis.analysis.returns.segments import compare_segments, segment_labels
 from netanalysis.dataset import Dataset
+from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
 
 
@@ -68,7 +69,7 @@ def test_cohort_triangle_by_hand():
                    ("c", "2025-04-02T10:00:00Z", "t", 3)],
                   [("a", "2025-03-05T10:00:00Z", "won", 100.0, "t", 1), ("c", "2025-04-20T10:00:00Z", "won", 50.0, "t", 2),
                    ("b", "2025-05-20T10:00:00Z", "lost", 50.0, "t", 3)])
-    long = cohort_table(ds, as_of="2025-06-30")
+    long = cohort_table(ds, as_of=parse_as_of("2025-06-30"))
     tri = cohort_triangle(long)
     # 2025Q1 = {a (Jan), b (Feb)}: both followed 0..4 months; a wins in month 2 (March)
     q1 = tri.loc["2025Q1"]
@@ -134,12 +135,12 @@ def test_nothing_after_as_of_is_used():
 
     full = world_dataset(simulate_world(contacts=300, months=30, seed=4))
     cut = "2024-06-30"
-    known = full.until(cut)
-    pd.testing.assert_frame_equal(first_outcome_table(full, as_of=cut), first_outcome_table(known, as_of=cut))
-    pd.testing.assert_frame_equal(outcome_lags(full, as_of=cut).reset_index(drop=True),
-                                  outcome_lags(known, as_of=cut).reset_index(drop=True))
-    pd.testing.assert_frame_equal(cohort_table(full, as_of=cut), cohort_table(known, as_of=cut))
-    a, b = hazard_rows(full, as_of=cut), hazard_rows(known, as_of=cut)
+    known, at = full.until(cut), parse_as_of(cut)
+    pd.testing.assert_frame_equal(first_outcome_table(full, as_of=at), first_outcome_table(known, as_of=at))
+    pd.testing.assert_frame_equal(outcome_lags(full, as_of=at).reset_index(drop=True),
+                                  outcome_lags(known, as_of=at).reset_index(drop=True))
+    pd.testing.assert_frame_equal(cohort_table(full, as_of=at), cohort_table(known, as_of=at))
+    a, b = hazard_rows(full, as_of=at), hazard_rows(known, as_of=at)
     np.testing.assert_array_equal(a.minutes, b.minutes)
     np.testing.assert_array_equal(a.event, b.event)
     grid = np.geomspace(0.5, 12, 12)

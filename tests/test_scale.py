@@ -12,6 +12,7 @@ from conftest import write
 
 import netanalysis
 from netanalysis import cli
+from netanalysis.dates import parse_as_of
 from netanalysis.io.arrow_text import hex_ids
 from netanalysis.io.sources import fastcsv
 from netanalysis.io.sources.base import read_csv_table
@@ -42,7 +43,8 @@ def test_dask_engine_equals_pandas_engine_on_a_local_cluster(loaded_world, clust
     folder, ds = loaded_world
     as_of = "2024-03-31"  # inside the data: later rows must be cut the same way on both engines
     expected = ds.panel(half_life_months=2.0, unit=unit, as_of=as_of)
-    got = dask_panel(folder, half_life=2.0, unit=unit, as_of=as_of, scheduler=cluster.scheduler_address, npartitions=3)
+    got = dask_panel(folder, half_life=2.0, unit=unit, as_of=parse_as_of(as_of), scheduler=cluster.scheduler_address,
+                     npartitions=3)
     key = ["contact_id" if unit == "contact" else "account", "period"]
     assert len(expected) > 100 and expected["outcomes_won"].sum() > 0
     pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
@@ -236,7 +238,8 @@ def test_panel_written_in_batches_is_the_one_shot_panel(loaded_world, tmp_path, 
 
     folder, ds = loaded_world
     as_of = "2024-03-31"
-    write_panel(read_panel_inputs(folder), tmp_path / "p.parquet", half_life=2.0, unit=unit, as_of=as_of, batch_rows=50)
+    write_panel(read_panel_inputs(folder), tmp_path / "p.parquet", half_life=2.0, unit=unit, as_of=parse_as_of(as_of),
+                batch_rows=50)
     got = pd.read_parquet(tmp_path / "p.parquet")
     expected = ds.panel(half_life_months=2.0, unit=unit, as_of=as_of)
     assert len(expected) > 200  # so batches of 50 rows really split it
@@ -327,7 +330,7 @@ def test_batches_keep_the_one_shot_sums_of_inexact_minutes(tmp_path, by_unit):
         inter = inter[inter["contact_id"].notna()].sort_values(["contact_id", "timestamp"], kind="stable")
         inter = inter.reset_index(drop=True)
     ds = Dataset(contacts, inter, outcomes)
-    write_panel(ds, tmp_path / "p.parquet", half_life=1.5, as_of="2025-06-30", batch_rows=37)
+    write_panel(ds, tmp_path / "p.parquet", half_life=1.5, as_of=parse_as_of("2025-06-30"), batch_rows=37)
     expected = ds.panel(half_life_months=1.5, as_of="2025-06-30")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "p.parquet"), expected, check_exact=True)
     assert expected["cum_minutes"].map(lambda v: round(v, 2) != v).any()  # the sums really are inexact

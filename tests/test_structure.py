@@ -76,3 +76,28 @@ def test_top_of_the_package_stays_small():
     assert len(top) <= MAX_TOP_MODULES + 8, sorted(top)  # modules plus stage subpackages
     modules = [n for n in top if n.endswith(".py")]
     assert len(modules) <= MAX_TOP_MODULES, sorted(modules)
+
+
+# Where a run starts and the user's text (or a stored report's) becomes the cut-off; see netanalysis/dates.py.
+PARSE_AS_OF_ENTRY_POINTS = {
+    "netanalysis.dates",  # defines it
+    "netanalysis.cli",  # `netanalysis panel --as-of`
+    "netanalysis.dataset",  # Dataset.until and Dataset.panel take the user's text
+    "netanalysis.report.runner",  # `netanalysis report --as-of` and report.toml
+    "netanalysis.report.session",  # a notebook's `as_of` parameter
+    "netanalysis.report.history",  # the as_of of earlier reports, read from their summary.json
+}
+
+
+def test_as_of_is_parsed_only_where_a_run_starts():
+    """Analyses, the panel and plots take a pd.Timestamp; only the entry points turn text into one."""
+    parsing = set()
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = isinstance(node, ast.Call) and "parse_as_of" in (getattr(node.func, "id", None),
+                                                                       getattr(node.func, "attr", None))
+            imported = isinstance(node, ast.ImportFrom) and any(a.name == "parse_as_of" for a in node.names)
+            if called or imported:
+                parsing.add(name)
+    assert parsing - PARSE_AS_OF_ENTRY_POINTS == set(), "parse_as_of outside the entry points"
+    assert "netanalysis.report.runner" in parsing  # the walk finds calls at all

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from netanalysis.dates import as_timestamp
 from netanalysis.panel.build import period_totals
 
 
@@ -54,7 +55,9 @@ class Investment:
                 "one hour of stock.")
 
 
-def investment_over_time(ds, freq: str = "M", half_life_months: float = 3.0, as_of=None) -> Investment:
+def investment_over_time(ds, freq: str = "M", half_life_months: float = 3.0,
+                         as_of: pd.Timestamp | None = None) -> Investment:
     """Build the panel up to `as_of` at `freq` and total it per period."""
-    panel = ds.panel(freq=freq, half_life_months=half_life_months, as_of=as_of)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
+    panel = ds.panel(freq=freq, half_life_months=half_life_months, as_of=cut)
     return Investment(panel, period_totals(panel), half_life_months)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import PANEL_COLUMNS, invested_minutes
 from netanalysis.modes import Freq, Period, Unit, values
@@ -441,8 +441,8 @@ def panel_frame(unit_col: str, columns: dict) -> pd.DataFrame:
     return out
 
 
-def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
-                minutes_by_channel: dict | None = None) -> pd.DataFrame:
+def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact",
+                as_of: pd.Timestamp | None = None, minutes_by_channel: dict | None = None) -> pd.DataFrame:
     """One row per unit and period, dense from the unit's first interaction to `as_of`.
 
     Columns: the unit (`contact_id` or `account`), `period` (period start, UTC),
@@ -453,7 +453,7 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     `outcomes_won`, `value_won`.
     """
     half_life_months = check_parameters(freq, half_life_months, unit)
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = Interactions.from_frame(ds.interactions, minutes_by_channel)
     cols = panel_columns(inter, ds.contacts, ds.outcomes, cut, freq=freq, half_life_months=half_life_months,
                          unit=unit)

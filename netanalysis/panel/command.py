@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from netanalysis.dataset import Dataset
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 from netanalysis.errors import UserError
 from netanalysis.outputs import building_file, parquet_mark
 from netanalysis.panel.build import (
@@ -133,8 +133,8 @@ def _check(freq, half_life, unit, engine):
         raise UserError(f"--half-life: must be a positive number of months, got {half_life!r}")
 
 
-def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact", as_of=None,
-                  engine: str = "pandas", scheduler: str | None = None) -> Path:
+def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact",
+                  as_of: pd.Timestamp | None = None, engine: str = "pandas", scheduler: str | None = None) -> Path:
     """What `netanalysis panel DIR --out FILE` does: build the panel and write it as Parquet.
 
     Parameters
@@ -154,7 +154,7 @@ def panel_command(data_dir, out, freq: str = "M", half_life: float = 3.0, unit: 
     with building_file(out, "panel", inputs=[data_dir]) as tmp:
         if engine == "pandas":
             inter, outc, cont = read_panel_interactions(data_dir)
-            cut = parse_as_of(as_of, default=_last_timestamp(inter.timestamp, outc["timestamp"]))
+            cut = as_timestamp(as_of, default=_last_timestamp(inter.timestamp, outc["timestamp"]))
             _write_columns(panel_columns(inter, cont, outc, cut, freq=freq, half_life_months=half_life, unit=unit,
                                          batch_rows=PANEL_BATCH_ROWS), tmp)
         else:
@@ -176,8 +176,8 @@ def _last_timestamp(inter_ts: pd.Series, outcome_ts: pd.Series):
     return stamps.max() if len(stamps) else None
 
 
-def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact", as_of=None,
-                batch_rows: int | None = None) -> Path:
+def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit: str = "contact",
+                as_of: pd.Timestamp | None = None, batch_rows: int | None = None) -> Path:
     """Write `build_panel(ds, ...)` to Parquet, in batches of units when it is large.
 
     The dense panel has a row per unit and period, several times the
@@ -186,7 +186,7 @@ def write_panel(ds: Dataset, out, freq: str = "M", half_life: float = 3.0, unit:
     `batch_rows` rows at a time and appended: the file is the same as the
     one-shot panel's, `attrs` included.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     cols = panel_columns(Interactions.from_frame(ds.interactions), ds.contacts, ds.outcomes, cut, freq=freq,
                          half_life_months=half_life, unit=unit, batch_rows=batch_rows or PANEL_BATCH_ROWS)
     _write_columns(cols, out)
@@ -268,7 +268,8 @@ def _period_dtype(cut: pd.Timestamp, contacts: pd.DataFrame, outcomes: pd.DataFr
     return build_panel(Dataset(contacts.iloc[:0], one, outcomes.iloc[:0]), as_of=cut)["period"].dtype
 
 
-def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "contact", as_of=None,
+def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "contact",
+               as_of: pd.Timestamp | None = None,
                scheduler: str | None = None, npartitions: int | None = None) -> pd.DataFrame:
     """The panel computed with dask: interactions shuffled by unit, `build_panel` per partition.
 
@@ -301,7 +302,7 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
 
             (last_inter,) = run(inter["timestamp"].max())
             stamps = [t for t in (last_inter, outcomes["timestamp"].max()) if pd.notna(t)]
-            cut = parse_as_of(as_of, default=max(stamps) if stamps else None)
+            cut = as_timestamp(as_of, default=max(stamps) if stamps else None)
 
             outcomes = outcomes.assign(_unit=unit_of_outcomes(Dataset(contacts, inter._meta, outcomes), unit)
                                        .fillna("").astype(object).to_numpy())

@@ -35,6 +35,13 @@ def open_report_data(data_dir: str = "", as_of: str = "", output_dir: str = "", 
 
     ds = Dataset.read_parquet(data_dir) if data_dir else load([SAMPLE_DATA])
     cut = parse_as_of(as_of or None, default=ds.last_timestamp)
-    ds = ds.until(cut)
+    if _reaches_past(ds, cut):  # `netanalysis report` hands over data already cut (by this day): no second copy
+        ds = ds.until(cut)
     out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="netanalysis-nb-"))
     return NotebookContext(ds=ds, as_of=cut, output_dir=out, freq="Q" if period == "quarter" else "M")
+
+
+def _reaches_past(ds: Dataset, cut: pd.Timestamp) -> bool:
+    """Whether `ds.until(cut)` could drop anything: a record after `cut`, or a contact not known by then."""
+    last = ds.last_timestamp
+    return (last is not None and last > cut) or not bool((ds.contacts["first_seen"] <= cut).all())

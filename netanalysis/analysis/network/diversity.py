@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.io.vocabulary import invested_minutes
 
 GROUPINGS = ("company", "source")
@@ -53,14 +53,15 @@ def _groups(ds, inter: pd.DataFrame, by: str) -> pd.Series:
     raise ValueError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
 
 
-def diversity_over_time(ds, as_of=None, by: str = "company", window_months: int = 12) -> pd.DataFrame:
+def diversity_over_time(ds, as_of: pd.Timestamp | None = None, by: str = "company",
+                        window_months: int = 12) -> pd.DataFrame:
     """For each month, the entropy of minutes across `by` over the `window_months` ending with it.
 
     Columns: `period`, `entropy_bits`, `effective_number` (2 ** entropy), `groups`
     (with minutes in the window), `minutes` (known group), `unknown_share`
     (share of the window's minutes whose group is unknown).
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     cols = ["period", "entropy_bits", "effective_number", "groups", "minutes", "unknown_share"]
     if inter.empty:
@@ -91,8 +92,8 @@ def diversity_over_time(ds, as_of=None, by: str = "company", window_months: int 
     })
 
 
-def network_diversity(ds, as_of=None, by: str = "company", window_months: int = 12, n_boot: int = 1000,
-                      seed: int = 0) -> dict:
+def network_diversity(ds, as_of: pd.Timestamp | None = None, by: str = "company", window_months: int = 12,
+                      n_boot: int = 1000, seed: int = 0) -> dict:
     """Entropy (bits) of minutes across `by` in the `window_months` before `as_of`, with a contact bootstrap.
 
     Returns a dict: `entropy_bits`, `ci` ([low, high], a leave-one-contact-out
@@ -101,7 +102,7 @@ def network_diversity(ds, as_of=None, by: str = "company", window_months: int = 
     `effective_number`, `groups`, `contacts`, `unknown_share`, `note` (why it is
     None, when it is).
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     start = cut - pd.DateOffset(months=int(window_months))
     inter = ds.interactions[(ds.interactions["timestamp"] > start) & (ds.interactions["timestamp"] <= cut)]
     out = {"entropy_bits": None, "ci": None, "effective_number": None, "groups": 0, "contacts": 0,
@@ -186,8 +187,8 @@ def shift_p_value(x: np.ndarray, y: np.ndarray, min_shift: int = 3) -> float | N
     return float((1 + (null >= observed - 1e-12).sum()) / (1 + null.size))
 
 
-def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months: int = 6, block_months: int = 12,
-                           n_boot: int = 1000, seed: int = 0) -> dict:
+def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of: pd.Timestamp | None = None, ahead_months: int = 6,
+                           block_months: int = 12, n_boot: int = 1000, seed: int = 0) -> dict:
     """Spearman correlation between changes in diversity and in won outcomes of the next `ahead_months`.
 
     Only months with a full window ahead (before `as_of`) count. A network that
@@ -208,7 +209,7 @@ def diversity_and_outcomes(ds, over_time: pd.DataFrame, as_of=None, ahead_months
     Returns a dict: `rho`, `ci`, `p_value`, `rho_raw`, `ci_raw`, `months`,
     `beyond_trend` (p_value below 0.05), `note`.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     out = {"rho": None, "ci": None, "p_value": None, "rho_raw": None, "ci_raw": None, "months": 0,
            "beyond_trend": None, "note": None}
     if over_time.empty:

@@ -91,8 +91,8 @@ def _metric_notes(nd: dict, rel: dict) -> list[str]:
     return notes
 
 
-def diversity_summary(ds, as_of=None, window_months: int = 12, ahead_months: int = 6, n_boot: int = 1000,
-                      seed: int = 0) -> Diversity:
+def diversity_summary(ds, as_of: pd.Timestamp | None = None, window_months: int = 12, ahead_months: int = 6,
+                      n_boot: int = 1000, seed: int = 0) -> Diversity:
     """Diversity by company and by source over time, at `as_of`, and its link with outcomes `ahead_months` later.
 
     The bootstrap of the outcome correlation uses `n_boot` resamples and `seed`;

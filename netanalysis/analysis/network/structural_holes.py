@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 
 EGO = "\u2063me"  # an id no contact can have (it starts with an invisible separator)
 
 
-def contact_pairs(ds, as_of=None, max_group_size: int = 25) -> tuple[pd.DataFrame, dict]:
+def contact_pairs(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25) -> tuple[pd.DataFrame, dict]:
     """Pairs of contacts that shared occasions, with the number of occasions as `weight`.
 
     Occasions with more than `max_group_size` contacts (a conference, a mass
@@ -38,7 +38,7 @@ def contact_pairs(ds, as_of=None, max_group_size: int = 25) -> tuple[pd.DataFram
     Returns the pairs (`a`, `b`, `weight`, with a < b) and counts: `occasions`
     (with two or more contacts), `too_large` (left out).
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     parts = []
     for table in (ds.interactions, ds.outcomes):
         if "group_key" not in table:
@@ -61,14 +61,14 @@ def contact_pairs(ds, as_of=None, max_group_size: int = 25) -> tuple[pd.DataFram
     return out, counts
 
 
-def ego_network(ds, as_of=None, max_group_size: int = 25) -> nx.Graph:
+def ego_network(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25) -> nx.Graph:
     """The user's network: `EGO` linked to every contact met, contacts linked by shared occasions.
 
     Edge attribute `weight`: interactions (with the user) or shared occasions
     (between contacts). Only contacts with an interaction up to `as_of` are in it.
     The graph attribute `counts` holds the numbers from :func:`contact_pairs`.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     met = inter.groupby(inter["contact_id"].astype(str)).size()
     pairs, counts = contact_pairs(ds, cut, max_group_size)
@@ -249,7 +249,7 @@ class StructuralHoles:
                 f"**{len(self.brokers)}** contacts link groups that otherwise do not meet.")
 
 
-def structural_holes(ds, as_of=None, max_group_size: int = 25, seed: int = 0) -> StructuralHoles:
+def structural_holes(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25, seed: int = 0) -> StructuralHoles:
     """Burt's constraint and effective size of the user, and the brokers among the contacts.
     """
     g = ego_network(ds, as_of, max_group_size)

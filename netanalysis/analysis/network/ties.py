@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from netanalysis.dates import DAYS_PER_MONTH, month_ordinal, parse_as_of
+from netanalysis.dates import DAYS_PER_MONTH, as_timestamp, month_ordinal
 from netanalysis.panel.build import build_panel
 
 CLASSES = ("weak", "medium", "strong")
@@ -90,7 +90,7 @@ def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000
     return out
 
 
-def tie_months(ds, as_of=None, window_months: int = 12) -> pd.DataFrame:
+def tie_months(ds, as_of: pd.Timestamp | None = None, window_months: int = 12) -> pd.DataFrame:
     """One row per contact and month, from the contact's first interaction to `as_of`.
 
     Columns: `contact_id`, `period` (month start), `month` (month ordinal),
@@ -230,10 +230,11 @@ def _by_class(table: pd.DataFrame, column: str) -> dict:
     return {c: (None if pd.isna(table.at[c, column]) else float(table.at[c, column])) for c in CLASSES}
 
 
-def tie_strength(ds, as_of=None, window_months: int = 12, n_boot: int = 1000, seed: int = 0) -> TieStrength:
+def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12, n_boot: int = 1000,
+                 seed: int = 0) -> TieStrength:
     """Outcome rate and share of won outcomes by tie strength, with contact-bootstrap intervals.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     tm = tie_months(ds, cut, window_months)
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
     without_contact = int(won["contact_id"].isna().sum())
@@ -304,14 +305,14 @@ def describe_tie_rates(rates: dict) -> str:
             f"**{rates['weak']:.1%}**. " + ASSOCIATION_CAVEAT + " ")
 
 
-def reactivations(ds, as_of=None, silent_months: float = 12) -> pd.DataFrame:
+def reactivations(ds, as_of: pd.Timestamp | None = None, silent_months: float = 12) -> pd.DataFrame:
     """Every interaction that ends a silence of `silent_months` or more with the same contact.
 
     Columns: `contact_id`, `timestamp` (the reactivation), `previous` (the last
     interaction before the silence), `silent_months` (days / 30.4375).
 
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions.loc[ds.interactions["timestamp"] <= cut, ["contact_id", "timestamp"]]
     inter = inter.sort_values(["contact_id", "timestamp"], kind="stable")
     previous = inter.groupby("contact_id", sort=False)["timestamp"].shift(1)
@@ -370,8 +371,8 @@ class DormantTies:
                    if self.table.at["reactivated", "ties"] < 30 else ""))
 
 
-def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int = 12, window_months: int = 12,
-                 n_boot: int = 1000, seed: int = 0) -> DormantTies:
+def dormant_ties(ds, as_of: pd.Timestamp | None = None, silent_months: float = 12, follow_months: int = 12,
+                 window_months: int = 12, n_boot: int = 1000, seed: int = 0) -> DormantTies:
     """Compare the months after a reactivation with the months of ties kept active.
 
     The follow-up of a reactivation is its month and the `follow_months - 1`
@@ -379,7 +380,7 @@ def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int =
     with minutes in the previous `window_months` months that are not in a
     follow-up window.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     react = reactivations(ds, cut, silent_months)
     tm = tie_months(ds, cut, window_months)
     in_window = np.zeros(len(tm), dtype=bool)

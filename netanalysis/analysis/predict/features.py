@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
+from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
 
@@ -59,8 +59,8 @@ def complete_months_end(cut: pd.Timestamp) -> int:
     return int(month_ordinal(pd.Series([cut + pd.Timedelta(seconds=1)]))[0])
 
 
-def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact", half_lives=HALF_LIVES,
-                  minutes_by_channel: dict | None = None) -> pd.DataFrame:
+def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6, unit: str = "contact",
+                  half_lives=HALF_LIVES, minutes_by_channel: dict | None = None) -> pd.DataFrame:
     """One row per unit and decision month `period`, with features from before it and the label after it.
 
     Features (all from data strictly before `period`): the carryover `stock_hl<H>`
@@ -77,7 +77,7 @@ def feature_table(ds, as_of=None, horizon_months: int = 6, unit: str = "contact"
     horizon_months = _check_horizon(horizon_months)
     if unit not in UNITS:
         raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     ds = ds.until(cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.predict.models import MIN_TRAIN_POSITIVES, MODELS, PRIMARY, relationship_score, single_thread
-from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.dates import DAYS_PER_MONTH
 from netanalysis.panel.build import unit_of_interactions
 
 FOLLOWUP_COLUMNS = ["rank", "name", "group", "probability", "last_touch", "stock_hours", "past_outcomes", "reason"]
@@ -43,7 +43,7 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
         notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
                      f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
                      "relationship score instead, without probabilities")
-    cut = parse_as_of(table.attrs["as_of"])
+    cut = pd.Timestamp(table.attrs["as_of"])  # the ISO text feature_table wrote from its own Timestamp
     known = ds.until(cut)
     inter_units = unit_of_interactions(known, table.attrs["unit"])
     last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()

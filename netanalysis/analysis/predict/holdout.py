@@ -40,7 +40,7 @@ from netanalysis.analysis.predict.validation import (
     ranking_metrics,
     unit_resample_weights,
 )
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 
 
 # -- results ----------------------------------------------------------------
@@ -339,15 +339,15 @@ class Prediction:
                 "was known before their month, all identical.")
 
 
-def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "contact", seed: int = 0,
-                     n_boot: int = 200, test_months: int = 3, check_leakage: bool = True) -> Prediction:
+def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6, unit: str = "contact",
+                     seed: int = 0, n_boot: int = 200, test_months: int = 3, check_leakage: bool = True) -> Prediction:
     """Build features, check them for leakage, judge the models on a later window, rank the follow-ups.
 
     Only data up to `as_of` is used (`ds.until(as_of)`). The leakage guard raises
     `validation.LeakageError` if a feature reproduces a future label or changes when
     the data from its decision month on is removed.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     ds = ds.until(cut)
     table = feature_table(ds, as_of=cut, horizon_months=horizon_months, unit=unit)
     cols = table.attrs["feature_columns"]

@@ -44,6 +44,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
+from netanalysis.dates import as_timestamp
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -118,9 +119,10 @@ class HazardRows:
         return X[:, np.r_[True, varies]]
 
 
-def hazard_rows(ds, unit: str = "contact", as_of=None) -> HazardRows:
+def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> HazardRows:
     """The monthly panel as arrays for hazard models (months, not quarters, whatever the report period)."""
-    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=as_of)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     tenure = panel["months_since_first"].to_numpy(dtype="int64")
     starts = np.flatnonzero(tenure == 0)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netanalysis.dates import as_timestamp
+
 MEASURES = {"share_with_outcome": "% of relationships with a won outcome",
             "outcomes_per_100": "won outcomes per 100 relationships"}
 
 
-def cohort_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+def cohort_table(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Long table: cohort (first-contact quarter), months_since_first, units, share_with_outcome, outcomes_per_100.
     """
-    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=as_of)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
     cols = ["cohort", "months_since_first", "units", "share_with_outcome", "outcomes_per_100"]
     if panel.empty:
         return pd.DataFrame(columns=cols)

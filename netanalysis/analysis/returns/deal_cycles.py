@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.dates import DAYS_PER_MONTH, as_timestamp
 from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
 
-def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
+def deal_cycles(ds, unit: str = "account", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per deal paired with its engagement: unit, engaged, closed, status, days, months, value.
 
     An engagement and a close belong to one deal when they share the deal's id
@@ -27,7 +27,7 @@ def deal_cycles(ds, unit: str = "account", as_of=None) -> pd.DataFrame:
     counted to `as_of`: censored, for Kaplan-Meier.
     """
     cols = ["unit", "engaged", "closed", "status", "days", "months", "value"]
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter, outc = ds.interactions, ds.outcomes
     if inter.empty or outc.empty or "group_key" not in inter or "group_key" not in outc:
         return pd.DataFrame(columns=cols)

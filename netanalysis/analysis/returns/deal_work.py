@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
@@ -21,14 +21,14 @@ COLUMNS = ["outcome_id", "unit", "status", "opened_at", "closed", "origination_m
            "deal_days"]
 
 
-def deal_work(ds, unit: str = "contact", as_of=None, before_months: int = 12) -> pd.DataFrame:
+def deal_work(ds, unit: str = "contact", as_of: pd.Timestamp | None = None, before_months: int = 12) -> pd.DataFrame:
     """Per closed outcome with an opening date: minutes before the opening and between opening and close.
 
     Origination counts interactions in ``[opened_at - before_months, opened_at)``,
     deal work those in ``[opened_at, close]``; both only up to `as_of`.
     Outcomes without an opening date, or opened after they closed, are left out.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     o = ds.outcomes
     if "opened_at" not in o or o.empty:
         return pd.DataFrame(columns=COLUMNS)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from netanalysis.dates import month_ordinal, parse_as_of
+from netanalysis.dates import as_timestamp, month_ordinal
 from netanalysis.panel.build import build_panel, unit_of_outcomes
 
 ALIGNS = ("outcome", "opened")
@@ -60,7 +60,8 @@ class EventStudy:
         return describe_event_study(self, who)
 
 
-def event_study_panel(ds, unit: str = "contact", as_of=None, align: str = "outcome") -> tuple[pd.DataFrame, pd.DataFrame]:
+def event_study_panel(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
+                      align: str = "outcome") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The unit-month activity (`unit`, `month`, `minutes`, `touches`) and the events (`unit`, `month`).
 
     Events are the won outcomes up to `as_of`; with `align="opened"`, those with
@@ -68,7 +69,7 @@ def event_study_panel(ds, unit: str = "contact", as_of=None, align: str = "outco
     """
     if align not in ALIGNS:
         raise ValueError(f"align: {align!r} is not one of {', '.join(ALIGNS)}")
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     panel = build_panel(ds, freq="M", unit=unit, as_of=cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     activity = pd.DataFrame({"unit": panel[unit_col].astype(str).to_numpy(),

@@ -26,7 +26,7 @@ from netanalysis.analysis.returns.link_test import LinkTest, link_test
 from netanalysis.analysis.returns.verdict import Evidence, Verdict, decide
 from netanalysis.analysis.returns.within_contact import KEY as WITHIN_KEY
 from netanalysis.analysis.returns.within_contact import WithinContactCarryover, within_contact_carryover
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 
 WINDOWS = (1, 2, 3)
 WINDOW_GRID = np.geomspace(0.25, 36.0, 24)
@@ -139,7 +139,7 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
                                   cycle_months)
 
 
-def opened_rows(ds, rows: HazardRows, as_of=None) -> tuple[HazardRows | None, int | None]:
+def opened_rows(ds, rows: HazardRows, as_of: pd.Timestamp | None = None) -> tuple[HazardRows | None, int | None]:
     """The rows with each win dated by the month its opportunity opened, and the median months from opening to win.
 
     (None, None) when the outcomes carry no `opened_at`. Wins whose opening
@@ -151,7 +151,7 @@ def opened_rows(ds, rows: HazardRows, as_of=None) -> tuple[HazardRows | None, in
         return None, None
     won = out[(out["status"] == "won") & out["opened_at"].notna()]
     if as_of is not None:
-        won = won[won["timestamp"] <= parse_as_of(as_of)]
+        won = won[won["timestamp"] <= as_timestamp(as_of)]
     if won.empty:
         return None, None
     unit_col = "contact_id" if rows.unit_kind == "contact" else "account"

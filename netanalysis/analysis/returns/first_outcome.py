@@ -11,18 +11,18 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
-from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
+from netanalysis.dates import DAYS_PER_MONTH, as_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
 
 
-def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+def first_outcome_table(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per unit: first interaction, first won outcome, months to it, and whether it happened.
 
     Units whose first won outcome came before their first interaction start at
     the outcome (duration 0): the relationship was already paying when first seen.
     """
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     units = unit_of_interactions(ds, unit)[inter.index]
     start = inter["timestamp"].groupby(units.to_numpy()).min()
@@ -48,9 +48,9 @@ def first_outcome_table(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
     return t.reset_index()
 
 
-def outcome_lags(ds, unit: str = "contact", as_of=None) -> pd.DataFrame:
+def outcome_lags(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Every won outcome with the days and months since its unit's first interaction."""
-    cut = parse_as_of(as_of, default=ds.last_timestamp)
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     units = unit_of_interactions(ds, unit)[inter.index]
     start = inter["timestamp"].groupby(units.to_numpy()).min()
@@ -113,9 +113,9 @@ def month_when_share_reached(lags: pd.DataFrame, share: float = 0.5, weight: str
     return float(d["lag_months"].to_numpy(float)[np.searchsorted(c, share - 1e-12)])
 
 
-def followup_months(table: pd.DataFrame, as_of) -> np.ndarray:
+def followup_months(table: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """Months each unit of a :func:`first_outcome_table` has been followed: first interaction to `as_of`."""
-    cut = parse_as_of(as_of)
+    cut = as_timestamp(as_of)
     return ((cut - table["start"]).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH).clip(lower=0.0).to_numpy(dtype=float)
 
 
