@@ -150,15 +150,18 @@ def relationship_stock(run, ax=None) -> plt.Figure:
                    "month", "stock of invested hours")
 
 
-def fooled_by_reverse_causation(lesson) -> plt.Figure:
+def fooled_by_reverse_causation(lesson, axes=None) -> plt.Figure:
     """Minutes around each win in a reverse-causation world and in a carryover world, side by side.
 
-    `lesson` is a `naive.ReverseLesson`.
+    `lesson` is a `naive.ReverseLesson`; `axes` (a pair) draws into a caller's figure.
     """
     from netanalysis.plots.returns import event_study
 
-    with plt.rc_context(ROOM):
-        fig, axes = plt.subplots(1, 2, figsize=(15, 6.5), dpi=100, sharey=True)
+    if axes is None:
+        with plt.rc_context(ROOM):
+            fig, axes = plt.subplots(1, 2, figsize=(15, 6.5), dpi=100, sharey=True)
+    else:
+        fig = axes[0].figure
     for ax, study, title in ((axes[0], lesson.reverse, "Deals bring meetings (reverse)"),
                              (axes[1], lesson.carryover, "Time carries over")):
         ax.spines[["top", "right"]].set_visible(False)

@@ -45,9 +45,13 @@ def _bars(ax, labels, values, low, high, colors, fmt="{:.1%}"):
     ax.set_xticks(x, labels)
 
 
-def tie_strength_outcomes(table: pd.DataFrame, thresholds: tuple[float, float] | None) -> plt.Figure:
-    """Share of won outcomes and monthly outcome rate per tie, by tie strength, with 95% intervals."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), dpi=110)
+def tie_strength_outcomes(table: pd.DataFrame, thresholds: tuple[float, float] | None, axes=None) -> plt.Figure:
+    """Share of won outcomes and monthly outcome rate per tie, by tie strength, with 95% intervals.
+
+    `axes` (a pair) draws the two panels into a caller's figure, which keeps its own title.
+    """
+    own = axes is None
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), dpi=110) if own else (axes[0].figure, axes)
     for ax in axes:
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", alpha=0.3)
@@ -68,7 +72,8 @@ def tie_strength_outcomes(table: pd.DataFrame, thresholds: tuple[float, float] |
     axes[1].set_ylabel("chance of a won outcome per tie per month")
     axes[1].set_title("How often a tie pays, by strength", fontsize=10)
     axes[1].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
-    fig.suptitle("Tie strength: hours invested in the previous 12 months", fontsize=11)
+    if own:
+        fig.suptitle("Tie strength: hours invested in the previous 12 months", fontsize=11)
     fig.tight_layout()
     return fig
 

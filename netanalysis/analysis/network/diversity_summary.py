@@ -65,6 +65,13 @@ class Diversity:
             m["diversity_outcome_correlation_levels"] = rel["rho_raw"]
         return m
 
+    def plot(self, ax=None):
+        """Diversity across companies (and sources) over time with won outcomes per month behind it, on `ax`
+        (a new figure when None); returns the Figure."""
+        from netanalysis.plots.network import diversity_over_time
+
+        return diversity_over_time(self.by_company, self.won_per_month, self.by_source, ax=ax)
+
     def sentence(self) -> str:
         """Diversity now, in bits and effective companies, and how it moves with later outcomes."""
         nd = self.network

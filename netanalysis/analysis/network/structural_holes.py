@@ -235,6 +235,15 @@ class StructuralHoles:
                              "shared occasions": top["shared_occasions"].to_numpy(),
                              "betweenness": top["betweenness"].round(3).to_numpy()})
 
+    def plot(self, ax=None, brokers: int = 6, seed: int = 0):
+        """The network around the user, groups coloured and the `brokers` strongest brokers named, on `ax`
+        (a new figure when None); `seed` fixes the layout. Returns the Figure."""
+        from netanalysis.plots.network import ego_network
+
+        names = self.names.to_dict() if self.names is not None else None
+        return ego_network(self.graph, EGO, names=names, groups=self.groups, highlight=self.top_brokers(brokers),
+                           seed=seed, ax=ax)
+
     def sentence(self) -> str:
         """Constraint, effective size and brokers in words, or why they cannot be measured."""
         if self.ego_constraint is None:

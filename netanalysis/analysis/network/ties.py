@@ -203,6 +203,15 @@ class TieStrength:
             "outcome_rate_low": "chance low", "outcome_rate_high": "chance high", "outcome_share": "share of outcomes",
             "outcome_share_low": "share low", "outcome_share_high": "share high"})
 
+    def plot(self, axes=None):
+        """Share of won outcomes and monthly chance by strength, two panels side by side; returns the Figure.
+
+        `axes` is a pair of Axes to draw into (a new figure when None).
+        """
+        from netanalysis.plots.network import tie_strength_outcomes
+
+        return tie_strength_outcomes(self.table, self.thresholds, axes=axes)
+
     def sentence(self) -> str:
         """What the thresholds and rates say, with the association caveat (empty without active ties)."""
         if not self.thresholds:
@@ -358,6 +367,13 @@ class DormantTies:
         return self.table.round(4).rename(columns={
             "tie_months": "relationship-months", "ties": "relationships", "months_with_outcome": "months with a won outcome",
             "outcome_rate": "monthly chance", "outcome_rate_low": "low", "outcome_rate_high": "high"})
+
+    def plot(self, ax=None):
+        """The monthly chance after a reactivation against ties kept active, on `ax` (a new figure when None);
+        returns the Figure."""
+        from netanalysis.plots.network import dormant_vs_active
+
+        return dormant_vs_active(self.table, ax=ax)
 
     def sentence(self) -> str:
         """How often reactivated ties paid against active ones (empty without reactivations)."""

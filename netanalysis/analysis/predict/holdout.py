@@ -80,6 +80,25 @@ class Holdout:
                             "average_precision", "brier", "n_units", "n_positive"]].rename(columns=SUMMARY_COLUMNS)
         return shown.set_index("model or baseline").round(3)
 
+    def plot(self, ax=None):
+        """ROC AUC of each model and baseline with its 95% interval, on `ax` (a new figure when None);
+        returns the Figure."""
+        from netanalysis.plots.predict import model_comparison
+
+        return model_comparison(self.table, ax=ax)
+
+    def plot_calibration(self, ax=None):
+        """Predicted chance against the observed share in the held-out months; returns the Figure."""
+        from netanalysis.plots.predict import calibration
+
+        return calibration(self.calibration, self.window.get("test_positive_share"), ax=ax)
+
+    def plot_importance(self, model: str = PRIMARY, ax=None):
+        """How much the held-out AUC drops when each of `model`'s features is shuffled; returns the Figure."""
+        from netanalysis.plots.predict import feature_importance
+
+        return feature_importance(self.importance_of(model), ax=ax)
+
     def sentence(self) -> str:
         """What was trained and judged, how the primary model did against recency, and whether a rule of thumb
         does as well; or why no prediction could be judged."""
@@ -313,6 +332,16 @@ class Prediction:
         m["holdout_window"] = f"{h.window['test_first']} to {h.window['test_last']}"
         m["prediction_horizon_months"] = h.window["horizon_months"]
         return m, notes
+
+    def plot(self, ax=None):
+        """The held-out model comparison (:meth:`Holdout.plot`); returns the Figure."""
+        return self.holdout.plot(ax=ax)
+
+    def plot_rolling(self, ax=None):
+        """ROC AUC at each rolling origin, per model and baseline; returns the Figure."""
+        from netanalysis.plots.predict import rolling_auc
+
+        return rolling_auc(self.rolling, ax=ax)
 
     def rolling_summary(self) -> pd.DataFrame:
         """ROC AUC at each rolling origin (rows) for each model and baseline (columns)."""
