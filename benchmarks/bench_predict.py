@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netanalysis.analysis.predict.holdout import predict_outcomes
-from netanalysis.dates import month_ordinal, ordinal_to_timestamp
+from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.simulate.world import simulate_world
 from tests.predict_worlds import world_dataset
 
@@ -71,8 +71,8 @@ def main() -> None:
         for seed in args.seeds:
             w = simulate_world(contacts=n, months=args.months, seed=seed)
             ds = world_dataset(w)
-            as_of = (pd.Timestamp(w.truth.start, tz="UTC") + pd.DateOffset(months=args.months)
-                     - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+            as_of = parse_as_of((pd.Timestamp(w.truth.start, tz="UTC") + pd.DateOffset(months=args.months)
+                                 - pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
             print(f"world: {n:,} contacts, {args.months} months, seed {seed}, horizon {args.horizon} months")
             pred, secs = run(ds, as_of, args.horizon, seed)
             start = month_ordinal(pd.Series([pd.Timestamp(w.truth.start, tz="UTC")]))[0]
