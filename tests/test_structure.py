@@ -99,5 +99,6 @@ def test_as_of_is_parsed_only_where_a_run_starts():
             imported = isinstance(node, ast.ImportFrom) and any(a.name == "parse_as_of" for a in node.names)
             if called or imported:
                 parsing.add(name)
-    assert parsing - PARSE_AS_OF_ENTRY_POINTS == set(), "parse_as_of outside the entry points"
+    outside = sorted(parsing - PARSE_AS_OF_ENTRY_POINTS)
+    assert not outside, f"parse_as_of outside the entry points (take a pd.Timestamp instead): {outside}"
     assert "netanalysis.report.runner" in parsing  # the walk finds calls at all
