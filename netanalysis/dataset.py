@@ -196,7 +196,7 @@ class Dataset:
         return cls.from_frames(*frames, load_report=report, rejected=rejected, check=False)
 
     # -- views -------------------------------------------------------------
-    def until(self, as_of) -> Dataset:
+    def until(self, as_of: pd.Timestamp | str) -> Dataset:
         """The dataset as it was known at `as_of` (nothing after it).
 
         `as_of` is a pd.Timestamp or the user's text (a bare date means the end of that day).
@@ -216,8 +216,8 @@ class Dataset:
         stamps = pd.concat([self.interactions["timestamp"], self.outcomes["timestamp"]])
         return stamps.max() if len(stamps) else None
 
-    def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
-              minutes_by_channel: dict | None = None) -> pd.DataFrame:
+    def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact",
+              as_of: pd.Timestamp | str | None = None, minutes_by_channel: dict | None = None) -> pd.DataFrame:
         """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`.
 
         `as_of` is a pd.Timestamp or the user's text (a bare date means the end of that day); None: the last record.
