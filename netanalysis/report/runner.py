@@ -235,7 +235,7 @@ def _named(inputs, anonymize) -> str:
 def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
                parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
                notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
-               progress: bool | None = None, today=None) -> Path:
+               progress: bool | None = None, today=None, name: str | None = None) -> Path:
     """Load inputs, run every report notebook and write the report folder atomically.
 
     Parameters
@@ -249,6 +249,10 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     history : bool, optional
         Compare with the previous report next to `out` and refresh the folder's
         `index.html`; default: when `out` sits in a folder named ``reports``.
+    name : str, optional
+        The dataset's name (``--name``): reports with the same name are compared
+        with each other whatever their inputs; without it, reports of the same
+        input paths are.
 
     Returns the report folder. Raises UserError for problems the user can fix.
 
@@ -257,12 +261,14 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
+    from netanalysis.report.dataset_identity import dataset_identity
     from netanalysis.report.history import compute_changes, previous_report
     from netanalysis.report.privacy import input_label
 
     if period not in values(Period):
         raise UserError(f"--period: {period!r} is not one of {', '.join(values(Period))}")
     inputs = list(inputs) if inputs else [SAMPLE_DATA]
+    dataset = dataset_identity(inputs, name, anonymize=bool(anonymize))
     nbs = list(notebooks) if notebooks else report_notebooks()
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
@@ -291,11 +297,13 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
             summary["notes"].append(
                 f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of {as_of_label}; "
                 "the gap counts as time without interactions or outcomes (export fresher data, or use --as-of 'last data')")
+        summary["dataset"] = dataset
         summary["anonymized"] = bool(anonymize)
         summary["period"] = period
         summary["parameters"] = {k: v for nb in nbs for k, v in sorted(params_by_nb[nb.stem]["given"].items())}
         if history:
-            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out))
+            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out,
+                                                                                   dataset=dataset["key"]))
             summary["changes"] = changes
             summary["notes"].extend(notes)
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
