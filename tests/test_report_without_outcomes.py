@@ -39,7 +39,7 @@ def _rows(path):
 
 
 def test_followup_list_ranks_by_recency_without_outcomes(no_outcomes):
-    pred = predict_outcomes(load([no_outcomes]), as_of="2025-05-31", n_boot=10)
+    pred = predict_outcomes(load([no_outcomes]), as_of="2025-05-31", horizon_months=1, n_boot=10)
     # last touches: Cy May 20, Ann Apr 10, Bob Mar 5
     assert pred.followup["name"].tolist() == ["Cy", "Ann", "Bob"]
     assert pred.followup["rank"].tolist() == [1, 2, 3] and "probability" not in pred.followup.columns

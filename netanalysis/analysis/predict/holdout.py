@@ -363,8 +363,9 @@ def predict_outcomes(ds, as_of=None, horizon_months: int = 6, unit: str = "conta
         checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
                                    horizon_months=table.attrs["horizon_months"], unit=unit)
     holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months)
-    if ds.outcomes.empty:  # say why in the user's words, not as "0 windows with a won outcome"
-        holdout.notes[:] = [f"holdout_auc: {NO_OUTCOMES}"]
+    if ds.outcomes.empty:  # the reason in the user's words, not "only 0 training windows with a won outcome"
+        holdout.notes[:] = [f"holdout_auc: {NO_OUTCOMES}" if n.startswith("holdout_auc: only ") else n
+                            for n in holdout.notes]
     rolling = rolling_origin_auc(table, seed=seed) if holdout.ok else pd.DataFrame(
         columns=["origin", "model", "auc", "n_units", "n_positive"])
     followup, fnotes = follow_up_list(table, ds, seed=seed)
