@@ -104,3 +104,45 @@ def test_report_without_outcomes_then_with_the_filled_template(no_outcomes, tmp_
     assert s2["changes"]["since_previous"]["outcomes_won"] == 0
     rejected = _rows(second / "rejected.csv")
     assert sum(BLANK_OUTCOME in r for r in rejected[1:]) == 2  # Ann's and Cy's rows, left blank
+
+
+@pytest.fixture(scope="module")
+def linkedin_and_calendar(tmp_path_factory):
+    """The most common personal export: a simulated LinkedIn archive and calendar, without the CRM's deals."""
+    from netanalysis.simulate.folder import simulate_to_folder
+
+    world = simulate_to_folder(tmp_path_factory.mktemp("world") / "w", contacts=60, months=24, seed=3, fmt="exports")
+    mine = tmp_path_factory.mktemp("exports") / "mine"
+    for part in ("linkedin", "calendar"):
+        shutil.copytree(world / part, mine / part)
+    assert not load([world / "hubspot"]).outcomes.empty  # the world's outcomes are all in the CRM's deals
+    return mine
+
+
+@pytest.mark.slow
+def test_real_notebooks_on_linkedin_and_calendar_only(linkedin_and_calendar, tmp_path):
+    import re
+
+    ds = load([linkedin_and_calendar])
+    assert ds.outcomes.empty and len(ds.interactions) > 100
+    out = run_report([linkedin_and_calendar], out=tmp_path / "reports" / "r", progress=False)
+    s = json.loads((out / "summary.json").read_text())
+    for key in (*OUTCOME_METRICS, "holdout_auc", "holdout_auc_recency_baseline", "outcome_rate_by_tie_strength",
+                "dormant_reactivation_outcome_rate", "active_tie_outcome_rate"):
+        assert s["metrics"].get(key) is None, key
+        assert any(n.startswith(f"{key}: ") and "no outcomes" in n for n in s["notes"]), key
+    assert s["metrics"]["hours_invested"] > 0 and s["metrics"]["network_diversity"] > 0  # sections needing none ran
+    for nb in ("01_data_overview", "02_investment_over_time", "04_predicting_outcomes", "05_network_structure"):
+        page = (out / f"{nb}.html").read_text()
+        text = re.sub(r"<[^>]+>|data:image/[^\"]+", " ", page)
+        assert not re.search(r"\bnan\b|\bNaN\b|Traceback", text), nb
+    assert "has no outcomes" in (out / "03_delayed_returns.html").read_text()
+    figures = {p.stem for p in (out / "figures").glob("*.png")}
+    assert {"01_coverage", "02_investment", "05_network"} <= figures
+    assert not figures & {"05_tie_strength", "05_dormant_ties"} and not any(f.startswith("03_") for f in figures)
+    follow = list(csv.DictReader((out / "followup.csv").open(encoding="utf-8")))
+    assert "probability" not in follow[0] and len(follow) == len(ds.contacts)
+    touches = [r["last_touch"] for r in follow]
+    assert touches == sorted(touches, reverse=True)  # most recently in touch first
+    template = _rows(out / "outcomes_template.csv")
+    assert len(template) == len(ds.contacts) + 1 and {r[0] for r in template[1:]} == set(ds.contacts["contact_id"])

@@ -61,7 +61,7 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
     out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
                      zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
-    out["_key"] = order_key
+    out["_key"] = -days if without_outcomes else order_key  # recency to the day, not to the month
     out = out.sort_values(["_key", "stock_hours", unit_col], ascending=[False, False, True], kind="stable")
     out = out.drop(columns="_key").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
@@ -72,7 +72,7 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
 
 def _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes) -> tuple[np.ndarray, np.ndarray]:
     """(probability, ordering key) of the units scored now: the model's chance, else a rule, with a note saying why."""
-    if without_outcomes:
+    if without_outcomes:  # the caller orders by days since the last touch
         prob = np.full(len(now), np.nan)
         order_key = recency_score(now)
         notes.append("follow-up list: the data has no outcomes to learn from, so relationships are ranked by recency "
