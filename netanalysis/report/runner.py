@@ -286,8 +286,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
                   "period": period, "anonymize": bool(anonymize)}
         with_outcomes = has_outcomes(known)
-        to_run = [nb for nb in nbs if with_outcomes or nb.stem not in OUTCOME_SECTIONS]
-        jobs = _notebook_jobs(to_run, params_by_nb, common, build)
+        jobs = _notebook_jobs(nbs, params_by_nb, common, build, skip=() if with_outcomes else OUTCOME_SECTIONS)
         for res in run_notebooks(jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
@@ -348,10 +347,11 @@ def _data_to_report(inputs, as_of, tz, me, anonymize, today):
     return ds, known, cut
 
 
-def _notebook_jobs(nbs: list[Path], params_by_nb: dict, common: dict, build: Path) -> list[tuple]:
-    """(notebook, executed copy, parameters, working folder) per notebook: the common values it accepts, then its own."""
+def _notebook_jobs(nbs: list[Path], params_by_nb: dict, common: dict, build: Path, skip=()) -> list[tuple]:
+    """(notebook, executed copy, parameters, working folder) per notebook not in `skip` (stems): the common values
+    it accepts, then its own."""
     jobs = []
-    for nb in nbs:
+    for nb in (nb for nb in nbs if nb.stem not in skip):
         params = {k: v for k, v in common.items() if k in params_by_nb[nb.stem]["accepts"]}
         params.update(params_by_nb[nb.stem]["given"])
         jobs.append((nb, build / f"{nb.stem}.ipynb", params, build))
