@@ -258,7 +258,7 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
     # an outcomes_template.csv row nobody filled in: say so rather than "unknown kind"
     status_raw = clean(r["status"]) if "status" in r else empty
     blank = clean(r["timestamp"]).isna() & kind.isna() & status_raw.isna() & value_raw.isna() & opened_raw.isna()
-    reason = reason.mask(blank, BLANK_OUTCOME)
+    reason = reason.mask(blank & (cid.notna() | account.notna()), BLANK_OUTCOME)
     bad = reason.notna()
     raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
     rejected = list(t.bad) + list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
