@@ -146,3 +146,18 @@ def test_real_notebooks_on_linkedin_and_calendar_only(linkedin_and_calendar, tmp
     assert touches == sorted(touches, reverse=True)  # most recently in touch first
     template = _rows(out / "outcomes_template.csv")
     assert len(template) == len(ds.contacts) + 1 and {r[0] for r in template[1:]} == set(ds.contacts["contact_id"])
+
+
+def test_network_parts_without_outcomes_show_no_outcome_columns(no_outcomes):
+    from netanalysis.analysis.network.ties import dormant_ties, tie_strength
+
+    ds = load([no_outcomes])
+    ties = tie_strength(ds, "2025-05-31", n_boot=20)
+    assert not ties.has_outcomes and ties.metrics()["outcome_rate_by_tie_strength"] is None
+    assert list(ties.summary().columns) == ["hours in 12 months, above", "relationship-months", "relationships"]
+    assert "no outcomes" in ties.sentence() and "0.0%" not in ties.sentence()
+    assert {n.split(":")[0] for n in ties.notes} >= {"outcome_rate_by_tie_strength", "outcome_share_by_tie_strength"}
+    dormant = dormant_ties(ds, "2025-05-31", n_boot=20)
+    assert dormant.metrics()["active_tie_outcome_rate"] is None
+    assert list(dormant.summary().columns) == ["reactivations", "relationships", "relationship-months"]
+    assert not dormant.summary().isna().any().any()
