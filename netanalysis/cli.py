@@ -34,7 +34,7 @@ def _report_options(args) -> dict:
         opts = read_config(args.config)
     if args.inputs:
         opts["inputs"] = args.inputs
-    for name in ("as_of", "period", "anonymize", "out", "tz", "me", "show_code", "history", "workers"):
+    for name in ("as_of", "period", "anonymize", "out", "tz", "me", "show_code", "history", "workers", "name"):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
     params = dict(opts.pop("parameters", {}))
@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run the notebooks into an HTML report. Options given here override --config.")
     r.add_argument("inputs", nargs="*", help="export files or folders (default: the bundled sample)")
     r.add_argument("--config", help="report.toml with inputs, as_of, period, anonymize, out, parameters")
+    r.add_argument("--name", default=None, help="a name for this data (up to 60 characters): reports compare only "
+                                                "with earlier reports of the same name, or else of the same inputs")
     r.add_argument("--as-of", dest="as_of", help='a date YYYY-MM-DD, or "end of last month", "end of last quarter", '
                                                  '"last data" (default)')
     r.add_argument("--period", choices=values(Period), default=None)

@@ -5,7 +5,7 @@
 Keys (all optional): `inputs` (list of files or folders), `as_of` (a rule, see
 :func:`resolve_as_of`), `period` (month or quarter), `anonymize` (bool), `out`
 (folder; may hold ``{as_of}``; default ``reports/<as_of>``), `tz`, `me` (list),
-`show_code` (bool) and a ``[parameters]`` table passed to the notebooks.
+`show_code` (bool), `name` (the dataset's name, see ``--name``) and a ``[parameters]`` table passed to the notebooks.
 Relative paths are read from the folder holding the config file.
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 from netanalysis.errors import UserError
 
 KEYS = {"inputs": list, "as_of": str, "period": str, "anonymize": bool, "out": str, "tz": str, "me": list,
-        "show_code": bool, "parameters": dict}
+        "show_code": bool, "name": str, "parameters": dict}
 RULES = ("last data", "end of last month", "end of last quarter", "end of last year", "today", "a date YYYY-MM-DD")
 
 

@@ -120,6 +120,8 @@ def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str =
     notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
     counts_txt = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     back = ' · <a href="../index.html">all reports</a>' if history_link else ""
+    dataset = (summary.get("dataset") or {}).get("name")
+    counts_txt += f" · data: {dataset}" if dataset else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 {CSP_META}

@@ -1,9 +1,14 @@
 """A report's history: the previous report, what changed since it, and the reports index.
 
 Reports live side by side (``reports/2026-01-31/``, ``reports/2026-02-28/``,
-...), each with its `summary.json`. The history index, ``reports/index.html``,
-lists them with a trend chart of the headline metrics; each report's
-`changes` block compares it with the latest earlier report in the same folder.
+...), each with its `summary.json`. A report compares itself only with earlier
+reports of the same dataset (its `dataset` key, see
+:mod:`netanalysis.report.dataset_identity`): the sample and your own data in one
+folder never meet. The history index, ``reports/index.html``, lists the reports
+under one heading per dataset, with a trend chart of the headline metrics once
+a dataset has `TREND_MIN_REPORTS` reports; each report's `changes` block
+compares it with the latest earlier report of its dataset. Reports written
+before datasets were recorded belong to no dataset and are never compared.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import pandas as pd
 
 from netanalysis.dates import parse_as_of
 from netanalysis.io.vocabulary import invested_minutes
+from netanalysis.report.dataset_identity import dataset_key
 from netanalysis.report.pages import CSP_META
 
 FOLLOWUP_FILE = "followup.csv"
 TOP_N = 20
+TREND_MIN_REPORTS = 3  # two points make a line that says nothing about a trend
+UNKNOWN_DATASET = "Earlier reports (data not recorded: never compared)"
 TREND_KEYS = ("first_outcome_probability_12m", "first_outcome_probability_24m", "outcomes_within_30d_share",
               "holdout_auc")
 
@@ -42,10 +50,17 @@ def list_reports(folder) -> list[tuple[Path, dict]]:
     return sorted(found, key=lambda x: (x[1]["as_of"], x[0].name))
 
 
-def previous_report(folder, as_of: str, exclude: Path | None = None) -> tuple[Path, dict] | None:
-    """The latest report in `folder` whose as_of is strictly before `as_of`."""
+def previous_report(folder, as_of: str, exclude: Path | None = None, *,
+                    dataset: str | None) -> tuple[Path, dict] | None:
+    """The latest report in `folder` of the same `dataset` key whose as_of is strictly before `as_of`.
+
+    A report without a dataset key (written by an earlier version) matches nothing.
+    """
+    if dataset is None:
+        return None
     earlier = [(p, s) for p, s in list_reports(folder)
-               if s["as_of"] < as_of and (exclude is None or p.resolve() != Path(exclude).resolve())]
+               if s["as_of"] < as_of and dataset_key(s) == dataset
+               and (exclude is None or p.resolve() != Path(exclude).resolve())]
     return earlier[-1] if earlier else None
 
 
@@ -112,7 +127,8 @@ def compute_changes(summary: dict, build: Path, ds, previous: tuple[Path, dict] 
                     metric_keys=TREND_KEYS) -> tuple[dict | None, list[str]]:
     """The `changes` block of summary.json, and notes explaining anything left out."""
     if previous is None:
-        return None, ["changes: no earlier report in the same folder to compare with"]
+        return None, ["changes: no earlier report of the same data in this folder to compare with (a report "
+                      "compares only with reports of the same inputs or the same --name)"]
     prev_dir, prev = previous
     notes = []
     since, until = parse_as_of(prev["as_of"]), parse_as_of(summary["as_of"])
@@ -168,21 +184,48 @@ def trend_figure(reports: list[tuple[Path, dict]], keys=TREND_KEYS):
     return fig
 
 
-def write_history_index(folder) -> Path:
-    """Write ``<folder>/index.html`` listing every report there, with the trend chart."""
-    from netanalysis.report.front_page import CSS, LABELS, fmt
+def group_by_dataset(reports: list[tuple[Path, dict]]) -> list[tuple[str | None, str, list[tuple[Path, dict]]]]:
+    """Reports by dataset: ``(key, name, reports oldest first)``, the dataset with the newest report first.
 
-    folder = Path(folder)
-    reports = list_reports(folder)
+    Reports without a dataset key form one last group with key None.
+    """
+    groups: dict[str | None, list[tuple[Path, dict]]] = {}
+    for path, s in reports:
+        groups.setdefault(dataset_key(s), []).append((path, s))
+    known = [(k, _dataset_name(rs[-1][1]), rs) for k, rs in groups.items() if k is not None]
+    known.sort(key=lambda g: (g[2][-1][1]["as_of"], g[2][-1][0].name), reverse=True)
+    return known + ([(None, UNKNOWN_DATASET, groups[None])] if None in groups else [])
+
+
+def _dataset_name(summary: dict) -> str:
+    name = (summary.get("dataset") or {}).get("name")
+    return name if isinstance(name, str) and name else "unnamed data"
+
+
+def trend_file(key: str) -> str:
+    """The trend chart's file name for one dataset key (keys hold only letters, digits and '-')."""
+    return f"trends-{key}.png"
+
+
+def _trend_html(folder: Path, key: str | None, name: str, group: list[tuple[Path, dict]]) -> str:
+    """One dataset's trend chart (written to the folder), or why there is none yet."""
     e = html.escape
-    chart = ""
-    if len(reports) >= 1:
-        fig = trend_figure(reports)
-        fig.savefig(folder / "trends.png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-        chart = '<figure><img src="trends.png" alt="Headline metrics by report date"></figure>'
-    head = "".join(f"<th>{e(LABELS[k][0])}</th>" for k in TREND_KEYS)
+    if key is None:
+        return ""
+    if len(group) < TREND_MIN_REPORTS:
+        return (f'<p class="sub">Trend after {TREND_MIN_REPORTS} reports ({len(group)} so far).</p>')
+    fig = trend_figure(group)
+    fig.savefig(folder / trend_file(key), dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return f'<figure><img src="{e(trend_file(key))}" alt="Headline metrics of {e(name)} by report date"></figure>'
+
+
+def _report_rows(group: list[tuple[Path, dict]]) -> str:
+    """Table rows, newest first, for one dataset's reports."""
+    from netanalysis.report.front_page import LABELS, fmt
+
+    e = html.escape
     rows = []
-    for path, s in reversed(reports):
+    for path, s in reversed(group):
         m, c = s.get("metrics", {}), s.get("counts", {})
         ch = (s.get("changes") or {}).get("since_previous") or {}
         cells = "".join(f"<td>{e(fmt(m.get(k), LABELS[k][1]) if _num(m.get(k)) else 'n/a')}</td>" for k in TREND_KEYS)
@@ -190,17 +233,36 @@ def write_history_index(folder) -> Path:
         rows.append(f'<tr><td><a href="{e(path.name)}/index.html">{e(s["as_of"])}</a></td>'
                     f"<td>{e(str(c.get('contacts', '')))}</td><td>{e(str(c.get('outcomes', '')))}</td>"
                     f"<td>{e(new)}</td>{cells}</tr>")
+    return "".join(rows)
+
+
+def write_history_index(folder) -> Path:
+    """Write ``<folder>/index.html``: every report there, under one heading per dataset, with its trend chart."""
+    from netanalysis.report.front_page import CSS, LABELS
+
+    folder = Path(folder)
+    reports = list_reports(folder)
+    e = html.escape
+    for old in folder.glob("trends*.png"):  # charts of an earlier run (or the one mixed chart of older versions)
+        old.unlink()
+    head = ("<tr><th>Data up to</th><th>Contacts</th><th>Outcomes</th><th>New relationships since previous</th>"
+            + "".join(f"<th>{e(LABELS[k][0])}</th>" for k in TREND_KEYS) + "</tr>")
+    sections = []
+    for key, name, group in group_by_dataset(reports):
+        sub = (f"{len(group)} report{'s' if len(group) != 1 else ''}, newest first"
+               + ("" if key is None else f" · dataset key {key}"))
+        sections.append(f"<h2>{e(name)}</h2><p class=\"sub\">{e(sub)}</p>{_trend_html(folder, key, name, group)}"
+                        f"<table>{head}{_report_rows(group)}</table>")
+    n = len(reports)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 {CSP_META}
 <title>netanalysis reports</title><style>{CSS}</style></head>
 <body>
 <h1>netanalysis reports</h1>
-<p class="sub">{len(reports)} report{'s' if len(reports) != 1 else ''} in this folder, newest first.</p>
-<h2>Trends</h2>{chart or '<p>No reports yet.</p>'}
-<h2>Reports</h2>
-<table><tr><th>Data up to</th><th>Contacts</th><th>Outcomes</th><th>New relationships since previous</th>{head}</tr>
-{''.join(rows)}</table>
+<p class="sub">{n} report{'s' if n != 1 else ''} in this folder, by dataset (the same inputs, or the same --name);
+a report is compared only with earlier reports of its own dataset.</p>
+{''.join(sections) or '<p>No reports yet.</p>'}
 </body></html>"""
     path = folder / "index.html"
     tmp = folder / ".index.html.tmp"

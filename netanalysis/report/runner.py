@@ -235,7 +235,7 @@ def _named(inputs, anonymize) -> str:
 def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
                parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
                notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
-               progress: bool | None = None, today=None) -> Path:
+               progress: bool | None = None, today=None, name: str | None = None) -> Path:
     """Load inputs, run every report notebook and write the report folder atomically.
 
     Parameters
@@ -249,6 +249,10 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     history : bool, optional
         Compare with the previous report next to `out` and refresh the folder's
         `index.html`; default: when `out` sits in a folder named ``reports``.
+    name : str, optional
+        The dataset's name (``--name``): reports with the same name are compared
+        with each other whatever their inputs; without it, reports of the same
+        input paths are.
 
     Returns the report folder. Raises UserError for problems the user can fix.
 
@@ -257,12 +261,15 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
+    from netanalysis.report.dataset_identity import dataset_identity
     from netanalysis.report.history import compute_changes, previous_report
     from netanalysis.report.privacy import input_label
+    from netanalysis.report.without_outcomes import OUTCOME_SECTIONS, has_outcomes
 
     if period not in values(Period):
         raise UserError(f"--period: {period!r} is not one of {', '.join(values(Period))}")
     inputs = list(inputs) if inputs else [SAMPLE_DATA]
+    dataset = dataset_identity(inputs, name, anonymize=bool(anonymize))
     nbs = list(notebooks) if notebooks else report_notebooks()
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
@@ -278,24 +285,28 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         known.to_parquet(data_dir)
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
                   "period": period, "anonymize": bool(anonymize)}
-        jobs = _notebook_jobs(nbs, params_by_nb, common, build)
+        with_outcomes = has_outcomes(known)
+        jobs = _notebook_jobs(nbs, params_by_nb, common, build, skip=() if with_outcomes else OUTCOME_SECTIONS)
         for res in run_notebooks(jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
         shutil.rmtree(data_dir)
         _write_rejected(known, build)
         summary = assemble_summary(build, cut, [input_label(n, p) for n, p in enumerate(inputs, 1)]
-                                   if anonymize else inputs, known)
+                                   if anonymize else inputs, known,
+                                   ({}, []) if with_outcomes else _without_outcomes(build, known, nbs, as_of_label))
         gap = (cut - ds.last_timestamp).days if ds.last_timestamp is not None else 0
         if gap > 31:
             summary["notes"].append(
                 f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of {as_of_label}; "
                 "the gap counts as time without interactions or outcomes (export fresher data, or use --as-of 'last data')")
+        summary["dataset"] = dataset
         summary["anonymized"] = bool(anonymize)
         summary["period"] = period
         summary["parameters"] = {k: v for nb in nbs for k, v in sorted(params_by_nb[nb.stem]["given"].items())}
         if history:
-            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out))
+            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out,
+                                                                                   dataset=dataset["key"]))
             summary["changes"] = changes
             summary["notes"].extend(notes)
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
@@ -315,8 +326,9 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
 def _data_to_report(inputs, as_of, tz, me, anonymize, today):
     """The loaded data, the part known at the cut-off (pseudonymised under --anonymize), and the cut-off.
 
-    Raises UserError when nothing can be reported on: no interactions, a cut-off
-    before all data, or no outcomes up to it.
+    Raises UserError when nothing can be reported on: no interactions, or a
+    cut-off before all data. Data without outcomes is reported on (see
+    :mod:`netanalysis.report.without_outcomes`).
     """
     from netanalysis.io.loader import load
     from netanalysis.report.config import resolve_as_of
@@ -330,20 +342,16 @@ def _data_to_report(inputs, as_of, tz, me, anonymize, today):
     if cut < first:
         raise UserError(f"--as-of: {cut.date()} is before all data (the first interaction is on {first.date()})")
     known = ds.until(cut)
-    if known.outcomes.empty:
-        where = "in the data" if ds.outcomes.empty else f"up to {cut.date()}"
-        raise UserError(f"no outcomes (deals, referrals, offers...) {where} in {_named(inputs, anonymize)}: the report "
-                        "relates time invested to outcomes, so it needs an outcomes file (e.g. canonical outcomes.csv "
-                        "or a CRM deals export)")
     if anonymize:
         known = pseudonymize(known)
     return ds, known, cut
 
 
-def _notebook_jobs(nbs: list[Path], params_by_nb: dict, common: dict, build: Path) -> list[tuple]:
-    """(notebook, executed copy, parameters, working folder) per notebook: the common values it accepts, then its own."""
+def _notebook_jobs(nbs: list[Path], params_by_nb: dict, common: dict, build: Path, skip=()) -> list[tuple]:
+    """(notebook, executed copy, parameters, working folder) per notebook not in `skip` (stems): the common values
+    it accepts, then its own."""
     jobs = []
-    for nb in nbs:
+    for nb in (nb for nb in nbs if nb.stem not in skip):
         params = {k: v for k, v in common.items() if k in params_by_nb[nb.stem]["accepts"]}
         params.update(params_by_nb[nb.stem]["given"])
         jobs.append((nb, build / f"{nb.stem}.ipynb", params, build))
@@ -375,6 +383,23 @@ def _fail(res: dict, build: Path, out: Path):
                     f"{keep_txt}; any earlier report in {out} is untouched.")
 
 
+def _without_outcomes(build: Path, ds, nbs: list[Path], as_of: str) -> tuple[dict, list[str]]:
+    """Data without outcomes: a one-line page per outcome section and the outcomes template; (metrics, notes)."""
+    from netanalysis.report.without_outcomes import (
+        OUTCOME_METRICS,
+        OUTCOME_SECTIONS,
+        outcome_notes,
+        write_outcomes_template,
+        write_section_page,
+    )
+
+    for nb in nbs:
+        if nb.stem in OUTCOME_SECTIONS:
+            write_section_page(build, nb.stem, as_of)
+    write_outcomes_template(ds, build)
+    return {"delayed_returns_verdict": "not_estimable", **dict.fromkeys(OUTCOME_METRICS)}, outcome_notes(as_of)
+
+
 def _write_rejected(ds, build: Path) -> None:
     """`rejected.csv`: the input rows that were not loaded, with their reasons (spreadsheet-safe)."""
     from netanalysis.report.csv_safety import write_safe_csv
@@ -382,13 +407,12 @@ def _write_rejected(ds, build: Path) -> None:
     write_safe_csv(ds.rejected, build / "rejected.csv")
 
 
-def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds) -> dict:
-    """Merge the notebooks' metric parts into the summary of DESIGN.md."""
-    metrics: dict = {}
-    notes: list[str] = []
+def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds, own: tuple[dict, list] = ({}, [])) -> dict:
+    """Merge the notebooks' metric parts into the summary of DESIGN.md, after the runner's `own` (metrics, notes)."""
+    metrics: dict = dict.fromkeys(HEADLINE_KEYS)
+    metrics.update(own[0])
+    notes: list[str] = list(own[1])
     captions: dict = {}
-    for key in HEADLINE_KEYS:
-        metrics[key] = None
     for part in sorted((build / "metrics").glob("*.json")) if (build / "metrics").exists() else []:
         d = json.loads(part.read_text())
         metrics.update(d.get("metrics", {}))

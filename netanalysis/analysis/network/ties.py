@@ -150,6 +150,7 @@ class TieStrength:
     outcomes_without_contact : won outcomes known only by their account (not in any tie)
     notes : why a figure is missing, including the reasons for null metrics
     window_months : the months of invested time that set a tie's strength
+    has_outcomes : False when the data holds no outcome at all: only the classes are shown
     """
 
     thresholds: tuple[float, float] | None
@@ -158,6 +159,7 @@ class TieStrength:
     outcomes_without_contact: int = 0
     notes: list[str] = field(default_factory=list)
     window_months: int = 12
+    has_outcomes: bool = True
 
     captions = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
                                   "of each strength produces a won outcome (95% intervals, resampling relationships)."}
@@ -177,6 +179,8 @@ class TieStrength:
         """The `summary.json` metrics `outcome_rate_by_tie_strength`, `outcome_share_by_tie_strength`
         (each with `_ci` and `_n` when computed) and `tie_strength_thresholds_minutes`."""
         rates, shares = self.rates(), self.shares()
+        if not self.has_outcomes:
+            rates, shares = dict.fromkeys(rates), dict.fromkeys(shares)
         m: dict = {}
         if all(v is None for v in rates.values()):
             m["outcome_rate_by_tie_strength"] = None
@@ -196,8 +200,9 @@ class TieStrength:
     def summary(self) -> pd.DataFrame:
         """The table to read: one row per strength, with hours, counts, chances and shares."""
         t = self.table.assign(hours_from=[0.0, *(np.array(self.thresholds) / 60 if self.thresholds else [np.nan, np.nan])])
-        return t[["hours_from", "tie_months", "ties", "outcomes_won", "outcome_rate", "outcome_rate_low",
-                  "outcome_rate_high", "outcome_share", "outcome_share_low", "outcome_share_high"]].round(4).rename(columns={
+        outcome_cols = ["outcomes_won", "outcome_rate", "outcome_rate_low", "outcome_rate_high", "outcome_share",
+                        "outcome_share_low", "outcome_share_high"] if self.has_outcomes else []
+        return t[["hours_from", "tie_months", "ties", *outcome_cols]].round(4).rename(columns={
             "hours_from": f"hours in {self.window_months} months, above", "tie_months": "relationship-months",
             "ties": "relationships", "outcomes_won": "won outcomes", "outcome_rate": "monthly chance",
             "outcome_rate_low": "chance low", "outcome_rate_high": "chance high", "outcome_share": "share of outcomes",
@@ -218,6 +223,12 @@ class TieStrength:
             return ""
         lo_h, hi_h = (t / 60 for t in self.thresholds)
         w = self.window_months
+        if not self.has_outcomes:
+            n = self.table["ties"]
+            return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
+                    f"{hi_h:.1f} hours: {n['weak']} relationships were weak, {n['medium']} medium and {n['strong']} "
+                    "strong in at least one month. The data has no outcomes, so which kind of tie they come from "
+                    "cannot be shown.")
         return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
                 f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates())
                 + f"{self.outcomes_from_inactive} won outcomes came from relationships with no time invested in the previous "
@@ -227,6 +238,10 @@ class TieStrength:
 
 def _with_metric_notes(ts: TieStrength) -> TieStrength:
     """Add the reasons why the rate or share metrics are null to the result's notes."""
+    if not ts.has_outcomes:
+        ts.notes[:] = [n for n in ts.notes if "won outcome" not in n] + [
+            f"{key}: {NO_OUTCOMES}" for key in ("outcome_rate_by_tie_strength", "outcome_share_by_tie_strength")]
+        return ts
     if all(v is None for v in ts.rates().values()):
         ts.notes.append("outcome_rate_by_tie_strength: no tie was active in a previous window, so no rate can be computed")
     if all(v is None for v in ts.shares().values()):
@@ -245,6 +260,7 @@ def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12,
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     tm = tie_months(ds, cut, window_months)
+    known = bool((ds.outcomes["timestamp"] <= cut).any())
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
     without_contact = int(won["contact_id"].isna().sum())
     thresholds = tercile_thresholds(tm["recent_minutes"])
@@ -255,7 +271,7 @@ def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12,
     if thresholds is None:
         notes.append(f"tie strength: no contact had minutes invested in a previous {window_months}-month window yet")
         return _with_metric_notes(TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes,
-                                              window_months))
+                                              window_months, known))
     tm = tm.assign(tie_strength=classify_ties(tm["recent_minutes"], thresholds))
     active = tm[tm["tie_strength"].notna()]
     inactive_outcomes = int(tm.loc[tm["tie_strength"].isna(), "outcomes_won"].sum())
@@ -291,9 +307,11 @@ def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12,
                      f"{window_months} months, so the shares cannot be computed")
     for c in ("tie_months", "ties", "months_with_outcome", "outcomes_won"):
         table[c] = table[c].astype("int64")
-    return _with_metric_notes(TieStrength(thresholds, table, inactive_outcomes, without_contact, notes, window_months))
+    return _with_metric_notes(TieStrength(thresholds, table, inactive_outcomes, without_contact, notes, window_months,
+                                          known))
 
 
+NO_OUTCOMES = "the data has no outcomes (won deals, referrals, job offers...) to relate ties to"
 ASSOCIATION_CAVEAT = (
     "These rates are an association, not an effect of tie strength: a deal in progress brings meetings, so a tie "
     "is often strong *because* a deal is under way, and the relationships worth more time are also the ones more "
@@ -344,12 +362,15 @@ class DormantTies:
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     silent_months: float = 12
+    has_outcomes: bool = True  # False: the data holds no outcome, so only the reactivations are shown
 
     captions = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
                                   "against ties kept active (95% intervals)."}
 
     def _rate(self, group: str) -> float | None:
-        return None if self.table.at[group, "tie_months"] == 0 else float(self.table.at[group, "outcome_rate"])
+        if not self.has_outcomes or self.table.at[group, "tie_months"] == 0:
+            return None
+        return float(self.table.at[group, "outcome_rate"])
 
     def metrics(self) -> dict:
         """`dormant_reactivations`, and the outcome rates after a reactivation and of active ties (with `_ci`, `_n`)."""
@@ -364,7 +385,8 @@ class DormantTies:
 
     def summary(self) -> pd.DataFrame:
         """The two groups side by side, with readable column names."""
-        return self.table.round(4).rename(columns={
+        table = self.table if self.has_outcomes else self.table[["reactivations", "ties", "tie_months"]]
+        return table.round(4).rename(columns={
             "tie_months": "relationship-months", "ties": "relationships", "months_with_outcome": "months with a won outcome",
             "outcome_rate": "monthly chance", "outcome_rate_low": "low", "outcome_rate_high": "high"})
 
@@ -379,6 +401,10 @@ class DormantTies:
         """How often reactivated ties paid against active ones (empty without reactivations)."""
         if not len(self.reactivations):
             return ""
+        if not self.has_outcomes:
+            return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months:g}+ months was touched "
+                    f"again ({self.reactivations['contact_id'].nunique()} relationships). The data has no outcomes, so "
+                    "what followed cannot be shown.")
         r, a = self._rate("reactivated"), self._rate("active")
         return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months}+ months was touched again "
                 f"({self.reactivations['contact_id'].nunique()} relationships). In the months after, they produced a won "
@@ -425,9 +451,12 @@ def dormant_ties(ds, as_of: pd.Timestamp | None = None, silent_months: float = 1
         rows.append({"group": name, "reactivations": len(react) if j == 0 else 0, "ties": int((months[:, j] > 0).sum()),
                      "tie_months": int(m), "months_with_outcome": int(hits[:, j].sum()), "outcome_rate": rate,
                      "outcome_rate_low": low, "outcome_rate_high": high})
-    if len(react) == 0:
+    known = bool((ds.outcomes["timestamp"] <= cut).any())
+    if not known:
+        notes += [f"{key}: {NO_OUTCOMES}" for key in ("dormant_reactivation_outcome_rate", "active_tie_outcome_rate")]
+    elif len(react) == 0:
         notes.append(f"dormant_reactivation_outcome_rate: no tie was silent for {silent_months:g}+ months and then "
                      "touched again, so there is nothing to compare")
-    if months[:, 1].sum() == 0:
+    if known and months[:, 1].sum() == 0:
         notes.append("active_tie_outcome_rate: no tie was active in a previous 12-month window")
-    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months)
+    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months, known)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.analysis.predict.models import MIN_TRAIN_POSITIVES, MODELS, PRIMARY, relationship_score, single_thread
+from netanalysis.analysis.predict.models import (
+    MIN_TRAIN_POSITIVES,
+    MODELS,
+    PRIMARY,
+    recency_score,
+    relationship_score,
+    single_thread,
+)
 from netanalysis.dates import DAYS_PER_MONTH
 from netanalysis.panel.build import unit_of_interactions
 
@@ -21,7 +28,8 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     `as_of` and scores the month after `as_of`. Groups: *active* (touched in the
     last 3 months), *cooling* (last touch 4 to 6 months ago), *dormant* (no touch
     for more than 6 months). With too few won outcomes to fit, the list is ranked
-    by the hand-weighted relationship score and `probability` is empty.
+    by the hand-weighted relationship score and `probability` is empty; without
+    any outcome in the data, by recency alone, without a `probability` column.
     Returns (list, notes). Columns: `rank`, the unit (`contact_id` or `account`),
     `name`, `group`, `probability`, `last_touch`, `stock_hours`, `past_outcomes`, `reason`.
     """
@@ -33,18 +41,10 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     notes = []
     if len(now) == 0:
         return pd.DataFrame(columns=["rank", unit_col] + FOLLOWUP_COLUMNS[1:]), notes
-    if lab["label"].sum() >= MIN_TRAIN_POSITIVES and lab["label"].sum() < len(lab):
-        fitted = MODELS[model](seed).fit(lab[cols], lab["label"].to_numpy())
-        prob = fitted.predict_proba(now[cols])[:, 1]
-        order_key = prob
-    else:
-        prob = np.full(len(now), np.nan)
-        order_key = relationship_score(now)
-        notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
-                     f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
-                     "relationship score instead, without probabilities")
     cut = pd.Timestamp(table.attrs["as_of"])  # the ISO text feature_table wrote from its own Timestamp
     known = ds.until(cut)
+    without_outcomes = known.outcomes.empty
+    prob, order_key = _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes)
     inter_units = unit_of_interactions(known, table.attrs["unit"])
     last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()
     names = _names(known, unit_col)
@@ -61,11 +61,33 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
     out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
                      zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
-    out["_key"] = order_key
+    out["_key"] = -days if without_outcomes else order_key  # recency to the day, not to the month
     out = out.sort_values(["_key", "stock_hours", unit_col], ascending=[False, False, True], kind="stable")
     out = out.drop(columns="_key").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
+    if without_outcomes:  # no model, so no chance to show: an empty column would read as "nan"
+        out = out.drop(columns="probability")
     return out, notes
+
+
+def _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes) -> tuple[np.ndarray, np.ndarray]:
+    """(probability, ordering key) of the units scored now: the model's chance, else a rule, with a note saying why."""
+    if without_outcomes:  # the caller orders by days since the last touch
+        prob = np.full(len(now), np.nan)
+        order_key = recency_score(now)
+        notes.append("follow-up list: the data has no outcomes to learn from, so relationships are ranked by recency "
+                     "alone (the most recently in touch first; equal ones by the time still carrying over)")
+    elif lab["label"].sum() >= MIN_TRAIN_POSITIVES and lab["label"].sum() < len(lab):
+        fitted = MODELS[model](seed).fit(lab[cols], lab["label"].to_numpy())
+        prob = fitted.predict_proba(now[cols])[:, 1]
+        order_key = prob
+    else:
+        prob = np.full(len(now), np.nan)
+        order_key = relationship_score(now)
+        notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
+                     f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
+                     "relationship score instead, without probabilities")
+    return prob, order_key
 
 
 def _names(ds, unit_col):

@@ -104,6 +104,8 @@ class Holdout:
         does as well; or why no prediction could be judged."""
         if not self.ok:
             reason = next((n.split(": ", 1)[1] for n in self.notes if n.startswith("holdout_auc:")), NOT_JUDGED)
+            if reason == NO_OUTCOMES:
+                return "**No prediction:** " + html.escape(reason) + "."
             return "**Not enough data to judge a prediction.** " + html.escape(reason)
         w, row = self.window, self.table.set_index("model")
         auc, lo, hi = row.loc[PRIMARY, ["auc", "auc_low", "auc_high"]]
@@ -124,6 +126,8 @@ class Holdout:
 
 
 NOT_JUDGED = "not enough data to judge a prediction"
+NO_OUTCOMES = ("the data has no outcomes (won deals, referrals, job offers...), so there is nothing to predict "
+               "or to judge a prediction on; record yours in outcomes_template.csv")
 SUMMARY_COLUMNS = {
     "name": "model or baseline", "auc": "ROC AUC", "auc_low": "AUC low", "auc_high": "AUC high",
     "gain_over_recency": "AUC gain over recency", "gain_low": "gain low", "gain_high": "gain high",
@@ -388,6 +392,9 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
         checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
                                    horizon_months=table.attrs["horizon_months"], unit=unit)
     holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months)
+    if ds.outcomes.empty:  # the reason in the user's words, not "only 0 training windows with a won outcome"
+        holdout.notes[:] = [f"holdout_auc: {NO_OUTCOMES}" if n.startswith("holdout_auc: only ") else n
+                            for n in holdout.notes]
     rolling = rolling_origin_auc(table, seed=seed) if holdout.ok else pd.DataFrame(
         columns=["origin", "model", "auc", "n_units", "n_positive"])
     followup, fnotes = follow_up_list(table, ds, seed=seed)

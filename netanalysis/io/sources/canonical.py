@@ -32,6 +32,7 @@ from netanalysis.io.vocabulary import CHANNELS, DIRECTIONS, OUTCOME_KINDS, OUTCO
 
 SOURCE = "canonical"
 EMAIL_LIKE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+BLANK_OUTCOME = "no outcome recorded on this row (timestamp and kind empty)"
 
 
 def _header(sn: Sniff) -> set[str]:
@@ -254,6 +255,10 @@ def read_outcomes(path, sn: Sniff, ctx) -> Parsed:
     reason = reason.mask(reason.isna() & ~kind.isin(OUTCOME_KINDS).fillna(False), "unknown kind")
     reason = reason.mask(reason.isna() & ts.isna(), "unparseable timestamp: not a date and time in 1900-2100")
     reason = reason.mask(cid.isna() & account.isna(), "missing contact_id and account")
+    # an outcomes_template.csv row nobody filled in: say so rather than "unknown kind"
+    status_raw = clean(r["status"]) if "status" in r else empty
+    blank = clean(r["timestamp"]).isna() & kind.isna() & status_raw.isna() & value_raw.isna() & opened_raw.isna()
+    reason = reason.mask(blank & (cid.notna() | account.notna()), BLANK_OUTCOME)
     bad = reason.notna()
     raw = r.loc[bad].drop(columns="__row__").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series([], dtype=str)
     rejected = list(t.bad) + list(zip(r.loc[bad, "__row__"].astype(int), reason[bad], raw))
