@@ -1,0 +1,163 @@
+"""Tables for people: how a report page shows a pandas table.
+
+A notebook's tables are read by people, not by pandas: no row numbers (0, 1, 2 ...)
+unless the rows' labels mean something, headers in words with their units, numbers
+formatted (shares as percentages, thousands separated), and "–" where a value is
+missing instead of NaN or None. Text is never cut short, and everything from the
+data is escaped. `people_html` does this for one table; `show_tables_for_people`
+makes it how every DataFrame in a report notebook is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import pandas as pd
+
+MISSING = "–"
+
+# Column (or index) names that tables carry, in words with their units. Anything else
+# that looks like a code (snake_case) is shown with spaces.
+HEADERS = {
+    "rows_read": "rows read",
+    "rejected_by_reason": "rejected, by reason",
+    "first": "first record",
+    "last": "last record",
+    "new_hours": "hours with new relationships",
+    "nurtured_hours": "hours with nurtured relationships",
+    "active": "active relationships",
+    "new": "new relationships",
+    "outcomes_won": "won outcomes",
+    "value_won": "value won",
+    "contact_id": "contact id",
+    "probability": "chance of a won outcome",
+    "last_touch": "last touch",
+    "stock_hours": "hours still working (stock)",
+    "past_outcomes": "earlier won outcomes",
+    "group": "status",
+    "reason": "why",
+    "logistic_regression": "logistic regression",
+    "gradient_boosting": "gradient boosting",
+    "recency": "recency only (baseline)",
+    "frequency": "frequency only (baseline)",
+    "relationship_score": "hand-weighted relationship score (baseline)",
+    "origin": "decision month",
+    "tie_strength": "tie strength",
+    "event_month": "months from the win",
+    "minutes": "minutes per month",
+    "minutes_low": "minutes, 95% low",
+    "minutes_high": "minutes, 95% high",
+    "touches": "touches per month",
+    "touches_low": "touches, 95% low",
+    "touches_high": "touches, 95% high",
+    "units": "relationships",
+    "median_hours": "median hours",
+    "total_hours": "total hours",
+    "share_of_hours": "share of hours",
+    "phase": "phase",
+    "clear": "clear after correction",
+    "low": "95% low",
+    "high": "95% high",
+}
+
+# Columns whose values are shares (0 to 1) and are shown as percentages.
+PERCENT = {
+    "probability", "monthly chance", "chance low", "chance high", "share of outcomes", "share low", "share high",
+    "share_of_hours", "low", "high",
+}
+
+
+def header(name) -> str:
+    """A column name in words: `HEADERS`, else the name with underscores as spaces."""
+    text = str(name)
+    return HEADERS.get(text, text.replace("_", " "))
+
+
+def is_missing(value) -> bool:
+    """NaN, None, NA and NaT, and the strings pandas or Python print for them."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in {"nan", "none", "<na>", "nat"}
+
+
+def is_p_value(name) -> bool:
+    """Whether a column holds p-values (shown as "< 0.001" rather than 0)."""
+    text = str(name).lower()
+    return text.startswith(("p ", "p-value", "p (")) or "p-value" in text or text == "p"
+
+
+def cell(value, percent: bool = False, p_value: bool = False) -> str:
+    """One value as a person reads it.
+
+    Examples
+    --------
+    >>> [cell(1001), cell(32920.0), cell(0.787), cell(0.0336, percent=True), cell(float("nan")), cell(True)]
+    ['1,001', '32,920', '0.787', '3.4%', '–', 'yes']
+    >>> [cell(0.0002, p_value=True), cell(0.0002), cell(-0.02)]
+    ['< 0.001', '0.0002', '-0.02']
+    """
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if p_value and 0 <= v < 0.001:
+            return "< 0.001"
+        if percent:
+            return f"{v:.1%}" if abs(v) < 0.1 else f"{v:.0%}"
+        if v.is_integer() and abs(v) >= 1:
+            return f"{v:,.0f}"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if abs(v) >= 10:
+            return f"{v:,.1f}"
+        if v and abs(v) < 0.001:
+            return f"{v:.1g}"
+        return f"{v:.3f}".rstrip("0").rstrip(".") if v else "0"
+    return str(value)
+
+
+def for_people(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with every value as text and headers in words; a meaningful index becomes the first column.
+
+    Row numbers (a default 0..n-1 index, or what is left of one after filtering) are dropped.
+    """
+    out = df.copy()
+    index = out.index
+    numbered = isinstance(index, pd.RangeIndex) or (index.name is None and index.nlevels == 1
+                                                    and pd.api.types.is_integer_dtype(index.dtype))
+    if not numbered:
+        names = [n if n is not None else "" for n in index.names]
+        out.index = index.set_names(names)
+        out = out.reset_index()
+    out.columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else c for c in out.columns]
+    columns = [[cell(v, percent=str(name) in PERCENT, p_value=is_p_value(name)) for v in out.iloc[:, i].tolist()]
+               for i, name in enumerate(out.columns)]
+    shown = pd.DataFrame(dict(enumerate(columns)), index=range(len(out)), dtype=object)
+    shown.columns = [header(c) for c in out.columns]
+    return shown
+
+
+def people_html(df: pd.DataFrame) -> str:
+    """A table as HTML for people (`for_people`): escaped, no index column, nothing cut short."""
+    with pd.option_context("display.max_colwidth", None):
+        return for_people(df).to_html(index=False, escape=True, border=0, classes="dataframe")
+
+
+def show_tables_for_people() -> None:
+    """Show every DataFrame in this notebook with `people_html` (nothing happens outside a notebook)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, people_html)
