@@ -89,15 +89,35 @@ def is_p_value(name) -> bool:
     return text.startswith(("p ", "p-value", "p (")) or "p-value" in text or text == "p"
 
 
-def cell(value, percent: bool = False, p_value: bool = False) -> str:
-    """One value as a person reads it.
+def decimals_for(values, percent: bool = False) -> int:
+    """One number of decimals for a whole column, from its largest value, so a column lines up.
+
+    Examples
+    --------
+    >>> decimals_for([11.5, 18.0]), decimals_for([0.787, 0.68]), decimals_for([991.7, 1002.7]), decimals_for([0.0066], True)
+    (1, 3, 0, 1)
+    """
+    numbers_ = [abs(float(v)) for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)
+                and not is_missing(v)]
+    if not numbers_:
+        return 0
+    top = max(numbers_)
+    if percent:
+        return 1 if top < 0.1 else 0
+    if all(float(v).is_integer() for v in numbers_) or top >= 100:
+        return 0
+    return 1 if top >= 10 else 2 if top >= 1 else 3
+
+
+def cell(value, percent: bool = False, p_value: bool = False, decimals: int | None = None) -> str:
+    """One value as a person reads it (`decimals`: for the whole column, see `decimals_for`).
 
     Examples
     --------
     >>> [cell(1001), cell(32920.0), cell(0.787), cell(0.0336, percent=True), cell(float("nan")), cell(True)]
     ['1,001', '32,920', '0.787', '3.4%', '–', 'yes']
-    >>> [cell(0.0002, p_value=True), cell(0.0002), cell(-0.02)]
-    ['< 0.001', '0.0002', '-0.02']
+    >>> [cell(0.0002, p_value=True), cell(18.0, decimals=1), cell(-0.02, decimals=3)]
+    ['< 0.001', '18.0', '-0.020']
     """
     if is_missing(value):
         return MISSING
@@ -111,17 +131,8 @@ def cell(value, percent: bool = False, p_value: bool = False) -> str:
         v = float(value)
         if p_value and 0 <= v < 0.001:
             return "< 0.001"
-        if percent:
-            return f"{v:.1%}" if abs(v) < 0.1 else f"{v:.0%}"
-        if v.is_integer() and abs(v) >= 1:
-            return f"{v:,.0f}"
-        if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        if abs(v) >= 10:
-            return f"{v:,.1f}"
-        if v and abs(v) < 0.001:
-            return f"{v:.1g}"
-        return f"{v:.3f}".rstrip("0").rstrip(".") if v else "0"
+        digits = decimals_for([v], percent) if decimals is None else decimals
+        return f"{v:.{digits}%}" if percent else f"{v:,.{digits}f}"
     return str(value)
 
 
@@ -132,15 +143,18 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     index = out.index
-    numbered = isinstance(index, pd.RangeIndex) or (index.name is None and index.nlevels == 1
-                                                    and pd.api.types.is_integer_dtype(index.dtype))
+    numbered = index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index.dtype)
     if not numbered:
         names = [n if n is not None else "" for n in index.names]
         out.index = index.set_names(names)
         out = out.reset_index()
     out.columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else c for c in out.columns]
-    columns = [[cell(v, percent=str(name) in PERCENT, p_value=is_p_value(name)) for v in out.iloc[:, i].tolist()]
-               for i, name in enumerate(out.columns)]
+    columns = []
+    for i, name in enumerate(out.columns):
+        values = out.iloc[:, i].tolist()
+        percent, p_value = str(name) in PERCENT, is_p_value(name)
+        digits = 3 if p_value else decimals_for(values, percent)
+        columns.append([cell(v, percent=percent, p_value=p_value, decimals=digits) for v in values])
     shown = pd.DataFrame(dict(enumerate(columns)), index=range(len(out)), dtype=object)
     shown.columns = [header(c) for c in out.columns]
     return shown
@@ -148,6 +162,8 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
 
 def people_html(df: pd.DataFrame) -> str:
     """A table as HTML for people (`for_people`): escaped, no index column, nothing cut short."""
+    if df.empty:
+        return "<p><em>None.</em></p>"
     with pd.option_context("display.max_colwidth", None):
         return for_people(df).to_html(index=False, escape=True, border=0, classes="dataframe")
 
