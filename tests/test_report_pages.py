@@ -128,6 +128,14 @@ def test_a_filtered_frame_loses_its_leftover_row_numbers_and_names_are_escaped()
                                                           ["<b>Ann</b>", "yes"], ["Bo", "no"]]
 
 
+def test_no_module_of_the_package_chooses_a_matplotlib_backend():
+    """A backend chosen at import (matplotlib.use) would stop JupyterLab from showing figures inline."""
+    package = Path(__file__).resolve().parents[1] / "netanalysis"
+    choosing = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                if re.search(r"matplotlib\.use\(|\buse\([\"']agg", p.read_text(encoding="utf-8"), re.I)]
+    assert choosing == []
+
+
 def test_a_saved_figure_is_the_same_bytes_for_the_same_data(tmp_path):
     files = []
     for n in range(2):
