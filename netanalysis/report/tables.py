@@ -10,6 +10,7 @@ makes it how every DataFrame in a report notebook is shown.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 
@@ -140,6 +141,7 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
     """The table with every value as text and headers in words; a meaningful index becomes the first column.
 
     Row numbers (a default 0..n-1 index, or what is left of one after filtering) are dropped.
+    `attrs["text_columns"]` says which columns hold words (aligned left) rather than numbers.
     """
     out = df.copy()
     index = out.index
@@ -157,6 +159,8 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
         columns.append([cell(v, percent=percent, p_value=p_value, decimals=digits) for v in values])
     shown = pd.DataFrame(dict(enumerate(columns)), index=range(len(out)), dtype=object)
     shown.columns = [header(c) for c in out.columns]
+    shown.attrs["text_columns"] = [not any(isinstance(v, numbers.Number) for v in out.iloc[:, i].tolist())
+                                   for i in range(out.shape[1])]
     return shown
 
 
@@ -164,8 +168,13 @@ def people_html(df: pd.DataFrame) -> str:
     """A table as HTML for people (`for_people`): escaped, no index column, nothing cut short."""
     if df.empty:
         return "<p><em>None.</em></p>"
-    with pd.option_context("display.max_colwidth", None):
-        return for_people(df).to_html(index=False, escape=True, border=0, classes="dataframe")
+    shown = for_people(df)
+    # Words read from the left, numbers line up on the right (inline, so JupyterLab shows it too).
+    align = ['style="text-align:left"' if text else 'style="text-align:right"' for text in shown.attrs["text_columns"]]
+    head = "".join(f"<th {a}>{html.escape(str(c))}</th>" for a, c in zip(align, shown.columns))
+    body = "".join("<tr>" + "".join(f"<td {a}>{html.escape(v)}</td>" for a, v in zip(align, row)) + "</tr>"
+                   for row in shown.itertuples(index=False))
+    return f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def show_tables_for_people() -> None:
