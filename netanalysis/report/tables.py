@@ -97,6 +97,8 @@ def decimals_for(values, percent: bool = False) -> int:
     --------
     >>> decimals_for([11.5, 18.0]), decimals_for([0.787, 0.68]), decimals_for([991.7, 1002.7]), decimals_for([0.0066], True)
     (1, 3, 0, 1)
+    >>> decimals_for([6.4, 5.7]), decimals_for([2.02, 0.08])
+    (1, 2)
     """
     numbers_ = [abs(float(v)) for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)
                 and not is_missing(v)]
@@ -107,7 +109,10 @@ def decimals_for(values, percent: bool = False) -> int:
         return 1 if top < 0.1 else 0
     if all(float(v).is_integer() for v in numbers_) or top >= 100:
         return 0
-    return 1 if top >= 10 else 2 if top >= 1 else 3
+    wanted = 1 if top >= 10 else 2 if top >= 1 else 3
+    # no more decimals than the values carry (touches already rounded to 0.1 stay 6.4, not 6.40)
+    carried = next((d for d in range(wanted) if all(round(v, d) == round(v, 6) for v in numbers_)), wanted)
+    return carried
 
 
 def cell(value, percent: bool = False, p_value: bool = False, decimals: int | None = None) -> str:
