@@ -36,7 +36,7 @@ PAGE_CSS = """
 nav.na-nav{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:.95rem;padding:.6rem 1rem;
   border-bottom:1px solid #d0d7de;margin-bottom:.5rem}
 nav.na-toc{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;padding:0 1rem 1rem;border-bottom:1px solid #d0d7de}
-nav.na-toc li{margin:.2rem 0}
+nav.na-toc ul{list-style:none;padding-left:.5rem}nav.na-toc li{margin:.2rem 0}
 header.na-cover{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;padding:1rem 1rem 0}
 header.na-cover p{color:#57606a}
 .jp-RenderedHTMLCommon table{margin:.4rem 0}
