@@ -67,11 +67,11 @@ def save_and_show(fig, output_dir, name: str):
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
-    from netanalysis.report.runner import save_figure
+    from netanalysis.report.runner import write_figure
 
-    save_figure(fig, output_dir, name)
+    path = write_figure(fig, output_dir, name)
     plt.close(fig)
-    return Image(filename=str(Path(output_dir) / "figures" / f"{name}.png"))
+    return Image(filename=str(path))
 
 
 def headline(metrics: dict) -> str:

@@ -1,7 +1,7 @@
 """What every figure shares: the palette, a styled figure, the empty-figure message.
 
-No backend is chosen here: a notebook shows figures inline, and the report
-runner starts its kernels with ``MPLBACKEND=Agg`` (report/runner.py).
+No backend is chosen here: notebooks show figures inline (the report runner starts
+its kernels with the inline backend, report/runner.py), scripts use the default.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import html
 from pathlib import Path
 
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
-from netanalysis.report.pages import CSP_META
+from netanalysis.report.pages import CSP_META, section_title
+from netanalysis.report.single_file import FILE_NAME as SINGLE_FILE
 
 LABELS = {
     "first_outcome_probability_12m": ("Chance a new relationship pays within 12 months", "pct"),
@@ -24,6 +25,10 @@ LABELS = {
     "holdout_auc_recency_baseline": ("Recency-only baseline (hold-out AUC)", "num"),
 }
 
+# The figures the front page shows, one or two per section; every other figure sits on its section's page.
+HEADLINE_FIGURES = ("02_investment", "03_time_to_first_outcome", "03_carryover_profile", "04_model_comparison",
+                    "05_tie_strength")
+
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
@@ -33,6 +38,7 @@ h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
 .null .v{color:#8c959f;font-size:1.1rem} .verdict{border-left:4px solid #0969da;padding:.4rem .8rem;background:#f6f8fa}
 figure{margin:1.2rem 0}figure img{max-width:100%;border:1px solid #eaeef2;border-radius:6px}
 figcaption{color:#3d444d;font-size:.92rem;margin-top:.3rem}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:16px}
 ul.notes li{color:#57606a;font-size:.9rem} table{border-collapse:collapse} td,th{padding:3px 8px;border-bottom:1px solid #eaeef2}
 """
 
@@ -103,6 +109,23 @@ def changes_section(changes: dict | None) -> str:
             + follow_html)
 
 
+def headline_figures(folder: Path, captions: dict, sections: list[tuple[str, str]]) -> str:
+    """The `HEADLINE_FIGURES` this report has, each linking to its section's page (the section whose
+    notebook shares the figure's number)."""
+    e = html.escape
+    out = []
+    for name in HEADLINE_FIGURES:
+        png = Path(folder) / "figures" / f"{name}.png"
+        section = next(((stem, title) for stem, title in sections if stem[:2] == name[:2]), None)
+        if not png.exists() or section is None:
+            continue
+        cap = captions.get(name, name.replace("_", " "))
+        out.append(f'<figure><a href="{e(section[0])}.html"><img src="figures/{e(png.name)}" alt="{e(cap)}"></a>'
+                   f'<figcaption>{e(cap)} <a href="{e(section[0])}.html">More in {e(section[1])} →</a>'
+                   f'</figcaption></figure>')
+    return "".join(out)
+
+
 def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str = "netanalysis report",
                 history_link: bool = False) -> Path:
     """Write `index.html` into the report folder (every data string escaped)."""
@@ -111,12 +134,10 @@ def write_index(folder: Path, summary: dict, notebooks: list[Path], title: str =
     captions = summary.get("captions", {})
     counts = summary.get("counts", {})
     cards = "".join(card(k, metrics) for k in LABELS)
-    figs = []
-    for png in sorted((folder / "figures").glob("*.png")):
-        cap = captions.get(png.stem, png.stem.replace("_", " "))
-        figs.append(f'<figure><img src="figures/{e(png.name)}" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>')
-    links = "".join(f'<li><a href="{e(nb.stem)}.html">{e(nb.stem.replace("_", " ")[3:].capitalize())}</a></li>'
-                    for nb in notebooks)
+    sections = [(nb.stem, section_title(nb)) for nb in notebooks]
+    figs = headline_figures(folder, captions, sections)
+    links = "".join(f'<li><a href="{e(stem)}.html">{e(name)}</a></li>' for stem, name in sections)
+    links += f'<li><a href="{e(SINGLE_FILE)}">The whole report in one file</a> (to send on, print or archive)</li>'
     notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
     counts_txt = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     back = ' · <a href="../index.html">all reports</a>' if history_link else ""
@@ -135,7 +156,7 @@ Each number comes with its 95% interval and the number of relationships behind i
 <div class="cards">{cards}</div>
 {changes_section(summary.get("changes"))}
 <h2>Sections</h2><ul>{links}</ul>
-<h2>Figures</h2>{''.join(figs)}
+<h2>Headline figures</h2><div class="figs">{figs}</div>
 <h2>Notes</h2><ul class="notes">{notes}</ul>
 </body></html>"""
     path = folder / "index.html"

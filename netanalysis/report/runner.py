@@ -31,19 +31,50 @@ HEADLINE_KEYS = (
     "first_outcome_probability_12m", "first_outcome_probability_24m", "time_to_first_outcome_median_months",
     "outcomes_within_30d_share", "carryover_half_life_months", "holdout_auc", "holdout_auc_recency_baseline",
 )
+# Figures show in the notebook, beside the text that explains them (save_figure also saves them).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 NOT_YET = "not estimated yet: this version of netanalysis does not compute it"
 
 
 # -- helpers that notebooks call --------------------------------------------
-def save_figure(fig, output_dir, name: str):
-    """Save a figure as `figures/<name>.png` under the report's output folder, and return it for display.
+def write_figure(fig, output_dir, name: str) -> Path:
+    """Save a figure as `figures/<name>.png` under the report's output folder; return the file.
 
     The PNG carries no creation time, so the same data gives the same file.
     """
     folder = Path(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    path = folder / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return path
+
+
+def save_figure(fig, output_dir, name: str):
+    """Save a figure as `figures/<name>.png` (`write_figure`) and show it here, once.
+
+    In a notebook the saved file itself is shown, so the page and `figures/` hold
+    the same bytes, and the figure is closed, so the inline backend does not show it
+    a second time at the end of the cell. Returns the (closed) figure.
+    """
+    import matplotlib.pyplot as plt
+
+    path = write_figure(fig, output_dir, name)
+    plt.close(fig)
+    if _in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(data=path.read_bytes(), format="png"))
     return fig
+
+
+def _in_notebook() -> bool:
+    """Whether a Jupyter kernel runs this code (a plain script or test has no display to show a figure in)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
 def record_metrics(output_dir, notebook: str, metrics: dict, notes: list[str] | None = None,
@@ -95,7 +126,7 @@ def project_kernel() -> str:
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "netanalysis (project)", "language": "python",
-            "env": {"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}}
+            "env": {"MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": "0"}}
     text = json.dumps(spec)
     target = spec_dir / "kernel.json"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
@@ -159,22 +190,31 @@ def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> Non
                              str(exc).strip().splitlines()[-1] or "", out_nb, line) from None
 
 
-def to_html(executed: Path, show_code: bool = False) -> str:
-    """The executed notebook as a standalone HTML page (without code unless `show_code`), offline and script-free."""
+def to_html(executed: Path, show_code: bool = False, nav=()) -> str:
+    """The executed notebook as a standalone HTML page (without code unless `show_code`), offline and script-free.
+
+    The page's title is the section's name (its first heading); `nav` is a bar of (href, text) links above it.
+    """
     import nbformat
 
-    from netanalysis.report.pages import notebook_exporter, page_resources
+    from netanalysis.report.pages import notebook_exporter, page_resources, section_title
 
-    body, _ = notebook_exporter(show_code).from_notebook_node(nbformat.read(str(executed), as_version=4),
-                                                              resources=page_resources())
+    nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = section_title(nb)
+    body, _ = notebook_exporter(show_code).from_notebook_node(nb, resources=page_resources(nav=nav))
     return body
+
+
+# A section page links back to the report's front page and to the whole report in one file.
+SECTION_NAV = (("index.html", "← Report overview"), ("report.html", "The whole report in one file"))
 
 
 def _run_one(nb: str, executed: str, params: dict, cwd: str, show_code: bool) -> dict:
     """Execute one notebook and write its HTML; runs in a worker process. Never raises."""
     try:
         execute_notebook(Path(nb), Path(executed), params, Path(cwd))
-        Path(executed).with_suffix(".html").write_text(to_html(Path(executed), show_code), encoding="utf-8")
+        Path(executed).with_suffix(".html").write_text(to_html(Path(executed), show_code, SECTION_NAV),
+                                                       encoding="utf-8")
         return {"ok": True, "notebook": Path(nb).stem}
     except NotebookFailed as exc:
         return {"ok": False, "notebook": exc.notebook, "cell": exc.cell, "ename": exc.ename, "evalue": exc.evalue,
@@ -312,8 +352,10 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
         from netanalysis.report.csv_safety import neutralize_csv_tree
         from netanalysis.report.front_page import write_index
+        from netanalysis.report.single_file import write_single_file
 
         write_index(build, summary, nbs, history_link=bool(history))
+        write_single_file(build, nbs, summary, show_code)
         (build / "metrics").exists() and shutil.rmtree(build / "metrics")
         neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
         publish(build, out, "report", inputs)

@@ -30,9 +30,14 @@ class NotebookContext:
 
 
 def open_report_data(data_dir: str = "", as_of: str = "", output_dir: str = "", period: str = "month") -> NotebookContext:
-    """The dataset cut at `as_of` (nothing after it), and where to put figures and metrics."""
-    from netanalysis.io.loader import load
+    """The dataset cut at `as_of` (nothing after it), and where to put figures and metrics.
 
+    From here on, the notebook shows its tables for people (`report.tables`).
+    """
+    from netanalysis.io.loader import load
+    from netanalysis.report.tables import show_tables_for_people
+
+    show_tables_for_people()
     ds = Dataset.read_parquet(data_dir) if data_dir else load([SAMPLE_DATA])
     cut = parse_as_of(as_of or None, default=ds.last_timestamp)
     if _reaches_past(ds, cut):  # `netanalysis report` hands over data already cut (by this day): no second copy
