@@ -35,6 +35,7 @@ and then it is labelled as such).
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,7 @@ STOCK_SCALE_MINUTES = 60.0
 TENURE_EDGES = (0, 1, 3, 6, 12, 24)  # tenure bins: month 0, 1-2, 3-5, 6-11, 12-23, 24+
 DEFAULT_GRID = np.geomspace(0.25, 36.0, 64)
 MIN_EVENTS = 20
+STOCK_CACHE = 24  # half-lives whose stock `HazardRows` keeps (the link tests' grid)
 # Saturation scales of the dose log1p(stock / s), doubling from 7.5 minutes to 32 hours (60 among them),
 # then the linear limit (inf).
 SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
@@ -73,6 +75,9 @@ class HazardRows:
     tenure: np.ndarray
     starts: np.ndarray
     unit_kind: str = "contact"
+    # The last stocks computed, by half-life: the link tests, exclusion windows and the within-unit profile
+    # all walk the same grid of half-lives over the same rows.
+    _stocks: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
@@ -94,8 +99,18 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        s = _stock(self.minutes, self.starts, d)
-        return _shift_within(s, self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+        return _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+
+    def _stock(self, half_life_months: float, decay: float) -> np.ndarray:
+        """The stock at the end of each month (`panel._stock`), kept for the last `STOCK_CACHE` half-lives asked."""
+        if half_life_months in self._stocks:
+            self._stocks.move_to_end(half_life_months)
+            return self._stocks[half_life_months]
+        s = _stock(self.minutes, self.starts, decay)
+        self._stocks[half_life_months] = s
+        if len(self._stocks) > STOCK_CACHE:
+            self._stocks.popitem(last=False)
+        return s
 
     def tenure_dummies(self) -> np.ndarray:
         """Indicator columns for the tenure bins after the first (month 0 is the reference)."""
