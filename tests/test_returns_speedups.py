@@ -50,3 +50,16 @@ def test_bootstrap_scores_from_the_drawn_wins_equal_the_dense_product():
                             for k in (50, 50, 20)])
     np.testing.assert_allclose(t_boot, dense, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(t_obs, XtS.T @ (rows.event - mu) * ratio, rtol=1e-6)
+
+
+def test_controls_are_made_once_and_mark_the_calendar_years_of_utc_months():
+    import pandas as pd
+
+    period = pd.date_range("2023-11-01", periods=4, freq="MS", tz="UTC").to_numpy()  # Nov, Dec, Jan, Feb
+    rows = HazardRows(unit=np.array(["a"] * 4, dtype=object), period=period, minutes=np.ones(4),
+                      event=np.array([0, 1, 0, 0.0]), tenure=np.arange(4), starts=np.array([0]))
+    X = rows.controls()
+    assert rows.controls() is X and not X.flags.writeable
+    # intercept, tenure 1-2, tenure 3-5, year 2024 (tenure bins from 6 on never occur: dropped)
+    np.testing.assert_array_equal(X, [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 1], [1, 0, 1, 1]])
+    assert rows.calendar_month().tolist() == [2023 * 12 + 11, 2023 * 12 + 12, 2024 * 12 + 1, 2024 * 12 + 2]

@@ -78,6 +78,7 @@ class HazardRows:
     # The last stocks computed, by half-life: the link tests, exclusion windows and the within-unit profile
     # all walk the same grid of half-lives over the same rows.
     _stocks: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
@@ -118,19 +119,34 @@ class HazardRows:
         cols.append(self.tenure >= TENURE_EDGES[-1])
         return np.column_stack(cols).astype(float)
 
+    def calendar_month(self) -> np.ndarray:
+        """Each row's calendar month as year * 12 + month (computed once: reading the periods is slow)."""
+        if "calendar_month" not in self._memo:
+            period = pd.DatetimeIndex(pd.to_datetime(self.period, utc=True)) if self.n_rows else None
+            key = (period.year * 12 + period.month).to_numpy() if self.n_rows else np.array([], dtype=int)
+            self._memo["calendar_month"] = _read_only(key)
+        return self._memo["calendar_month"]
+
     def year_dummies(self) -> np.ndarray:
         """Indicator columns for each calendar year after the first (trends in how outcomes are recorded)."""
-        years = pd.DatetimeIndex(self.period).year.to_numpy() if self.n_rows else np.array([], dtype=int)
+        years = (self.calendar_month() - 1) // 12
         levels = np.unique(years)
         if len(levels) < 2:
             return np.zeros((self.n_rows, 0))
         return np.column_stack([years == y for y in levels[1:]]).astype(float)
 
     def controls(self) -> np.ndarray:
-        """Intercept, tenure bins and calendar years (columns that never vary are dropped)."""
-        X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
-        varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
-        return X[:, np.r_[True, varies]]
+        """Intercept, tenure bins and calendar years (columns that never vary are dropped); read-only, made once."""
+        if "controls" not in self._memo:
+            X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
+            varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
+            self._memo["controls"] = _read_only(X[:, np.r_[True, varies]])
+        return self._memo["controls"]
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False  # shared by every caller: a change in place would reach the others
+    return a
 
 
 def hazard_rows(ds, unit: str = "contact", as_of=None) -> HazardRows:

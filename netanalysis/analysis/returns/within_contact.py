@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import (
@@ -178,8 +177,7 @@ def within_controls(rows: HazardRows) -> np.ndarray:
     tenure = rows.tenure_dummies()
     if not rows.n_rows:
         return tenure
-    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
-    key = period.year * 12 + period.month
+    key = rows.calendar_month()
     levels = np.unique(key)
     months = np.column_stack([key == v for v in levels[1:]]).astype(float) if len(levels) > 1 else \
         np.zeros((rows.n_rows, 0))
