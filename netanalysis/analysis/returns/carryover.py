@@ -44,7 +44,7 @@ import statsmodels.api as sm
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, halving_step
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -142,6 +142,13 @@ class HazardRows:
             varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
             self._memo["controls"] = _read_only(X[:, np.r_[True, varies]])
         return self._memo["controls"]
+
+    def control_patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        """`hazard_fit.control_patterns` of the controls, found once (sorting the rows is slow)."""
+        if "control_patterns" not in self._memo:
+            patterns, inverse = control_patterns(self.controls())
+            self._memo["control_patterns"] = (_read_only(patterns), _read_only(inverse))
+        return self._memo["control_patterns"]
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -389,7 +396,7 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    fitter = GroupedCloglog(rows.event, rows.controls())
+    fitter = GroupedCloglog(rows.event, rows.controls(), rows.control_patterns())
     _, no_stock_dev = fitter.fit(None)
     by_sat = _deviance_surface(rows, fitter, grid, sat, gap_months)
     fixed = _fixed_dose_column(by_sat, sat)
