@@ -19,6 +19,7 @@ RUNS = [
     ["bench_linkedin_load.py"],
     ["bench_exports_load.py"],
     ["bench_scale.py", "--sizes", "100000", "1000000"],
+    ["bench_report_ratio.py"],
 ]
 
 

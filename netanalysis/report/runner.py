@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -228,19 +229,20 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
     """Run `(notebook, executed, params, cwd)` jobs, in parallel when there are several cores.
 
     Each notebook gets its own kernel. Results come back in the order of `jobs`;
-    after the first failure no new notebook is started.
+    after the first failure no new notebook is started. On a terminal (or with
+    `progress=True`) a bar names the notebooks still running.
     """
     from tqdm.auto import tqdm
 
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr,
                disable=(not progress) if progress is not None else None)
+    waiting = _WaitingFor(bar)
     results: dict[int, dict] = {}
     try:
         if workers == 1:
             for n, job in enumerate(jobs):
-                results[n] = _run_one(*map(str, job[:2]), job[2], str(job[3]), show_code)
-                bar.update(1)
+                results[n] = waiting.run(str(job[0]), str(job[1]), job[2], str(job[3]), show_code)
                 if not results[n]["ok"]:
                     break
         else:
@@ -249,19 +251,42 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
             # this needs no `if __name__ == "__main__"` guard in the caller's script.
             project_kernel()
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
-                futures = {pool.submit(_run_one, str(j[0]), str(j[1]), j[2], str(j[3]), show_code): n
+                futures = {pool.submit(waiting.run, str(j[0]), str(j[1]), j[2], str(j[3]), show_code): n
                            for n, j in enumerate(jobs)}
                 for f in as_completed(futures):
                     if f.cancelled():
                         continue
                     results[futures[f]] = f.result()
-                    bar.update(1)
                     if not results[futures[f]]["ok"]:
                         for other in futures:
                             other.cancel()  # not yet started: skip; running ones finish
     finally:
         bar.close()
     return [results[n] for n in sorted(results)]
+
+
+class _WaitingFor:
+    """Runs notebooks (`_run_one`) and keeps the progress bar naming the ones still running."""
+
+    def __init__(self, bar):
+        self.bar, self.running, self.lock = bar, [], threading.Lock()
+
+    def run(self, nb: str, *args) -> dict:
+        name = Path(nb).stem
+        self._show(add=name)
+        try:
+            return _run_one(nb, *args)
+        finally:
+            self._show(remove=name)
+
+    def _show(self, add: str | None = None, remove: str | None = None) -> None:
+        with self.lock:  # notebooks start and finish on several threads
+            if add:
+                self.running.append(add)
+            if remove:
+                self.running.remove(remove)
+                self.bar.update(1)
+            self.bar.set_postfix_str(("waiting for " + ", ".join(self.running)) if self.running else "", refresh=True)
 
 
 # -- the whole report -------------------------------------------------------

@@ -35,6 +35,7 @@ and then it is labelled as such).
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,7 @@ import statsmodels.api as sm
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, halving_step
 from netanalysis.dates import as_timestamp
 from netanalysis.panel.build import _stock, decay_per_month
 
@@ -52,6 +53,7 @@ STOCK_SCALE_MINUTES = 60.0
 TENURE_EDGES = (0, 1, 3, 6, 12, 24)  # tenure bins: month 0, 1-2, 3-5, 6-11, 12-23, 24+
 DEFAULT_GRID = np.geomspace(0.25, 36.0, 64)
 MIN_EVENTS = 20
+STOCK_CACHE = 24  # half-lives whose stock `HazardRows` keeps (the link tests' grid)
 # Saturation scales of the dose log1p(stock / s), doubling from 7.5 minutes to 32 hours (60 among them),
 # then the linear limit (inf).
 SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
@@ -74,6 +76,10 @@ class HazardRows:
     tenure: np.ndarray
     starts: np.ndarray
     unit_kind: str = "contact"
+    # The last stocks computed, by half-life: the link tests, exclusion windows and the within-unit profile
+    # all walk the same grid of half-lives over the same rows.
+    _stocks: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
@@ -95,8 +101,18 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        s = _stock(self.minutes, self.starts, d)
-        return _shift_within(s, self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+        return _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+
+    def _stock(self, half_life_months: float, decay: float) -> np.ndarray:
+        """The stock at the end of each month (`panel._stock`), kept for the last `STOCK_CACHE` half-lives asked."""
+        if half_life_months in self._stocks:
+            self._stocks.move_to_end(half_life_months)
+            return self._stocks[half_life_months]
+        s = _stock(self.minutes, self.starts, decay)
+        self._stocks[half_life_months] = s
+        if len(self._stocks) > STOCK_CACHE:
+            self._stocks.popitem(last=False)
+        return s
 
     def tenure_dummies(self) -> np.ndarray:
         """Indicator columns for the tenure bins after the first (month 0 is the reference)."""
@@ -104,19 +120,41 @@ class HazardRows:
         cols.append(self.tenure >= TENURE_EDGES[-1])
         return np.column_stack(cols).astype(float)
 
+    def calendar_month(self) -> np.ndarray:
+        """Each row's calendar month as year * 12 + month (computed once: reading the periods is slow)."""
+        if "calendar_month" not in self._memo:
+            period = pd.DatetimeIndex(pd.to_datetime(self.period, utc=True)) if self.n_rows else None
+            key = (period.year * 12 + period.month).to_numpy() if self.n_rows else np.array([], dtype=int)
+            self._memo["calendar_month"] = _read_only(key)
+        return self._memo["calendar_month"]
+
     def year_dummies(self) -> np.ndarray:
         """Indicator columns for each calendar year after the first (trends in how outcomes are recorded)."""
-        years = pd.DatetimeIndex(self.period).year.to_numpy() if self.n_rows else np.array([], dtype=int)
+        years = (self.calendar_month() - 1) // 12
         levels = np.unique(years)
         if len(levels) < 2:
             return np.zeros((self.n_rows, 0))
         return np.column_stack([years == y for y in levels[1:]]).astype(float)
 
     def controls(self) -> np.ndarray:
-        """Intercept, tenure bins and calendar years (columns that never vary are dropped)."""
-        X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
-        varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
-        return X[:, np.r_[True, varies]]
+        """Intercept, tenure bins and calendar years (columns that never vary are dropped); read-only, made once."""
+        if "controls" not in self._memo:
+            X = np.column_stack([np.ones(self.n_rows), self.tenure_dummies(), self.year_dummies()])
+            varies = X[:, 1:].any(axis=0) & ~X[:, 1:].all(axis=0)
+            self._memo["controls"] = _read_only(X[:, np.r_[True, varies]])
+        return self._memo["controls"]
+
+    def control_patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        """`hazard_fit.control_patterns` of the controls, found once (sorting the rows is slow)."""
+        if "control_patterns" not in self._memo:
+            patterns, inverse = control_patterns(self.controls())
+            self._memo["control_patterns"] = (_read_only(patterns), _read_only(inverse))
+        return self._memo["control_patterns"]
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False  # shared by every caller: a change in place would reach the others
+    return a
 
 
 def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> HazardRows:
@@ -360,7 +398,7 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    fitter = GroupedCloglog(rows.event, rows.controls())
+    fitter = GroupedCloglog(rows.event, rows.controls(), rows.control_patterns())
     _, no_stock_dev = fitter.fit(None)
     by_sat = _deviance_surface(rows, fitter, grid, sat, gap_months)
     fixed = _fixed_dose_column(by_sat, sat)

@@ -26,6 +26,7 @@ class GroupedCloglog:
     ----------
     y : 0/1 outcomes, one per row.
     controls : rows x k matrix whose rows take few distinct values (indicator columns).
+    patterns : `control_patterns(controls)`, when already known.
 
     Examples
     --------
@@ -36,9 +37,9 @@ class GroupedCloglog:
     True
     """
 
-    def __init__(self, y: np.ndarray, controls: np.ndarray):
+    def __init__(self, y: np.ndarray, controls: np.ndarray, patterns: tuple | None = None):
         self.y = np.asarray(y, dtype=float)
-        self.patterns, inverse = np.unique(np.asarray(controls, dtype=float), axis=0, return_inverse=True)
+        self.patterns, inverse = patterns if patterns is not None else control_patterns(controls)
         self.group = inverse.ravel().astype("int64")
         self.hit = np.flatnonzero(self.y > 0)
         self.k = self.patterns.shape[1]
@@ -108,6 +109,12 @@ class GroupedCloglog:
             if done:
                 break
         return beta, dev
+
+
+def control_patterns(controls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `controls` (sorted) and each row's position among them."""
+    patterns, inverse = np.unique(np.asarray(controls, dtype=float), axis=0, return_inverse=True)
+    return patterns, inverse.ravel()
 
 
 def halving_step(deviance_at, beta: np.ndarray, step: np.ndarray, deviance: float):

@@ -170,7 +170,7 @@ class _Profiler:
     def __init__(self, rows: HazardRows, max_lag: int):
         self.lags = np.arange(1, int(max_lag) + 1, dtype=float)
         self.minutes = lagged_minutes(rows, max_lag)
-        self.fitter = GroupedCloglog(rows.event, rows.controls())
+        self.fitter = GroupedCloglog(rows.event, rows.controls(), rows.control_patterns())
         self.n_controls = self.fitter.k
 
     def covariate(self, kernel, params, saturation) -> np.ndarray:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, _newton_cloglog, stock_transform
@@ -156,11 +157,14 @@ def _pooled(X, Z, y, rng, n_boot):
     t_obs[~ok] = -np.inf
     t_boot = np.empty(n_boot)
     XtS = (Xt * scale)[:, ok]
+    # A redraw's scores are XtS' ((Y - mu) ratio) = (XtS ratio)' Y - XtS' (mu ratio): wins are rare, so the
+    # first term sums the few drawn rows (a sparse product), the second is the same for every redraw.
+    expected = XtS.T @ (mu * ratio)
+    per_win = XtS * ratio[:, None]
     for lo in range(0, n_boot, 50):
         k = min(50, n_boot - lo)
         Y = rng.random((len(y), k)) < mu[:, None]
-        R = (Y - mu[:, None]) * ratio[:, None]
-        t_boot[lo:lo + k] = (XtS.T @ R).max(axis=0)
+        t_boot[lo:lo + k] = (sparse.csr_matrix(Y.T, dtype=float) @ per_win - expected).max(axis=1)
     return t_obs, t_boot
 
 

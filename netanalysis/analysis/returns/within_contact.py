@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import (
@@ -36,116 +35,18 @@ from netanalysis.analysis.returns.carryover import (
     _parabola_min,
     stock_transform,
 )
+from netanalysis.analysis.returns.within_fit import (
+    PatternedConditionalPoisson,
+    UnitGroups,
+    conditional_loglik,
+    fit_conditional_poisson,
+    unit_groups,
+    within_probabilities,
+)
 
 MIN_UNITS = 5
 MIN_EVENTS = 20
 KEY = "carryover_within_contact_half_life_months"
-
-
-@dataclass
-class UnitGroups:
-    """The rows of the units with at least one event, grouped contiguously.
-
-    `code` is each row's group number (0..n_groups-1), `n_events` each group's
-    number of event rows, `keep` the positions of these rows in the full rows.
-    """
-
-    keep: np.ndarray
-    code: np.ndarray
-    starts: np.ndarray
-    n_events: np.ndarray
-    y: np.ndarray
-
-    @property
-    def n_groups(self) -> int:
-        return int(len(self.starts))
-
-
-def unit_groups(rows: HazardRows) -> UnitGroups:
-    """Keep the units with at least one event (the only ones the conditional likelihood sees)."""
-    code_all = np.repeat(np.arange(rows.n_units), np.diff(np.append(rows.starts, rows.n_rows)))
-    per_unit = np.bincount(code_all, weights=rows.event, minlength=rows.n_units)
-    has = per_unit > 0
-    keep = np.flatnonzero(has[code_all])
-    code = np.cumsum(has)[code_all[keep]] - 1
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.array([], dtype=int)
-    return UnitGroups(keep=keep, code=code, starts=starts, n_events=per_unit[has], y=rows.event[keep])
-
-
-def within_probabilities(g: UnitGroups, eta: np.ndarray) -> np.ndarray:
-    """Softmax of `eta` within each group (each group's p sums to one)."""
-    if not len(eta):
-        return eta
-    top = np.maximum.reduceat(eta, g.starts)
-    e = np.exp(eta - top[g.code])
-    return e / np.add.reduceat(e, g.starts)[g.code]
-
-
-def conditional_loglik(g: UnitGroups, X: np.ndarray, b: np.ndarray) -> float:
-    """sum_i sum_t y_it log p_it under coefficients b."""
-    p = within_probabilities(g, X @ b)
-    hit = g.y > 0
-    return float((g.y[hit] * np.log(np.maximum(p[hit], 1e-300))).sum())
-
-
-def fit_conditional_poisson(g: UnitGroups, X: np.ndarray, start=None, tol: float = 1e-10, maxiter: int = 50):
-    """Newton-Raphson on the conditional Poisson log-likelihood; returns (coef, loglik, covariance).
-
-    Columns of X that do not vary within any group carry no information and are
-    held at zero (their coefficient is reported as 0, variance as nan).
-    """
-    X = np.ascontiguousarray(X, dtype=float)
-    k = X.shape[1]
-    free = _varies_within(g, X)
-    b = np.zeros(k) if start is None else np.where(free, np.asarray(start, dtype=float), 0.0)
-    Xf = X[:, free]
-    bf = b[free]
-    ll = conditional_loglik(g, Xf, bf)
-    info = np.zeros((free.sum(), free.sum()))
-    for _ in range(maxiter):
-        score, info = _score_info(g, Xf, bf)
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(info, score, rcond=None)[0]
-        t = 1.0
-        new_ll = conditional_loglik(g, Xf, bf + step)
-        while not new_ll >= ll - 1e-12 and t >= 1e-4:
-            t /= 2.0
-            new_ll = conditional_loglik(g, Xf, bf + t * step)
-        if not new_ll >= ll - 1e-12:
-            break  # no step improves: at the optimum up to rounding
-        bf = bf + t * step
-        done = abs(new_ll - ll) < tol * (abs(ll) + 1.0)
-        ll = new_ll
-        if done:
-            break
-    b[free] = bf
-    cov = np.full((k, k), np.nan)
-    if free.any():
-        _, info = _score_info(g, Xf, bf)
-        cov[np.ix_(free, free)] = np.linalg.pinv(info)
-    return b, ll, cov
-
-
-def _varies_within(g: UnitGroups, X: np.ndarray) -> np.ndarray:
-    """Which columns vary within at least one group."""
-    if not len(X):
-        return np.zeros(X.shape[1], dtype=bool)
-    lo = np.minimum.reduceat(X, g.starts, axis=0)
-    hi = np.maximum.reduceat(X, g.starts, axis=0)
-    return (hi - lo > 1e-12).any(axis=0)
-
-
-def _score_info(g: UnitGroups, X: np.ndarray, b: np.ndarray):
-    """Score and information of the conditional log-likelihood: sum_i n_i Cov_{p_i}(x)."""
-    p = within_probabilities(g, X @ b)
-    w = g.n_events[g.code] * p
-    mean = np.add.reduceat(p[:, None] * X, g.starts, axis=0)[g.code]
-    xc = X - mean
-    score = xc.T @ g.y
-    info = (xc * w[:, None]).T @ xc
-    return score, info
 
 
 @dataclass
@@ -236,7 +137,8 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
         return WithinContactCarryover(**base, reason_=f"only {n_events} won months in {g.n_groups} {rows.unit_kind}s "
                                                       f"(at least {min_events} in {MIN_UNITS} are needed)")
     Z = within_controls(rows)[g.keep]
-    b0, ll0, _ = fit_conditional_poisson(g, Z)
+    fitter = PatternedConditionalPoisson(g, Z)  # one fit per half-life: sums over the controls' few patterns
+    b0, ll0, _ = fitter.fit()
     dev = np.full(len(grid), np.nan)
     fits = {}
     # Every half-life starts from the controls-only optimum: the same start keeps the profile smooth where a
@@ -244,10 +146,9 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
     start = np.r_[b0, 0.0]
     for i, h in enumerate(grid):
         x = transform(rows.lagged_stock(h, gap_months))[g.keep]
-        X = np.column_stack([Z, x])
-        b, ll, cov = fit_conditional_poisson(g, X, start)
+        b, ll, cov = fitter.fit(x, start)
         if ll < ll0 - 1e-6:  # a poor start: adding a column cannot fit worse than the controls alone
-            b, ll, cov = fit_conditional_poisson(g, X)
+            b, ll, cov = fitter.fit(x)
         dev[i], fits[i] = -2.0 * ll, (b, cov)
     base["deviance_"] = dev
     i_best = int(np.nanargmin(dev))
@@ -276,13 +177,12 @@ def within_controls(rows: HazardRows) -> np.ndarray:
     tenure = rows.tenure_dummies()
     if not rows.n_rows:
         return tenure
-    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
-    key = period.year * 12 + period.month
+    key = rows.calendar_month()
     levels = np.unique(key)
     months = np.column_stack([key == v for v in levels[1:]]).astype(float) if len(levels) > 1 else \
         np.zeros((rows.n_rows, 0))
     return np.column_stack([tenure, months])
 
 
-__all__ = ["WithinContactCarryover", "within_contact_carryover", "fit_conditional_poisson", "unit_groups",
+__all__ = ["WithinContactCarryover", "within_contact_carryover", "fit_conditional_poisson", "unit_groups", "UnitGroups",
            "within_probabilities", "conditional_loglik", "within_controls", "TENURE_EDGES"]

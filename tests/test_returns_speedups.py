@@ -1,0 +1,65 @@
+"""The shortcuts of the hazard-model code give the numbers of the plain computation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netanalysis.analysis.returns.carryover import STOCK_CACHE, HazardRows, _shift_within
+from netanalysis.analysis.returns.link_test import _pooled
+
+
+def _rows(seed=0, units=60, months=10):
+    rng = np.random.default_rng(seed)
+    n = units * months
+    return HazardRows(unit=np.repeat(np.arange(units), months).astype(object),
+                      period=np.tile(np.arange(months), units), minutes=rng.exponential(30, n) * (rng.random(n) < 0.4),
+                      event=(rng.random(n) < 0.05).astype(float), tenure=np.tile(np.arange(months), units),
+                      starts=np.arange(units) * months)
+
+
+def test_lagged_stock_from_the_kept_stocks_is_the_recursion_by_hand():
+    rows = _rows()
+    d = 0.5 ** (1 / 2.0)
+    by_hand = np.zeros(rows.n_rows)
+    for u0 in rows.starts:
+        s = 0.0
+        for t in range(u0, u0 + 10):
+            s = s * d + rows.minutes[t]
+            by_hand[t] = s
+    expected = _shift_within(by_hand, rows.starts, 2) * d  # gap of one month
+    for _ in range(2):  # computed, then served from the kept stocks
+        np.testing.assert_allclose(rows.lagged_stock(2.0, gap_months=1), expected, rtol=1e-12)
+    for h in np.geomspace(0.5, 30, STOCK_CACHE + 5):
+        rows.lagged_stock(h)
+    assert len(rows._stocks) == STOCK_CACHE
+
+
+def test_bootstrap_scores_from_the_drawn_wins_equal_the_dense_product():
+    rows = _rows(seed=1)
+    X = np.column_stack([np.log1p(rows.lagged_stock(h) / 60) for h in (1.0, 3.0, 9.0)])
+    Z = np.ones((rows.n_rows, 1))
+    t_obs, t_boot = _pooled(X, Z, rows.event, np.random.default_rng(5), 120)
+    # the dense formula, same redraws: scores of (Y - mu) * ratio on the residualised, standardised stock
+    rng = np.random.default_rng(5)
+    p = rows.event.mean()
+    ee = -np.log1p(-p)
+    mu, ratio, w = p, ee / p, ee * ee * (1 - p) / p
+    Xt = X - X.mean(axis=0)
+    XtS = Xt / np.sqrt(w * (Xt ** 2).sum(axis=0))
+    dense = np.concatenate([(XtS.T @ ((rng.random((rows.n_rows, k)) < mu) - mu) * ratio).max(axis=0)
+                            for k in (50, 50, 20)])
+    np.testing.assert_allclose(t_boot, dense, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(t_obs, XtS.T @ (rows.event - mu) * ratio, rtol=1e-6)
+
+
+def test_controls_are_made_once_and_mark_the_calendar_years_of_utc_months():
+    import pandas as pd
+
+    period = pd.date_range("2023-11-01", periods=4, freq="MS", tz="UTC").to_numpy()  # Nov, Dec, Jan, Feb
+    rows = HazardRows(unit=np.array(["a"] * 4, dtype=object), period=period, minutes=np.ones(4),
+                      event=np.array([0, 1, 0, 0.0]), tenure=np.arange(4), starts=np.array([0]))
+    X = rows.controls()
+    assert rows.controls() is X and not X.flags.writeable
+    # intercept, tenure 1-2, tenure 3-5, year 2024 (tenure bins from 6 on never occur: dropped)
+    np.testing.assert_array_equal(X, [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 1], [1, 0, 1, 1]])
+    assert rows.calendar_month().tolist() == [2023 * 12 + 11, 2023 * 12 + 12, 2024 * 12 + 1, 2024 * 12 + 2]
