@@ -22,6 +22,7 @@ from netanalysis.io import identity
 from netanalysis.io.arrow_text import arrow_strings, hex_ids
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.plausible import reject_implausible
+from netanalysis.io.progress import progress_bar, step
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
 from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC, empty_interactions
@@ -34,6 +35,7 @@ _NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".
 class LoadContext:
     tz: str = "UTC"
     me: tuple = ()
+    progress: object = None  # a progress bar over the files read (io/progress.py), or None
 
 
 def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]:
@@ -236,14 +238,16 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
 
     inputs = paths if isinstance(paths, (list, tuple)) else [paths]
     check_out_folder(out, "load", inputs)  # before the (long) read
-    ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize)
-    with building(out, "load", inputs) as build:
-        ds.to_parquet(build, validate=True)
-        publish(build, Path(out), "load", inputs)
+    with progress_bar(0, "load: reading", "file") as bar:
+        ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize, progress=bar)
+        step(bar, "load: checking and writing")
+        with building(out, "load", inputs) as build:
+            ds.to_parquet(build, validate=True)
+            publish(build, Path(out), "load", inputs)
     return ds
 
 
-def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False):
+def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False, progress=None):
     """Read exports into a :class:`~netanalysis.dataset.Dataset`.
 
     Parameters
@@ -253,6 +257,8 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
     me : e-mails, profile URLs or names of the owner of the exports
     check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
     anonymize : error messages name files as ``file N`` and quote nothing of their content
+    progress : a bar (:func:`netanalysis.io.progress.progress_bar`) to count the files and rows on;
+        default: one of its own, shown on a terminal only
 
     Examples
     --------
@@ -262,9 +268,13 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
     """
     from netanalysis.dataset import Dataset
 
-    ctx = LoadContext(tz=tz, me=tuple(me or ()))
+    if progress is None:
+        with progress_bar(0, "load: reading", "file") as bar:
+            return load(paths, tz=tz, me=me, check=check, anonymize=anonymize, progress=bar)
+    ctx = LoadContext(tz=tz, me=tuple(me or ()), progress=progress)
     skipped: list[dict] = []
     files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths], skipped)
+    progress.reset(total=len(files))
     labels = {path: f"file {n}" for n, (path, _) in enumerate(files, start=1)} if anonymize else {}
     known = []
     for path, explicit in files:
@@ -287,9 +297,12 @@ def _parsed_files(known, ctx, skipped: list, labels: dict, n_inputs: int):
     goes to `skipped` with its reason. Raises when no file at all is readable.
     Yielding one file at a time lets the caller drop each file's rows once merged.
     """
-    found = False
+    found, rows = False, 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         for path, explicit, res in pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known):
+            rows += 0 if isinstance(res, UserError) else res.rows_read
+            ctx.progress.set_postfix(rows=f"{rows:,}", refresh=False)
+            ctx.progress.update(1)
             if not isinstance(res, UserError):
                 found = True
                 yield path, res
@@ -386,8 +399,10 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     check : validate the tables against the schemas
     """
     gathered = _gather(readable, ctx)
+    step(ctx.progress, "load: merging people into contacts")
     people = _people_with_every_named_ref(gathered)
     ref_map, contacts, owner_ids = identity.resolve(people, gathered.owner)
+    step(ctx.progress, "load: counting duplicates")
     inter = _interactions_with_contacts(gathered.interactions, ref_map)
     outc = _concat_rows(gathered.outcomes)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
@@ -409,6 +424,7 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     ])
     rejected = _with_owner_only_rows(pd.concat(gathered.rejected, ignore_index=True), owner_rows, row_new)
 
+    step(ctx.progress, "load: ordering by time")
     inter = _first_of_each(inter, first_seen[0])
     outc = _first_of_each(outc, first_seen[1])
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from netanalysis.dataset import Dataset
 from netanalysis.dates import parse_as_of
 from netanalysis.errors import UserError
+from netanalysis.io.progress import progress_bar
 from netanalysis.outputs import building_file, parquet_mark
 from netanalysis.panel.build import (
     FREQS,
@@ -209,7 +210,7 @@ def _write_columns(cols: PanelColumns, out) -> None:
         _frame_to_parquet(panel, out)
         return
     writer, pending = None, None
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, progress_bar(cols.rows, "panel", "row") as bar:
         try:
             for batch in cols.batches:
                 if writer is None:
@@ -223,6 +224,7 @@ def _write_columns(cols: PanelColumns, out) -> None:
                 if pending is not None:
                     pending.result()
                 pending = pool.submit(writer.write_table, table)
+                bar.update(table.num_rows)
             if pending is not None:
                 pending.result()
         finally:
