@@ -133,6 +133,8 @@ class Dataset:
     outcomes: pd.DataFrame
     load_report: dict = field(default_factory=dict)
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "reason", "raw"]))
+    # What builds `panel()` when not the pandas engine (netanalysis/panel/engines.py); `until` cuts it too.
+    panel_builder: object = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frames(cls, contacts, interactions, outcomes, load_report=None, rejected=None, check: bool = True):
@@ -206,7 +208,7 @@ class Dataset:
         seen = set(inter["contact_id"]) | set(outc["contact_id"].dropna())
         cont = self.contacts[(self.contacts["first_seen"] <= cut) | self.contacts["contact_id"].isin(seen)]
         return Dataset(cont.reset_index(drop=True), inter.reset_index(drop=True), outc.reset_index(drop=True),
-                       self.load_report, self.rejected)
+                       self.load_report, self.rejected, self.panel_builder and self.panel_builder.until(cut))
 
     @property
     def last_timestamp(self) -> pd.Timestamp | None:
@@ -215,11 +217,15 @@ class Dataset:
 
     def panel(self, freq: str = "M", half_life_months: float = 3.0, unit: str = "contact", as_of=None,
               minutes_by_channel: dict | None = None) -> pd.DataFrame:
-        """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`."""
+        """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`.
+
+        Built by `panel_builder` when one is set (the same numbers on another engine).
+        """
         from netanalysis.panel.build import build_panel
 
-        return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
-                           minutes_by_channel=minutes_by_channel)
+        build = self.panel_builder or build_panel
+        return build(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
+                     minutes_by_channel=minutes_by_channel)
 
     def __repr__(self) -> str:
         return (f"Dataset({len(self.contacts)} contacts, {len(self.interactions)} interactions, "

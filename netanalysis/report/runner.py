@@ -235,7 +235,7 @@ def _named(inputs, anonymize) -> str:
 def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
                parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
                notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
-               progress: bool | None = None, today=None) -> Path:
+               progress: bool | None = None, today=None, engine: str = "pandas", scheduler: str | None = None) -> Path:
     """Load inputs, run every report notebook and write the report folder atomically.
 
     Parameters
@@ -249,6 +249,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     history : bool, optional
         Compare with the previous report next to `out` and refresh the folder's
         `index.html`; default: when `out` sits in a folder named ``reports``.
+    engine, scheduler : "pandas", or "dask" to build the notebooks' panels with dask
+        (on the cluster at `scheduler`, else on this machine); the same numbers.
 
     Returns the report folder. Raises UserError for problems the user can fix.
 
@@ -257,11 +259,13 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
+    from netanalysis.panel.engines import check_engine, write_engine
     from netanalysis.report.history import compute_changes, previous_report
     from netanalysis.report.privacy import input_label
 
     if period not in values(Period):
         raise UserError(f"--period: {period!r} is not one of {', '.join(values(Period))}")
+    check_engine(engine, scheduler)
     inputs = list(inputs) if inputs else [SAMPLE_DATA]
     nbs = list(notebooks) if notebooks else report_notebooks()
     if not nbs:
@@ -276,6 +280,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     with building(out, "report", inputs) as build:
         data_dir = build / "data"
         known.to_parquet(data_dir)
+        write_engine(data_dir, engine, scheduler)
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
                   "period": period, "anonymize": bool(anonymize)}
         jobs = _notebook_jobs(nbs, params_by_nb, common, build)

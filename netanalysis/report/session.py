@@ -32,9 +32,11 @@ class NotebookContext:
 def open_report_data(data_dir: str = "", as_of: str = "", output_dir: str = "", period: str = "month") -> NotebookContext:
     """The dataset cut at `as_of` (nothing after it), and where to put figures and metrics."""
     from netanalysis.io.loader import load
+    from netanalysis.panel.engines import panel_builder
 
     ds = Dataset.read_parquet(data_dir) if data_dir else load([SAMPLE_DATA])
     cut = parse_as_of(as_of or None, default=ds.last_timestamp)
+    ds.panel_builder = panel_builder(data_dir, cut)  # --engine dask: the panels are built by dask
     ds = ds.until(cut)
     out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="netanalysis-nb-"))
     return NotebookContext(ds=ds, as_of=cut, output_dir=out, freq="Q" if period == "quarter" else "M")
