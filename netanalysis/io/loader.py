@@ -87,13 +87,15 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
     return key_hashes(source, key) if len(key) else np.zeros(0, dtype=np.uint64)
 
 
-def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
-    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
+def _map_refs(refs: pd.Series, ref_map: pd.Series, contact_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row), and each
+    row's contact as a row number of `contact_ids` (-1 for a contact not among them: the owner)."""
     encoded = pc.dictionary_encode(arrow_strings(refs))
     uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    ids = pa.array(ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object), type=pa.string(),
-                   from_pandas=True)
-    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string")
+    mapped = ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+    ids = pa.array(mapped, type=pa.string(), from_pandas=True)
+    rows = pd.Index(contact_ids.astype(object)).get_indexer(mapped)[encoded.indices.to_numpy(zero_copy_only=False)]
+    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string"), rows
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
@@ -403,7 +405,7 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     people = _people_with_every_named_ref(gathered)
     ref_map, contacts, owner_ids = identity.resolve(people, gathered.owner)
     step(ctx.progress, "load: counting duplicates")
-    inter = _interactions_with_contacts(gathered.interactions, ref_map)
+    inter = _interactions_with_contacts(gathered.interactions, ref_map, contacts["contact_id"])
     outc = _concat_rows(gathered.outcomes)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
 
@@ -430,7 +432,7 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
     outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
     interactions, outcomes = _canonical_tables(inter, outc)
-    _first_seen_by_touch(contacts, interactions)
+    _first_seen_by_touch(contacts, inter)
 
     report_files = _file_reports(gathered.files, rejected, row_new)
     paths = [str(path) for path, *_ in gathered.files]
@@ -504,14 +506,15 @@ def _people_with_every_named_ref(gathered: _Gathered) -> pd.DataFrame:
     return people
 
 
-def _interactions_with_contacts(pieces: list, ref_map: pd.Series) -> pd.DataFrame:
-    """The files' interactions in one frame, each with its contact id instead of its source ref.
+def _interactions_with_contacts(pieces: list, ref_map: pd.Series, contact_ids: pd.Series) -> pd.DataFrame:
+    """The files' interactions in one frame, each with its contact id instead of its source ref,
+    and `_contact`, the contact's row in the contacts table (-1 for the owner).
 
     Empties `pieces` (they belong to the gathering step) so that their rows are freed once stacked.
     """
     inter = _concat_rows(pieces) if pieces else empty_interactions()
     pieces.clear()
-    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
+    inter["contact_id"], inter["_contact"] = _map_refs(inter["ref"], ref_map, contact_ids)
     return inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
 
 
@@ -552,7 +555,7 @@ def _file_reports(files: list, rejected: pd.DataFrame, row_new: pd.DataFrame) ->
 
 def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The interactions and outcomes tables with the canonical columns, in order."""
-    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
+    interactions = inter.drop(columns=["_file", "_rid", "_contact"]).reset_index(drop=True)
     interactions = interactions[list(INTERACTION_COLUMNS)]
     outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
     outcomes = outcomes[list(OUTCOME_COLUMNS)]
@@ -560,10 +563,14 @@ def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataF
     return interactions, outcomes
 
 
-def _first_seen_by_touch(contacts: pd.DataFrame, interactions: pd.DataFrame) -> None:
-    """Move each contact's `first_seen` back to its first interaction when that is earlier (in place)."""
+def _first_seen_by_touch(contacts: pd.DataFrame, inter: pd.DataFrame) -> None:
+    """Move each contact's `first_seen` back to its first interaction when that is earlier (in place).
+
+    Grouped on the contacts' row numbers (`inter["_contact"]`): grouping millions of rows
+    on the id text costs a hash of every string.
+    """
     if not len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
         return
-    first_touch = interactions.groupby("contact_id")["timestamp"].min()
-    contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
+    first_touch = inter["timestamp"].groupby(inter["_contact"].to_numpy()).min().reindex(range(len(contacts)))
+    contacts["first_seen"] = pd.concat([contacts["first_seen"], pd.Series(first_touch.array, index=contacts.index)],
                                        axis=1).min(axis=1)
