@@ -34,7 +34,8 @@ def _report_options(args) -> dict:
         opts = read_config(args.config)
     if args.inputs:
         opts["inputs"] = args.inputs
-    for name in ("as_of", "period", "anonymize", "out", "tz", "me", "show_code", "history", "workers", "name"):
+    for name in ("as_of", "period", "anonymize", "out", "tz", "me", "show_code", "history", "workers", "name",
+                 "engine", "scheduler"):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
     params = dict(opts.pop("parameters", {}))
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-history", dest="history", action="store_false", default=None,
                    help="do not compare with the previous report or update the reports index")
     r.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    r.add_argument("--engine", choices=["pandas", "dask"], default=None,
+                   help="what builds the notebooks' panels: pandas (default) or dask; the same numbers")
+    r.add_argument("--scheduler", help="address of a running dask scheduler (tcp://HOST:8786) for --engine dask")
     r.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
 
     c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")

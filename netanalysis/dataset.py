@@ -133,6 +133,8 @@ class Dataset:
     outcomes: pd.DataFrame
     load_report: dict = field(default_factory=dict)
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "reason", "raw"]))
+    # What builds `panel()` when not the pandas engine (netanalysis/panel/engines.py); `until` cuts it too.
+    panel_builder: object = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frames(cls, contacts, interactions, outcomes, load_report=None, rejected=None, check: bool = True):
@@ -209,7 +211,7 @@ class Dataset:
         seen = set(inter["contact_id"]) | set(outc["contact_id"].dropna())
         cont = self.contacts[(self.contacts["first_seen"] <= cut) | self.contacts["contact_id"].isin(seen)]
         return Dataset(cont.reset_index(drop=True), inter.reset_index(drop=True), outc.reset_index(drop=True),
-                       self.load_report, self.rejected)
+                       self.load_report, self.rejected, self.panel_builder and self.panel_builder.until(cut))
 
     @property
     def last_timestamp(self) -> pd.Timestamp | None:
@@ -221,13 +223,15 @@ class Dataset:
         """The unit x period investment panel; see :func:`netanalysis.panel.build.build_panel`.
 
         `as_of` is a pd.Timestamp or the user's text (a bare date means the end of that day); None: the last record.
+        Built by `panel_builder` when one is set (the same numbers on another engine).
         """
         from netanalysis.dates import parse_as_of
         from netanalysis.panel.build import build_panel
 
         cut = None if as_of is None else parse_as_of(as_of, default=self.last_timestamp)
-        return build_panel(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=cut,
-                           minutes_by_channel=minutes_by_channel)
+        build = self.panel_builder or build_panel
+        return build(self, freq=freq, half_life_months=half_life_months, unit=unit, as_of=cut,
+                     minutes_by_channel=minutes_by_channel)
 
     def __repr__(self) -> str:
         return (f"Dataset({len(self.contacts)} contacts, {len(self.interactions)} interactions, "

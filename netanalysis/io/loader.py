@@ -22,6 +22,7 @@ from netanalysis.io import identity
 from netanalysis.io.arrow_text import arrow_strings, hex_ids
 from netanalysis.io.hashing import key_hashes
 from netanalysis.io.plausible import reject_implausible
+from netanalysis.io.progress import progress_bar, step
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
 from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC, empty_interactions
@@ -34,6 +35,7 @@ _NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".
 class LoadContext:
     tz: str = "UTC"
     me: tuple = ()
+    progress: object = None  # a progress bar over the files read (io/progress.py), or None
 
 
 def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]:
@@ -85,13 +87,15 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
     return key_hashes(source, key) if len(key) else np.zeros(0, dtype=np.uint64)
 
 
-def _map_refs(refs: pd.Series, ref_map: pd.Series) -> pd.Series:
-    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row)."""
+def _map_refs(refs: pd.Series, ref_map: pd.Series, contact_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row), and each
+    row's contact as a row number of `contact_ids` (-1 for a contact not among them: the owner)."""
     encoded = pc.dictionary_encode(arrow_strings(refs))
     uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    ids = pa.array(ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object), type=pa.string(),
-                   from_pandas=True)
-    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string")
+    mapped = ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+    ids = pa.array(mapped, type=pa.string(), from_pandas=True)
+    rows = pd.Index(contact_ids.astype(object)).get_indexer(mapped)[encoded.indices.to_numpy(zero_copy_only=False)]
+    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string"), rows
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
@@ -206,7 +210,27 @@ def _first_of_each(records: pd.DataFrame, first: np.ndarray | None = None) -> pd
     tied = np.flatnonzero(np.r_[s[1:] == s[:-1], False] | np.r_[False, s[1:] == s[:-1]])
     if len(tied):  # equal times (rare): order those rows by id, by a sort of them alone
         order[tied] = order[tied][np.lexsort((rid[order[tied]], s[tied]))]
-    return records.take(order)
+    return _take_rows(records, order)
+
+
+# Text columns with a handful of distinct values (a vocabulary, or one source per file).
+_FEW_VALUES = ("channel", "direction", "source", "kind", "status")
+
+
+def _take_rows(records: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """`records.take(order)`, taking the columns of `_FEW_VALUES` through their dictionary.
+
+    Rearranging millions of strings moves every one of them; rearranging a
+    dictionary's integer codes and decoding them (pyarrow) gives the same
+    column at a third of the cost.
+    """
+    few = [c for c in _FEW_VALUES if c in records and isinstance(records[c].dtype, pd.StringDtype)]
+    out = records.drop(columns=few).take(order)
+    positions = pa.array(order)
+    for c in few:
+        taken = pc.dictionary_encode(arrow_strings(records[c])).take(positions).dictionary_decode()
+        out[c] = pd.Series(pd.array(taken, dtype=records[c].dtype), index=out.index)
+    return out[records.columns]
 
 
 def _integers(values: pd.Series) -> np.ndarray:
@@ -236,14 +260,16 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
 
     inputs = paths if isinstance(paths, (list, tuple)) else [paths]
     check_out_folder(out, "load", inputs)  # before the (long) read
-    ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize)
-    with building(out, "load", inputs) as build:
-        ds.to_parquet(build, validate=True)
-        publish(build, Path(out), "load", inputs)
+    with progress_bar(0, "load: reading", "file") as bar:
+        ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize, progress=bar)
+        step(bar, "load: checking and writing")
+        with building(out, "load", inputs) as build:
+            ds.to_parquet(build, validate=True)
+            publish(build, Path(out), "load", inputs)
     return ds
 
 
-def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False):
+def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False, progress=None):
     """Read exports into a :class:`~netanalysis.dataset.Dataset`.
 
     Parameters
@@ -253,6 +279,8 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
     me : e-mails, profile URLs or names of the owner of the exports
     check : validate the tables against the schema (`load_to_folder` checks them while writing instead)
     anonymize : error messages name files as ``file N`` and quote nothing of their content
+    progress : a bar (:func:`netanalysis.io.progress.progress_bar`) to count the files and rows on;
+        default: one of its own, shown on a terminal only
 
     Examples
     --------
@@ -262,9 +290,13 @@ def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = Fa
     """
     from netanalysis.dataset import Dataset
 
-    ctx = LoadContext(tz=tz, me=tuple(me or ()))
+    if progress is None:
+        with progress_bar(0, "load: reading", "file") as bar:
+            return load(paths, tz=tz, me=me, check=check, anonymize=anonymize, progress=bar)
+    ctx = LoadContext(tz=tz, me=tuple(me or ()), progress=progress)
     skipped: list[dict] = []
     files = expand_inputs(paths if isinstance(paths, (list, tuple)) else [paths], skipped)
+    progress.reset(total=len(files))
     labels = {path: f"file {n}" for n, (path, _) in enumerate(files, start=1)} if anonymize else {}
     known = []
     for path, explicit in files:
@@ -287,9 +319,12 @@ def _parsed_files(known, ctx, skipped: list, labels: dict, n_inputs: int):
     goes to `skipped` with its reason. Raises when no file at all is readable.
     Yielding one file at a time lets the caller drop each file's rows once merged.
     """
-    found = False
+    found, rows = False, 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         for path, explicit, res in pool.map(lambda f: (f[0], f[1], _attempt(f[0], f[2], f[3], ctx)), known):
+            rows += 0 if isinstance(res, UserError) else res.rows_read
+            ctx.progress.set_postfix(rows=f"{rows:,}", refresh=False)
+            ctx.progress.update(1)
             if not isinstance(res, UserError):
                 found = True
                 yield path, res
@@ -386,9 +421,11 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     check : validate the tables against the schemas
     """
     gathered = _gather(readable, ctx)
+    step(ctx.progress, "load: merging people into contacts")
     people = _people_with_every_named_ref(gathered)
     ref_map, contacts, owner_ids = identity.resolve(people, gathered.owner)
-    inter = _interactions_with_contacts(gathered.interactions, ref_map)
+    step(ctx.progress, "load: counting duplicates")
+    inter = _interactions_with_contacts(gathered.interactions, ref_map, contacts["contact_id"])
     outc = _concat_rows(gathered.outcomes)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
 
@@ -409,12 +446,13 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     ])
     rejected = _with_owner_only_rows(pd.concat(gathered.rejected, ignore_index=True), owner_rows, row_new)
 
+    step(ctx.progress, "load: ordering by time")
     inter = _first_of_each(inter, first_seen[0])
     outc = _first_of_each(outc, first_seen[1])
     inter["interaction_id"] = hex_ids("i", inter["_rid"].to_numpy(), index=inter.index)
     outc["outcome_id"] = hex_ids("o", outc["_rid"].to_numpy(), index=outc.index)
     interactions, outcomes = _canonical_tables(inter, outc)
-    _first_seen_by_touch(contacts, interactions)
+    _first_seen_by_touch(contacts, inter)
 
     report_files = _file_reports(gathered.files, rejected, row_new)
     paths = [str(path) for path, *_ in gathered.files]
@@ -488,14 +526,15 @@ def _people_with_every_named_ref(gathered: _Gathered) -> pd.DataFrame:
     return people
 
 
-def _interactions_with_contacts(pieces: list, ref_map: pd.Series) -> pd.DataFrame:
-    """The files' interactions in one frame, each with its contact id instead of its source ref.
+def _interactions_with_contacts(pieces: list, ref_map: pd.Series, contact_ids: pd.Series) -> pd.DataFrame:
+    """The files' interactions in one frame, each with its contact id instead of its source ref,
+    and `_contact`, the contact's row in the contacts table (-1 for the owner).
 
     Empties `pieces` (they belong to the gathering step) so that their rows are freed once stacked.
     """
     inter = _concat_rows(pieces) if pieces else empty_interactions()
     pieces.clear()
-    inter["contact_id"] = _map_refs(inter["ref"], ref_map)
+    inter["contact_id"], inter["_contact"] = _map_refs(inter["ref"], ref_map, contact_ids)
     return inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
 
 
@@ -536,7 +575,7 @@ def _file_reports(files: list, rejected: pd.DataFrame, row_new: pd.DataFrame) ->
 
 def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The interactions and outcomes tables with the canonical columns, in order."""
-    interactions = inter.drop(columns=["_file", "_rid"]).reset_index(drop=True)
+    interactions = inter.drop(columns=["_file", "_rid", "_contact"]).reset_index(drop=True)
     interactions = interactions[list(INTERACTION_COLUMNS)]
     outcomes = outc.drop(columns=["ref", "_file", "_rid"]).reset_index(drop=True)
     outcomes = outcomes[list(OUTCOME_COLUMNS)]
@@ -544,10 +583,14 @@ def _canonical_tables(inter: pd.DataFrame, outc: pd.DataFrame) -> tuple[pd.DataF
     return interactions, outcomes
 
 
-def _first_seen_by_touch(contacts: pd.DataFrame, interactions: pd.DataFrame) -> None:
-    """Move each contact's `first_seen` back to its first interaction when that is earlier (in place)."""
+def _first_seen_by_touch(contacts: pd.DataFrame, inter: pd.DataFrame) -> None:
+    """Move each contact's `first_seen` back to its first interaction when that is earlier (in place).
+
+    Grouped on the contacts' row numbers (`inter["_contact"]`): grouping millions of rows
+    on the id text costs a hash of every string.
+    """
     if not len(contacts):  # a header-only file leaves no contacts (min over an empty frame fails)
         return
-    first_touch = interactions.groupby("contact_id")["timestamp"].min()
-    contacts["first_seen"] = pd.concat([contacts["first_seen"], contacts["contact_id"].map(first_touch)],
+    first_touch = inter["timestamp"].groupby(inter["_contact"].to_numpy()).min().reindex(range(len(contacts)))
+    contacts["first_seen"] = pd.concat([contacts["first_seen"], pd.Series(first_touch.array, index=contacts.index)],
                                        axis=1).min(axis=1)

@@ -230,13 +230,14 @@ class PanelColumns:
     Each batch holds consecutive units (sorted) and all their rows. The unit
     column is a pyarrow string array, `period` a pandas DatetimeArray (UTC),
     the others numpy arrays. `empty` is True when no interaction falls in the
-    panel (then there are no batches).
+    panel (then there are no batches); `rows` is the number of rows of all batches.
     """
 
     unit_col: str
     attrs: dict
     batches: object
     empty: bool
+    rows: int = 0
 
 
 def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.DataFrame, cut: pd.Timestamp,
@@ -262,7 +263,7 @@ def panel_columns(inter: Interactions, contacts: pd.DataFrame, outcomes: pd.Data
     months = ordinal_to_timestamp(np.arange(grid.first_month, cut_p + 1) * step).array
     decay = decay_per_month(half_life_months) ** step
     batches = _batches(rows, grid, won, unit_bounds, unit_col, months, decay, step)
-    return PanelColumns(unit_col, attrs, batches, False)
+    return PanelColumns(unit_col, attrs, batches, False, int(grid.ends[-1]))
 
 
 @dataclass

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from netanalysis.dataset import Dataset
 from netanalysis.dates import as_timestamp
 from netanalysis.errors import UserError
+from netanalysis.io.progress import progress_bar
 from netanalysis.outputs import building_file, parquet_mark
 from netanalysis.panel.build import (
     FREQS,
@@ -209,7 +210,7 @@ def _write_columns(cols: PanelColumns, out) -> None:
         _frame_to_parquet(panel, out)
         return
     writer, pending = None, None
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, progress_bar(cols.rows, "panel", "row") as bar:
         try:
             for batch in cols.batches:
                 if writer is None:
@@ -223,6 +224,7 @@ def _write_columns(cols: PanelColumns, out) -> None:
                 if pending is not None:
                     pending.result()
                 pending = pool.submit(writer.write_table, table)
+                bar.update(table.num_rows)
             if pending is not None:
                 pending.result()
         finally:
@@ -248,12 +250,13 @@ def _with_unit(part: pd.DataFrame, contacts: pd.DataFrame, unit: str) -> pd.Data
 
 
 def _panel_partition(part: pd.DataFrame, contacts: pd.DataFrame, outcomes: pd.DataFrame, cut: pd.Timestamp,
-                     freq: str, half_life: float, unit: str, period_dtype) -> pd.DataFrame:
+                     freq: str, half_life: float, unit: str, period_dtype, minutes_by_channel=None) -> pd.DataFrame:
     """`build_panel` on one partition holding every interaction of its units."""
     mine = outcomes[outcomes["_unit"].isin(pd.unique(part["_unit"]))].drop(columns="_unit")
     inter = part.drop(columns="_unit").reset_index(drop=True)
     ds = Dataset(contacts, inter, mine.reset_index(drop=True))
-    panel = build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut)
+    panel = build_panel(ds, freq=freq, half_life_months=half_life, unit=unit, as_of=cut,
+                        minutes_by_channel=minutes_by_channel)
     panel.attrs = {}
     # An empty panel's period column may have another resolution than a filled one.
     panel["period"] = panel["period"].astype(period_dtype)
@@ -269,8 +272,8 @@ def _period_dtype(cut: pd.Timestamp, contacts: pd.DataFrame, outcomes: pd.DataFr
 
 
 def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "contact",
-               as_of: pd.Timestamp | None = None,
-               scheduler: str | None = None, npartitions: int | None = None) -> pd.DataFrame:
+               as_of: pd.Timestamp | None = None, scheduler: str | None = None, npartitions: int | None = None,
+               minutes_by_channel: dict | None = None) -> pd.DataFrame:
     """The panel computed with dask: interactions shuffled by unit, `build_panel` per partition.
 
     Returns the same frame as the pandas engine (rows sorted by unit and period,
@@ -311,9 +314,9 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
                                          meta=inter._meta.assign(_unit=pd.Series([], dtype=object)))
             shuffled = keyed.shuffle(on="_unit", npartitions=n)
             period_dtype = _period_dtype(cut, contacts, outcomes)
-            meta = _panel_partition(keyed._meta, contacts, outcomes, cut, freq, half_life, unit, period_dtype)
-            parts = shuffled.map_partitions(_panel_partition, contacts, outcomes, cut, freq, half_life, unit,
-                                            period_dtype, meta=meta, align_dataframes=False)
+            args = (contacts, outcomes, cut, freq, half_life, unit, period_dtype, minutes_by_channel)
+            meta = _panel_partition(keyed._meta, *args)
+            parts = shuffled.map_partitions(_panel_partition, *args, meta=meta, align_dataframes=False)
             (panel,) = run(parts)
     finally:
         if client is not None:

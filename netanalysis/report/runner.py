@@ -300,7 +300,8 @@ def _named(inputs, anonymize) -> str:
 def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymize: bool = False,
                parameters: dict | None = None, tz: str = "UTC", me=(), show_code: bool = False,
                notebooks: list[Path] | None = None, history: bool | None = None, workers: int | None = None,
-               progress: bool | None = None, today=None, name: str | None = None) -> Path:
+               progress: bool | None = None, today=None, name: str | None = None, engine: str = "pandas",
+               scheduler: str | None = None) -> Path:
     """Load inputs, run every report notebook and write the report folder atomically.
 
     Parameters
@@ -318,6 +319,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         The dataset's name (``--name``): reports with the same name are compared
         with each other whatever their inputs; without it, reports of the same
         input paths are.
+    engine, scheduler : "pandas", or "dask" to build the notebooks' panels with dask
+        (on the cluster at `scheduler`, else on this machine); the same numbers.
 
     Returns the report folder. Raises UserError for problems the user can fix.
 
@@ -326,6 +329,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
+    from netanalysis.panel.engines import check_engine, write_engine
     from netanalysis.report.dataset_identity import dataset_identity
     from netanalysis.report.history import compute_changes, previous_report
     from netanalysis.report.privacy import input_label
@@ -333,6 +337,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
 
     if period not in values(Period):
         raise UserError(f"--period: {period!r} is not one of {', '.join(values(Period))}")
+    check_engine(engine, scheduler)
     inputs = list(inputs) if inputs else [SAMPLE_DATA]
     dataset = dataset_identity(inputs, name, anonymize=bool(anonymize))
     nbs = list(notebooks) if notebooks else report_notebooks()
@@ -348,6 +353,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     with building(out, "report", inputs) as build:
         data_dir = build / "data"
         known.to_parquet(data_dir)
+        write_engine(data_dir, engine, scheduler)
         common = {"data_dir": str(data_dir), "output_dir": str(build), "as_of": as_of_label,
                   "period": period, "anonymize": bool(anonymize)}
         with_outcomes = has_outcomes(known)
