@@ -73,6 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--tz", default="UTC")
     ld.add_argument("--me", action="append", default=[], help="e-mail, profile URL or name of the owner (repeatable)")
 
+    _add_report_parser(sub)
+
+    c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")
+    c.add_argument("--out", help="demo folder (default reports/classroom); " + OUT_FOLDER)
+    c.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
+
+    pn = sub.add_parser("panel", help="build the unit x period panel from a loaded folder")
+    pn.add_argument("data_dir")
+    pn.add_argument("--out", required=True, help="the Parquet file to write: a new file, or one netanalysis wrote "
+                                                 "(never a file of yours, never inside DATA_DIR)")
+    pn.add_argument("--freq", default=Freq.M.value)
+    pn.add_argument("--half-life", type=float, default=3.0)
+    pn.add_argument("--unit", default=Unit.CONTACT.value)
+    pn.add_argument("--as-of", dest="as_of")
+    pn.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
+    pn.add_argument("--scheduler")
+    return p
+
+
+def _add_report_parser(sub) -> None:
+    """The `report` command's options (a config file's values are overridden by these)."""
     r = sub.add_parser("report", help="run the notebooks into an HTML report",
                         description="Run the notebooks into an HTML report. Options given here override --config.")
     r.add_argument("inputs", nargs="*", help="export files or folders (default: the bundled sample)")
@@ -94,22 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what builds the notebooks' panels: pandas (default) or dask; the same numbers")
     r.add_argument("--scheduler", help="address of a running dask scheduler (tcp://HOST:8786) for --engine dask")
     r.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
-
-    c = sub.add_parser("classroom", help="the classroom demonstration of delayed gratification")
-    c.add_argument("--out", help="demo folder (default reports/classroom); " + OUT_FOLDER)
-    c.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE")
-
-    pn = sub.add_parser("panel", help="build the unit x period panel from a loaded folder")
-    pn.add_argument("data_dir")
-    pn.add_argument("--out", required=True, help="the Parquet file to write: a new file, or one netanalysis wrote "
-                                                 "(never a file of yours, never inside DATA_DIR)")
-    pn.add_argument("--freq", default=Freq.M.value)
-    pn.add_argument("--half-life", type=float, default=3.0)
-    pn.add_argument("--unit", default=Unit.CONTACT.value)
-    pn.add_argument("--as-of", dest="as_of")
-    pn.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
-    pn.add_argument("--scheduler")
-    return p
 
 
 def run(args) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from netanalysis.dates import parse_as_of
+from netanalysis.dates import as_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import build_panel
 from netanalysis.panel.command import ENGINES, dask_panel
@@ -38,7 +38,7 @@ class DaskPanels:
     upto: pd.Timestamp | None = None
 
     def __call__(self, ds, freq="M", half_life_months=3.0, unit="contact", as_of=None, minutes_by_channel=None):
-        cut = parse_as_of(as_of, default=ds.last_timestamp)
+        cut = as_timestamp(as_of, default=ds.last_timestamp)
         if cut is None or (self.upto is not None and cut > self.upto):
             return build_panel(ds, freq=freq, half_life_months=half_life_months, unit=unit, as_of=as_of,
                                minutes_by_channel=minutes_by_channel)

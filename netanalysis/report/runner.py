@@ -366,11 +366,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         summary = assemble_summary(build, cut, [input_label(n, p) for n, p in enumerate(inputs, 1)]
                                    if anonymize else inputs, known,
                                    ({}, []) if with_outcomes else _without_outcomes(build, known, nbs, as_of_label))
-        gap = (cut - ds.last_timestamp).days if ds.last_timestamp is not None else 0
-        if gap > 31:
-            summary["notes"].append(
-                f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of {as_of_label}; "
-                "the gap counts as time without interactions or outcomes (export fresher data, or use --as-of 'last data')")
+        summary["notes"].extend(_stale_data_notes(ds, cut))
         summary["dataset"] = dataset
         summary["anonymized"] = bool(anonymize)
         summary["period"] = period
@@ -381,19 +377,34 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
             summary["changes"] = changes
             summary["notes"].extend(notes)
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
-        from netanalysis.report.csv_safety import neutralize_csv_tree
-        from netanalysis.report.front_page import write_index
-        from netanalysis.report.single_file import write_single_file
-
-        write_index(build, summary, nbs, history_link=bool(history))
-        write_single_file(build, nbs, summary, show_code)
-        (build / "metrics").exists() and shutil.rmtree(build / "metrics")
-        neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
+        _write_pages(build, summary, nbs, bool(history), show_code)
         publish(build, out, "report", inputs)
     remove_failed_notebooks(out)
     if history:
         _refresh_history_index(out.parent)
     return out
+
+
+def _stale_data_notes(ds, cut: pd.Timestamp) -> list[str]:
+    """A note when the newest record is over a month older than the cut-off: that gap reads as inactivity."""
+    gap = (cut - ds.last_timestamp).days if ds.last_timestamp is not None else 0
+    if gap <= 31:
+        return []
+    return [f"data: the newest record is from {ds.last_timestamp.date()}, {gap} days before as_of "
+            f"{cut.strftime('%Y-%m-%d')}; the gap counts as time without interactions or outcomes "
+            "(export fresher data, or use --as-of 'last data')"]
+
+
+def _write_pages(build: Path, summary: dict, nbs: list[Path], history_link: bool, show_code: bool) -> None:
+    """The front page and report.html, then drop the notebooks' metric parts and make every CSV spreadsheet-safe."""
+    from netanalysis.report.csv_safety import neutralize_csv_tree
+    from netanalysis.report.front_page import write_index
+    from netanalysis.report.single_file import write_single_file
+
+    write_index(build, summary, nbs, history_link=history_link)
+    write_single_file(build, nbs, summary, show_code)
+    (build / "metrics").exists() and shutil.rmtree(build / "metrics")
+    neutralize_csv_tree(build)  # a last line of defence for any CSV a notebook wrote
 
 
 def _data_to_report(inputs, as_of, tz, me, anonymize, today):
