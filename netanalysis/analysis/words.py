@@ -1,0 +1,33 @@
+"""Numbers in words for templated sentences: "1 month", "2 months", "none", never "1 months" or "nan"."""
+
+from __future__ import annotations
+
+import math
+
+
+def plural(n: float, word: str, fmt: str = "g") -> str:
+    """`n` and `word`, with an "s" unless `n` reads as exactly 1.
+
+    >>> plural(1, "month"), plural(2, "month"), plural(0.5, "month"), plural(1.04, "month", ".1f")
+    ('1 month', '2 months', '0.5 months', '1.0 month')
+    """
+    shown = format(n, fmt)
+    return f"{shown} {word}" + ("" if float(shown.replace(",", "")) == 1 else "s")
+
+
+def months(n: float, fmt: str = "g") -> str:
+    """'1 month', '3 months', '0.4 months' (`fmt` formats the number).
+
+    >>> months(1), months(36), months(2.345, ".1f")
+    ('1 month', '36 months', '2.3 months')
+    """
+    return plural(n, "month", fmt)
+
+
+def is_number(x) -> bool:
+    """True for a finite int or float (not None, NaN or a bool), so prose never shows 'None' or 'nan'.
+
+    >>> is_number(0.0), is_number(None), is_number(float("nan")), is_number(True)
+    (True, False, False, False)
+    """
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
