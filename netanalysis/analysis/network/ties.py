@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.words import plural
 from netanalysis.dates import DAYS_PER_MONTH, month_ordinal, parse_as_of
 from netanalysis.panel.build import build_panel
 
@@ -159,8 +160,14 @@ class TieStrength:
     notes: list[str] = field(default_factory=list)
     window_months: int = 12
 
-    captions = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
-                                  "of each strength produces a won outcome (95% intervals, resampling relationships)."}
+    @property
+    def captions(self) -> dict:
+        """The figure's caption, only when ties could be called weak or strong (else no figure is drawn)."""
+        if not self.thresholds:
+            return {}
+        return {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance "
+                                   "that a tie of each strength produces a won outcome (95% intervals, resampling "
+                                   "relationships)."}
 
     def rates(self) -> dict:
         return _by_class(self.table, "outcome_rate")
@@ -206,14 +213,20 @@ class TieStrength:
     def sentence(self) -> str:
         """What the thresholds and rates say, with the association caveat (empty without active ties)."""
         if not self.thresholds:
-            return ""
+            return (f"No relationship had time invested in a previous {self.window_months}-month window yet, so no tie "
+                    "can be called weak or strong, and there is no figure.")
         lo_h, hi_h = (t / 60 for t in self.thresholds)
         w = self.window_months
+        left_out = []
+        if self.outcomes_from_inactive:
+            left_out.append(f"{plural(self.outcomes_from_inactive, 'won outcome', ',')} came from relationships with no "
+                            f"time invested in the previous {w} months (new or long-silent ones)")
+        if self.outcomes_without_contact:
+            left_out.append(f"{plural(self.outcomes_without_contact, 'won outcome', ',')} "
+                            f"{'is' if self.outcomes_without_contact == 1 else 'are'} known only by their account")
+        tail = ("; ".join(left_out) + (" (not in the shares)." if left_out else "")).strip()
         return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
-                f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates())
-                + f"{self.outcomes_from_inactive} won outcomes came from relationships with no time invested in the previous "
-                f"{w} months (new or long-silent ones), {self.outcomes_without_contact} are known only by their "
-                "account; neither is in the shares.")
+                f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates()) + (tail[0].upper() + tail[1:] if tail else "")).strip()
 
 
 def _with_metric_notes(ts: TieStrength) -> TieStrength:
@@ -335,8 +348,13 @@ class DormantTies:
     notes: list[str] = field(default_factory=list)
     silent_months: float = 12
 
-    captions = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
-                                  "against ties kept active (95% intervals)."}
+    @property
+    def captions(self) -> dict:
+        """The figure's caption, only when there is a reactivation to compare (else no figure is drawn)."""
+        if not len(self.reactivations):
+            return {}
+        return {"05_dormant_ties": f"Monthly chance of a won outcome after reactivating a tie silent for "
+                                   f"{self.silent_months:g}+ months, against ties kept active (95% intervals)."}
 
     def _rate(self, group: str) -> float | None:
         return None if self.table.at[group, "tie_months"] == 0 else float(self.table.at[group, "outcome_rate"])
@@ -361,10 +379,13 @@ class DormantTies:
     def sentence(self) -> str:
         """How often reactivated ties paid against active ones (empty without reactivations)."""
         if not len(self.reactivations):
-            return ""
+            return (f"No tie was silent for {self.silent_months:g} months or more and then touched again, so there is "
+                    "no reactivation to compare with the ties kept active, and no figure.")
         r, a = self._rate("reactivated"), self._rate("active")
-        return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months}+ months was touched again "
-                f"({self.reactivations['contact_id'].nunique()} relationships). In the months after, they produced a won "
+        n, ties = len(self.reactivations), self.reactivations["contact_id"].nunique()
+        times = "Once" if n == 1 else f"**{n}** times"
+        return (f"{times} a tie silent for {self.silent_months:g}+ months was touched again "
+                f"({plural(ties, 'relationship')}). In the months after, {'it' if n == 1 else 'they'} produced a won "
                 f"outcome in **{r:.1%}** of months" + (f", against **{a:.1%}** for ties kept active." if a is not None else ".")
                 + (" With so few reactivations the interval is wide: read it as a hint, not a finding."
                    if self.table.at["reactivated", "ties"] < 30 else ""))
