@@ -85,7 +85,7 @@ class Holdout:
         does as well; or why no prediction could be judged."""
         if not self.ok:
             reason = next((n.split(": ", 1)[1] for n in self.notes if n.startswith("holdout_auc:")), NOT_JUDGED)
-            return "**Not enough data to judge a prediction.** " + html.escape(reason)
+            return "**Not enough data to judge a prediction:** " + html.escape(reason.rstrip(".")) + "."
         w, row = self.window, self.table.set_index("model")
         auc, lo, hi = row.loc[PRIMARY, ["auc", "auc_low", "auc_high"]]
         gain, glo, ghi = row.loc[PRIMARY, ["gain_over_recency", "gain_low", "gain_high"]]
@@ -289,7 +289,13 @@ class Prediction:
     notes: list
     rows_checked_for_leakage: int
 
-    captions = CAPTIONS
+    @property
+    def captions(self) -> dict:
+        """Captions of the figures the notebook draws: the held-out ones only when a prediction was judged,
+        the rolling-origin one only when there are rolling checks."""
+        drawn = (["04_model_comparison", "04_calibration", "04_feature_importance"] if self.holdout.ok else [])
+        drawn += ["04_rolling_origin"] if len(self.rolling) else []
+        return {k: CAPTIONS[k] for k in drawn}
 
     def metrics(self) -> tuple[dict, list]:
         """The `summary.json` metrics (`holdout_auc`, ..., `followup_relationships`) and notes (why a metric is null)."""

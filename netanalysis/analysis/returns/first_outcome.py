@@ -150,6 +150,40 @@ def _pct(share: float) -> str:
     return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
 
 
+def _by_month(months: float) -> str:
+    """'by month 9', or 'within the first month' where it rounds to month 0.
+
+    >>> _by_month(8.6), _by_month(0.3)
+    ('by month 9', 'within the first month')
+    """
+    return "within the first month" if round(months) == 0 else f"by month {months:.0f}"
+
+
+def _one(who: str) -> str:
+    """'relationship' from 'relationships', 'account' from 'accounts'."""
+    return who[:-1] if who.endswith("s") else who
+
+
+def share_within_words(share: float, n_outcomes: int, one: str = "relationship", days: int = 30) -> str:
+    """'**None** of the 12 won outcomes came within 30 days ...', '**8%** of 101 ...', '**All** 3 ...'.
+
+    Counted from the first interaction with the relationship (or account), not from a deal's own start.
+
+    >>> share_within_words(0.0, 4238, "account")
+    '**None** of the 4,238 won outcomes came within 30 days of the first interaction with their account'
+    >>> share_within_words(1.0, 1)
+    'The only won outcome **came** within 30 days of the first interaction with its relationship'
+    """
+    where = f"within {days} days of the first interaction with"
+    if n_outcomes == 1:
+        return f"The only won outcome **{'came' if share == 1 else 'did not come'}** {where} its {one}"
+    if share == 0:
+        return f"**None** of the {n_outcomes:,} won outcomes came {where} their {one}"
+    if share == 1:
+        return f"**All** {n_outcomes:,} won outcomes came {where} their {one}"
+    return f"**{_pct(share)}** of {n_outcomes:,} won outcomes came {where} their {one}"
+
+
 def compare_with_constant_rate(share_ci, reference_share) -> str | None:
     """"fewer", "more" or "same": the 30-day share's interval against the constant-rate reference."""
     if share_ci is None or reference_share is None:
@@ -170,8 +204,9 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
         return "There are no won outcomes yet, so nothing can be said about how soon they come."
     lo, hi = instant["ci"]
     ref = reference.get("share_within_days")
-    text = (f"**{_pct(instant['share'])}** of {instant['n_outcomes']} won outcomes came within 30 days of the first "
-            f"interaction (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})")
+    text = (share_within_words(instant["share"], instant["n_outcomes"], _one(who))
+            + (f" (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})" if f"{lo:.0%}" != f"{hi:.0%}" else
+               f" ({instant['n_units']} {who})"))
     verdict = compare_with_constant_rate(instant["ci"], ref)
     if verdict is not None:
         text += f"; at a constant rate over each one's own follow-up, about **{_pct(ref)}** would have. "
@@ -182,9 +217,10 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
         text += ". "
     if half_months is not None:
         what = "the value" if weight == "value" else "the outcomes"
-        text += f"Half of {what} arrived by month **{half_months:.0f}**"
+        text += f"Half of {what} arrived " + ("**within the first month**" if round(half_months) == 0 else
+                                              f"by month **{half_months:.0f}**")
         if reference.get("half_arrived_months") is not None:
-            text += (f" (month {reference['half_arrived_months']:.0f} at a constant rate over the same follow-up); "
+            text += (f" ({_by_month(reference['half_arrived_months'])} at a constant rate over the same follow-up); "
                      "that month grows with how long the relationships have been followed, so on its own it "
                      "measures follow-up, not delay.")
         else:
@@ -229,17 +265,19 @@ def headline(metrics: dict, who: str = "relationships") -> str:
     if share is not None:
         ref = metrics.get("outcomes_within_30d_share_constant_rate")
         verdict = compare_with_constant_rate(metrics.get("outcomes_within_30d_share_ci"), ref)
-        start = {"fewer": "**Instant results are rare:** only", "more": "**Many quick results:**"}.get(
-            verdict, "**Outcomes within 30 days:**")
-        line = f"- {start} {_pct(share)} of won outcomes came within 30 days of the first meeting"
+        start = {"fewer": "**Instant results are rare:**" + (" only" if share > 0 else ""),
+                 "more": "**Many quick results:**"}.get(verdict, "**Outcomes within 30 days:**")
+        amount = "none of the" if share == 0 else "all the" if share == 1 else f"{_pct(share)} of"
+        line = (f"- {start} {amount} won outcomes came within 30 days of the first interaction with their "
+                f"{_one(who)}")
         if ref is not None:
             line += f" (about {_pct(ref)} if they arrived at a constant rate over the same follow-up)"
         half = metrics.get("outcome_value_half_arrived_months")
         if half is not None:
-            line += f"; half of the value arrived by month {half:.0f}"
+            line += f"; half of the value arrived {_by_month(half)}"
             ref_half = metrics.get("outcome_value_half_arrived_months_constant_rate")
             if ref_half is not None:
-                line += f" (month {ref_half:.0f} at a constant rate: a figure that grows with follow-up)"
+                line += f" ({_by_month(ref_half)} at a constant rate: a figure that grows with follow-up)"
         lines.append(line + ".")
     p12 = metrics.get("first_outcome_probability_12m")
     if p12 is not None:
