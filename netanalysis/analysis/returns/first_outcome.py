@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
+from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
@@ -287,3 +288,31 @@ def headline(metrics: dict, who: str = "relationships") -> str:
     lines.append("- " + sentence_from_metrics(metrics, who))
     return "\n".join(lines)
 
+
+
+def describe_first_outcome(n_units: int, n_events: int, p12: float | None, median_months: float | None,
+                           who: str = "relationships") -> str:
+    """How many units have produced a won outcome, the chance within a year and the median time, in words.
+
+    >>> describe_first_outcome(1, 0, None, None)
+    'Out of **1** relationship, **none** has produced a won outcome so far. There is not enough history to estimate the chance within a year. There is no median time yet.'
+    """
+    one = _one(who)
+    units = f"**{n_units:,}** {one if n_units == 1 else who}"
+    done = ("**none** has" if n_events == 0 else "**1** has" if n_events == 1 else
+            f"**all {n_events:,}** have" if n_events == n_units else f"**{n_events:,}** have")
+    text = f"Out of {units}, {done} produced a won outcome so far. "
+    if p12 is None:
+        text += "There is not enough history to estimate the chance within a year."
+    elif f"{p12:.0%}" == "100%":
+        text += f"Nearly every new {one} produces one within a year (**{p12:.0%}** after rounding)."
+    elif f"{p12:.0%}" == "0%":
+        text += f"A new {one} almost never produces one within a year (**{_pct(p12)}**)."
+    else:
+        text += f"A new one has about a **{p12:.0%}** chance of producing one within a year."
+    if median_months is not None:
+        them = "It" if n_units == 1 else "Half of them"
+        return text + f" {them} had one within **{months_words(median_months, '.1f')}**."
+    if n_units == 1:
+        return text + " There is no median time yet."
+    return text + " Fewer than half have produced one so far, so there is no median time yet."
