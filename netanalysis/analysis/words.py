@@ -31,3 +31,14 @@ def is_number(x) -> bool:
     (True, False, False, False)
     """
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def describe_hours(hours: float) -> str:
+    """'2 hours', '1 hour', '0.5 hours', or minutes below a quarter of an hour ('6 minutes').
+
+    >>> describe_hours(2.0), describe_hours(1.0), describe_hours(0.5), describe_hours(0.1)
+    ('2 hours', '1 hour', '0.5 hours', '6 minutes')
+    """
+    if hours < 0.25:
+        return plural(round(hours * 60), "minute")
+    return plural(hours, "hour")

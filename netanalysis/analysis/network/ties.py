@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from netanalysis.analysis.words import plural
+from netanalysis.analysis.words import describe_hours, plural
 from netanalysis.dates import DAYS_PER_MONTH, month_ordinal, parse_as_of
 from netanalysis.panel.build import build_panel
 
@@ -217,6 +217,11 @@ class TieStrength:
                     "can be called weak or strong, and there is no figure.")
         lo_h, hi_h = (t / 60 for t in self.thresholds)
         w = self.window_months
+        total_won = int(self.table["outcomes_won"].sum()) + self.outcomes_from_inactive + self.outcomes_without_contact
+        if total_won == 0:
+            return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** "
+                    f"above {describe_hours(hi_h)}. There is no won outcome in this data, so tie strength cannot be "
+                    "related to outcomes.")
         left_out = []
         if self.outcomes_from_inactive:
             left_out.append(f"{plural(self.outcomes_from_inactive, 'won outcome', ',')} came from relationships with no "
@@ -225,8 +230,8 @@ class TieStrength:
             left_out.append(f"{plural(self.outcomes_without_contact, 'won outcome', ',')} "
                             f"{'is' if self.outcomes_without_contact == 1 else 'are'} known only by their account")
         tail = ("; ".join(left_out) + (" (not in the shares)." if left_out else "")).strip()
-        return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
-                f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates()) + (tail[0].upper() + tail[1:] if tail else "")).strip()
+        return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** above "
+                f"{describe_hours(hi_h)}. " + describe_tie_rates(self.rates()) + (tail[0].upper() + tail[1:] if tail else "")).strip()
 
 
 def _with_metric_notes(ts: TieStrength) -> TieStrength:
@@ -347,6 +352,7 @@ class DormantTies:
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     silent_months: float = 12
+    won_outcomes: int | None = None  # won outcomes in the data up to as_of (0: nothing to compare)
 
     @property
     def captions(self) -> dict:
@@ -384,6 +390,9 @@ class DormantTies:
         r, a = self._rate("reactivated"), self._rate("active")
         n, ties = len(self.reactivations), self.reactivations["contact_id"].nunique()
         times = "Once" if n == 1 else f"**{n}** times"
+        if self.won_outcomes == 0:
+            return (f"{times} a tie silent for {self.silent_months:g}+ months was touched again "
+                    f"({plural(ties, 'relationship')}), but there is no won outcome in this data to compare.")
         return (f"{times} a tie silent for {self.silent_months:g}+ months was touched again "
                 f"({plural(ties, 'relationship')}). In the months after, {'it' if n == 1 else 'they'} produced a won "
                 f"outcome in **{r:.1%}** of months" + (f", against **{a:.1%}** for ties kept active." if a is not None else ".")
@@ -434,4 +443,5 @@ def dormant_ties(ds, as_of=None, silent_months: float = 12, follow_months: int =
                      "touched again, so there is nothing to compare")
     if months[:, 1].sum() == 0:
         notes.append("active_tie_outcome_rate: no tie was active in a previous 12-month window")
-    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months)
+    won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
+    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months, won_outcomes=int(len(won)))

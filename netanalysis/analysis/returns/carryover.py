@@ -44,7 +44,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
-from netanalysis.analysis.words import plural
+from netanalysis.analysis.words import describe_hours, plural
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -585,17 +585,6 @@ def round_hours_below(top: float) -> float:
     """
     fits = [h for h in ROUND_HOURS if h <= top + 1e-9]
     return fits[-1] if fits else float(top)
-
-
-def describe_hours(hours: float) -> str:
-    """'2 hours', '1 hour', '0.5 hours', or minutes below a quarter of an hour ('6 minutes').
-
-    >>> describe_hours(2.0), describe_hours(1.0), describe_hours(0.5), describe_hours(0.1)
-    ('2 hours', '1 hour', '0.5 hours', '6 minutes')
-    """
-    if hours < 0.25:
-        return plural(round(hours * 60), "minute")
-    return plural(hours, "hour")
 
 
 def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
