@@ -36,9 +36,9 @@ def is_number(x) -> bool:
 def describe_hours(hours: float) -> str:
     """'2 hours', '1 hour', '0.5 hours', or minutes below a quarter of an hour ('6 minutes').
 
-    >>> describe_hours(2.0), describe_hours(1.0), describe_hours(0.5), describe_hours(0.1)
-    ('2 hours', '1 hour', '0.5 hours', '6 minutes')
+    >>> describe_hours(2.0), describe_hours(1.0), describe_hours(0.5), describe_hours(0.1), describe_hours(13 / 3)
+    ('2 hours', '1 hour', '0.5 hours', '6 minutes', '4.3 hours')
     """
     if hours < 0.25:
         return plural(round(hours * 60), "minute")
-    return plural(hours, "hour")
+    return plural(round(hours, 1), "hour")

@@ -342,8 +342,10 @@ class Prediction:
         """Why the list may be rough (its notes), and how many relationships are active, cooling and dormant."""
         counts = self.followup["group"].value_counts().reindex(["active", "cooling", "dormant"], fill_value=0)
         lines = [html.escape(n[0].upper() + n[1:]) + "." for n in self.notes if n.startswith("follow-up list:")]
-        lines.append(f"{len(self.followup)} relationships: {counts['active']} active, {counts['cooling']} cooling, "
-                     f"{counts['dormant']} dormant. The top 20:")
+        n = len(self.followup)
+        lines.append(f"{n} {'relationship' if n == 1 else 'relationships'}: {counts['active']} active, "
+                     f"{counts['cooling']} cooling, {counts['dormant']} dormant."
+                     + (f" The top {min(n, 20)}:" if n > 1 else ""))
         return "\n\n".join(lines)
 
     def worth_reviving(self, n: int = 5) -> pd.DataFrame:
