@@ -12,6 +12,7 @@ import pandas as pd
 
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
 from netanalysis.analysis.words import months as months_words
+from netanalysis.analysis.words import plural
 from netanalysis.dates import DAYS_PER_MONTH, parse_as_of
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
@@ -206,8 +207,8 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
     lo, hi = instant["ci"]
     ref = reference.get("share_within_days")
     text = (share_within_words(instant["share"], instant["n_outcomes"], _one(who))
-            + (f" (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})" if f"{lo:.0%}" != f"{hi:.0%}" else
-               f" ({instant['n_units']} {who})"))
+            + (f" (95% interval {lo:.0%} to {hi:.0%}, {plural(instant['n_units'], _one(who), ',')})"
+               if f"{lo:.0%}" != f"{hi:.0%}" else f" ({plural(instant['n_units'], _one(who), ',')})"))
     verdict = compare_with_constant_rate(instant["ci"], ref)
     if verdict is not None:
         text += f"; at a constant rate over each one's own follow-up, about **{_pct(ref)}** would have. "
@@ -226,7 +227,7 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
                      "measures follow-up, not delay.")
         else:
             text += "."
-    return text
+    return text.rstrip()
 
 
 def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
