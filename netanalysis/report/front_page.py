@@ -97,7 +97,7 @@ def tile_comparison(key: str, metrics: dict) -> str | None:
     if key in ("carryover_half_life_months", "carryover_within_contact_half_life_months", "carryover_link_p_value"):
         code = metrics.get("delayed_returns_verdict")
         if code == "supported":
-            return "supported: the link holds within relationships and before the last months"
+            return "supported: the link holds within the same relationships, not just in the months before a win"
         return VERDICT_WORDS.get(code)
     return None
 

@@ -550,7 +550,7 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
                         "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
     out.attrs["half_life_months"] = h
     out.attrs["dose"] = describe_dose(sat)
-    out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event)
+    out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event, float(stock_hours[-1]))
     out.attrs["read_at_hours"] = read_at if read_at is not None else float(stock_hours[-1])
     out.attrs["months_at_top"] = int((stock / 60.0 >= stock_hours[-1] - 1e-12).sum())
     return out
@@ -592,15 +592,26 @@ def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(np.clip(eta, -40.0, 4.0)))
 
 
-def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Share of months with a win by stock decile (zero stock is its own bin)."""
-    df = pd.DataFrame({"s": stock_hours, "y": event})
+def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, top: float, bins: int = 8,
+                     min_months: int = 20) -> pd.DataFrame:
+    """Share of months with a win in equal-width bins of stock from 0 to `top` (zero stock its own bin).
+
+    Bins span the curve's range evenly, so dots sit all along it; a bin with fewer
+    than `min_months` months is left out (too few to show a rate), and months
+    above `top` (beyond the curve) are not shown.
+
+    >>> _observed_by_bin(np.r_[np.zeros(30), np.full(30, 0.5), np.full(30, 1.5)], np.r_[np.zeros(80), np.ones(10)],
+    ...                  2.0, bins=2)[["stock_hours", "rate", "months"]].values.tolist()
+    [[0.0, 0.0, 30.0], [0.5, 0.0, 30.0], [1.5, 0.3333333333333333, 30.0]]
+    """
+    df = pd.DataFrame({"s": np.asarray(stock_hours, dtype=float), "y": np.asarray(event, dtype=float)})
+    df = df[df["s"] <= top + 1e-12]
     pos = df["s"] > 0
     df["bin"] = -1
-    if pos.sum() > bins:
-        df.loc[pos, "bin"] = pd.qcut(df.loc[pos, "s"], bins, labels=False, duplicates="drop")
+    if top > 0 and pos.any():
+        df.loc[pos, "bin"] = np.minimum((df.loc[pos, "s"] / top * bins).astype(int), bins - 1)
     g = df.groupby("bin").agg(stock_hours=("s", "mean"), rate=("y", "mean"), months=("y", "size"))
-    return g.reset_index(drop=True)
+    return g[g["months"] >= min_months].reset_index(drop=True)
 
 
 def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
