@@ -313,3 +313,20 @@ def test_crossover_interval_in_words():
         "no interval: in 98% of resamples the builder does not stay ahead within 36 months")
     assert crossover_interval_words([7, None], 36) == "95% interval: from month 7 to beyond month 36"
     assert crossover_interval_words([None, None], 1) .endswith("within 1 month")
+
+
+@pytest.mark.parametrize("ci, words", [((1.1, 1.3), "somewhat higher just before the outcomes, but short of a pile-up"),
+                                       ((0.8, 1.2), "There is no last-minute pile-up"),
+                                       ((1.6, 2.0), "Activity piles up just before the outcomes")])
+def test_event_study_sentence_follows_the_ratio_interval(ci, words):
+    from netanalysis.analysis.returns.event_study import EventStudy
+
+    months = np.arange(-6, 7)
+    # 12 minutes a month in months -1 and 0, 10 in months -6..-4: a ratio of 1.2 worked out by hand
+    minutes = np.where(np.isin(months, [-1, 0]), 12.0, 10.0)
+    table = pd.DataFrame({"event_month": months, "minutes": minutes, "outcomes": 1200, "units": 40})
+    study = EventStudy(table, {"minutes": float("nan")}, 1.2, list(ci))
+    text = study.sentence()
+    assert text.startswith("Around **1,200** won outcomes") and "**12** minutes per month" in text
+    assert "against **10** four to six months before (ratio 1.2" in text and words in text
+    assert "far from any outcome" not in text  # no baseline month: nothing said about it

@@ -24,6 +24,15 @@ def months(n: float, fmt: str = "g") -> str:
     return plural(n, "month", fmt)
 
 
+def small_percent(share: float) -> str:
+    """A chance with one decimal, or 'under 0.1%' where that would print a non-zero chance as 0.0%.
+
+    >>> small_percent(0.0331), small_percent(0.0004), small_percent(0.0)
+    ('3.3%', 'under 0.1%', '0.0%')
+    """
+    return "under 0.1%" if 0 < share < 0.0005 else f"{share:.1%}"
+
+
 def is_number(x) -> bool:
     """True for a finite int or float (not None, NaN or a bool), so prose never shows 'None' or 'nan'.
 

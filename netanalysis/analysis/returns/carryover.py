@@ -44,7 +44,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
-from netanalysis.analysis.words import describe_hours, plural
+from netanalysis.analysis.words import describe_hours, plural, small_percent
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -659,7 +659,7 @@ def describe_dose_response(curve: pd.DataFrame) -> str:
         return "There are too few won outcomes to relate them to the time invested."
     at = float(curve.attrs.get("read_at_hours", curve["stock_hours"].iloc[-1]))
     lo = curve["hazard"].iloc[0]
-    text = f"With nothing invested, a month brings a won outcome about **{lo:.1%}** of the time"
+    text = f"With nothing invested, a month brings a won outcome about **{small_percent(lo)}** of the time"
     if at <= 0:
         return text + " (no month had any invested time still working, so the curve stops there)."
     hi = float(np.interp(at, curve["stock_hours"], curve["hazard"]))
@@ -668,5 +668,5 @@ def describe_dose_response(curve: pd.DataFrame) -> str:
     if "months_at_top" in curve.attrs:
         stop = (f"; the curve stops at {top:.1f} hours, as only {plural(curve.attrs['months_at_top'], 'month', ',')} "
                 "had that much or more")
-    return (text + f"; with **{describe_hours(at)}** still working it is about **{hi:.1%}** (model at a half-life "
+    return (text + f"; with **{describe_hours(at)}** still working it is about **{small_percent(hi)}** (model at a half-life "
             f"of {plural(curve.attrs['half_life_months'], 'month', '.1f')}{stop}).")

@@ -222,7 +222,7 @@ def describe_event_study(es: EventStudy, who: str = "relationships") -> str:
                  "because a deal is closing, not time that paid off later. Time counted in the last months before a "
                  "win says little about delayed returns.")
     elif hi < 1.5 and lo > 1:
-        text += ("Activity is somewhat higher just before the outcomes, but well short of a pile-up (1.5 times or "
+        text += ("Activity is somewhat higher just before the outcomes, but short of a pile-up (1.5 times or "
                  "more); whether time invested earlier goes with them is for the verdict at the top of the page.")
     elif hi < 1.5:
         text += ("There is no last-minute pile-up, so the outcomes are not simply bringing their own meetings; whether "
