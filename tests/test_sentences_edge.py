@@ -330,3 +330,18 @@ def test_event_study_sentence_follows_the_ratio_interval(ci, words):
     assert text.startswith("Around **1,200** won outcomes") and "**12** minutes per month" in text
     assert "against **10** four to six months before (ratio 1.2" in text and words in text
     assert "far from any outcome" not in text  # no baseline month: nothing said about it
+
+
+def test_a_short_half_life_is_not_called_keeps_working():
+    from netanalysis.analysis.returns.verdict import Evidence, decide, sentence_from_metrics
+
+    m = {"delayed_returns_verdict": "supported", "carryover_within_contact_half_life_months": 0.4,
+         "carryover_within_contact_half_life_months_ci": [0.3, 0.6], "lag_shape": "geometric"}
+    text = sentence_from_metrics(m)
+    assert "keeps working" not in text and "fades within weeks" in text and "about 0.4 months" in text
+    e = Evidence(link_p=0.001, within_p=0.001, window_p={1: 0.001, 2: 0.001, 3: 0.001}, n_units=50, n_events=60,
+                 n_within_units=30, half_life=0.4, half_life_ci=(0.3, 0.6))
+    head = decide(e).headline()
+    assert "keeps working" not in head and "half of it is gone after about 0.4 months (0.3 to 0.6" in head
+    m["carryover_within_contact_half_life_months"] = 5.5
+    assert "**Invested time keeps working**" in sentence_from_metrics(m)

@@ -45,6 +45,7 @@ from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, halving_step
 from netanalysis.analysis.words import describe_hours, plural, small_percent
+from netanalysis.analysis.words import months as months_words
 from netanalysis.panel.build import _stock, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
@@ -317,8 +318,11 @@ class HalfLifeProfile:
             span = f"at least {lo:.1f} months (95%; the data set no upper limit within {self.grid[-1]:g} months)"
         else:
             span = f"at most {hi:.1f} months (95%; the data set no lower limit above {self.grid[0]:g} months)"
-        return (f"Invested time keeps working for a while: half of its effect on the chance of a win is gone after about "
-                f"**{self.best:.1f} months**, {span}, based on {self.n_units} {who} and {self.n_events} months with a win.")
+        lead = ("Invested time goes with a higher chance of a win only briefly: half of that link is gone after about"
+                if self.best < 1 else
+                "Invested time goes with a higher chance of a win for a while: half of that link is gone after about")
+        return (f"{lead} **{months_words(self.best, '.1f')}**, {span}, based on {plural(self.n_units, who[:-1], ',')} "
+                f"and {plural(self.n_events, 'month', ',')} with a win.")
 
 
 def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
