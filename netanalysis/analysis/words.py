@@ -1,8 +1,6 @@
-"""Numbers in words for templated sentences: "1 month", "2 months", "none", never "1 months" or "nan"."""
+"""Numbers in words for templated sentences: "1 month", "2 months", "6 minutes", "under 0.1%", never "1 months"."""
 
 from __future__ import annotations
-
-import math
 
 
 def plural(n: float, word: str, fmt: str = "g") -> str:
@@ -31,15 +29,6 @@ def small_percent(share: float) -> str:
     ('3.3%', 'under 0.1%', '0.0%')
     """
     return "under 0.1%" if 0 < share < 0.0005 else f"{share:.1%}"
-
-
-def is_number(x) -> bool:
-    """True for a finite int or float (not None, NaN or a bool), so prose never shows 'None' or 'nan'.
-
-    >>> is_number(0.0), is_number(None), is_number(float("nan")), is_number(True)
-    (True, False, False, False)
-    """
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def describe_hours(hours: float) -> str:
