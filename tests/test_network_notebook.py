@@ -37,7 +37,11 @@ def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
     for key in ("ego_constraint", "ego_effective_size", "dormant_reactivation_outcome_rate", "diversity_outcome_correlation"):
         assert m[key] is None and any(n.startswith(key) for n in notes), key
     assert m["dormant_reactivations"] == 0
-    assert {"05_tie_strength", "05_diversity", "05_dormant_ties", "05_network"} <= set(part["captions"])
+    assert {"05_tie_strength", "05_diversity"} <= set(part["captions"])
+    # no reactivation and no two contacts linked: those figures would be blank, so they are not drawn or captioned
+    assert not {"05_dormant_ties", "05_network"} & set(part["captions"])
+    assert not (tmp_path / "figures" / "05_dormant_ties.png").exists()
+    assert not (tmp_path / "figures" / "05_network.png").exists()
     assert all((tmp_path / "figures" / f"{name}.png").exists() for name in part["captions"])
 
 

@@ -119,7 +119,7 @@ def test_decide_association_when_the_link_vanishes_within_units():
 def test_decide_reverse_when_a_window_or_the_opening_date_removes_the_link():
     v = decide(Evidence(link_p=0.001, within_p=0.001, window_p={1: 0.001, 2: 0.30, 3: 0.5}, **ENOUGH))
     assert v.code == "reverse_causation_suspected"
-    assert any("last 2 month(s)" in r for r in v.reasons)
+    assert any("last 2 months before" in r for r in v.reasons)
     v2 = decide(Evidence(link_p=0.001, within_p=0.001, window_p={1: 0.01, 2: 0.01}, opened_p=0.2, **ENOUGH))
     assert v2.code == "reverse_causation_suspected"
     assert v2.allows_half_life()  # a link exists, the words say what it is

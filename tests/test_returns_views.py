@@ -177,7 +177,7 @@ def test_headline_sentences_from_metrics():
                      "first_outcome_probability_12m": 0.14, "first_outcome_probability_12m_ci": [0.11, 0.18],
                      "carryover_half_life_months": 3.84, "carryover_half_life_months_ci": [2.4, None]})
     # 4% (the interval's top) is below the 6% a constant rate gives: rare is earned
-    assert "Instant results are rare:** only 2% of won outcomes" in text and "by month 9 (month 9 at a constant" in text
+    assert "Instant results are rare:** only 2% of won outcomes" in text and "by month 9 (by month 9 at a constant" in text
     assert "new relationship has produced a won outcome is 14% (95% interval 11% to 18%)" in text
     assert "about 3.8 months (95% interval at least 2.4 months)" in text
     assert "cannot be pinned down" in headline({"carryover_half_life_months": None})

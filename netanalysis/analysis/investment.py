@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from netanalysis.analysis.words import plural
 from netanalysis.dates import as_timestamp
 from netanalysis.panel.build import period_totals
 
@@ -50,9 +51,12 @@ class Investment:
     def sentence(self) -> str:
         """How much time went to new relationships, and how many still hold more than an hour of stock."""
         latest = self.latest
+        held = int((latest["stock"] > 60).sum())
+        if not len(self.panel) or self.panel["minutes"].sum() <= 0:
+            return "No time invested is recorded in this data, so there is nothing to split or carry over."
         return (f"Over the whole period, **{self.share_new:.0%}** of invested hours went to relationships in their first "
-                f"three months; **{(latest['stock'] > 60).sum()}** of {len(latest)} relationships still hold more than "
-                "one hour of stock.")
+                f"three months; **{held}** of {plural(len(latest), 'relationship')} still "
+                f"{'holds' if held == 1 else 'hold'} more than one hour of stock.")
 
 
 def investment_over_time(ds, freq: str = "M", half_life_months: float = 3.0,

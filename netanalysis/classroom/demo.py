@@ -18,6 +18,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from netanalysis.analysis.words import months as months_words
 from netanalysis.errors import UserError
 from netanalysis.paths import NOTEBOOKS, REPORTS
 from netanalysis.report.pages import CSP_META
@@ -33,15 +34,17 @@ def figure_captions(metrics: dict) -> dict:
     """One sentence per figure, true for this run (no crossover, no trap: the captions say so)."""
     cross = metrics.get("crossover_month")
     months = metrics["parameters"]["months"]
-    early = [m for m in (metrics.get("trap_months") or []) if cross is not None and m < cross]
+    trap = metrics.get("trap_months") or []
+    early = [m for m in trap if cross is not None and m < cross]
     story = (f"the builder starts slower and stays ahead from month {cross}" if cross is not None and early else
              f"the builder is ahead from month {cross} on" if cross is not None else
-             f"the builder does not stay ahead within {months} months")
+             f"the builder does not stay ahead within {months_words(months)}")
     return {
         "classroom_cumulative_outcomes": f"Won outcomes so far, mean per student with its 95% band: {story}.",
         "classroom_first_year": ("The first months up close: the broadcaster looks better at first (shaded), "
                                  "which is the instant-gratification trap." if early else
-                                 "The first months up close."),
+                                 "The first months up close: the broadcaster is ahead in every month shown."
+                                 if cross is None and len(trap) == months else "The first months up close."),
         "classroom_builder_lead": "The builder's lead over the broadcaster in outcomes so far, month by month "
                                   "(red: the broadcaster is ahead), with 95% intervals.",
         "classroom_relationship_stock": "One builder's relationships keep a stock of invested hours, while one "
@@ -81,11 +84,13 @@ def headline(metrics: dict) -> str:
     mean = metrics["mean_outcomes"]
     last = str(p["months"])
     if cross is None:
-        return (f"With a half-life of {p['half_life_months']:g} months, the builder does not stay ahead of the "
-                f"broadcaster within {p['months']} months ({mean['builder'][last]:.1f} against "
-                f"{mean['broadcaster'][last]:.1f} outcomes on average).")
+        what = (f"the broadcaster is ahead in {_every_month(p['months'])}" if
+                len(metrics.get("trap_months") or []) == p["months"] else
+                f"the builder does not stay ahead of the broadcaster within {months_words(p['months'])}")
+        return (f"With a half-life of {months_words(p['half_life_months'])}, {what} ({mean['builder'][last]:.1f} "
+                f"won outcomes on average for the builder against {mean['broadcaster'][last]:.1f}).")
     trap_txt = f"{trap_phrase(metrics)}; " if metrics.get("trap_months") else ""
-    text = (f"{trap_txt}from month {cross} on the builder stays ahead, and after {p['months']} months has "
+    text = (f"{trap_txt}from month {cross} on the builder stays ahead, and after {months_words(p['months'])} has "
             f"{mean['builder'][last]:.1f} won outcomes on average against the broadcaster's "
             f"{mean['broadcaster'][last]:.1f}.")
     return text[0].upper() + text[1:]
@@ -97,8 +102,46 @@ def trap_phrase(metrics: dict) -> str:
     trap = [m for m in (metrics.get("trap_months") or []) if cross is None or m < cross]
     before = (cross - 1) if cross is not None else metrics["parameters"]["months"]
     if trap == list(range(1, before + 1)):
-        return f"For the first {len(trap)} months the broadcaster looks better"
-    return f"In {len(trap)} of the first {before} months the broadcaster looks better"
+        return ("In the first month the broadcaster looks better" if len(trap) == 1 else
+                f"For the first {len(trap)} months the broadcaster looks better")
+    return f"In {len(trap)} of the first {months_words(before)} the broadcaster looks better"
+
+
+def _every_month(n: int) -> str:
+    """'the only month simulated' or 'every one of the 6 months simulated'."""
+    return "the only month simulated" if n == 1 else f"every one of the {n} months simulated"
+
+
+def crossover_interval_words(ci, months: int, never_share: float | None = None) -> str:
+    """The crossover's 95% interval in words, with no 'none' in it.
+
+    >>> crossover_interval_words([9, 14], 36)
+    '95% interval: month 9 to 14'
+    >>> crossover_interval_words([9, None], 36)
+    '95% interval: from month 9 to beyond month 36'
+    >>> crossover_interval_words([None, None], 6, 0.98)
+    'no interval: in 98% of resamples the builder does not stay ahead within 6 months'
+    """
+    lo, hi = (ci or [None, None])[:2]
+    if lo is None and hi is None:
+        share = f"in {never_share:.0%} of resamples " if never_share is not None else ""
+        return f"no interval: {share}the builder does not stay ahead within {months_words(months)}"
+    if lo is None:
+        return f"95% interval: up to month {hi}"
+    if hi is None:
+        return f"95% interval: from month {lo} to beyond month {months}"
+    return f"95% interval: month {lo} to {hi}"
+
+
+def trap_card(metrics: dict) -> tuple[str, str]:
+    """The 'months the broadcaster looks better first' tile: its value and its line below."""
+    cross, months = metrics.get("crossover_month"), metrics["parameters"]["months"]
+    trap = metrics.get("trap_months") or []
+    if cross is None:
+        return str(len(trap)), (f"of all {months_words(months)}, with no crossover" if trap else
+                                f"of {months_words(months)}, with no crossover")
+    early = [t for t in trap if t < cross]
+    return str(len(early)), (f"of the first {months_words(cross - 1)}" if cross > 1 else "the builder leads from the start")
 
 
 def strategy_table(run):
@@ -163,9 +206,9 @@ def show_live(months, hours_per_month, half_life_months, n_students, seed) -> No
     display(fig)
     plt.close(fig)
     if cross is None:
-        display(Markdown(f"**No crossover**: the builder does not stay ahead within {months} months."))
+        display(Markdown(f"**No crossover**: the builder does not stay ahead within {months_words(months)}."))
     else:
-        display(Markdown(f"**Crossover: month {cross}.** The trap lasts {len(trap)} months."))
+        display(Markdown(f"**Crossover: month {cross}.** The trap lasts {months_words(len(trap))}."))
 
 
 # -- the command ---------------------------------------------------------------
@@ -242,19 +285,16 @@ def write_classroom_index(folder: Path, summary: dict) -> Path:
     m = summary["metrics"]
     p = summary["parameters"]
     cross = m.get("crossover_month")
-    ci = m.get("crossover_month_ci") or [None, None]
-    ci_txt = ("95% interval: month " + (str(ci[0]) if ci[0] is not None else "none") + " to "
-              + (str(ci[1]) if ci[1] is not None else f"not within {p['months']} months")) if m.get("crossover_month_ci") else ""
-    trap = m.get("trap_months") or []
-    early = [t for t in trap if cross is not None and t < cross]
-    cards = [("Builder ahead for good from month", str(cross) if cross is not None else "never", ci_txt),
-             ("Months the broadcaster looks better first", str(len(early)) if cross is not None else "n/a",
-              f"of the first {cross - 1} months" if early else ""),
+    ci_txt = (crossover_interval_words(m["crossover_month_ci"], p["months"], m.get("crossover_never_share"))
+              if m.get("crossover_month_ci") else "one student per strategy: no interval")
+    cards = [("Builder ahead for good from month", str(cross) if cross is not None else
+              f"not within {months_words(p['months'])}", ci_txt),
+             ("Months the broadcaster looks better first", *trap_card(m)),
              ("Students per strategy", str(m.get("n_students", p.get("n_students"))), "")]
     card_html = "".join(f'<div class="card"><div>{e(label)}</div><div class="v">{e(v)}</div>'
                         f'<div class="ci">{e(sub)}</div></div>' for label, v, sub in cards)
     months = list(next(iter(m["mean_outcomes"].values())))
-    head = "".join(f"<th>after {e(k)} months</th>" for k in months)
+    head = "".join(f"<th>after {e(months_words(int(k)))}</th>" for k in months)
     rows = []
     for name, by_month in m["mean_outcomes"].items():
         cells = []
@@ -269,6 +309,7 @@ def write_classroom_index(folder: Path, summary: dict) -> Path:
             cap = summary.get("captions", {}).get(stem, stem.replace("_", " "))
             figs.append(f'<figure><img src="figures/{e(stem)}.png" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>')
     notes = "".join(f"<li>{e(str(n))}</li>" for n in summary.get("notes", []))
+    notes_html = f'<h2>Notes</h2><ul class="notes">{notes}</ul>' if notes else ""
     params_txt = ", ".join(f"{k} = {v}" for k, v in p.items())
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -284,7 +325,7 @@ def write_classroom_index(folder: Path, summary: dict) -> Path:
 {''.join(figs)}
 <p><a href="{e(NOTEBOOK.stem)}.html">The whole notebook</a> · open
 <code>notebooks/{e(NOTEBOOK.name)}</code> in JupyterLab for live sliders.</p>
-<h2>Notes</h2><ul class="notes">{notes}</ul>
+{notes_html}
 </body></html>"""
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -31,6 +31,7 @@ from functools import cached_property
 
 import numpy as np
 
+from netanalysis.analysis.words import months as months_words
 from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import DEFAULT_MINUTES
 from netanalysis.simulate.world import GroundTruth, hazard
@@ -341,13 +342,14 @@ def classroom_metrics(run: ClassroomRun) -> tuple[dict, list[str]]:
         metrics["crossover_never_share"] = never
         if hi is None:
             notes.append(f"crossover_month_ci: in {never:.0%} of bootstrap resamples of the students the builder "
-                         f"does not stay ahead within {p['months']} months, so the interval has no upper end")
+                         f"does not stay ahead within {months_words(p['months'])}, so the interval has no upper end")
     else:
         metrics["crossover_month_ci"] = None
         notes.append("crossover_month_ci: one student per strategy gives no interval")
     if cross is None:
         notes.append(f"crossover_month: the builder's mean outcomes are not ahead of the broadcaster's "
-                     f"by month {p['months']}, so there is no crossover within the months simulated")
+                     f"by month {p['months']}, so there is no crossover within the "
+                     f"{'month' if p['months'] == 1 else 'months'} simulated")
     metrics["trap_months"] = trap_months(means["builder"][0], means["broadcaster"][0])
     metrics["mean_outcomes"] = {name: {str(m): float(means[name][0][m - 1]) for m in checkpoints(p["months"])}
                                 for name in STRATEGY_NAMES}

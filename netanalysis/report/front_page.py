@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from netanalysis.analysis.predict.holdout import versus_recency
+from netanalysis.analysis.returns.first_outcome import compare_with_constant_rate
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
 from netanalysis.report.pages import CSP_META, section_title
 from netanalysis.report.single_file import FILE_NAME as SINGLE_FILE
@@ -35,6 +37,7 @@ h1{margin-bottom:.2rem} .sub{color:#57606a;margin-top:0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px;margin:1.2rem 0}
 .card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;background:#f6f8fa}
 .card .v{font-size:1.6rem;font-weight:600}.card .ci{color:#57606a;font-size:.85rem}.card .l{font-size:.9rem}
+.card .vs{font-size:.85rem;margin-top:.2rem}
 .null .v{color:#8c959f;font-size:1.1rem} .verdict{border-left:4px solid #0969da;padding:.4rem .8rem;background:#f6f8fa}
 figure{margin:1.2rem 0}figure img{max-width:100%;border:1px solid #eaeef2;border-radius:6px}
 figcaption{color:#3d444d;font-size:.92rem;margin-top:.3rem}
@@ -65,8 +68,60 @@ def card(key: str, metrics: dict) -> str:
         return f'<div class="card null"><div class="l">{e(label)}</div><div class="v">not estimated</div></div>'
     ci_txt = f"95% CI {fmt(ci[0], kind)} to {fmt(ci[1], kind)}" if ci and None not in ci else "no interval"
     n_txt = f" · {n} units" if n is not None else ""
+    against = tile_comparison(key, metrics)
+    against_html = f'<div class="vs">{e(against)}</div>' if against else ""
     return (f'<div class="card"><div class="l">{e(label)}</div><div class="v">{e(fmt(value, kind))}</div>'
-            f'<div class="ci">{e(ci_txt + n_txt)}</div></div>')
+            f'<div class="ci">{e(ci_txt + n_txt)}</div>{against_html}</div>')
+
+
+VERDICT_WORDS = {"association_only": "an association between relationships, not a carryover (see the verdict)",
+                 "reverse_causation_suspected": "the link lives in the months just before wins (see the verdict)",
+                 "no_link": "no link found (see the verdict)", "not_estimable": "too few wins to judge"}
+
+
+def tile_comparison(key: str, metrics: dict) -> str | None:
+    """What a tile's number means against its baseline, in the words its section page uses (None: no baseline).
+
+    The prediction tile reads the interval of the model's AUC gain over recency
+    (`holdout.versus_recency`, as page 4 does); the 30-day share reads its
+    interval against the constant-rate reference (`compare_with_constant_rate`,
+    as page 3 does); the half-life tiles and the link p-value follow the verdict.
+    """
+    if metrics.get(key) is None:
+        return None
+    if key == "holdout_auc":
+        return _versus_recency_words(metrics)
+    if key == "outcomes_within_30d_share":
+        ref = metrics.get("outcomes_within_30d_share_constant_rate")
+        verdict = compare_with_constant_rate(metrics.get(f"{key}_ci"), ref)
+        if verdict is None:
+            return None
+        return {"fewer": "fewer than", "more": "more than", "same": "about what"}[verdict] + \
+            f" a constant rate over the same follow-up gives ({fmt(ref, 'pct')}): " + \
+            {"fewer": "outcomes seldom come at once", "more": "many come soon after a first meeting",
+             "same": "no sign of delay"}[verdict]
+    if key in ("carryover_half_life_months", "carryover_within_contact_half_life_months", "carryover_link_p_value"):
+        code = metrics.get("delayed_returns_verdict")
+        if code == "supported":
+            return "supported: the link holds within the same relationships, not just in the months before a win"
+        return VERDICT_WORDS.get(code)
+    return None
+
+
+def _versus_recency_words(metrics: dict) -> str | None:
+    """'better than recency', 'no better than recency' or 'worse than recency' (with the recency AUC)."""
+    rec = metrics.get("holdout_auc_recency_baseline")
+    gain_ci = metrics.get("holdout_auc_gain_over_recency_ci")
+    if rec is None:
+        return None
+    if gain_ci and None not in gain_ci:
+        word = versus_recency(gain_ci[0], gain_ci[1])
+    else:  # an older summary without the paired gain: the model's own interval against the baseline's AUC
+        ci = metrics.get("holdout_auc_ci")
+        if not ci or None in ci:
+            return None
+        word = "better" if ci[0] > rec else "worse" if ci[1] < rec else "no better"
+    return f"{word} than recency ({fmt(rec, 'num')})"
 
 
 def verdict_html(metrics: dict) -> str:

@@ -17,6 +17,7 @@ from netanalysis.analysis.network.diversity import (
     diversity_over_time,
     network_diversity,
 )
+from netanalysis.analysis.words import plural
 
 
 @dataclass
@@ -42,8 +43,18 @@ class Diversity:
     ahead_months: int = 6
     notes: list[str] = field(default_factory=list)
 
-    captions = {"05_diversity": "Diversity of invested time across companies (bits, 12 months up to each month), "
-                               "with won outcomes per month."}
+    @property
+    def has_figure(self) -> bool:
+        """Whether any month has a diversity value to draw."""
+        return bool(len(self.by_company)) and bool(pd.to_numeric(self.by_company["entropy_bits"]).notna().any())
+
+    @property
+    def captions(self) -> dict:
+        """The figure's caption, only when there is a diversity line to draw."""
+        if not self.has_figure:
+            return {}
+        return {"05_diversity": f"Diversity of invested time across companies (bits, {self.window_months} months up to "
+                                "each month), with won outcomes per month."}
 
     def metrics(self) -> dict:
         """`network_diversity` (with `_ci`, `_n`, effective companies, unknown share) and
@@ -76,9 +87,9 @@ class Diversity:
         """Diversity now, in bits and effective companies, and how it moves with later outcomes."""
         nd = self.network
         if nd["entropy_bits"] is None:
-            return ""
-        text = (f"Over the last {self.window_months} months your time went to **{nd['groups']}** companies through "
-                f"{nd['contacts']} contacts: a diversity of **{nd['entropy_bits']:.2f} bits**, as even as "
+            return f"Diversity cannot be measured: {nd['note']}."
+        text = (f"Over the last {self.window_months} months your time went to **{nd['groups']}** "
+                f"{'company' if nd['groups'] == 1 else 'companies'} through {plural(nd['contacts'], 'contact')}: a diversity of **{nd['entropy_bits']:.2f} bits**, as even as "
                 f"**{nd['effective_number']:.1f}** equally weighted companies")
         text += (f" (95% interval {nd['ci'][0]:.2f} to {nd['ci'][1]:.2f} bits, leaving out one contact at a time)."
                  if nd["ci"] else ".")

@@ -208,8 +208,13 @@ class StructuralHoles:
     names: pd.Series | None = None  # contact_id -> name, for labels
     companies: pd.Series | None = None  # contact_id -> company
 
-    captions = {"05_network": "Your contacts linked by shared meetings, messages and deals, around you; colours mark groups "
-                             "that meet together, labels the brokers between groups."}
+    @property
+    def captions(self) -> dict:
+        """The network figure's caption, only when there is a network to draw (two contacts linked)."""
+        if self.ego_constraint is None:
+            return {}
+        return {"05_network": "Your contacts linked by shared meetings, messages and deals, around you; colours mark "
+                              "groups that meet together, labels the brokers between groups."}
 
     def metrics(self) -> dict:
         """`ego_constraint`, `ego_effective_size` (with `_n`), the unlinked constraint, the network's size and brokers."""
@@ -247,9 +252,10 @@ class StructuralHoles:
     def sentence(self) -> str:
         """Constraint, effective size and brokers in words, or why they cannot be measured."""
         if self.ego_constraint is None:
-            return ("No two of your contacts share a meeting, a message or a deal in this data (a LinkedIn connection "
-                    "list alone has none of those), so the structure of your network cannot be measured here. "
-                    "Calendar, mail or CRM exports would show it.")
+            return ("No two of your contacts share a meeting, a message or a deal in this data: each one involves a "
+                    "single contact (a LinkedIn connection list alone has none at all), so who knows whom, and the "
+                    "structure of your network, cannot be measured or drawn here. Exports where several contacts "
+                    "appear together, such as group meetings in a calendar or mails to several people, would show it.")
         n = self.contacts
         return (f"Your network has **{n}** contacts and **{self.contact_edges}** links between them. Constraint is "
                 f"**{self.ego_constraint:.4f}** (it would be {self.constraint_if_unlinked:.4f} with your time spread as it "
@@ -272,8 +278,7 @@ def structural_holes(ds, as_of: pd.Timestamp | None = None, max_group_size: int 
         notes.append(f"structural holes: {counts['too_large']} occasions with more than {max_group_size} contacts "
                      "(conferences, mass mailings) were left out of the contact-to-contact links")
     if contact_edges == 0:
-        why = ("no two contacts share a meeting, message or deal in the data (a lone connection list has no such "
-               "links), so how closed or open the network is cannot be measured")
+        why = ("no two contacts share a meeting, message or deal in the data (each involves a single contact), so how closed or open the network is cannot be measured")
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
         return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes,
                                **labels)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.words import describe_hours, plural
 from netanalysis.dates import DAYS_PER_MONTH, as_timestamp, month_ordinal
 from netanalysis.panel.build import build_panel
 
@@ -161,8 +162,14 @@ class TieStrength:
     window_months: int = 12
     has_outcomes: bool = True
 
-    captions = {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance that a tie "
-                                  "of each strength produces a won outcome (95% intervals, resampling relationships)."}
+    @property
+    def captions(self) -> dict:
+        """The figure's caption, only when ties could be called weak or strong (else no figure is drawn)."""
+        if not self.thresholds or not self.has_outcomes:
+            return {}
+        return {"05_tie_strength": "Share of won outcomes from weak, medium and strong ties, and the monthly chance "
+                                   "that a tie of each strength produces a won outcome (95% intervals, resampling "
+                                   "relationships)."}
 
     def rates(self) -> dict:
         return _by_class(self.table, "outcome_rate")
@@ -220,20 +227,31 @@ class TieStrength:
     def sentence(self) -> str:
         """What the thresholds and rates say, with the association caveat (empty without active ties)."""
         if not self.thresholds:
-            return ""
+            return (f"No relationship had time invested in a previous {self.window_months}-month window yet, so no tie "
+                    "can be called weak or strong, and there is no figure.")
         lo_h, hi_h = (t / 60 for t in self.thresholds)
         w = self.window_months
         if not self.has_outcomes:
             n = self.table["ties"]
-            return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
-                    f"{hi_h:.1f} hours: {n['weak']} relationships were weak, {n['medium']} medium and {n['strong']} "
-                    "strong in at least one month. The data has no outcomes, so which kind of tie they come from "
+            return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** above "
+                    f"{describe_hours(hi_h)}: in at least one month, {n['weak']} relationships were weak, "
+                    f"{n['medium']} medium and {n['strong']} strong. The data has no outcomes, so which kind of tie they come from "
                     "cannot be shown.")
-        return (f"A tie counts as **weak** up to {lo_h:.1f} hours in the previous {w} months, **strong** above "
-                f"{hi_h:.1f} hours. " + describe_tie_rates(self.rates())
-                + f"{self.outcomes_from_inactive} won outcomes came from relationships with no time invested in the previous "
-                f"{w} months (new or long-silent ones), {self.outcomes_without_contact} are known only by their "
-                "account; neither is in the shares.")
+        total_won = int(self.table["outcomes_won"].sum()) + self.outcomes_from_inactive + self.outcomes_without_contact
+        if total_won == 0:
+            return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** "
+                    f"above {describe_hours(hi_h)}. There is no won outcome in this data, so tie strength cannot be "
+                    "related to outcomes.")
+        left_out = []
+        if self.outcomes_from_inactive:
+            left_out.append(f"{plural(self.outcomes_from_inactive, 'won outcome', ',')} came from relationships with no "
+                            f"time invested in the previous {w} months (new or long-silent ones)")
+        if self.outcomes_without_contact:
+            left_out.append(f"{plural(self.outcomes_without_contact, 'won outcome', ',')} "
+                            f"{'is' if self.outcomes_without_contact == 1 else 'are'} known only by their account")
+        tail = ("; ".join(left_out) + (" (not in the shares)." if left_out else "")).strip()
+        return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** above "
+                f"{describe_hours(hi_h)}. " + describe_tie_rates(self.rates()) + (tail[0].upper() + tail[1:] if tail else "")).strip()
 
 
 def _with_metric_notes(ts: TieStrength) -> TieStrength:
@@ -363,9 +381,15 @@ class DormantTies:
     notes: list[str] = field(default_factory=list)
     silent_months: float = 12
     has_outcomes: bool = True  # False: the data holds no outcome, so only the reactivations are shown
+    won_outcomes: int | None = None  # won outcomes in the data up to as_of (0: nothing to compare)
 
-    captions = {"05_dormant_ties": "Monthly chance of a won outcome after reactivating a tie silent for 12+ months, "
-                                  "against ties kept active (95% intervals)."}
+    @property
+    def captions(self) -> dict:
+        """The figure's caption, only when there is a reactivation to compare (else no figure is drawn)."""
+        if not len(self.reactivations) or not self.has_outcomes:
+            return {}
+        return {"05_dormant_ties": f"Monthly chance of a won outcome after reactivating a tie silent for "
+                                   f"{self.silent_months:g}+ months, against ties kept active (95% intervals)."}
 
     def _rate(self, group: str) -> float | None:
         if not self.has_outcomes or self.table.at[group, "tie_months"] == 0:
@@ -400,14 +424,20 @@ class DormantTies:
     def sentence(self) -> str:
         """How often reactivated ties paid against active ones (empty without reactivations)."""
         if not len(self.reactivations):
-            return ""
+            return (f"No tie was silent for {self.silent_months:g} months or more and then touched again, so there is "
+                    "no reactivation to compare with the ties kept active, and no figure.")
         if not self.has_outcomes:
             return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months:g}+ months was touched "
                     f"again ({self.reactivations['contact_id'].nunique()} relationships). The data has no outcomes, so "
                     "what followed cannot be shown.")
         r, a = self._rate("reactivated"), self._rate("active")
-        return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months}+ months was touched again "
-                f"({self.reactivations['contact_id'].nunique()} relationships). In the months after, they produced a won "
+        n, ties = len(self.reactivations), self.reactivations["contact_id"].nunique()
+        times = "Once" if n == 1 else f"**{n}** times"
+        if self.won_outcomes == 0:
+            return (f"{times} a tie silent for {self.silent_months:g}+ months was touched again "
+                    f"({plural(ties, 'relationship')}), but there is no won outcome in this data to compare.")
+        return (f"{times} a tie silent for {self.silent_months:g}+ months was touched again "
+                f"({plural(ties, 'relationship')}). In the months after, {'it' if n == 1 else 'they'} produced a won "
                 f"outcome in **{r:.1%}** of months" + (f", against **{a:.1%}** for ties kept active." if a is not None else ".")
                 + (" With so few reactivations the interval is wide: read it as a hint, not a finding."
                    if self.table.at["reactivated", "ties"] < 30 else ""))
@@ -459,4 +489,6 @@ def dormant_ties(ds, as_of: pd.Timestamp | None = None, silent_months: float = 1
                      "touched again, so there is nothing to compare")
     if known and months[:, 1].sum() == 0:
         notes.append("active_tie_outcome_rate: no tie was active in a previous 12-month window")
-    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months, known)
+    won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
+    return DormantTies(react, pd.DataFrame(rows).set_index("group"), notes, silent_months, known,
+                       won_outcomes=int(len(won)))

@@ -84,10 +84,21 @@ def _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes) -> t
     else:
         prob = np.full(len(now), np.nan)
         order_key = relationship_score(now)
-        notes.append(f"follow-up list: only {int(lab['label'].sum())} past {horizon}-month windows with a won outcome, "
-                     f"too few to learn from (at least {MIN_TRAIN_POSITIVES}); ranked by the hand-weighted "
-                     "relationship score instead, without probabilities")
+        notes.append(_why_no_model(int(lab["label"].sum()), len(lab), horizon))
     return prob, order_key
+
+
+def _why_no_model(positive: int, windows: int, horizon: int) -> str:
+    """Why the list is ranked without a model: too few windows with a won outcome, or nothing to tell apart."""
+    tail = "; ranked by the hand-weighted relationship score instead, without probabilities"
+    if windows == 0:
+        return f"follow-up list: no past {horizon}-month window is complete yet, so there is nothing to learn from" + tail
+    if positive == windows:
+        return (f"follow-up list: every one of the {windows:,} past {horizon}-month windows had a won outcome, so "
+                "there is no window without one to tell them apart" + tail)
+    return (f"follow-up list: only {positive} past {horizon}-month "
+            f"{'window' if positive == 1 else 'windows'} with a won outcome, too few to learn from "
+            f"(at least {MIN_TRAIN_POSITIVES})" + tail)
 
 
 def _names(ds, unit_col):

@@ -106,11 +106,12 @@ class Holdout:
             reason = next((n.split(": ", 1)[1] for n in self.notes if n.startswith("holdout_auc:")), NOT_JUDGED)
             if reason == NO_OUTCOMES:
                 return "**No prediction:** " + html.escape(reason) + "."
-            return "**Not enough data to judge a prediction.** " + html.escape(reason)
+            return "**Not enough data to judge a prediction:** " + html.escape(reason.rstrip(".")) + "."
         w, row = self.window, self.table.set_index("model")
         auc, lo, hi = row.loc[PRIMARY, ["auc", "auc_low", "auc_high"]]
         gain, glo, ghi = row.loc[PRIMARY, ["gain_over_recency", "gain_low", "gain_high"]]
-        verdict = ("beats" if glo > 0 else "does not clearly beat" if ghi > 0 else "does worse than")
+        verdict = {"better": "beats", "no better": "does not clearly beat",
+                   "worse": "does worse than"}[versus_recency(glo, ghi)]
         text = (f"Trained on decision months {w['train_first']} to {w['train_last']} ({w['n_train_rows']:,} "
                 f"relationship-months, {w['n_train_positive']} followed by a won outcome within {w['horizon_months']} "
                 f"months) and judged on {w['test_first']} to {w['test_last']} ({w['n_test_units']} relationships, "
@@ -123,6 +124,16 @@ class Holdout:
             text += (f"\n\nThe best rule of thumb here, the {base['name'].replace(' (baseline)', '')}, does as well "
                      f"(AUC {base['auc']:.2f}): on this data a simple rule is as good a guide as the model.")
         return text
+
+
+def versus_recency(gain_low: float, gain_high: float) -> str:
+    """'better', 'no better' or 'worse': the model against the recency baseline, read from the 95% interval
+    of its AUC gain (a paired bootstrap over relationships). Page 4 and the index tile both word this.
+
+    >>> versus_recency(0.01, 0.08), versus_recency(-0.02, 0.05), versus_recency(-0.09, -0.01)
+    ('better', 'no better', 'worse')
+    """
+    return "better" if gain_low > 0 else "no better" if gain_high > 0 else "worse"
 
 
 NOT_JUDGED = "not enough data to judge a prediction"
@@ -301,7 +312,13 @@ class Prediction:
     notes: list
     rows_checked_for_leakage: int
 
-    captions = CAPTIONS
+    @property
+    def captions(self) -> dict:
+        """Captions of the figures the notebook draws: the held-out ones only when a prediction was judged,
+        the rolling-origin one only when there are rolling checks."""
+        drawn = (["04_model_comparison", "04_calibration", "04_feature_importance"] if self.holdout.ok else [])
+        drawn += ["04_rolling_origin"] if len(self.rolling) else []
+        return {k: CAPTIONS[k] for k in drawn}
 
     def metrics(self) -> tuple[dict, list]:
         """The `summary.json` metrics (`holdout_auc`, ..., `followup_relationships`) and notes (why a metric is null)."""
@@ -328,6 +345,9 @@ class Prediction:
             m[key + "_ci"] = None if pd.isna(r["auc_low"]) else [r["auc_low"], r["auc_high"]]
             m[key + "_n"] = r["n_units"]
         prim = h.table[h.table["model"] == PRIMARY].iloc[0]
+        m["holdout_auc_gain_over_recency"] = prim["gain_over_recency"]
+        m["holdout_auc_gain_over_recency_ci"] = (None if pd.isna(prim["gain_low"]) else
+                                                 [prim["gain_low"], prim["gain_high"]])
         m["holdout_average_precision"] = prim["average_precision"]
         m["holdout_average_precision_ci"] = None if pd.isna(prim["ap_low"]) else [prim["ap_low"], prim["ap_high"]]
         m["holdout_brier"] = prim["brier"]
@@ -355,8 +375,10 @@ class Prediction:
         """Why the list may be rough (its notes), and how many relationships are active, cooling and dormant."""
         counts = self.followup["group"].value_counts().reindex(["active", "cooling", "dormant"], fill_value=0)
         lines = [html.escape(n[0].upper() + n[1:]) + "." for n in self.notes if n.startswith("follow-up list:")]
-        lines.append(f"{len(self.followup)} relationships: {counts['active']} active, {counts['cooling']} cooling, "
-                     f"{counts['dormant']} dormant. The top 20:")
+        n = len(self.followup)
+        lines.append(f"{n} {'relationship' if n == 1 else 'relationships'}: {counts['active']} active, "
+                     f"{counts['cooling']} cooling, {counts['dormant']} dormant."
+                     + (f" The top {min(n, 20)}:" if n > 1 else ""))
         return "\n\n".join(lines)
 
     def worth_reviving(self, n: int = 5) -> pd.DataFrame:

@@ -45,6 +45,8 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, halving_step
+from netanalysis.analysis.words import describe_hours, plural, small_percent
+from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import as_timestamp
 from netanalysis.panel.build import _stock, decay_per_month
 
@@ -58,6 +60,11 @@ STOCK_CACHE = 24  # half-lives whose stock `HazardRows` keeps (the link tests' g
 # then the linear limit (inf).
 SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
 PROFILE_TOL = 1e-7  # relative deviance change at which a profile-loop fit stops
+# The dose-response curve stops where the data thin out: at the 95th percentile of the months with any stock,
+# and never where fewer than 50 months lie at or above it.
+SUPPORT_QUANTILE = 0.95
+SUPPORT_MIN_MONTHS = 50
+ROUND_HOURS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0)
 
 
 @dataclass
@@ -351,8 +358,11 @@ class HalfLifeProfile:
             span = f"at least {lo:.1f} months (95%; the data set no upper limit within {self.grid[-1]:g} months)"
         else:
             span = f"at most {hi:.1f} months (95%; the data set no lower limit above {self.grid[0]:g} months)"
-        return (f"Invested time keeps working for a while: half of its effect on the chance of a win is gone after about "
-                f"**{self.best:.1f} months**, {span}, based on {self.n_units} {who} and {self.n_events} months with a win.")
+        lead = ("Invested time goes with a higher chance of a win only briefly: half of that link is gone after about"
+                if self.best < 1 else
+                "Invested time goes with a higher chance of a win for a while: half of that link is gone after about")
+        return (f"{lead} **{months_words(self.best, '.1f')}**, {span}, based on {plural(self.n_units, who[:-1], ',')} "
+                f"and {plural(self.n_events, 'month', ',')} with a win.")
 
 
 def profile_half_life(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int = MIN_EVENTS,
@@ -557,6 +567,10 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     the delta-method interval of the linear predictor. `observed` is the raw share
     of months with a win among rows whose stock falls in the same bin. Empty when
     there are fewer than 20 months with a win (nothing to fit).
+
+    By default the curve runs from 0 to :func:`supported_top_hours` (no further than
+    the data that support it) and passes through `attrs["read_at_hours"]`, a round
+    number of hours within that range where the sentence reads it.
     """
     if rows.n_events < MIN_EVENTS or rows.n_events == rows.n_rows:
         return pd.DataFrame(columns=["stock_hours", "hazard", "low", "high"], dtype=float)
@@ -566,9 +580,11 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     controls = rows.controls()
     X = np.column_stack([controls, dose_covariate(stock, sat)])
     res = _fit(rows.event, X)
+    read_at = None
     if stock_hours is None:
-        top = float(np.quantile(stock, 0.99) / 60.0) if rows.n_rows else 1.0
-        stock_hours = np.linspace(0.0, max(top, 0.5), 60)
+        top = supported_top_hours(stock / 60.0)
+        read_at = round_hours_below(top)
+        stock_hours = np.union1d(np.linspace(0.0, top, 60), [read_at])
     stock_hours = np.asarray(stock_hours, dtype=float)
     ref = controls.mean(axis=0)
     Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), dose_covariate(stock_hours * 60.0, sat)])
@@ -578,8 +594,41 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
                         "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
     out.attrs["half_life_months"] = h
     out.attrs["dose"] = describe_dose(sat)
-    out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event)
+    out.attrs["observed"] = _observed_by_bin(stock / 60.0, rows.event, float(stock_hours[-1]))
+    out.attrs["read_at_hours"] = read_at if read_at is not None else float(stock_hours[-1])
+    out.attrs["months_at_top"] = int((stock / 60.0 >= stock_hours[-1] - 1e-12).sum())
     return out
+
+
+def supported_top_hours(stock_hours: np.ndarray, quantile: float = SUPPORT_QUANTILE,
+                        min_months: int = SUPPORT_MIN_MONTHS) -> float:
+    """The most stock the data support: the `quantile` of the months with any stock, lowered until at least
+    `min_months` months lie at or above it (0 when no month has any stock).
+
+    >>> supported_top_hours(np.r_[np.zeros(10), np.arange(1.0, 101.0)], 0.95, 3)  # zeros do not count
+    95.05
+    >>> supported_top_hours(np.arange(1.0, 21.0), 0.95, 10)  # 10 months at or above 11
+    11.0
+    """
+    pos = np.sort(np.asarray(stock_hours, dtype=float)[np.asarray(stock_hours) > 0])
+    if pos.size == 0:
+        return 0.0
+    top = float(np.quantile(pos, quantile))
+    if pos.size >= min_months:
+        top = min(top, float(pos[pos.size - min_months]))
+    else:
+        top = float(pos[0])
+    return top
+
+
+def round_hours_below(top: float) -> float:
+    """The largest round number of hours (1/4, 1/2, 1, 1.5, 2, 3 ...) not above `top`, or `top` itself below 1/4.
+
+    >>> round_hours_below(2.37), round_hours_below(0.8), round_hours_below(0.1)
+    (2.0, 0.5, 0.1)
+    """
+    fits = [h for h in ROUND_HOURS if h <= top + 1e-9]
+    return fits[-1] if fits else float(top)
 
 
 def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
@@ -587,15 +636,26 @@ def _inverse_cloglog(eta: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(np.clip(eta, -40.0, 4.0)))
 
 
-def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Share of months with a win by stock decile (zero stock is its own bin)."""
-    df = pd.DataFrame({"s": stock_hours, "y": event})
+def _observed_by_bin(stock_hours: np.ndarray, event: np.ndarray, top: float, bins: int = 8,
+                     min_months: int = 20) -> pd.DataFrame:
+    """Share of months with a win in equal-width bins of stock from 0 to `top` (zero stock its own bin).
+
+    Bins span the curve's range evenly, so dots sit all along it; a bin with fewer
+    than `min_months` months is left out (too few to show a rate), and months
+    above `top` (beyond the curve) are not shown.
+
+    >>> _observed_by_bin(np.r_[np.zeros(30), np.full(30, 0.5), np.full(30, 1.5)], np.r_[np.zeros(80), np.ones(10)],
+    ...                  2.0, bins=2)[["stock_hours", "rate", "months"]].values.tolist()
+    [[0.0, 0.0, 30.0], [0.5, 0.0, 30.0], [1.5, 0.3333333333333333, 30.0]]
+    """
+    df = pd.DataFrame({"s": np.asarray(stock_hours, dtype=float), "y": np.asarray(event, dtype=float)})
+    df = df[df["s"] <= top + 1e-12]
     pos = df["s"] > 0
     df["bin"] = -1
-    if pos.sum() > bins:
-        df.loc[pos, "bin"] = pd.qcut(df.loc[pos, "s"], bins, labels=False, duplicates="drop")
+    if top > 0 and pos.any():
+        df.loc[pos, "bin"] = np.minimum((df.loc[pos, "s"] / top * bins).astype(int), bins - 1)
     g = df.groupby("bin").agg(stock_hours=("s", "mean"), rate=("y", "mean"), months=("y", "size"))
-    return g.reset_index(drop=True)
+    return g[g["months"] >= min_months].reset_index(drop=True)
 
 
 def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
@@ -637,10 +697,20 @@ def describe_lag_profile(table: pd.DataFrame) -> str:
 
 
 def describe_dose_response(curve: pd.DataFrame) -> str:
-    """One plain sentence: the monthly chance of a win with nothing invested and with the most invested."""
+    """One plain sentence: the monthly chance of a win with nothing invested, and where the curve is read
+    (`attrs["read_at_hours"]`, a point on the curve, so the sentence says what the chart shows there)."""
     if curve.empty:
         return "There are too few won outcomes to relate them to the time invested."
-    lo, hi = curve["hazard"].iloc[0], curve["hazard"].iloc[-1]
-    return (f"With nothing invested, a month brings a won outcome about **{lo:.1%}** of the time; with "
-            f"**{curve['stock_hours'].iloc[-1]:.0f} hours** still working it is about **{hi:.1%}** "
-            f"(model at a half-life of {curve.attrs['half_life_months']:.1f} months).")
+    at = float(curve.attrs.get("read_at_hours", curve["stock_hours"].iloc[-1]))
+    lo = curve["hazard"].iloc[0]
+    text = f"With nothing invested, a month brings a won outcome about **{small_percent(lo)}** of the time"
+    if at <= 0:
+        return text + " (no month had any invested time still working, so the curve stops there)."
+    hi = float(np.interp(at, curve["stock_hours"], curve["hazard"]))
+    top = float(curve["stock_hours"].iloc[-1])
+    stop = ""
+    if "months_at_top" in curve.attrs:
+        stop = (f"; the curve stops at {top:.1f} hours, as only {plural(curve.attrs['months_at_top'], 'month', ',')} "
+                "had that much or more")
+    return (text + f"; with **{describe_hours(at)}** still working it is about **{small_percent(hi)}** (model at a half-life "
+            f"of {plural(curve.attrs['half_life_months'], 'month', '.1f')}{stop}).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from netanalysis.analysis.words import plural
 from netanalysis.dates import DAYS_PER_MONTH, as_timestamp
 from netanalysis.panel.build import unit_of_interactions, unit_of_outcomes
 
@@ -59,3 +60,29 @@ def _open_deals(engaged: pd.DataFrame, decided: set, paired: set) -> pd.DataFram
     paired_kinds = {k.rpartition("|")[0] for k in paired} - {""}
     open_ = engaged[kind.isin(paired_kinds) & ~engaged["deal"].isin(decided)]
     return open_.assign(closed=pd.NaT, status="open", value=float("nan"))
+
+
+def describe_deal_cycles(cycles: pd.DataFrame, who: str = "relationships") -> str:
+    """How long won deals took from their own engagement, the share within 30 days, the win rate, open deals.
+
+    The 30-day share here counts from each deal's own engagement, while the page's
+    other 30-day share counts from the first interaction with the relationship (or
+    account); the sentence says so, as the two can differ widely.
+    """
+    won = cycles[cycles["status"] == "won"]
+    if won.empty:
+        return "This data has no won deals with their own engagement date, so this section is empty."
+    decided = int((cycles["status"] != "open").sum())
+    still_open = int((cycles["status"] == "open").sum())
+    one = who[:-1] if who.endswith("s") else who
+    n = len(won)
+    within30 = float((won["days"] <= 30).mean())
+    if n == 1:
+        took = f"The one won deal took **{plural(float(won['days'].iloc[0]), 'day', '.0f')}** from its engagement to close"
+    else:
+        took = (f"Of **{n:,}** won deals, half took more than **{won['days'].median():.0f} days** from their own "
+                f"engagement to close, and **{within30:.0%}** closed within 30 days of it")
+    return (took + f" (counted from each deal's engagement; the 30-day share above counts from the first interaction "
+            f"with the {one}, so a later deal with a long-known {one} is slow there). "
+            f"{(n / max(decided, 1)):.0%} of {plural(decided, 'decided deal', ',')} "
+            f"{'was' if decided == 1 else 'were'} won; {still_open:,} {'is' if still_open == 1 else 'are'} still open.")

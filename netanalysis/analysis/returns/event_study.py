@@ -212,7 +212,7 @@ def describe_event_study(es: EventStudy, who: str = "relationships") -> str:
     far = t.loc[list(range(FAR[0], FAR[1] + 1)), "minutes"].mean()
     lo, hi = es.near_to_far_ci
     anchor = "the opportunity opened" if es.align == "opened" else "the outcome was won"
-    text = (f"Around **{es.n_outcomes}** won outcomes, the {who} had on average **{near:.0f}** minutes per month in the "
+    text = (f"Around **{es.n_outcomes:,}** won outcomes, the {who} had on average **{near:.0f}** minutes per month in the "
             f"month {anchor} and the month before, against **{far:.0f}** four to six months before "
             f"(ratio {es.near_to_far:.1f}, 95% interval {lo:.1f} to {hi:.1f})")
     if np.isfinite(es.baseline["minutes"]):
@@ -222,6 +222,9 @@ def describe_event_study(es: EventStudy, who: str = "relationships") -> str:
         text += ("Activity piles up just before the outcomes. That is what reverse causation looks like: meetings held "
                  "because a deal is closing, not time that paid off later. Time counted in the last months before a "
                  "win says little about delayed returns.")
+    elif hi < 1.5 and lo > 1:
+        text += ("Activity is somewhat higher just before the outcomes, but short of a pile-up (1.5 times or "
+                 "more); whether time invested earlier goes with them is for the verdict at the top of the page.")
     elif hi < 1.5:
         text += ("There is no last-minute pile-up, so the outcomes are not simply bringing their own meetings; whether "
                  "time invested earlier goes with them is for the verdict at the top of the page.")

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
+from netanalysis.analysis.words import months as months_words
+from netanalysis.analysis.words import plural
 from netanalysis.dates import DAYS_PER_MONTH, as_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, unit_of_interactions, unit_of_outcomes
@@ -150,6 +152,40 @@ def _pct(share: float) -> str:
     return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
 
 
+def _by_month(months: float) -> str:
+    """'by month 9', or 'within the first month' where it rounds to month 0.
+
+    >>> _by_month(8.6), _by_month(0.3)
+    ('by month 9', 'within the first month')
+    """
+    return "within the first month" if round(months) == 0 else f"by month {months:.0f}"
+
+
+def _one(who: str) -> str:
+    """'relationship' from 'relationships', 'account' from 'accounts'."""
+    return who[:-1] if who.endswith("s") else who
+
+
+def share_within_words(share: float, n_outcomes: int, one: str = "relationship", days: int = 30) -> str:
+    """'**None** of the 12 won outcomes came within 30 days ...', '**8%** of 101 ...', '**All** 3 ...'.
+
+    Counted from the first interaction with the relationship (or account), not from a deal's own start.
+
+    >>> share_within_words(0.0, 4238, "account")
+    '**None** of the 4,238 won outcomes came within 30 days of the first interaction with their account'
+    >>> share_within_words(1.0, 1)
+    'The only won outcome **came** within 30 days of the first interaction with its relationship'
+    """
+    where = f"within {days} days of the first interaction with"
+    if n_outcomes == 1:
+        return f"The only won outcome **{'came' if share == 1 else 'did not come'}** {where} its {one}"
+    if share == 0:
+        return f"**None** of the {n_outcomes:,} won outcomes came {where} their {one}"
+    if share == 1:
+        return f"**All** {n_outcomes:,} won outcomes came {where} their {one}"
+    return f"**{_pct(share)}** of {n_outcomes:,} won outcomes came {where} their {one}"
+
+
 def compare_with_constant_rate(share_ci, reference_share) -> str | None:
     """"fewer", "more" or "same": the 30-day share's interval against the constant-rate reference."""
     if share_ci is None or reference_share is None:
@@ -170,8 +206,9 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
         return "There are no won outcomes yet, so nothing can be said about how soon they come."
     lo, hi = instant["ci"]
     ref = reference.get("share_within_days")
-    text = (f"**{_pct(instant['share'])}** of {instant['n_outcomes']} won outcomes came within 30 days of the first "
-            f"interaction (95% interval {lo:.0%} to {hi:.0%}, {instant['n_units']} {who})")
+    text = (share_within_words(instant["share"], instant["n_outcomes"], _one(who))
+            + (f" (95% interval {lo:.0%} to {hi:.0%}, {plural(instant['n_units'], _one(who), ',')})"
+               if f"{lo:.0%}" != f"{hi:.0%}" else f" ({plural(instant['n_units'], _one(who), ',')})"))
     verdict = compare_with_constant_rate(instant["ci"], ref)
     if verdict is not None:
         text += f"; at a constant rate over each one's own follow-up, about **{_pct(ref)}** would have. "
@@ -182,14 +219,15 @@ def describe_arrival(instant: dict, half_months: float | None, reference: dict, 
         text += ". "
     if half_months is not None:
         what = "the value" if weight == "value" else "the outcomes"
-        text += f"Half of {what} arrived by month **{half_months:.0f}**"
+        text += f"Half of {what} arrived " + ("**within the first month**" if round(half_months) == 0 else
+                                              f"by month **{half_months:.0f}**")
         if reference.get("half_arrived_months") is not None:
-            text += (f" (month {reference['half_arrived_months']:.0f} at a constant rate over the same follow-up); "
+            text += (f" ({_by_month(reference['half_arrived_months'])} at a constant rate over the same follow-up); "
                      "that month grows with how long the relationships have been followed, so on its own it "
                      "measures follow-up, not delay.")
         else:
             text += "."
-    return text
+    return text.rstrip()
 
 
 def check_returns_parameters(unit: str = "contact", segment: str = "first_channel", half_life_min: float = 0.25,
@@ -229,17 +267,19 @@ def headline(metrics: dict, who: str = "relationships") -> str:
     if share is not None:
         ref = metrics.get("outcomes_within_30d_share_constant_rate")
         verdict = compare_with_constant_rate(metrics.get("outcomes_within_30d_share_ci"), ref)
-        start = {"fewer": "**Instant results are rare:** only", "more": "**Many quick results:**"}.get(
-            verdict, "**Outcomes within 30 days:**")
-        line = f"- {start} {_pct(share)} of won outcomes came within 30 days of the first meeting"
+        start = {"fewer": "**Instant results are rare:**" + (" only" if share > 0 else ""),
+                 "more": "**Many quick results:**"}.get(verdict, "**Outcomes within 30 days:**")
+        amount = "none of the" if share == 0 else "all the" if share == 1 else f"{_pct(share)} of"
+        line = (f"- {start} {amount} won outcomes came within 30 days of the first interaction with their "
+                f"{_one(who)}")
         if ref is not None:
             line += f" (about {_pct(ref)} if they arrived at a constant rate over the same follow-up)"
         half = metrics.get("outcome_value_half_arrived_months")
         if half is not None:
-            line += f"; half of the value arrived by month {half:.0f}"
+            line += f"; half of the value arrived {_by_month(half)}"
             ref_half = metrics.get("outcome_value_half_arrived_months_constant_rate")
             if ref_half is not None:
-                line += f" (month {ref_half:.0f} at a constant rate: a figure that grows with follow-up)"
+                line += f" ({_by_month(ref_half)} at a constant rate: a figure that grows with follow-up)"
         lines.append(line + ".")
     p12 = metrics.get("first_outcome_probability_12m")
     if p12 is not None:
@@ -249,3 +289,31 @@ def headline(metrics: dict, who: str = "relationships") -> str:
     lines.append("- " + sentence_from_metrics(metrics, who))
     return "\n".join(lines)
 
+
+
+def describe_first_outcome(n_units: int, n_events: int, p12: float | None, median_months: float | None,
+                           who: str = "relationships") -> str:
+    """How many units have produced a won outcome, the chance within a year and the median time, in words.
+
+    >>> describe_first_outcome(1, 0, None, None)
+    'Out of **1** relationship, **none** has produced a won outcome so far. There is not enough history to estimate the chance within a year. There is no median time yet.'
+    """
+    one = _one(who)
+    units = f"**{n_units:,}** {one if n_units == 1 else who}"
+    done = ("**none** has" if n_events == 0 else "**1** has" if n_events == 1 else
+            f"**all {n_events:,}** have" if n_events == n_units else f"**{n_events:,}** have")
+    text = f"Out of {units}, {done} produced a won outcome so far. "
+    if p12 is None:
+        text += "There is not enough history to estimate the chance within a year."
+    elif f"{p12:.0%}" == "100%":
+        text += f"Nearly every new {one} produces one within a year (**{p12:.0%}** after rounding)."
+    elif f"{p12:.0%}" == "0%":
+        text += f"A new {one} almost never produces one within a year (**{_pct(p12)}**)."
+    else:
+        text += f"A new one has about a **{p12:.0%}** chance of producing one within a year."
+    if median_months is not None:
+        them = "It" if n_units == 1 else "Half of them"
+        return text + f" {them} had one within **{months_words(median_months, '.1f')}**."
+    if n_units == 1:
+        return text + " There is no median time yet."
+    return text + " Fewer than half have produced one so far, so there is no median time yet."

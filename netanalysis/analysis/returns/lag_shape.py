@@ -59,6 +59,7 @@ from netanalysis.analysis.returns.carryover import (
     stock_transform,
 )
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+from netanalysis.analysis.words import months as months_words
 
 DEFAULT_MAX_LAG = 18
 AIC_MARGIN = 4.0
@@ -347,7 +348,11 @@ class LagShapeFit:
         out = []
         geo, dly = LagKernel.GEOMETRIC.value, LagKernel(self.delayed_kernel).value
         gain = self.aic_.get(geo, np.inf) - self.aic_.get(dly, np.inf)
-        if self.shape_ == "geometric":
+        if self.shape_ == "geometric" and gain > self.aic_margin and dly in self.kernel_params_:
+            peak = kernel_peak(LagKernel(self.delayed_kernel), self.kernel_params_[dly], self.max_lag)
+            out.append(f"lag_shape: the delayed ({dly}) kernel fits better by {gain:.1f} AIC points, but its peak is "
+                       f"at {months_words(peak, '.1f')}, before month 2, so the shape is geometric")
+        elif self.shape_ == "geometric":
             out.append(f"lag_shape: the delayed ({dly}) kernel does not beat the geometric one by more than "
                        f"{self.aic_margin:g} AIC points (it gains {gain:.1f}), so the shape is geometric")
         if self.peak_ci_[1] is None:
@@ -371,7 +376,7 @@ class LagShapeFit:
         fit = (f"fits better than the {best_kernel} kernel by {-diff:.1f} AIC points, so the kernel misses part of the shape"
                if diff < -self.aic_margin else f"does not fit better than the {best_kernel} kernel (AIC {diff:+.1f})")
         return (f"lag_shape check: the free distributed-lag model (one coefficient per month) has its largest "
-                f"hazard ratio at {top} months, {where} the peak's interval, and {fit}")
+                f"hazard ratio at {months_words(top)}, {where} the peak's interval, and {fit}")
 
     def summary(self) -> pd.DataFrame:
         """One row per model: parameters, deviance, AIC and AIC above the best."""

@@ -17,6 +17,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from netanalysis.analysis.words import months as months_words
+
 METHOD = "holm"
 PER_HOUR = np.log(2.0)  # log1p(60 / 60): one hour against none, as in carryover.lag_profile
 
@@ -52,6 +54,9 @@ def describe_adjusted_lags(table: pd.DataFrame, method: str = METHOD) -> str:
     if not clear:
         return (f"No single earlier month stands out {how}; the carryover model above pools the months "
                 "and is the stronger test.")
-    months = ", ".join(str(m) for m in clear)
-    return (f"An hour invested **{months}** month(s) before goes with a higher chance of a win {how}; "
-            f"the latest of these is **{max(clear)} months** before the win.")
+    if len(clear) == 1:
+        return (f"An hour invested **{months_words(clear[0])}** before goes with a higher chance of a win {how}; "
+                "no other earlier month does.")
+    listed = ", ".join(str(m) for m in clear[:-1]) + f" and {clear[-1]}"
+    return (f"An hour invested **{listed} months** before goes with a higher chance of a win {how}; "
+            f"the latest of these is **{months_words(max(clear))}** before the win.")

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netanalysis.analysis.words import months as months_words
+
 ALPHA = 0.05
 MIN_EVENTS = 20
 MIN_UNITS = 5
@@ -109,8 +111,11 @@ def _supported_sentence(e: Evidence) -> str:
     if e.lag_shape == "geometric" and e.half_life is not None:
         lo, hi = e.half_life_ci or (None, None)
         span = "" if lo is None or hi is None else f" ({lo:.1f} to {hi:.1f}, 95% interval)"
+        if e.half_life < 1:
+            return (f"Invested time goes with more wins in the next month, {where}, but the link fades within weeks: "
+                    f"half of it is gone after about {months_words(e.half_life, '.1f')}{span}.")
         return (f"Invested time keeps working, {where}: more time goes with more wins in later months, and half of "
-                f"that link is gone after about {e.half_life:.1f} months{span}.")
+                f"that link is gone after about {months_words(e.half_life, '.1f')}{span}.")
     return f"Invested time keeps working, {where}: more time goes with more wins in later months."
 
 
@@ -136,7 +141,7 @@ def decide(e: Evidence) -> Verdict:
     gone = sorted(k for k, p in e.window_p.items() if p is None or p >= ALPHA)
     if gone or (e.opened_p is not None and e.opened_p >= ALPHA):
         if gone:
-            reasons.append(f"the link disappears when the minutes of the last {gone[0]} month(s) before each month are "
+            reasons.append(f"the link disappears when the minutes of the last {months_words(gone[0])} before each month are "
                            f"left out (p = {_fmt(e.window_p[gone[0]])}): meetings pile up just before wins")
         if e.opened_p is not None and e.opened_p >= ALPHA:
             reasons.append(f"the link disappears when wins are dated by when their opportunity opened "
@@ -168,11 +173,15 @@ def sentence_from_metrics(metrics: dict, who: str = "relationships") -> str:
         h, ci = (within, metrics.get("carryover_within_contact_half_life_months_ci")) if within is not None else \
             (hl, metrics.get("carryover_half_life_months_ci"))
         if peak is not None:
-            tail = f"; the link is strongest for time invested about {peak:.0f} months earlier."
+            tail = f"; the link is strongest for time invested about {months_words(round(peak))} earlier."
         elif h is not None:
             tail = f"; half of that link is gone after about {h:.1f} months (95% interval {_span(ci)} months)."
         else:
             tail = "."
+        if peak is None and h is not None and h < 1:
+            return (f"**Invested time goes with wins in the next month** (within the same {who}, and not just in the "
+                    f"months before an outcome), but the link fades within weeks: half of it is gone after about "
+                    f"{h:.1f} months (95% interval {_span(ci)} months).")
         return (f"**Invested time keeps working** (within the same {who}, and not just in the months before an "
                 f"outcome): more time goes with more wins in later months{tail}")
     if code == "association_only":
