@@ -4,7 +4,7 @@ import csv
 
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis.analysis.predict.features import feature_table

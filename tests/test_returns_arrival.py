@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_returns_truth import world_dataset
 
 import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
@@ -16,6 +15,7 @@ from netanalysis.analysis.returns.first_outcome import (
     outcome_lags,
     within_days_share,
 )
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.simulate.world import simulate_world
 
 

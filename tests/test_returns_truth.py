@@ -17,20 +17,9 @@ import statsmodels.api as sm
 from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
 from netanalysis.analysis.returns.first_outcome import first_outcome_table
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
-from netanalysis.dataset import Dataset
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.dates import DAYS_PER_MONTH
 from netanalysis.simulate.world import simulate_world
-
-
-def world_dataset(world) -> Dataset:
-    """The simulated world as a Dataset, without writing files (the loader is tested elsewhere)."""
-    c = world.contacts.assign(emails=[[e] for e in world.contacts["email"]], sources=[["sim"]] * len(world.contacts),
-                              first_seen=pd.NaT)
-    i = world.interactions.assign(interaction_id=[f"i{k}" for k in range(len(world.interactions))], source="sim",
-                                  source_row=np.arange(len(world.interactions)))
-    o = world.outcomes.assign(outcome_id=[f"o{k}" for k in range(len(world.outcomes))], source="sim",
-                              source_row=np.arange(len(world.outcomes)))
-    return Dataset.from_frames(c, i, o, check=False)
 
 
 @pytest.mark.slow
