@@ -229,3 +229,22 @@ def classroom_demo(tmp_path_factory):
         if not (out / "summary.json").exists():
             run_classroom(out=out, parameters={"months": "14", "n_students": "40", "seed": "3"})
     return out
+
+
+# -- the order of the test files, for two workers that end together ----------------------
+def pytest_collection_modifyitems(config, items):
+    """Files with the most `slow` tests first, the rest in their usual order.
+
+    With ``--dist loadfile`` a worker takes whole files in this order (``--no-loadscope-reorder``,
+    set in pyproject.toml, keeps xdist from re-sorting them by their number of tests, which put
+    the papermill files, with few but long tests, last). Long files first and many short ones to
+    fill the end is how two workers finish at about the same time.
+    """
+    def file_of(item):
+        return item.nodeid.split("::", 1)[0]
+
+    slow: dict[str, int] = {}
+    for item in items:
+        slow[file_of(item)] = slow.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
+    rank = {path: n for n, (path, _) in enumerate(sorted(slow.items(), key=lambda kv: -kv[1]))}
+    items.sort(key=lambda item: rank[file_of(item)])  # stable: a file's own tests keep their order
