@@ -60,6 +60,12 @@ def sample_dir():
     return SAMPLE_DATA
 
 
+@pytest.fixture(scope="session")
+def sample_ds(sample_dir):
+    """The bundled sample, loaded once per session (worker): read-only."""
+    return netanalysis.load([sample_dir])
+
+
 # -- simulated worlds, in memory ------------------------------------------------
 @pytest.fixture(scope="session")
 def simulated_dataset():

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
     constant_rate_reference,
     describe_arrival,
@@ -57,8 +56,8 @@ def test_constant_hazard_world_claims_no_delay():
     assert "rare" not in headline(metrics) and "Outcomes within 30 days" in headline(metrics)
 
 
-def test_bundled_sample_sentence_follows_the_reference():
-    instant, ref, half = _arrival(netanalysis.load(["data/sample"]))
+def test_bundled_sample_sentence_follows_the_reference(sample_ds):
+    instant, ref, half = _arrival(sample_ds)
     text = describe_arrival(instant, half, ref)
     lo, hi = instant["ci"]
     expected = "fewer" if hi < ref["share_within_days"] else "more" if lo > ref["share_within_days"] else "same"
