@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netanalysis.analysis.predict.holdout import predict_outcomes
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.simulate.world import simulate_world
-from tests.predict_worlds import world_dataset
 
 
 def run(ds, as_of, horizon: int, seed: int):

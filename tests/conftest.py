@@ -1,18 +1,31 @@
-"""Shared fixtures: tiny canonical datasets written to temporary folders."""
+"""Shared test data as fixtures: tiny canonical datasets, simulated worlds and hostile report worlds.
 
+Read-only data is built once per session (the factories cache by their arguments); the
+factories that write files take the folder to write into. Functions that hold no data
+live in `helpers.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from helpers import write
 
 import netanalysis
+from netanalysis.analysis.returns.carryover import HazardRows
+from netanalysis.classroom.naive_readings import world_dataset
+from netanalysis.dataset import Dataset
+from netanalysis.simulate.world import simulate_world
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text.lstrip("\n"), encoding="utf-8")
-    return path
-
-
+# -- a tiny dataset worked out by hand -----------------------------------------
 @pytest.fixture
 def tiny(tmp_path):
     """Two contacts: Ann (met Jan, e-mailed Mar, deal Apr) and Bob (one call in Feb)."""
@@ -45,3 +58,199 @@ def sample_dir():
     from netanalysis.paths import SAMPLE_DATA
 
     return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_ds(sample_dir):
+    """The bundled sample, loaded once per session (worker): read-only."""
+    return netanalysis.load([sample_dir])
+
+
+# -- simulated worlds, in memory ------------------------------------------------
+@pytest.fixture(scope="session")
+def simulated_dataset():
+    """Factory ``simulated_dataset(contacts=400, months=36, seed=7)``: a simulated world as a Dataset.
+
+    Cached by its arguments for the session: treat the result as read-only (`until` and
+    `Dataset.from_frames` make new datasets).
+    """
+    cache: dict[tuple, Dataset] = {}
+
+    def make(contacts: int = 400, months: int = 36, seed: int = 7) -> Dataset:
+        key = (contacts, months, seed)
+        if key not in cache:
+            cache[key] = world_dataset(simulate_world(contacts=contacts, months=months, seed=seed))
+        return cache[key]
+
+    return make
+
+
+def _world_rows(world: str, contacts: int, months: int, seed: int, **kw) -> HazardRows:
+    w = simulate_world(contacts, months, seed=seed, world=world, **kw)
+    m = w.monthly.sort_values(["contact_id", "month"], kind="stable").reset_index(drop=True)
+    start = pd.Timestamp(w.truth.start, tz="UTC")
+    won = w.outcomes[w.outcomes["status"] == "won"]
+    won_month = (won["timestamp"].dt.year - start.year) * 12 + won["timestamp"].dt.month - start.month
+    key = pd.MultiIndex.from_arrays([won["contact_id"].to_numpy(), won_month.to_numpy()])
+    event = pd.MultiIndex.from_arrays([m["contact_id"].to_numpy(), m["month"].to_numpy()]).isin(key)
+    tenure = (m["month"] - m.groupby("contact_id")["month"].transform("min")).to_numpy()
+    months_from = pd.date_range(start, periods=int(m["month"].max()) + 1, freq="MS")
+    period = np.asarray(months_from[m["month"].to_numpy()].to_pydatetime(), dtype=object)
+    return HazardRows(unit=m["contact_id"].to_numpy(dtype=object), period=period,
+                      minutes=m["minutes"].to_numpy(dtype=float), event=event.astype(float),
+                      tenure=tenure.astype("int64"), starts=np.flatnonzero(tenure == 0).astype("int64"))
+
+
+@pytest.fixture(scope="session")
+def world_rows():
+    """Factory ``world_rows(world, contacts, months, seed, **kw)``: hazard rows straight from a simulated
+    world's monthly truth (no files), contact x month from first meeting to the world's last month."""
+    return _world_rows
+
+
+# -- worlds with hostile and distinctive strings, for the report's safety and privacy --
+# Each payload, if it ever ran or became an element, leaves a mark in the DOM.
+MARK = "document.documentElement.setAttribute('data-pwned','{0}')"
+HOSTILE_NAMES = [
+    f"<script>{MARK.format('script')}</script>Zorblax Scripta",
+    "<script>alert(1)</script>",
+    f'<img src=x onerror="{MARK.format("img")}">Zorblax Imago',
+    '"><b id="pwned-b">Zorblax Bold</b>',
+    f"<svg onload=\"{MARK.format('svg')}\"></svg>Zorblax Svgo",
+    f"[Zorblax Link](javascript:{MARK.format('md-link')})",
+    f"</td></tr></table><iframe id=\"pwned-iframe\" src=\"javascript:{MARK.format('iframe')}\"></iframe>",
+    '=HYPERLINK("http://evil.example","Zorblax Formula")',
+    "+Zorblax Plus",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(Zorblax)",
+    "\tZorblax Tab",
+]
+HOSTILE_COMPANIES = [
+    f"<img src=x onerror=\"{MARK.format('company')}\">Vexmoor Imaging",
+    "=Vexmoor()",
+    '"><b id="pwned-company">Vexmoor</b>',
+]
+TOKENS = ("zorblax", "quendrith", "vexmoor")
+
+
+@pytest.fixture(scope="session")
+def hostile_names() -> list[str]:
+    """Names carrying markup, spreadsheet formulas and scripts that mark the DOM if they ever run."""
+    return list(HOSTILE_NAMES)
+
+
+@pytest.fixture(scope="session")
+def distinctive_tokens() -> tuple[str, ...]:
+    """Tokens every distinctive person's strings carry and that occur nowhere else (lower case)."""
+    return TOKENS
+
+
+def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed: int = 3, hostile: bool = True) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    w = simulate_world(contacts=contacts, months=months, seed=seed)
+    people = w.contacts[["contact_id", "name", "email", "company", "title", "linkedin_url"]].copy()
+    companies = {}
+    for n, old in enumerate(sorted(people["company"].unique())):
+        companies[old] = ((HOSTILE_COMPANIES[n % len(HOSTILE_COMPANIES)] + " ") if hostile else "") + f"Vexmoor{n} Holdings"
+    # every person carries a payload, so whichever names a page shows are hostile ones
+    names = [((HOSTILE_NAMES[i % len(HOSTILE_NAMES)] + " ") if hostile else "") + f"Zorblax{i} Quendrith"
+             for i in range(len(people))]
+    people["name"] = names
+    people["email"] = [f"zorblax{i}@quendrith-mail.example" for i in range(len(people))]
+    people["linkedin_url"] = [f"https://www.linkedin.com/in/zorblax-quendrith-{i}" for i in range(len(people))]
+    people["company"] = people["company"].map(companies)
+    people.to_csv(folder / "contacts.csv", index=False, quoting=csv.QUOTE_ALL)
+    inter = w.interactions.drop(columns=[c for c in ("group_key",) if c in w.interactions]).copy()
+    inter["timestamp"] = inter["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    inter.to_csv(folder / "interactions.csv", index=False)
+    with (folder / "interactions.csv").open("a", encoding="utf-8") as fh:  # a row the loader rejects
+        fh.write('"=2+5+cmd|\' /C calc\'!A0",not a date,meeting,outbound,30\n')
+    out = w.outcomes.copy()
+    out["account"] = out["account"].map(companies)
+    out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out.to_csv(folder / "outcomes.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def distinctive_world():
+    """Factory ``distinctive_world(folder, contacts=120, months=24, seed=3, hostile=True)``.
+
+    Writes canonical CSVs into `folder` whose interactions and outcomes come from the simulator (so every
+    notebook has something to analyse) and whose people's names, e-mails, companies and profile URLs carry
+    the distinctive tokens and, if `hostile`, the hostile names; plus one interaction row the loader rejects.
+    Returns the folder.
+    """
+    return _distinctive_world
+
+
+# -- one report run shared by every test that only reads its outputs -------------------
+@contextlib.contextmanager
+def _once_per_session(tmp_path_factory, name: str):
+    """Yield a folder shared by every xdist worker of this session, holding a lock on it.
+
+    With `-n 2` each worker is a process with its own session fixtures; the base temporary
+    folder's parent is common to the workers of one run (and unique to that run), so the
+    first worker to take the lock builds the data and the others reuse it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def hostile_report(tmp_path_factory):
+    """The full report on the hostile distinctive world (120 people, 24 months), in ``reports/r``.
+
+    Run once per session and shared: tests must only read it (copy it to change it).
+    """
+    from netanalysis.report.runner import run_report
+
+    with _once_per_session(tmp_path_factory, "hostile_report") as folder:
+        out = folder / "reports" / "r"
+        if not (out / "summary.json").exists():
+            data = _distinctive_world(folder / "data")
+            run_report([data], out=out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def classroom_demo(tmp_path_factory):
+    """The classroom demo (14 months, 40 students, seed 3), run once per session and shared.
+
+    Tests may try to replace it only with runs that must fail and leave it byte-identical.
+    """
+    from netanalysis.classroom.demo import run_classroom
+
+    with _once_per_session(tmp_path_factory, "classroom") as folder:
+        out = folder / "demo"
+        if not (out / "summary.json").exists():
+            run_classroom(out=out, parameters={"months": "14", "n_students": "40", "seed": "3"})
+    return out
+
+
+# -- the order of the test files, for two workers that end together ----------------------
+def pytest_collection_modifyitems(config, items):
+    """Files with the most `slow` tests first, the rest in their usual order.
+
+    With ``--dist loadfile`` a worker takes whole files in this order (``--no-loadscope-reorder``,
+    set in pyproject.toml, keeps xdist from re-sorting them by their number of tests, which put
+    the papermill files, with few but long tests, last). Long files first and many short ones to
+    fill the end is how two workers finish at about the same time.
+    """
+    def file_of(item):
+        return item.nodeid.split("::", 1)[0]
+
+    slow: dict[str, int] = {}
+    for item in items:
+        slow[file_of(item)] = slow.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
+    rank = {path: n for n, (path, _) in enumerate(sorted(slow.items(), key=lambda kv: -kv[1]))}
+    items.sort(key=lambda item: rank[file_of(item)])  # stable: a file's own tests keep their order

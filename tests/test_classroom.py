@@ -132,10 +132,9 @@ def test_same_seed_same_numbers_and_figures():
 
 # -- the command -------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cls") / "demo"
-    run_classroom(out=out, parameters={"months": "14", "n_students": "40", "seed": "3"})
-    return out
+def demo(classroom_demo):
+    """The session's classroom demo (conftest): 14 months, 40 students, seed 3."""
+    return classroom_demo
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

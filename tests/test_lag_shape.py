@@ -11,11 +11,11 @@ the stock).
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from test_returns_truth import world_dataset
 
 from netanalysis.analysis.returns.carryover import HazardRows, hazard_rows, profile_half_life
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 from netanalysis.analysis.returns.lag_shape import LagShapeFit, kernel_weights, lagged_minutes
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.simulate.world import simulate_world
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis.analysis.network.diversity import (
@@ -119,8 +119,7 @@ def test_diversity_tracks_outcomes_when_it_drives_them(tmp_path):
 def test_null_world_where_both_series_trend_finds_nothing_beyond_the_trend():
     # Outcomes fall at a constant hazard whatever the time invested; a growing network
     # still gives diversity and outcomes a shared trend (levels correlate strongly).
-    from test_returns_truth import world_dataset
-
+    from netanalysis.classroom.naive_readings import world_dataset
     from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=200, months=48, seed=19, world="null")

@@ -3,7 +3,7 @@
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis.analysis.network.structural_holes import (

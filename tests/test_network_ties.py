@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis.analysis.network.ties import (

@@ -4,7 +4,7 @@ import csv
 
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis.analysis.predict.features import feature_table
@@ -85,8 +85,8 @@ def test_history_shorter_than_the_horizon(tiny_ds):
     assert set(pred.followup["contact_id"]) == {"c1", "c2"}
 
 
-def test_sample_follow_up_list(sample_dir):
-    ds = netanalysis.load([sample_dir])
+def test_sample_follow_up_list(sample_ds):
+    ds = sample_ds
     table = feature_table(ds, as_of=parse_as_of("2025-12-31"), horizon_months=6)
     out, notes = follow_up_list(table, ds)
     assert not notes

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from predict_worlds import simulated_dataset
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import predict_outcomes
@@ -16,7 +15,7 @@ AS_OF = parse_as_of("2025-06-30")
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample(simulated_dataset):
     """A simulated world of 400 contacts over 2023-2025, like the bundled sample."""
     return simulated_dataset(contacts=400, months=36, seed=7)
 

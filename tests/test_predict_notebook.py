@@ -6,8 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import write
-from predict_worlds import simulated_dataset
+from helpers import write
 from test_predict_leakage import with_future_rows
 
 import netanalysis
@@ -40,7 +39,7 @@ c1,2025-04-10T00:00:00Z,deal,won,1000
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, simulated_dataset):
     root = tmp_path_factory.mktemp("nb04")
     world = simulated_dataset(contacts=300, months=36, seed=7)
     datasets = {"tiny": (tiny_with_markup(root), "2025-12-31", 3),

@@ -5,11 +5,11 @@ score for a one-month horizon: the outcome of month t is drawn with exactly that
 import numpy as np
 import pandas as pd
 import pytest
-from predict_worlds import world_dataset
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.holdout import evaluate_holdout
 from netanalysis.analysis.predict.validation import ranking_metrics
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.dates import month_ordinal, ordinal_to_timestamp, parse_as_of
 from netanalysis.simulate.world import simulate_world
 

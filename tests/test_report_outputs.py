@@ -17,12 +17,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_worlds import distinctive_world
 from test_outputs import tree
 from test_report_runs import OK_CELL, PARAMS, make_notebook
 
 from netanalysis import outputs
-from netanalysis.classroom.demo import run_classroom
 from netanalysis.errors import UserError
 from netanalysis.report.pages import CONTENT_SECURITY_POLICY
 from netanalysis.report.runner import run_report
@@ -33,7 +31,7 @@ MATH_NAME = r"$\href{javascript:alert(1)}{x}$"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def math_world(folder: Path) -> Path:
+def math_world(folder: Path, distinctive_world) -> Path:
     """The distinctive world with every name starting with a TeX link that MathJax would have typeset."""
     distinctive_world(folder, contacts=60, months=18, hostile=False)
     rows = list(csv.DictReader((folder / "contacts.csv").open(encoding="utf-8")))
@@ -63,9 +61,9 @@ def kill_a_report_while_it_runs(data: Path, out: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, distinctive_world):
     root = tmp_path_factory.mktemp("report_outputs")
-    data = math_world(root / "data")
+    data = math_world(root / "data", distinctive_world)
     (root / "keep.txt").write_text("a user's file next to the reports\n")
     reports = root / "reports"
     out = reports / "r"
@@ -172,9 +170,8 @@ class PageScan(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def pages(run, tmp_path_factory):
-    demo = tmp_path_factory.mktemp("classroom") / "demo"
-    run_classroom(out=demo, parameters={"months": "12", "n_students": "10"})
+def pages(run, classroom_demo):
+    demo = classroom_demo
     found = sorted(run["out"].glob("*.html")) + [run["reports"] / "index.html"] + sorted(demo.glob("*.html"))
     assert len(found) >= 9  # 5 sections + front page + reports index + classroom page and notebook
     return found

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_worlds import TOKENS, distinctive_world, text_files
+from helpers import text_files
 
 import netanalysis
 from netanalysis.report.privacy import Pseudonymizer, anonymize
@@ -18,7 +18,7 @@ KEY = "test-key-not-secret"
 
 
 @pytest.fixture(scope="module")
-def anonymized(tmp_path_factory):
+def anonymized(tmp_path_factory, distinctive_world):
     root = tmp_path_factory.mktemp("anon")
     data = distinctive_world(root / "data")
     # the same notebooks for both runs (a copy, so that an edit in between cannot change them)
@@ -44,7 +44,7 @@ def originals(data):
 
 
 @pytest.mark.slow
-def test_no_original_string_in_any_output(anonymized):
+def test_no_original_string_in_any_output(anonymized, distinctive_tokens):
     root, data, first, _ = anonymized
     files = text_files(first) + [p for p in (root / "reports").iterdir() if p.is_file() and p.suffix != ".png"]
     assert any(p.suffix == ".ipynb" for p in files) and any(p.name == "summary.json" for p in files)
@@ -54,7 +54,7 @@ def test_no_original_string_in_any_output(anonymized):
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         low = text.lower()
-        leaked = [t for t in TOKENS if t in low] + [s for s in needles if s in text][:3]
+        leaked = [t for t in distinctive_tokens if t in low] + [s for s in needles if s in text][:3]
         assert not leaked, f"{path.relative_to(root)} holds original strings: {leaked[:5]}"
         assert str(data) not in text, f"{path.name} names the input folder"
 
@@ -67,7 +67,7 @@ def test_summary_marks_anonymized_and_hides_input_paths(anonymized):
     assert s["inputs"] == ["file 1"]  # one folder given; a path can hold a person's name
 
 
-def test_pseudonyms_are_stable_and_keyed(tmp_path):
+def test_pseudonyms_are_stable_and_keyed(tmp_path, distinctive_world):
     p, q = Pseudonymizer(b"k1"), Pseudonymizer(b"k2")
     assert p.name("Ann Lee") == p.name(" ann lee ") == Pseudonymizer(b"k1").name("Ann Lee")
     assert p.name("Ann Lee") != q.name("Ann Lee") and p.name("Ann Lee") != p.name("Bob Roy")

@@ -12,24 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_worlds import HOSTILE_NAMES, distinctive_world
 
 from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
 from netanalysis.report.front_page import write_index
 from netanalysis.report.history import write_history_index
-from netanalysis.report.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
               "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
-
-
-@pytest.fixture(scope="module")
-def hostile_report(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
-    data = distinctive_world(root / "data")
-    out = run_report([data], out=root / "reports" / "r", progress=False)
-    return out
 
 
 # -- CSV injection ------------------------------------------------------------
@@ -118,13 +108,13 @@ def scan_in_browser(pages: list[Path], profile_root: Path) -> dict[str, DomScan]
 
 
 @pytest.mark.browser
-def test_oracle_catches_an_unescaped_page(tmp_path):
+def test_oracle_catches_an_unescaped_page(tmp_path, hostile_names):
     """The browser check itself: a page that pastes the payloads raw is caught, its escaped twin is not."""
     if not CHROMIUM:
         pytest.skip(NO_BROWSER)
-    payloads = [n for n in HOSTILE_NAMES if "alert" not in n]  # a raw alert() would block the page (see dump_dom)
+    payloads = [n for n in hostile_names if "alert" not in n]  # a raw alert() would block the page (see dump_dom)
     (tmp_path / "raw.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{n}</p>" for n in payloads) + "</body></html>")
-    (tmp_path / "safe.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{html.escape(n)}</p>" for n in HOSTILE_NAMES) + "</body></html>")
+    (tmp_path / "safe.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{html.escape(n)}</p>" for n in hostile_names) + "</body></html>")
     scans = scan_in_browser([tmp_path / "raw.html", tmp_path / "safe.html"], tmp_path)
     raw, safe = scans[str(tmp_path / "raw.html")], scans[str(tmp_path / "safe.html")]
     found = " | ".join(raw.findings)
@@ -134,18 +124,18 @@ def test_oracle_catches_an_unescaped_page(tmp_path):
 
 
 @pytest.mark.browser
-def test_front_page_and_history_escape_data_strings(tmp_path):
+def test_front_page_and_history_escape_data_strings(tmp_path, hostile_names):
     """Names reach our own pages through the follow-up movements and notes; the pages must show them as text."""
     if not CHROMIUM:
         pytest.skip(NO_BROWSER)
     rep = tmp_path / "reports" / "2025-02-28"
     rep.mkdir(parents=True)
-    people = [{"id": f"c{i}", "name": n} for i, n in enumerate(HOSTILE_NAMES)]
-    summary = {"as_of": "2025-02-28", "counts": {"contacts": 3}, "metrics": {}, "notes": HOSTILE_NAMES[:3],
-               "changes": {"previous_as_of": HOSTILE_NAMES[3], "since_previous": {},
+    people = [{"id": f"c{i}", "name": n} for i, n in enumerate(hostile_names)]
+    summary = {"as_of": "2025-02-28", "counts": {"contacts": 3}, "metrics": {}, "notes": hostile_names[:3],
+               "changes": {"previous_as_of": hostile_names[3], "since_previous": {},
                            "followup": {"top": 20, "stayed": 0, "entered": people, "left": people[:2]}}}
     (rep / "summary.json").write_text(__import__("json").dumps(summary))
-    write_index(rep, summary, [], title=HOSTILE_NAMES[0], history_link=True)
+    write_index(rep, summary, [], title=hostile_names[0], history_link=True)
     write_history_index(tmp_path / "reports")
     scans = scan_in_browser([rep / "index.html", tmp_path / "reports" / "index.html"], tmp_path)
     for name, scan in scans.items():

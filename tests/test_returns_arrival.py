@@ -3,9 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_returns_truth import world_dataset
 
-import netanalysis
 from netanalysis.analysis.returns.first_outcome import (
     constant_rate_reference,
     describe_arrival,
@@ -16,6 +14,7 @@ from netanalysis.analysis.returns.first_outcome import (
     outcome_lags,
     within_days_share,
 )
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.dates import parse_as_of
 from netanalysis.simulate.world import simulate_world
 
@@ -58,8 +57,8 @@ def test_constant_hazard_world_claims_no_delay():
     assert "rare" not in headline(metrics) and "Outcomes within 30 days" in headline(metrics)
 
 
-def test_bundled_sample_sentence_follows_the_reference():
-    instant, ref, half = _arrival(netanalysis.load(["data/sample"]))
+def test_bundled_sample_sentence_follows_the_reference(sample_ds):
+    instant, ref, half = _arrival(sample_ds)
     text = describe_arrival(instant, half, ref)
     lo, hi = instant["ci"]
     expected = "fewer" if hi < ref["share_within_days"] else "more" if lo > ref["share_within_days"] else "same"

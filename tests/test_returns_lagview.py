@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 from scipy import stats
-from truth_worlds import world_rows
 
 from netanalysis.analysis.returns.carryover import HazardRows, lag_profile
 from netanalysis.analysis.returns.evidence import opened_rows
@@ -35,7 +34,7 @@ def test_holm_by_hand():
     assert "No single earlier month stands out after correcting for testing 12 months" in describe_adjusted_lags(t2)
 
 
-def test_null_worlds_name_no_month():
+def test_null_worlds_name_no_month(world_rows):
     named = 0
     for seed in (1, 2, 3, 4):
         t = adjusted_lag_table(lag_profile(world_rows("null", 300, 30, seed), max_lag=12))

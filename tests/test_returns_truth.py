@@ -17,7 +17,7 @@ import statsmodels.api as sm
 from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
 from netanalysis.analysis.returns.first_outcome import first_outcome_table
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
-from netanalysis.classroom.naive_readings import world_dataset  # no files written; other tests import it from here
+from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.dates import DAYS_PER_MONTH
 from netanalysis.simulate.world import simulate_world
 

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from truth_worlds import world_rows
 
 from netanalysis.analysis.returns.carryover import HazardRows
 from netanalysis.analysis.returns.evidence import assess_delayed_returns
@@ -16,15 +15,19 @@ N_BOOT = 99
 GRID = np.geomspace(0.25, 36.0, 32)
 
 
-def verdict_of(world, seed, contacts=400, months=36, **kw):
-    ev = assess_delayed_returns(world_rows(world, contacts, months, seed, **kw), grid=GRID, within_grid=GRID, n_boot=N_BOOT, seed=seed)
-    return ev
+@pytest.fixture
+def verdict_of(world_rows):
+    """Factory: the evidence and verdict on one simulated world."""
+    def assess(world, seed, contacts=400, months=36, **kw):
+        return assess_delayed_returns(world_rows(world, contacts, months, seed, **kw), grid=GRID, within_grid=GRID,
+                                      n_boot=N_BOOT, seed=seed)
+    return assess
 
 
 # -- on worlds with a known truth ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_null_world_finds_no_link(seed):
+def test_null_world_finds_no_link(seed, verdict_of):
     ev = verdict_of("null", seed)
     assert ev.verdict.code == "no_link", ev.verdict.reasons
     m = ev.metrics()
@@ -33,21 +36,21 @@ def test_null_world_finds_no_link(seed):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_reverse_world_is_flagged(seed):
+def test_reverse_world_is_flagged(seed, verdict_of):
     ev = verdict_of("reverse", seed)
     assert ev.verdict.code in ("reverse_causation_suspected", "no_link"), ev.verdict.reasons
     assert "keeps working" not in ev.verdict.headline()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_confounded_world_is_an_association_only(seed):
+def test_confounded_world_is_an_association_only(seed, verdict_of):
     ev = verdict_of("confounded", seed)
     assert ev.verdict.code in ("association_only", "no_link"), ev.verdict.reasons
     assert "keeps working" not in ev.verdict.headline()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_true_carryover_is_supported_and_covers_the_half_life(seed):
+def test_true_carryover_is_supported_and_covers_the_half_life(seed, verdict_of):
     ev = verdict_of("carryover", seed, half_life_months=6.0, baseline_sd=0.7)
     assert ev.verdict.code == "supported", ev.verdict.reasons
     m = ev.metrics()
@@ -58,7 +61,7 @@ def test_true_carryover_is_supported_and_covers_the_half_life(seed):
 
 
 @pytest.mark.slow
-def test_link_test_false_positive_rate_on_null_worlds():
+def test_link_test_false_positive_rate_on_null_worlds(world_rows):
     """Outcomes of two null worlds redrawn 200 times each at their true constant hazard: p < 0.05 in about 5%."""
     hits = total = 0
     for seed in (11, 12):
@@ -76,7 +79,7 @@ def test_link_test_false_positive_rate_on_null_worlds():
 
 
 @pytest.mark.slow
-def test_within_link_test_false_positive_rate():
+def test_within_link_test_false_positive_rate(world_rows):
     """The within-unit test (two-way fixed effects) on two null worlds, 200 redraws each: about 6%."""
     hits = total = 0
     for seed in (13, 14):

@@ -127,10 +127,9 @@ def test_chance_by_a_year_is_known_when_everyone_already_had_an_outcome():
 
 def test_nothing_after_as_of_is_used():
     """Every delayed-returns table is the same whether the data after as_of exists or was cut off first."""
-    from test_returns_truth import world_dataset
-
     from netanalysis.analysis.returns.carryover import hazard_rows, profile_half_life
     from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
+    from netanalysis.classroom.naive_readings import world_dataset
     from netanalysis.simulate.world import simulate_world
 
     full = world_dataset(simulate_world(contacts=300, months=30, seed=4))
@@ -150,9 +149,8 @@ def test_nothing_after_as_of_is_used():
 
 
 def test_every_view_runs_for_accounts():
-    from test_returns_truth import world_dataset
-
     from netanalysis.analysis.returns.first_outcome import first_outcome_table, outcome_lags
+    from netanalysis.classroom.naive_readings import world_dataset
     from netanalysis.simulate.world import simulate_world
 
     world = simulate_world(contacts=200, months=24, seed=6)
@@ -193,8 +191,6 @@ def test_interval_when_everyone_paid_is_the_exact_binomial_one():
 
 
 def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
-    from test_returns_truth import world_dataset
-
     from netanalysis.analysis.returns.carryover import (
         describe_dose_response,
         dose_response,
@@ -208,6 +204,7 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
         within_days_share,
     )
     from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+    from netanalysis.classroom.naive_readings import world_dataset
     from netanalysis.plots import returns as plots_returns
     from netanalysis.simulate.world import simulate_world
 

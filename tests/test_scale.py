@@ -8,7 +8,7 @@ library reader gives, rejects and row numbers included.
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write
+from helpers import write
 
 import netanalysis
 from netanalysis import cli

@@ -7,7 +7,7 @@ import codecs
 from pathlib import Path
 
 import pytest
-from load_helpers import by_name, entry
+from helpers import by_name, entry
 
 import netanalysis
 from netanalysis.io.sources.base import detect_encoding

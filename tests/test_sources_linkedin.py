@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from load_helpers import by_name, entry
+from helpers import by_name, entry
 
 import netanalysis
 from netanalysis.errors import UserError

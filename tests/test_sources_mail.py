@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write
-from load_helpers import interactions_with
+from helpers import interactions_with, write
 
 import netanalysis
 from netanalysis.errors import UserError

@@ -1,4 +1,13 @@
-"""Small look-ups shared by the source tests."""
+"""Small functions shared by the tests (no data: the shared data are fixtures in conftest.py)."""
+
+from pathlib import Path
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write `text` (without its leading newlines) to `folder / name`."""
+    path = folder / name
+    path.write_text(text.lstrip("\n"), encoding="utf-8")
+    return path
 
 
 def entry(ds, i=0):
@@ -18,3 +27,8 @@ def interactions_with(ds, email):
     cid = ds.contacts.loc[ds.contacts["emails"].map(lambda e: email in e), "contact_id"]
     assert len(cid) == 1, email
     return ds.interactions[ds.interactions["contact_id"] == cid.iloc[0]].sort_values("timestamp")
+
+
+def text_files(folder: Path):
+    """Every file under `folder` that is not an image."""
+    return [p for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.suffix.lower() not in (".png", ".jpg", ".svgz")]
