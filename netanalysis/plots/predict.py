@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.predict.features import feature_label
 from netanalysis.plots._style import COLORS, empty, figure
 
 MODEL_COLORS = {"logistic_regression": COLORS[0], "gradient_boosting": COLORS[3], "recency": COLORS[1],
@@ -75,7 +76,7 @@ def feature_importance(importance: pd.DataFrame, top: int = 12, ax=None) -> plt.
     if imp.empty:
         empty(ax, "Not enough data to measure importance")
         return fig
-    ax.barh(imp["feature"], imp["importance"], xerr=imp["importance_std"], color=COLORS[0], ecolor="#555",
+    ax.barh([feature_label(f) for f in imp["feature"]], imp["importance"], xerr=imp["importance_std"], color=COLORS[0], ecolor="#555",
             capsize=3)
     ax.axvline(0, color="#999", lw=1)
     ax.set_xlabel("drop in held-out ROC AUC when the feature is shuffled")

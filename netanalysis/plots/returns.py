@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.carryover import CHI2_95
-from netanalysis.plots._style import COLORS, empty, figure, plt
+from netanalysis.plots._style import COLORS, GREY, MAX_SERIES, STYLE, empty, figure, plt, style_axes
 
 
 def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
@@ -35,28 +35,58 @@ def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
 
 
 def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_cohorts: int = 12, ax=None) -> plt.Figure:
-    """One line per first-contact quarter: cumulative outcomes by months since first contact."""
+    """Cumulative outcomes by months since first contact, one line per first-contact quarter.
+
+    More than a handful of lines cannot be told apart, so a new figure has one
+    panel per year of first contact (small multiples): that year's quarters in
+    colour, every other cohort in grey behind them. Drawn into a given `ax`,
+    the latest year's cohorts are coloured and the older ones grey.
+    """
     from netanalysis.analysis.returns.cohorts import MEASURES
 
-    fig, ax = figure(ax=ax)
     if long.empty:
+        fig, ax = figure(ax=ax)
         empty(ax)
         return fig
     cohorts = sorted(long["cohort"].unique())[-max_cohorts:]
-    cmap = plt.get_cmap("viridis")
-    for k, c in enumerate(cohorts):
-        d = long[long["cohort"] == c]
-        scale = 100.0 if measure == "share_with_outcome" else 1.0
-        n = int(d["units"].iloc[0])
-        ax.plot(d["months_since_first"], d[measure] * scale, color=cmap(k / max(len(cohorts) - 1, 1)), lw=1.6,
-                label=f"{c} ({n})")
-    ax.set_xlabel("months since first interaction")
-    ax.set_ylabel(MEASURES[measure])
-    ax.set_ylim(bottom=0)
-    ax.set_title("Cohorts by quarter of first contact: outcomes keep arriving")
-    ax.legend(frameon=False, fontsize=7, ncol=2, title="first contact (relationships)", title_fontsize=7)
+    years = sorted({str(c)[:4] for c in cohorts})
+    if ax is None:
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(1, len(years), figsize=(min(3.4 * len(years) + 1.2, 13.0), 4.0), dpi=110,
+                                     sharex=True, sharey=True, squeeze=False)
+        panels = list(zip(axes[0], years))
+    else:
+        fig, panels = ax.figure, [(ax, years[-1])]
+    for a, year in panels:
+        style_axes(a)
+        _cohort_panel(a, long, cohorts, [c for c in cohorts if str(c)[:4] == year], measure)
+        a.set_title(f"first contact in {year}" if len(panels) > 1 else "", fontsize=9, loc="left")
+        a.set_xlabel("months since first interaction")
+    panels[0][0].set_ylabel(MEASURES[measure])
+    title = "Outcomes keep arriving, quarter after quarter of first contact"
+    if len(panels) > 1:
+        fig.suptitle(title + " (grey: the other quarters)", fontsize=11, x=0.01, ha="left")
+    else:
+        panels[0][0].set_title(title, fontsize=10, loc="left")
     fig.tight_layout()
     return fig
+
+
+def _cohort_panel(ax, long: pd.DataFrame, cohorts: list, highlight: list, measure: str) -> None:
+    """All `cohorts` in grey, the `highlight` ones (at most four quarters) in colour with their sizes."""
+    scale = 100.0 if measure == "share_with_outcome" else 1.0
+    for c in cohorts:
+        if c not in highlight:
+            d = long[long["cohort"] == c]
+            ax.plot(d["months_since_first"], d[measure] * scale, color=GREY, lw=1.0, zorder=1)
+    for c in highlight:
+        d = long[long["cohort"] == c]
+        quarter = int(str(c)[-1]) - 1 if str(c)[-1].isdigit() else 0
+        ax.plot(d["months_since_first"], d[measure] * scale, color=COLORS[quarter % MAX_SERIES], lw=1.8, zorder=2,
+                label=f"{str(c)[-2:]} ({int(d['units'].iloc[0])})")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", title="quarter (relationships)", title_fontsize=7)
 
 
 def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None, ax=None) -> plt.Figure:

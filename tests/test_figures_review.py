@@ -1,0 +1,136 @@
+"""Figures a manager reads: colour-blind-safe colours, few series per axes, zero-based amounts, whole counts,
+words instead of codes, and no overlapping labels. Each test draws a tiny frame whose answer is known."""
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")  # the test process has no display; the package itself sets no backend
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from netanalysis.analysis.predict.features import feature_columns, feature_labels
+from netanalysis.plots import general, predict, returns
+from netanalysis.plots._style import COLORS, GREY, figure
+
+# Okabe & Ito (2008), typed here from the published palette, not from the code.
+OKABE_ITO = {"#0072B2", "#D55E00", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#F0E442", "#000000"}
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def overlapping_labels(fig) -> list[tuple[str, str]]:
+    """Pairs of tick labels (same axis) or texts whose drawn boxes overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+            shown = [t for t in labels if t.get_visible() and t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in shown]
+            for (a, ba), (b, bb) in itertools.combinations(zip(shown, boxes), 2):
+                if ba.overlaps(bb):
+                    pairs.append((a.get_text(), b.get_text()))
+    return pairs
+
+
+def coloured_lines(ax) -> list:
+    """Lines drawn in a colour (not the grey of context series)."""
+    return [ln for ln in ax.get_lines() if mcolors.to_hex(ln.get_color()).lower() != GREY.lower()
+            and len(ln.get_xdata()) > 1]
+
+
+def test_the_palette_is_okabe_ito_and_new_axes_cycle_through_it():
+    assert {c.upper() for c in COLORS[:6]} <= OKABE_ITO and len(set(COLORS)) == len(COLORS)
+    fig, ax = figure()
+    drawn = [ax.plot([0, 1], [k, k])[0].get_color() for k in range(6)]
+    assert drawn == COLORS[:6]
+
+
+def cohort_frame(n_quarters: int = 12) -> pd.DataFrame:
+    """n quarters from 2023Q1, each of 10 units with 1 more unit with an outcome each month, followed to the end."""
+    rows = []
+    for k in range(n_quarters):
+        cohort = f"{2023 + k // 4}Q{k % 4 + 1}"
+        for m in range(3 * (n_quarters - k)):
+            rows.append({"cohort": cohort, "months_since_first": m, "units": 10,
+                         "share_with_outcome": min(m, 10) / 10, "outcomes_per_100": 10.0 * m})
+    return pd.DataFrame(rows)
+
+
+def test_twelve_cohorts_become_small_multiples_of_at_most_four_coloured_lines():
+    fig = returns.cohort_curves(cohort_frame(12))
+    assert len(fig.axes) == 3  # 2023, 2024, 2025
+    for ax in fig.axes:
+        assert len(coloured_lines(ax)) == 4  # that year's quarters; the other 8 are grey
+        assert len(ax.get_lines()) == 12 and ax.get_ylim()[0] == 0
+    # one quarter reaches 100%: the share is drawn in percent
+    assert max(max(ln.get_ydata()) for ln in fig.axes[0].get_lines()) == 100
+    assert not overlapping_labels(fig)
+
+
+def test_cohorts_in_a_given_axes_colour_only_the_latest_year():
+    fig, ax = plt.subplots()
+    assert returns.cohort_curves(cohort_frame(6), ax=ax) is fig  # 2023Q1..2024Q2
+    assert len(coloured_lines(ax)) == 2 and len(ax.get_lines()) == 6
+
+
+def test_stock_bands_count_relationships_on_a_zero_based_whole_number_axis():
+    # minutes 0, 3, 30, 90, 600 -> hours 0, 0.05, 0.5, 1.5, 10
+    fig = general.stock_distribution(pd.Series([0.0, 3.0, 30.0, 90.0, 600.0]), 3.0)
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    # bands: under 0.1 h, 0.1-0.5, 0.5-1, 1-2, 2-5, 5-10, 10 or more
+    assert heights == [2, 0, 1, 1, 0, 0, 1]
+    assert ax.get_xscale() == "linear" and ax.get_ylim()[0] == 0
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+    assert ax.get_xticklabels()[0].get_text() == "under\n6 min" and "h" in ax.get_xlabel()
+    assert not overlapping_labels(fig)
+
+
+def monthly_frame() -> pd.DataFrame:
+    period = pd.date_range("2025-01-01", periods=12, freq="MS", tz="UTC")
+    return pd.DataFrame({"period": period, "new_hours": np.full(12, 2.0), "nurtured_hours": np.arange(12.0),
+                         "active": np.arange(20, 32)})
+
+
+def test_investment_axes_start_at_zero_and_the_legend_stays_off_the_bars():
+    fig = general.investment_over_time(monthly_frame())
+    left, right = fig.axes
+    assert left.get_ylim()[0] == 0 and right.get_ylim()[0] == 0  # active relationships run 20..31
+    assert right.get_ylim()[1] >= 31
+    fig.canvas.draw()
+    legend = left.get_legend().get_window_extent()
+    assert legend.y0 >= left.get_window_extent().y1 - 1  # above the plotting area
+    assert not legend.overlaps(left.title.get_window_extent())
+    assert not overlapping_labels(fig)
+
+
+def test_coverage_counts_are_whole_numbers():
+    ts = pd.to_datetime(["2025-01-05", "2025-01-09", "2025-02-01"], utc=True)
+    fig = general.coverage_over_time(pd.DataFrame({"timestamp": ts, "source": ["mail", "calendar", "mail"]}))
+    ax = fig.axes[0]
+    assert all(float(t).is_integer() for t in ax.get_yticks()) and ax.get_ylim()[0] == 0
+    assert not overlapping_labels(fig)
+
+
+def test_every_feature_has_words_and_the_importance_chart_uses_them():
+    words = feature_labels()
+    assert set(words) == set(feature_columns())
+    assert not [w for w in words.values() if "_" in w]
+    assert words["stock_hl6"] == "time invested still working (half-life 6 months)"
+    assert words["touches_1m"] == "touches last month"
+    imp = pd.DataFrame({"feature": ["stock_hl6", "share_other", "cum_hours"], "importance": [0.01, 0.03, 0.02],
+                        "importance_std": [0.0, 0.0, 0.0]})
+    fig = predict.feature_importance(imp)
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert shown == ["time invested still working (half-life 6 months)", "hours invested so far",
+                     "share of touches: other channels"]  # smallest drop at the bottom
+    assert not overlapping_labels(fig)
