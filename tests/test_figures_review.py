@@ -134,3 +134,51 @@ def test_every_feature_has_words_and_the_importance_chart_uses_them():
     assert shown == ["time invested still working (half-life 6 months)", "hours invested so far",
                      "share of touches: other channels"]  # smallest drop at the bottom
     assert not overlapping_labels(fig)
+
+
+def small_network():
+    """The user met 10 contacts; c0-c3 meet in a ring, c4 and c5 once together; c6..c9 meet no other contact."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_weighted_edges_from([("me", f"c{k}", 1.0) for k in range(10)])
+    g.add_weighted_edges_from([("c0", "c1", 3.0), ("c1", "c2", 2.0), ("c2", "c3", 2.0), ("c3", "c0", 1.0),
+                               ("c4", "c5", 1.0)])
+    return g
+
+
+def test_network_title_says_what_is_drawn_of_how_many_contacts():
+    from netanalysis.plots import network
+
+    g = small_network()
+    title = network.ego_network(g, "me", max_nodes=3).axes[0].get_title(loc="left")
+    assert title.startswith("Your network: the 3 most-connected of your 10 contacts")
+    assert "6 of them share a meeting, message or deal" in title
+    title = network.ego_network(g, "me").axes[0].get_title(loc="left")
+    assert title.startswith("Your network: 6 of your 10 contacts")
+
+
+def test_network_labels_do_not_overlap_and_only_the_first_few_are_named():
+    from netanalysis.plots import network
+
+    g = small_network()
+    names = {f"c{k}": f"Contact number {k} with a long name" for k in range(10)}
+    fig = network.ego_network(g, "me", names=names, highlight=["c0", "c1", "c2", "c3", "c4"], max_labels=4)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t for t in ax.texts if t.get_text().startswith("Contact number")]
+    assert len(labels) == 4  # c4 is past max_labels
+    boxes = [t.get_window_extent() for t in labels]
+    assert not [(a, b) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)]
+
+
+def test_place_labels_moves_a_label_off_one_at_the_same_point():
+    from netanalysis.plots.network import place_labels
+
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 1); ax.set_ylim(0, 1)
+    texts = place_labels(ax, [(0.5, 0.5)] * 3, ["first label", "second label", "third label"])
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in texts]
+    assert not [(a, b) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)]
+    assert texts[0].xyann == (0, 9)  # the first goes straight above its point
