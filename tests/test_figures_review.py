@@ -28,6 +28,10 @@ def _close():
 
 def overlapping_labels(fig) -> list[tuple[str, str]]:
     """Pairs of tick labels (same axis) or texts whose drawn boxes overlap."""
+    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure (no pyplot) has no canvas to draw on yet
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     pairs = []
@@ -182,3 +186,35 @@ def test_place_labels_moves_a_label_off_one_at_the_same_point():
     boxes = [t.get_window_extent() for t in texts]
     assert not [(a, b) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)]
     assert texts[0].xyann == (0, 9)  # the first goes straight above its point
+
+
+def trend_reports(dates: list[str]) -> list:
+    from pathlib import Path
+
+    return [(Path(d), {"as_of": d, "metrics": {"first_outcome_probability_12m": 0.2 + 0.01 * k,
+                                                "first_outcome_probability_12m_ci": [0.1, 0.3], "holdout_auc": 0.8}})
+            for k, d in enumerate(dates)]
+
+
+def test_one_report_is_a_dot_with_its_date_not_a_point_on_a_long_axis():
+    import matplotlib.dates as mdates
+
+    from netanalysis.report.history import trend_figure
+
+    fig = trend_figure(trend_reports(["2025-12-31"]))
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == 2  # the two metrics with a value, one panel each
+    pct = shown[0]
+    lo, hi = (mdates.num2date(v).replace(tzinfo=None) for v in pct.get_xlim())
+    assert pd.Timedelta(days=60) <= hi - lo <= pd.Timedelta(days=70)  # a month either side
+    assert [t.get_text() for t in pct.get_xticklabels()] == ["31 Dec\n2025"]
+    assert pct.get_ylim() == (0, 100) and pct.lines[0].get_ydata()[0] == pytest.approx(20.0)
+    assert not overlapping_labels(fig)
+
+
+def test_three_monthly_reports_have_readable_date_ticks():
+    from netanalysis.report.history import trend_figure
+
+    fig = trend_figure(trend_reports(["2025-12-31", "2026-01-31", "2026-02-28"]))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["31 Dec\n2025", "31 Jan\n2026", "28 Feb\n2026"]
+    assert not overlapping_labels(fig)
