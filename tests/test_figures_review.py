@@ -218,3 +218,12 @@ def test_three_monthly_reports_have_readable_date_ticks():
     fig = trend_figure(trend_reports(["2025-12-31", "2026-01-31", "2026-02-28"]))
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["31 Dec\n2025", "31 Jan\n2026", "28 Feb\n2026"]
     assert not overlapping_labels(fig)
+
+
+def test_stock_spread_far_from_zero_gets_equal_round_bands():
+    # hours 12, 15, 25, 61: ten percent quantile above 61 / 10, so bands of 10 h (61 / 8 rounded up to 10)
+    fig = general.stock_distribution(pd.Series([12.0, 15.0, 25.0, 61.0]) * 60, 3.0)
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == [0, 2, 1, 0, 0, 0, 1]
+    assert ax.get_xticklabels()[1].get_text() == "10 h\u2013\n20 h"
+    assert not overlapping_labels(fig)

@@ -58,15 +58,41 @@ def investment_over_time(monthly: pd.DataFrame, ax=None) -> plt.Figure:
     return fig
 
 
-# Bands of the carryover stock, in hours: wide enough that a manager can read them,
-# fine at the bottom, where most relationships sit.
-STOCK_BANDS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
+# Bands of the carryover stock, in hours, for stocks piled up near zero (a few
+# touches long ago): fine at the bottom, where most relationships sit.
+STOCK_BANDS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
 
 
-def _band_label(lo: float, hi: float | None) -> str:
+def _round_step(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `x`."""
+    power = 10.0 ** np.floor(np.log10(x))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= x - 1e-12)
+
+
+def stock_bands(hours: np.ndarray) -> list[float]:
+    """Band edges (hours) from 0 up, the last edge above the largest stock (infinite for the open top band).
+
+    Stocks piled up near zero get :data:`STOCK_BANDS`; others get about eight
+    equal bands of a round width.
+
+    >>> stock_bands(np.array([12.0, 25.0, 61.0]))
+    [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0]
+    >>> stock_bands(np.array([0.0, 0.01, 0.02, 3.0]))
+    [0.0, 0.1, 0.5, 1.0, 2.0, inf]
+    """
+    top = float(hours.max())
+    if top <= 0:
+        return [0.0, np.inf]
+    if np.quantile(hours, 0.1) > top / 10:
+        width = _round_step(top / 8)
+        return [float(k * width) for k in range(int(np.floor(top / width + 1e-9)) + 2)]
+    return [e for e in STOCK_BANDS if e <= top] + [np.inf]
+
+
+def _band_label(lo: float, hi: float) -> str:
     def words(h):
         return f"{h * 60:g} min" if h < 1 else f"{h:g} h"
-    if hi is None:
+    if not np.isfinite(hi):
         return f"{words(lo)}\nor more"
     return f"under\n{words(hi)}" if lo == 0 else f"{words(lo)}\u2013\n{words(hi)}"
 
@@ -74,8 +100,7 @@ def _band_label(lo: float, hi: float | None) -> str:
 def stock_distribution(stock: pd.Series, half_life_months: float, ax=None) -> plt.Figure:
     """Relationships by the carryover stock (invested hours still working) at the as-of period.
 
-    One bar per band of hours (:data:`STOCK_BANDS`), up to the band holding the
-    largest stock; counts are whole numbers on a zero-based axis.
+    One bar per band of hours (:func:`stock_bands`); counts are whole numbers on a zero-based axis.
     """
     fig, ax = figure(ax=ax)
     hours = stock.to_numpy(dtype=float) / 60.0
@@ -83,14 +108,13 @@ def stock_distribution(stock: pd.Series, half_life_months: float, ax=None) -> pl
     if hours.size == 0:
         empty(ax)
         return fig
-    edges = [e for e in STOCK_BANDS if e <= hours.max()] or [0.0]
-    counts = np.histogram(hours, bins=edges + [np.inf])[0]
-    labels = [_band_label(lo, hi) for lo, hi in zip(edges, edges[1:] + [None])]
+    edges = stock_bands(hours)
+    counts = np.histogram(hours, bins=edges)[0]
     x = np.arange(len(counts))
     ax.bar(x, counts, color=COLORS[3], width=0.7)
     for xi, n in zip(x, counts):
         ax.annotate(f"{n:,}", (xi, n), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, [_band_label(lo, hi) for lo, hi in zip(edges, edges[1:])])
     ax.set_ylim(0, max(counts.max() * 1.12, 1))
     integer_ticks(ax.yaxis)
     ax.set_xlabel(f"invested hours still working at the as-of date (half-life {half_life_months:g} months)")
