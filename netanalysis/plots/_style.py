@@ -47,7 +47,8 @@ def integer_ticks(axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
-def legend_above(ax, title: str, handles=None, labels=None, ncol: int = 2, fontsize: float = 8) -> None:
+def legend_above(ax, title: str, handles=None, labels=None, ncol: int = 2, fontsize: float = 8,
+                 title_size: float | None = None) -> None:
     """The legend in a row between the title and the plot, so it never covers data.
 
     The title is lifted by the legend's height (rows of `fontsize` points).
@@ -58,7 +59,7 @@ def legend_above(ax, title: str, handles=None, labels=None, ncol: int = 2, fonts
         ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=ncol, frameon=False,
                   fontsize=fontsize, borderaxespad=0, handlelength=1.8, columnspacing=1.2)
     rows = -(-len(handles) // ncol) if handles else 0
-    ax.set_title(title, loc="left", pad=6 + rows * fontsize * 1.55)
+    ax.set_title(title, loc="left", pad=6 + rows * fontsize * 1.55, fontsize=title_size)
 
 
 def empty(ax, text: str = "No data to show") -> None:

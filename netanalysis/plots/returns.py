@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.carryover import CHI2_95
-from netanalysis.plots._style import COLORS, GREY, MAX_SERIES, STYLE, empty, figure, plt, style_axes
+from netanalysis.plots._style import COLORS, GREY, MAX_SERIES, STYLE, empty, figure, legend_above, plt, style_axes
 
 
 def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
@@ -57,17 +57,16 @@ def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_c
         panels = list(zip(axes[0], years))
     else:
         fig, panels = ax.figure, [(ax, years[-1])]
+    title = "Outcomes keep arriving, quarter after quarter of first contact"
     for a, year in panels:
         style_axes(a)
         _cohort_panel(a, long, cohorts, [c for c in cohorts if str(c)[:4] == year], measure)
-        a.set_title(f"first contact in {year}" if len(panels) > 1 else "", fontsize=9, loc="left")
+        legend_above(a, f"first contact in {year} (relationships)" if len(panels) > 1 else title, ncol=4, fontsize=7.5,
+                     title_size=9.5 if len(panels) > 1 else None)
         a.set_xlabel("months since first interaction")
     panels[0][0].set_ylabel(MEASURES[measure])
-    title = "Outcomes keep arriving, quarter after quarter of first contact"
     if len(panels) > 1:
         fig.suptitle(title + " (grey: the other quarters)", fontsize=11, x=0.01, ha="left")
-    else:
-        panels[0][0].set_title(title, fontsize=10, loc="left")
     fig.tight_layout()
     return fig
 
@@ -86,7 +85,6 @@ def _cohort_panel(ax, long: pd.DataFrame, cohorts: list, highlight: list, measur
                 label=f"{str(c)[-2:]} ({int(d['units'].iloc[0])})")
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
-    ax.legend(frameon=False, fontsize=7, loc="upper left", title="quarter (relationships)", title_fontsize=7)
 
 
 def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None, ax=None) -> plt.Figure:
