@@ -227,3 +227,28 @@ def test_stock_spread_far_from_zero_gets_equal_round_bands():
     assert [p.get_height() for p in ax.patches] == [0, 2, 1, 0, 0, 0, 1]
     assert ax.get_xticklabels()[1].get_text() == "10 h\u2013\n20 h"
     assert not overlapping_labels(fig)
+
+
+def test_ratio_axes_have_plain_ticks_not_powers_of_ten():
+    lags = pd.DataFrame({"months_earlier": [0, 1, 2], "hazard_ratio_1h": [1.2, 2.0, 0.9],
+                         "low": [0.8, 1.4, 0.6], "high": [1.8, 3.0, 1.3]})
+    fig = returns.lag_profile(lags)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["0.5", "1", "2", "4"]  # 0.6 / 1.5 .. 3.0 * 1.5
+    fig = returns.lag_shape(lags, pd.DataFrame({"months_earlier": [0, 1, 2], "hazard_ratio_1h": [1.5, 1.3, 1.1]}))
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["0.5", "1", "2", "4"]
+    assert not overlapping_labels(fig)
+
+
+def test_tie_strength_values_stay_readable_on_their_bars():
+    from netanalysis.plots import network
+
+    table = pd.DataFrame({"tie_months": [10, 10, 10], "outcome_share": [0.1, 0.2, 0.7],
+                          "outcome_share_low": [0.0, 0.1, 0.5], "outcome_share_high": [0.2, 0.3, 0.9],
+                          "outcome_rate": [0.005, 0.01, 0.03], "outcome_rate_low": [0.0, 0.005, 0.02],
+                          "outcome_rate_high": [0.01, 0.02, 0.04]}, index=["weak", "medium", "strong"])
+    fig = network.tie_strength_outcomes(table, (30.0, 90.0))
+    values = {t.get_text(): t.get_color() for t in fig.axes[0].texts}
+    # the tallest error bar reaches 0.9: a bar above 12% of it holds its value in white, a shorter one is dark
+    assert values == {"10%": "#222", "20%": "white", "70%": "white"}
+    assert not overlapping_labels(fig)

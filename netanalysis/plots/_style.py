@@ -62,6 +62,15 @@ def legend_above(ax, title: str, handles=None, labels=None, ncol: int = 2, fonts
     ax.set_title(title, loc="left", pad=6 + rows * fontsize * 1.55, fontsize=title_size)
 
 
+def date_axis(ax) -> None:
+    """Short, horizontal date labels (the year once, then months): nothing rotated or overlapping."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def empty(ax, text: str = "No data to show") -> None:
     """Say on the axes that there is nothing to draw."""
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#555")

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots._style import COLORS, empty, figure, integer_ticks, legend_above
+from netanalysis.plots._style import COLORS, date_axis, empty, figure, integer_ticks, legend_above
 
 
 def coverage_over_time(interactions: pd.DataFrame, ax=None) -> plt.Figure:
@@ -24,7 +24,7 @@ def coverage_over_time(interactions: pd.DataFrame, ax=None) -> plt.Figure:
     ax.set_ylabel("interactions per month")
     integer_ticks(ax.yaxis)
     legend_above(ax, "Where the data comes from: interactions per month, by source", ncol=min(len(table.columns), 4))
-    _date_axis(ax)
+    date_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -53,7 +53,7 @@ def investment_over_time(monthly: pd.DataFrame, ax=None) -> plt.Figure:
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     legend_above(ax, "Time invested in relationships, month by month", h1 + h2, l1 + l2, ncol=2)
-    _date_axis(ax)
+    date_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -122,15 +122,6 @@ def stock_distribution(stock: pd.Series, half_life_months: float, ax=None) -> pl
     ax.set_title("How much invested time is still working in each relationship", loc="left")
     fig.tight_layout()
     return fig
-
-
-def _date_axis(ax) -> None:
-    """Short, horizontal date labels (years once, then months): nothing rotated or overlapping."""
-    import matplotlib.dates as mdates
-
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def kaplan_meier(curves: dict[str, pd.DataFrame], title: str = "Chance of a first won outcome",

@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots._style import COLORS, MAX_SERIES, empty, figure
+from netanalysis.plots._style import COLORS, MAX_SERIES, date_axis, empty, figure, integer_ticks, legend_above
 
 CLASS_COLORS = {"weak": COLORS[2], "medium": COLORS[3], "strong": COLORS[0]}
 
@@ -40,8 +40,11 @@ def _bars(ax, labels, values, low, high, colors, fmt="{:.1%}"):
     ok = np.isfinite(v) & np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
         ax.errorbar(x[ok], shown[ok], yerr=err[:, ok], fmt="none", ecolor="#333", capsize=4, lw=1)
+    top = max(np.nanmax(np.r_[shown, np.nan_to_num(hi, nan=0.0)]), 1e-12)
     for xi, val in zip(x, v):
-        ax.text(xi, 0, "n/a" if not np.isfinite(val) else fmt.format(val), ha="center", va="bottom", fontsize=8, color="#222")
+        inside = np.isfinite(val) and val > 0.12 * top  # a tall bar holds its value in white; a short one above it
+        ax.text(xi, 0, "n/a" if not np.isfinite(val) else fmt.format(val), ha="center", va="bottom", fontsize=8,
+                color="white" if inside else "#222", fontweight="bold" if inside else "normal")
     ax.set_xticks(x, labels)
 
 
@@ -96,9 +99,14 @@ def diversity_over_time(by_company: pd.DataFrame, won_per_month: pd.Series | Non
                 ls="--", label="across sources")
     ax.set_ylabel("diversity (bits, trailing 12 months)")
     ax.set_ylim(bottom=0)
-    ax.set_title("How evenly time is spread across companies")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.autofmt_xdate()
+    handles, labels = ax.get_legend_handles_labels()
+    for other in fig.axes:
+        if other is not ax and other.bbox.bounds == ax.bbox.bounds:  # the twin with the grey bars
+            integer_ticks(other.yaxis)
+            h2, l2 = other.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+    legend_above(ax, "How evenly time is spread across companies", handles, labels, ncol=3)
+    date_axis(ax)
     fig.tight_layout()
     return fig
 

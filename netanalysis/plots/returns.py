@@ -109,8 +109,7 @@ def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None,
     ax.set_ylim(0, max(4 * CHI2_95, min(float(d["delta_deviance"].max()), 40.0)))
     ax.set_xlabel("half-life of invested time (months)")
     ax.set_ylabel("worse fit than the best (deviance)")
-    ax.set_title("Which half-life explains when outcomes happen")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "Which half-life explains when outcomes happen", ncol=3)
     fig.tight_layout()
     return fig
 
@@ -151,10 +150,7 @@ def lag_profile(lags: pd.DataFrame, ax=None) -> plt.Figure:
     ax.axhline(1.0, color="#666", lw=1, ls="--")
     ax.set_xticks(x)
     ax.set_xticklabels(["same\nmonth" if v == 0 else str(v) for v in x])
-    ax.set_yscale("log")
-    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16) if d["low"].min() / 1.5 <= t <= d["high"].max() * 1.5]
-    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    _ratio_axis(ax, d["low"].min(), d["high"].max())
     ax.set_xlabel("months before the month of the outcome")
     ax.set_ylabel("outcome chance × (one hour vs none)")
     ax.set_title("Where the return on an hour arrives (distributed lag)")
@@ -220,8 +216,7 @@ def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
     ax.set_xlabel(f"months from the {anchor} (0 = its month; small numbers: outcomes behind each point)")
     ax.set_ylabel("minutes per unit-month")
     ax.set_ylim(bottom=0)
-    ax.set_title(title or f"Activity around each {anchor}")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    legend_above(ax, title or f"Activity around each {anchor}", ncol=1)
     fig.tight_layout()
     return fig
 
@@ -251,12 +246,18 @@ def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None
         hi = peak_ci[1] if peak_ci and peak_ci[1] is not None else x.max()
         ax.axvspan(lo, hi, color=COLORS[1], alpha=0.08, label=f"peak {peak:.1f} months (95% interval)")
     ax.axhline(1.0, color="#666", lw=1, ls="--")
-    ax.set_yscale("log")
-    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    _ratio_axis(ax, d["low"].min(), d["high"].max())
     ax.set_xticks(x)
     ax.set_xlabel("months before the month of the outcome")
     ax.set_ylabel("outcome chance × (one hour vs none)")
-    ax.set_title("When the return on an hour arrives (lag shape)")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "When the return on an hour arrives (lag shape)", ncol=2)
     fig.tight_layout()
     return fig
+
+
+def _ratio_axis(ax, low: float, high: float) -> None:
+    """A log axis for ratios with plain ticks (0.5, 1, 2, not 10^0), spanning the intervals drawn."""
+    ax.set_yscale("log")
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if low / 1.5 <= t <= high * 1.5] or [1]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
