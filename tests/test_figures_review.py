@@ -252,3 +252,35 @@ def test_tie_strength_values_stay_readable_on_their_bars():
     # the tallest error bar reaches 0.9: a bar above 12% of it holds its value in white, a shorter one is dark
     assert values == {"10%": "#222", "20%": "white", "70%": "white"}
     assert not overlapping_labels(fig)
+
+
+def test_classroom_six_months_shades_the_whole_trap_and_says_so():
+    from netanalysis.classroom.strategies import simulate_classroom, trap_months
+    from netanalysis.plots import classroom as plots_classroom
+
+    run = simulate_classroom(months=6, n_students=200, seed=0)
+    b, c = run.mean_band("builder")[0], run.mean_band("broadcaster")[0]
+    assert trap_months(b, c) == [1, 2, 3, 4, 5, 6]  # the teacher's guide: the broadcaster leads throughout
+    fig = plots_classroom.cumulative_outcomes(run)
+    ax = fig.axes[0]
+    shaded = [p for p in ax.patches if p.get_facecolor()[3] < 1]  # the translucent trap span
+    assert len(shaded) == 1
+    span = shaded[0]
+    assert (span.get_x(), span.get_x() + span.get_width()) == (0.5, 6.5)  # months 1 to 6, every one
+    assert [t.get_text() for t in ax.texts] == ["the trap: the broadcaster is ahead\nin all 6 months"]
+    assert {mcolors.to_hex(ln.get_color()).upper() for ln in ax.get_lines()} == {"#D55E00", "#0072B2", "#009E73"}
+    fig.canvas.draw()
+    assert ax.get_legend().get_window_extent().y0 >= ax.get_window_extent().y1 - 1  # above the plot
+    assert not overlapping_labels(fig)
+
+
+def test_classroom_figures_have_no_overlapping_labels():
+    from netanalysis.classroom.strategies import simulate_classroom
+    from netanalysis.plots import classroom as plots_classroom
+
+    run = simulate_classroom(months=36, n_students=30, seed=1)
+    for draw in (plots_classroom.cumulative_outcomes, plots_classroom.builder_lead, plots_classroom.monthly_outcomes,
+                 plots_classroom.relationship_stock):
+        assert not overlapping_labels(draw(run)), draw.__name__
+    lead = plots_classroom.builder_lead(run).axes[0]
+    assert "below zero, the broadcaster is ahead" in lead.get_title(loc="left")
