@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.predict.features import feature_label
-from netanalysis.plots._style import COLORS, empty, figure
+from netanalysis.plots._style import COLORS, empty, figure, legend_above
 
 MODEL_COLORS = {"logistic_regression": COLORS[0], "gradient_boosting": COLORS[3], "recency": COLORS[1],
                 "frequency": COLORS[2], "relationship_score": COLORS[5]}
@@ -97,7 +97,6 @@ def rolling_auc(rolling: pd.DataFrame, ax=None) -> plt.Figure:
     ax.axhline(0.5, color="#999", ls="--", lw=1)
     ax.set_ylabel("ROC AUC")
     ax.set_xlabel("decision month (each trained only on windows closed before it)")
-    ax.set_title("Rolling-origin checks")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "Does the ranking hold month after month? (rolling origins)", ncol=3)
     fig.tight_layout()
     return fig
