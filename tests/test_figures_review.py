@@ -284,3 +284,32 @@ def test_classroom_figures_have_no_overlapping_labels():
         assert not overlapping_labels(draw(run)), draw.__name__
     lead = plots_classroom.builder_lead(run).axes[0]
     assert "below zero, the broadcaster is ahead" in lead.get_title(loc="left")
+
+
+def test_figure_functions_keep_their_ax_argument():
+    import inspect
+
+    from netanalysis.plots import classroom, network
+
+    multi_panel = {"tie_strength_outcomes", "fooled_by_reverse_causation"}  # two axes side by side
+    for module in (general, returns, predict, network, classroom):
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__ or name.startswith("_") or name in multi_panel:
+                continue
+            if inspect.signature(fn).return_annotation in ("plt.Figure", plt.Figure):
+                param = inspect.signature(fn).parameters.get("ax")
+                assert param is not None and param.default is None, f"{module.__name__}.{name}"
+
+
+def test_the_same_data_draws_the_same_png():
+    import io
+
+    from netanalysis.plots import network
+
+    def png():
+        buf = io.BytesIO()
+        network.ego_network(small_network(), "me", names={"c0": "Ann"}, highlight=["c0", "c1"]).savefig(
+            buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+
+    assert png() == png()
