@@ -313,3 +313,12 @@ def test_the_same_data_draws_the_same_png():
         return buf.getvalue()
 
     assert png() == png()
+
+
+def test_classroom_stock_title_says_one_month_not_one_months():
+    from netanalysis.classroom.strategies import simulate_classroom
+    from netanalysis.plots import classroom as plots_classroom
+
+    run = simulate_classroom(months=6, half_life_months=1.0, n_students=5)
+    title = plots_classroom.relationship_stock(run).axes[0].get_title(loc="left")
+    assert title.endswith("(half-life 1 month)")

@@ -59,7 +59,7 @@ def legend_above(ax, title: str, handles=None, labels=None, ncol: int = 2, fonts
         ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=ncol, frameon=False,
                   fontsize=fontsize, borderaxespad=0, handlelength=1.8, columnspacing=1.2)
     rows = -(-len(handles) // ncol) if handles else 0
-    ax.set_title(title, loc="left", pad=6 + rows * fontsize * 1.55, fontsize=title_size)
+    ax.set_title(title, loc="left", pad=8 + rows * fontsize * 1.6, fontsize=title_size)
 
 
 def date_axis(ax) -> None:

@@ -152,7 +152,8 @@ def relationship_stock(run, ax=None) -> plt.Figure:
     ax.set_xlim(0.5, x[-1] + 0.5)
     ax.set_ylim(0, max(float(stock.max()) * 1.15, 1.2))
     half = run.parameters["half_life_months"]
-    return _finish(fig, ax, f"One builder's relationships: hours still working (half-life {half:g} months)",
+    months = f"{half:g} month" + ("" if half == 1 else "s")
+    return _finish(fig, ax, f"One builder's relationships: hours still working (half-life {months})",
                    "month", "stock of invested hours")
 
 
