@@ -322,3 +322,12 @@ def test_classroom_stock_title_says_one_month_not_one_months():
     run = simulate_classroom(months=6, half_life_months=1.0, n_students=5)
     title = plots_classroom.relationship_stock(run).axes[0].get_title(loc="left")
     assert title.endswith("(half-life 1 month)")
+
+
+def test_investment_by_quarter_says_quarter():
+    period = pd.date_range("2025-01-01", periods=4, freq="QS", tz="UTC")
+    frame = pd.DataFrame({"period": period, "new_hours": [1.0, 2, 3, 4], "nurtured_hours": [0.0, 1, 2, 3],
+                          "active": [3, 4, 5, 6]})
+    ax = general.investment_over_time(frame).axes[0]
+    assert ax.get_ylabel() == "hours invested per quarter"
+    assert ax.get_title(loc="left") == "Time invested in relationships, quarter by quarter"

@@ -39,20 +39,21 @@ def investment_over_time(monthly: pd.DataFrame, ax=None) -> plt.Figure:
         empty(ax)
         return fig
     x = monthly["period"].dt.tz_convert(None)
-    ax.bar(x, monthly["new_hours"], width=25, color=COLORS[2], label="hours with new relationships (first 3 months)")
-    ax.bar(x, monthly["nurtured_hours"], width=25, bottom=monthly["new_hours"], color=COLORS[0],
+    step = "quarter" if len(x) > 1 and x.diff().median() > pd.Timedelta(days=45) else "month"
+    ax.bar(x, monthly["new_hours"], width=25 if step == "month" else 75, color=COLORS[2], label="hours with new relationships (first 3 months)")
+    ax.bar(x, monthly["nurtured_hours"], width=25 if step == "month" else 75, bottom=monthly["new_hours"], color=COLORS[0],
            label="hours with nurtured relationships")
-    ax.set_ylabel("hours invested per month")
+    ax.set_ylabel(f"hours invested per {step}")
     ax.set_ylim(bottom=0)
     ax2 = ax.twinx()
-    ax2.plot(x, monthly["active"], color=COLORS[1], lw=2, label="active relationships (touched this month; right axis)")
+    ax2.plot(x, monthly["active"], color=COLORS[1], lw=2, label=f"active relationships (touched that {step}; right axis)")
     ax2.set_ylabel("active relationships")
     ax2.set_ylim(0, max(float(monthly["active"].max()) * 1.1, 1.0))
     integer_ticks(ax2.yaxis)
     ax2.spines[["top"]].set_visible(False)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    legend_above(ax, "Time invested in relationships, month by month", h1 + h2, l1 + l2, ncol=2)
+    legend_above(ax, f"Time invested in relationships, {step} by {step}", h1 + h2, l1 + l2, ncol=2)
     date_axis(ax)
     fig.tight_layout()
     return fig
