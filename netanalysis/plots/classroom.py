@@ -9,9 +9,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from netanalysis.classroom.strategies import STRATEGY_NAMES, crossover_month, trap_months
-from netanalysis.plots._style import figure
+from netanalysis.plots._style import OKABE_ITO, figure, legend_above
 
-COLORS = {"broadcaster": "#d1495b", "builder": "#1f6feb", "mixed": "#66a182"}
+# Okabe-Ito vermillion, blue and bluish green: told apart with the common colour-vision deficiencies.
+COLORS = {"broadcaster": OKABE_ITO["vermillion"], "builder": OKABE_ITO["blue"], "mixed": OKABE_ITO["bluish green"]}
+TRAP = OKABE_ITO["orange"]
 LABELS = {"broadcaster": "Broadcaster (only new people)", "builder": "Builder (keeps following up)",
           "mixed": "Mixed (half and half)"}
 ROOM = {"font.size": 18, "axes.titlesize": 24, "axes.labelsize": 20, "xtick.labelsize": 17,
@@ -28,11 +30,12 @@ def _fig(ax=None):
 
 
 def _finish(fig, ax, title, xlabel, ylabel, legend=True):
-    ax.set_title(title, fontsize=ROOM["axes.titlesize"], loc="left", pad=14)
     ax.set_xlabel(xlabel, fontsize=ROOM["axes.labelsize"])
     ax.set_ylabel(ylabel, fontsize=ROOM["axes.labelsize"])
-    if legend:
-        ax.legend(frameon=False, fontsize=ROOM["legend.fontsize"], loc="upper left")
+    if legend:  # in a row under the title: no line, band or marker is hidden behind it
+        legend_above(ax, title, ncol=3, fontsize=15, title_size=ROOM["axes.titlesize"])
+    else:
+        ax.set_title(title, fontsize=ROOM["axes.titlesize"], loc="left", pad=14)
     fig.tight_layout()
     return fig
 
@@ -44,11 +47,12 @@ def _mark_trap_and_crossover(ax, run, ymax, last):
     full = crossover_month(b, c)
     trap = trap_months(b, c)
     cross = full if full is not None and full <= last else None
-    if trap and full is not None:
-        early = [m for m in trap if m <= last]
-        early = [m for i, m in enumerate(early) if m - i == early[0]]  # the first unbroken run of months
-        if early:
-            ax.axvspan(min(early) - 0.5, max(early) + 0.5, color="#edae49", alpha=0.18, lw=0)
+    always = len(trap) == len(b)  # the broadcaster ahead in every month: the whole chart is the trap
+    early = [m for m in trap if m <= last]
+    early = [m for i, m in enumerate(early) if m - i == early[0]]  # the first unbroken run of months
+    if early:
+        ax.axvspan(min(early) - 0.5, max(early) + 0.5, color=TRAP, alpha=0.18, lw=0)
+        if not always:
             ax.text((min(early) + max(early)) / 2, ymax * 0.42, "the trap:\nbroadcaster\nlooks better",
                     ha="center", va="top", fontsize=15, color="#8a5a00")
     if cross is not None:
@@ -56,8 +60,10 @@ def _mark_trap_and_crossover(ax, run, ymax, last):
         ax.text(cross + 0.02 * last, ymax * 0.35, f"builder ahead\nfor good from\nmonth {cross}", fontsize=16,
                 color="#1b1f24", va="center")
     elif last == len(b) and not b[-1] > c[-1]:
-        ax.text(0.62, 0.95, f"the builder does not stay ahead\nwithin {last} months", transform=ax.transAxes,
-                ha="center", va="top", fontsize=17, color="#1b1f24", fontweight="bold")
+        words = (f"the trap: the broadcaster is ahead\nin all {last} months" if always
+                 else f"the builder does not stay ahead\nwithin {last} months")
+        ax.text(0.62, 0.95, words, transform=ax.transAxes, ha="center", va="top", fontsize=17,
+                color="#8a5a00" if always else "#1b1f24", fontweight="bold")
     return cross
 
 
@@ -105,7 +111,7 @@ def builder_lead(run, ax=None) -> plt.Figure:
     if cross is not None:
         ax.axvline(cross - 0.5, color="#1b1f24", lw=2.5, ls="--")
     ax.set_xlim(0.3, x[-1] + 0.7)
-    return _finish(fig, ax, "Builder minus broadcaster: red = broadcaster ahead", "month",
+    return _finish(fig, ax, "Builder minus broadcaster: below zero, the broadcaster is ahead", "month",
                    "difference in outcomes so far", legend=False)
 
 
@@ -146,7 +152,8 @@ def relationship_stock(run, ax=None) -> plt.Figure:
     ax.set_xlim(0.5, x[-1] + 0.5)
     ax.set_ylim(0, max(float(stock.max()) * 1.15, 1.2))
     half = run.parameters["half_life_months"]
-    return _finish(fig, ax, f"One builder's relationships: hours still working (half-life {half:g} months)",
+    months = f"{half:g} month" + ("" if half == 1 else "s")
+    return _finish(fig, ax, f"One builder's relationships: hours still working (half-life {months})",
                    "month", "stock of invested hours")
 
 
@@ -166,10 +173,17 @@ def fooled_by_reverse_causation(lesson, axes=None) -> plt.Figure:
                              (axes[1], lesson.carryover, "Time carries over")):
         ax.spines[["top", "right"]].set_visible(False)
         event_study(study, ax=ax, title=title)
-        ax.title.set_fontsize(20)
+        for text in list(ax.texts):
+            text.remove()  # the outcomes behind each point: too small to read on a projector
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.set_title(title, fontsize=20, loc="left", pad=12)
         ax.set_xlabel("months from the win (0 = its month)", fontsize=16)
         ax.set_ylabel("minutes per contact-month" if ax is axes[0] else "", fontsize=16)
-        ax.legend(frameon=False, fontsize=11, loc="upper left")
+    handles = axes[1].get_legend_handles_labels()[0]
+    if len(handles) == 2:
+        axes[1].legend(handles, ["minutes per month (95% band)", "usual level, far from any win"], frameon=False,
+                       fontsize=14, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -182,12 +196,12 @@ def fooled_by_confounding(table, ax=None) -> plt.Figure:
     fig, ax = _fig(ax=ax)
     worlds = list(table.index)
     x = np.arange(len(worlds))
-    for k, (col, label, color) in enumerate((("between", "comparing contacts (naive)", "#d1495b"),
-                                             ("within", "each contact against itself", "#1f6feb"))):
+    for k, (col, label, color) in enumerate((("between", "comparing contacts (naive)", "broadcaster"),
+                                             ("within", "each contact against itself", "builder"))):
         r = table[f"{col}_ratio"].astype(float).to_numpy()
         lo = table[f"{col}_low"].astype(float).to_numpy()
         hi = table[f"{col}_high"].astype(float).to_numpy()
-        ax.bar(x + (k - 0.5) * 0.38, r, width=0.36, color=color, label=label)
+        ax.bar(x + (k - 0.5) * 0.38, r, width=0.36, color=COLORS[color], label=label)
         ax.errorbar(x + (k - 0.5) * 0.38, r, yerr=[np.nan_to_num(r - lo), np.nan_to_num(hi - r)], fmt="none",
                     ecolor="#333", capsize=8, lw=2)
     ax.axhline(1, color="#333", lw=1.5, ls="--")

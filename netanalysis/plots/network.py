@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots._style import COLORS, empty, figure
+from netanalysis.plots._style import COLORS, MAX_SERIES, date_axis, empty, figure, integer_ticks, legend_above
 
 CLASS_COLORS = {"weak": COLORS[2], "medium": COLORS[3], "strong": COLORS[0]}
 
@@ -40,8 +40,11 @@ def _bars(ax, labels, values, low, high, colors, fmt="{:.1%}"):
     ok = np.isfinite(v) & np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
         ax.errorbar(x[ok], shown[ok], yerr=err[:, ok], fmt="none", ecolor="#333", capsize=4, lw=1)
+    top = max(np.nanmax(np.r_[shown, np.nan_to_num(hi, nan=0.0)]), 1e-12)
     for xi, val in zip(x, v):
-        ax.text(xi, 0, "n/a" if not np.isfinite(val) else fmt.format(val), ha="center", va="bottom", fontsize=8, color="#222")
+        inside = np.isfinite(val) and val > 0.12 * top  # a tall bar holds its value in white; a short one above it
+        ax.text(xi, 0, "n/a" if not np.isfinite(val) else fmt.format(val), ha="center", va="bottom", fontsize=8,
+                color="white" if inside else "#222", fontweight="bold" if inside else "normal")
     ax.set_xticks(x, labels)
 
 
@@ -101,9 +104,14 @@ def diversity_over_time(by_company: pd.DataFrame, won_per_month: pd.Series | Non
                 ls="--", label="across sources")
     ax.set_ylabel("diversity (bits, trailing 12 months)")
     ax.set_ylim(bottom=0)
-    ax.set_title("How evenly time is spread across companies")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.autofmt_xdate()
+    handles, labels = ax.get_legend_handles_labels()
+    for other in fig.axes:
+        if other is not ax and other.bbox.bounds == ax.bbox.bounds:  # the twin with the grey bars
+            integer_ticks(other.yaxis)
+            h2, l2 = other.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+    legend_above(ax, "How evenly time is spread across companies", handles, labels, ncol=3)
+    date_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -126,14 +134,18 @@ def dormant_vs_active(table: pd.DataFrame, ax=None) -> plt.Figure:
 
 
 def ego_network(graph: nx.Graph, ego, names: dict | None = None, groups: dict | None = None,
-                highlight=(), max_nodes: int = 150, seed: int = 0, ax=None) -> plt.Figure:
+                highlight=(), max_nodes: int = 150, seed: int = 0, max_labels: int = 6, ax=None) -> plt.Figure:
     """The user's network: contacts linked by shared occasions around the user at the centre.
 
     Only contacts linked to another contact are drawn (at most `max_nodes`, by
-    shared occasions); the user's own ties are drawn as faint spokes. Contacts
-    in `highlight` (brokers) are labelled with `names` (made safe with :func:`safe_label`).
+    shared occasions); the user's own ties are drawn as faint spokes. The first
+    `max_labels` contacts in `highlight` (brokers) are ringed and labelled with
+    `names` (made safe with :func:`safe_label`), each label moved off its
+    neighbours (:func:`place_labels`). The title says how many contacts are
+    drawn, of how many the user has.
     """
-    fig, ax = plt.subplots(figsize=(8.5, 7.0), dpi=110) if ax is None else (ax.figure, ax)
+    own = ax is None
+    fig, ax = plt.subplots(figsize=(8.5, 7.0), dpi=110) if own else (ax.figure, ax)
     ax.set_axis_off()
     linked = [n for n in graph.nodes if n != ego and graph.degree(n) > (1 if graph.has_edge(n, ego) else 0)]
     if not linked:
@@ -156,17 +168,64 @@ def ego_network(graph: nx.Graph, ego, names: dict | None = None, groups: dict | 
     widths = [0.5 + 1.5 * np.log1p(d["weight"]) for _, _, d in h.edges(data=True)]
     nx.draw_networkx_edges(h, pos, ax=ax, width=widths, edge_color="#9aa5b1", alpha=0.8)
     groups = groups or {}
-    colors = [COLORS[groups[n] % len(COLORS)] if n in groups else "#bbbbbb" for n in keep]
+    # Groups are numbered from the largest: the six largest get a colour, smaller ones stay grey.
+    colors = [COLORS[groups[n]] if groups.get(n, MAX_SERIES) < MAX_SERIES else "#bbbbbb" for n in keep]
     sizes = [30 + 25 * np.sqrt(strength[n]) for n in keep]
     nx.draw_networkx_nodes(h, pos, nodelist=keep, node_color=colors, node_size=sizes, ax=ax, linewidths=0)
     ax.scatter([0], [0], s=260, color="#222222", zorder=5)
     ax.text(0, -0.06, "you", ha="center", va="top", fontsize=9, fontweight="bold", zorder=6)
-    names = names or {}
-    for n in [b for b in highlight if b in pos]:
-        ax.text(pos[n][0], pos[n][1] + 0.04, safe_label(names.get(n, n)), ha="center", va="bottom", fontsize=7,
-                color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    shown = f"{len(keep)} of {len(linked)}" if len(keep) < len(linked) else f"{len(keep)}"
-    ax.set_title(f"Your network: {shown} contacts who share occasions with other contacts\n"
-                 "(colour: group of contacts who meet together; labels: brokers)", fontsize=10)
-    fig.tight_layout()
+    ax.set_title(_network_title(len(keep), len(linked), graph.degree(ego), len(set(groups.values()))), fontsize=10,
+                 loc="left")
+    ax.autoscale_view()
+    if own:
+        fig.tight_layout()  # before the labels are placed: their overlap is judged at the final size
+    labelled = [b for b in highlight if b in pos][:max_labels]
+    if labelled:
+        ax.scatter([pos[n][0] for n in labelled], [pos[n][1] for n in labelled], s=[sizes[keep.index(n)] for n in labelled],
+                   facecolors="none", edgecolors="#111111", linewidths=1.2, zorder=4)
+    place_labels(ax, [pos[n] for n in labelled], [safe_label((names or {}).get(n, n)) for n in labelled])
     return fig
+
+
+def _network_title(drawn: int, linked: int, contacts: int, n_groups: int) -> str:
+    """What the network figure draws, of what: 'the 150 most-connected of your 400 contacts' and the key."""
+    if drawn < linked:
+        first = f"Your network: the {drawn} most-connected of your {contacts} contacts"
+        why = f"{linked} of them share a meeting, message or deal with another contact"
+    else:
+        first = f"Your network: {drawn} of your {contacts} contacts"
+        why = "those who share a meeting, message or deal with another contact"
+    colour = ("colour: the 6 largest groups who meet together" if n_groups > MAX_SERIES
+              else "colour: groups who meet together")
+    return f"{first}\n({why};\n{colour}; ringed and named: the main brokers)"
+
+
+# Where a label may go, in points from its point: above, below, the sides, then further out.
+_OFFSETS = [(0, 9), (0, -9), (10, 0), (-10, 0), (10, 9), (-10, 9), (10, -9), (-10, -9)]
+_OFFSETS += [(dx * 2.6, dy * 2.6) for dx, dy in _OFFSETS]
+
+
+def place_labels(ax, points, texts, fontsize: float = 7.5) -> list:
+    """Label each point with its text, moving a label to the first offset where it overlaps no earlier one.
+
+    Deterministic: the candidates are tried in a fixed order. A far label gets a thin line to its point.
+    Returns the text artists.
+    """
+    fig = ax.figure
+    placed, boxes = [], []
+    renderer = fig.canvas.get_renderer() if points else None
+    for xy, text in zip(points, texts):
+        for k, (dx, dy) in enumerate(_OFFSETS):
+            far = k >= 8
+            ann = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, color="#111",
+                              ha="center" if dx == 0 else ("left" if dx > 0 else "right"),
+                              va="center" if dy == 0 else ("bottom" if dy > 0 else "top"), zorder=7,
+                              bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                              arrowprops={"arrowstyle": "-", "color": "#555", "lw": 0.6} if far else None)
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in boxes) or k == len(_OFFSETS) - 1:
+                break
+            ann.remove()
+        placed.append(ann)
+        boxes.append(box)
+    return placed

@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from netanalysis.plots._style import COLORS, empty, figure
+from netanalysis.analysis.predict.features import feature_label
+from netanalysis.plots._style import COLORS, empty, figure, legend_above
 
 MODEL_COLORS = {"logistic_regression": COLORS[0], "gradient_boosting": COLORS[3], "recency": COLORS[1],
                 "frequency": COLORS[2], "relationship_score": COLORS[5]}
@@ -75,7 +76,7 @@ def feature_importance(importance: pd.DataFrame, top: int = 12, ax=None) -> plt.
     if imp.empty:
         empty(ax, "Not enough data to measure importance")
         return fig
-    ax.barh(imp["feature"], imp["importance"], xerr=imp["importance_std"], color=COLORS[0], ecolor="#555",
+    ax.barh([feature_label(f) for f in imp["feature"]], imp["importance"], xerr=imp["importance_std"], color=COLORS[0], ecolor="#555",
             capsize=3)
     ax.axvline(0, color="#999", lw=1)
     ax.set_xlabel("drop in held-out ROC AUC when the feature is shuffled")
@@ -96,7 +97,6 @@ def rolling_auc(rolling: pd.DataFrame, ax=None) -> plt.Figure:
     ax.axhline(0.5, color="#999", ls="--", lw=1)
     ax.set_ylabel("ROC AUC")
     ax.set_xlabel("decision month (each trained only on windows closed before it)")
-    ax.set_title("Rolling-origin checks")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "Does the ranking hold month after month? (rolling origins)", ncol=3)
     fig.tight_layout()
     return fig

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.carryover import CHI2_95
-from netanalysis.plots._style import COLORS, empty, figure, plt
+from netanalysis.plots._style import COLORS, GREY, MAX_SERIES, STYLE, empty, figure, legend_above, plt, style_axes
 
 
 def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
@@ -35,28 +35,56 @@ def outcome_share_by_month(share: pd.DataFrame, ax=None) -> plt.Figure:
 
 
 def cohort_curves(long: pd.DataFrame, measure: str = "share_with_outcome", max_cohorts: int = 12, ax=None) -> plt.Figure:
-    """One line per first-contact quarter: cumulative outcomes by months since first contact."""
+    """Cumulative outcomes by months since first contact, one line per first-contact quarter.
+
+    More than a handful of lines cannot be told apart, so a new figure has one
+    panel per year of first contact (small multiples): that year's quarters in
+    colour, every other cohort in grey behind them. Drawn into a given `ax`,
+    the latest year's cohorts are coloured and the older ones grey.
+    """
     from netanalysis.analysis.returns.cohorts import MEASURES
 
-    fig, ax = figure(ax=ax)
     if long.empty:
+        fig, ax = figure(ax=ax)
         empty(ax)
         return fig
     cohorts = sorted(long["cohort"].unique())[-max_cohorts:]
-    cmap = plt.get_cmap("viridis")
-    for k, c in enumerate(cohorts):
-        d = long[long["cohort"] == c]
-        scale = 100.0 if measure == "share_with_outcome" else 1.0
-        n = int(d["units"].iloc[0])
-        ax.plot(d["months_since_first"], d[measure] * scale, color=cmap(k / max(len(cohorts) - 1, 1)), lw=1.6,
-                label=f"{c} ({n})")
-    ax.set_xlabel("months since first interaction")
-    ax.set_ylabel(MEASURES[measure])
-    ax.set_ylim(bottom=0)
-    ax.set_title("Cohorts by quarter of first contact: outcomes keep arriving")
-    ax.legend(frameon=False, fontsize=7, ncol=2, title="first contact (relationships)", title_fontsize=7)
+    years = sorted({str(c)[:4] for c in cohorts})
+    if ax is None:
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(1, len(years), figsize=(min(3.4 * len(years) + 1.2, 13.0), 4.0), dpi=110,
+                                     sharex=True, sharey=True, squeeze=False)
+        panels = list(zip(axes[0], years))
+    else:
+        fig, panels = ax.figure, [(ax, years[-1])]
+    title = "Outcomes keep arriving, quarter after quarter of first contact"
+    for a, year in panels:
+        style_axes(a)
+        _cohort_panel(a, long, cohorts, [c for c in cohorts if str(c)[:4] == year], measure)
+        legend_above(a, f"first contact in {year} (relationships)" if len(panels) > 1 else title, ncol=4, fontsize=7.5,
+                     title_size=9.5 if len(panels) > 1 else None)
+        a.set_xlabel("months since first interaction")
+    panels[0][0].set_ylabel(MEASURES[measure])
+    if len(panels) > 1:
+        fig.suptitle(title + " (grey: the other quarters)", fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
+
+
+def _cohort_panel(ax, long: pd.DataFrame, cohorts: list, highlight: list, measure: str) -> None:
+    """All `cohorts` in grey, the `highlight` ones (at most four quarters) in colour with their sizes."""
+    scale = 100.0 if measure == "share_with_outcome" else 1.0
+    for c in cohorts:
+        if c not in highlight:
+            d = long[long["cohort"] == c]
+            ax.plot(d["months_since_first"], d[measure] * scale, color=GREY, lw=1.0, zorder=1)
+    for c in highlight:
+        d = long[long["cohort"] == c]
+        quarter = int(str(c)[-1]) - 1 if str(c)[-1].isdigit() else 0
+        ax.plot(d["months_since_first"], d[measure] * scale, color=COLORS[quarter % MAX_SERIES], lw=1.8, zorder=2,
+                label=f"{str(c)[-2:]} ({int(d['units'].iloc[0])})")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
 
 
 def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None, ax=None) -> plt.Figure:
@@ -81,8 +109,7 @@ def half_life_profile(table: pd.DataFrame, best: float | None, ci: tuple | None,
     ax.set_ylim(0, max(4 * CHI2_95, min(float(d["delta_deviance"].max()), 40.0)))
     ax.set_xlabel("half-life of invested time (months)")
     ax.set_ylabel("worse fit than the best (deviance)")
-    ax.set_title("Which half-life explains when outcomes happen")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "Which half-life explains when outcomes happen", ncol=3)
     fig.tight_layout()
     return fig
 
@@ -123,10 +150,7 @@ def lag_profile(lags: pd.DataFrame, ax=None) -> plt.Figure:
     ax.axhline(1.0, color="#666", lw=1, ls="--")
     ax.set_xticks(x)
     ax.set_xticklabels(["same\nmonth" if v == 0 else str(v) for v in x])
-    ax.set_yscale("log")
-    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16) if d["low"].min() / 1.5 <= t <= d["high"].max() * 1.5]
-    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    _ratio_axis(ax, d["low"].min(), d["high"].max())
     ax.set_xlabel("months before the month of the outcome")
     ax.set_ylabel("outcome chance × (one hour vs none)")
     ax.set_title("Where the return on an hour arrives (distributed lag)")
@@ -192,8 +216,7 @@ def event_study(study, ax=None, title: str | None = None) -> plt.Figure:
     ax.set_xlabel(f"months from the {anchor} (0 = its month; small numbers: outcomes behind each point)")
     ax.set_ylabel("minutes per unit-month")
     ax.set_ylim(bottom=0)
-    ax.set_title(title or f"Activity around each {anchor}")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    legend_above(ax, title or f"Activity around each {anchor}", ncol=1)
     fig.tight_layout()
     return fig
 
@@ -223,12 +246,18 @@ def lag_shape(free: pd.DataFrame, curve: pd.DataFrame, peak: float | None = None
         hi = peak_ci[1] if peak_ci and peak_ci[1] is not None else x.max()
         ax.axvspan(lo, hi, color=COLORS[1], alpha=0.08, label=f"peak {peak:.1f} months (95% interval)")
     ax.axhline(1.0, color="#666", lw=1, ls="--")
-    ax.set_yscale("log")
-    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    _ratio_axis(ax, d["low"].min(), d["high"].max())
     ax.set_xticks(x)
     ax.set_xlabel("months before the month of the outcome")
     ax.set_ylabel("outcome chance × (one hour vs none)")
-    ax.set_title("When the return on an hour arrives (lag shape)")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, "When the return on an hour arrives (lag shape)", ncol=2)
     fig.tight_layout()
     return fig
+
+
+def _ratio_axis(ax, low: float, high: float) -> None:
+    """A log axis for ratios with plain ticks (0.5, 1, 2, not 10^0), spanning the intervals drawn."""
+    ax.set_yscale("log")
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if low / 1.5 <= t <= high * 1.5] or [1]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())

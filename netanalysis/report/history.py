@@ -157,31 +157,59 @@ def _num(x) -> bool:
 
 # -- the reports index ------------------------------------------------------
 def trend_figure(reports: list[tuple[Path, dict]], keys=TREND_KEYS):
-    """Headline metrics (with their 95% intervals where known) across report dates."""
+    """Headline metrics across report dates: one small panel per metric, with 95% intervals where known.
+
+    Few reports are drawn as they are: each report date is a tick, and a single
+    report is a dot with a month either side, not a point on a long time axis.
+    """
+    import matplotlib.dates as mdates
     from matplotlib.figure import Figure  # no pyplot: no global state, any backend
 
-    fig = Figure(figsize=(8, 3.6))
-    ax = fig.subplots()
-    dates = pd.to_datetime([s["as_of"] for _, s in reports])
-    for key in keys:
-        vals = [s.get("metrics", {}).get(key) for _, s in reports]
-        ys = [v if _num(v) else float("nan") for v in vals]
-        if all(pd.isna(y) for y in ys):
-            continue
-        line, = ax.plot(dates, ys, marker="o", label=key.replace("_", " "))
-        cis = [s.get("metrics", {}).get(f"{key}_ci") for _, s in reports]
-        lo = [c[0] if isinstance(c, list) and len(c) == 2 and _num(c[0]) else float("nan") for c in cis]
-        hi = [c[1] if isinstance(c, list) and len(c) == 2 and _num(c[1]) else float("nan") for c in cis]
-        ax.fill_between(dates, lo, hi, color=line.get_color(), alpha=0.12, linewidth=0)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share / AUC")
-    ax.set_title("Headline metrics by report date (bands: 95% intervals)")
-    ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="best")
-    fig.autofmt_xdate()
+    from netanalysis.plots._style import COLORS, empty, style_axes
+    from netanalysis.report.front_page import LABELS
+
+    dates = pd.to_datetime([s["as_of"] for _, s in reports]).tz_localize(None)
+    shown = [k for k in keys if any(_num(s.get("metrics", {}).get(k)) for _, s in reports)]
+    fig = Figure(figsize=(8, 1.0 + 2.1 * max(1, -(-len(shown) // 2))))
+    axes = fig.subplots(max(1, -(-len(shown) // 2)), 2 if len(shown) > 1 else 1, squeeze=False).ravel()
+    if not shown:
+        empty(axes[0], "No headline metric in these reports yet")
+    for ax, key in zip(axes, shown):
+        style_axes(ax)
+        _trend_panel(ax, reports, dates, key, COLORS[0], LABELS.get(key, (key.replace("_", " "), "num")))
+        if len(set(dates)) <= 4:
+            ax.set_xticks(sorted(set(dates)), [d.strftime("%d %b\n%Y") for d in sorted(set(dates))])
+        else:
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        pad = max((dates.max() - dates.min()) * 0.08, pd.Timedelta(days=31))
+        ax.set_xlim(dates.min() - pad, dates.max() + pad)
+    for ax in axes[len(shown):] if shown else axes[1:]:
+        ax.set_visible(False)
+    fig.suptitle("Headline metrics by report date (bars: 95% intervals)", x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _trend_panel(ax, reports, dates, key: str, color: str, label: tuple) -> None:
+    """One metric across reports: a line with dots and their 95% intervals, on a zero-based axis."""
+    scale = 100.0 if label[1] == "pct" else 1.0
+    metrics = [s.get("metrics", {}) for _, s in reports]
+    ys = [m.get(key) * scale if _num(m.get(key)) else float("nan") for m in metrics]
+    cis = [m.get(f"{key}_ci") for m in metrics]
+    lo = [c[0] * scale if isinstance(c, list) and len(c) == 2 and _num(c[0]) else float("nan") for c in cis]
+    hi = [c[1] * scale if isinstance(c, list) and len(c) == 2 and _num(c[1]) else float("nan") for c in cis]
+    err = [[max(y - v, 0.0) if v == v else 0.0 for y, v in zip(ys, lo)],
+           [max(v - y, 0.0) if v == v else 0.0 for y, v in zip(ys, hi)]]  # v == v: not NaN
+    ax.errorbar(dates, ys, yerr=err, color=color, ecolor=color, elinewidth=1, capsize=3, marker="o", lw=2)
+    if label[1] == "pct":
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("%")
+    else:
+        ax.set_ylim(0, 1)
+        ax.axhline(0.5, color="#999", lw=1, ls="--")
+        ax.set_ylabel("AUC (0.5: coin flip)")
+    ax.set_title(label[0], fontsize=9, loc="left")
 
 
 def group_by_dataset(reports: list[tuple[Path, dict]]) -> list[tuple[str | None, str, list[tuple[Path, dict]]]]:

@@ -38,6 +38,36 @@ def feature_columns(half_lives=HALF_LIVES) -> list[str]:
             + ["past_outcomes", "outcomes_12m", "dormant_6m", "dormant_12m"])
 
 
+MIX_WORDS = {"meetings": "meetings", "calls": "calls", "written": "emails or messages", "other": "other channels"}
+
+
+def _months(n: float) -> str:
+    return f"{n:g} month" + ("" if n == 1 else "s")
+
+
+def feature_labels(half_lives=HALF_LIVES) -> dict[str, str]:
+    """Each feature column's name in words, for charts and tables: the one place they are written.
+
+    >>> feature_labels()["stock_hl6"]
+    'time invested still working (half-life 6 months)'
+    """
+    words = {_hl_name(h): f"time invested still working (half-life {_months(h)})" for h in half_lives}
+    words["cum_hours"] = "hours invested so far"
+    words.update({f"touches_{w}m": "touches last month" if w == 1 else f"touches in the last {w} months"
+                  for w in WINDOWS})
+    words.update({"months_since_first": "months since the first touch", "months_since_last": "months since the last touch",
+                  "inbound_share": "share of touches they started"})
+    words.update({f"share_{g}": f"share of touches: {MIX_WORDS[g]}" for g in MIX})
+    words.update({"past_outcomes": "won outcomes so far", "outcomes_12m": "won outcomes in the last 12 months",
+                  "dormant_6m": "no touch for 6 months", "dormant_12m": "no touch for 12 months"})
+    return words
+
+
+def feature_label(name: str) -> str:
+    """One feature column's name in words (the column name itself when it is not a known feature)."""
+    return feature_labels().get(name, str(name))
+
+
 def _running(x: np.ndarray, row_start: np.ndarray) -> np.ndarray:
     """Running sum of `x` within each unit (rows of a unit are contiguous; `row_start` per row)."""
     cs = np.cumsum(x, dtype="float64")
