@@ -12,6 +12,7 @@ import pytest
 
 import netanalysis
 from netanalysis import cli
+from netanalysis.dates import parse_as_of
 from netanalysis.panel import command
 from netanalysis.panel.build import build_panel
 from netanalysis.panel.engines import DaskPanels, write_engine
@@ -61,9 +62,9 @@ def test_a_cut_dataset_is_built_on_dask_only_up_to_its_cut(loaded, dask_calls):
     early = nb.ds.until(pd.Timestamp("2023-06-30", tz="UTC"))
     # Past its own cut the Dataset holds fewer rows than the folder: pandas builds that one.
     later = early.panel(as_of="2023-12-31")
-    pd.testing.assert_frame_equal(later, build_panel(early, as_of="2023-12-31"))
+    pd.testing.assert_frame_equal(later, build_panel(early, as_of=parse_as_of("2023-12-31")))
     assert dask_calls == []
-    pd.testing.assert_frame_equal(early.panel(as_of="2023-05-31"), build_panel(early, as_of="2023-05-31"))
+    pd.testing.assert_frame_equal(early.panel(as_of="2023-05-31"), build_panel(early, as_of=parse_as_of("2023-05-31")))
     assert len(dask_calls) == 1
 
 

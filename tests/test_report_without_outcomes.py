@@ -9,6 +9,7 @@ import test_report_runs
 from test_report_runs import OK_CELL, PARAMS, make_notebook
 
 from netanalysis.analysis.predict.holdout import predict_outcomes
+from netanalysis.dates import parse_as_of
 from netanalysis.io.loader import load
 from netanalysis.io.sources.canonical import BLANK_OUTCOME
 from netanalysis.report.privacy import anonymize
@@ -39,7 +40,7 @@ def _rows(path):
 
 
 def test_followup_list_ranks_by_recency_without_outcomes(no_outcomes):
-    pred = predict_outcomes(load([no_outcomes]), as_of="2025-05-31", horizon_months=1, n_boot=10)
+    pred = predict_outcomes(load([no_outcomes]), as_of=parse_as_of("2025-05-31"), horizon_months=1, n_boot=10)
     # last touches: Cy May 20, Ann Apr 10, Bob Mar 5
     assert pred.followup["name"].tolist() == ["Cy", "Ann", "Bob"]
     assert pred.followup["rank"].tolist() == [1, 2, 3] and "probability" not in pred.followup.columns
@@ -152,12 +153,12 @@ def test_network_parts_without_outcomes_show_no_outcome_columns(no_outcomes):
     from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
     ds = load([no_outcomes])
-    ties = tie_strength(ds, "2025-05-31", n_boot=20)
+    ties = tie_strength(ds, parse_as_of("2025-05-31"), n_boot=20)
     assert not ties.has_outcomes and ties.metrics()["outcome_rate_by_tie_strength"] is None
     assert list(ties.summary().columns) == ["hours in 12 months, above", "relationship-months", "relationships"]
     assert "no outcomes" in ties.sentence() and "0.0%" not in ties.sentence()
     assert {n.split(":")[0] for n in ties.notes} >= {"outcome_rate_by_tie_strength", "outcome_share_by_tie_strength"}
-    dormant = dormant_ties(ds, "2025-05-31", n_boot=20)
+    dormant = dormant_ties(ds, parse_as_of("2025-05-31"), n_boot=20)
     assert dormant.metrics()["active_tie_outcome_rate"] is None
     assert list(dormant.summary().columns) == ["reactivations", "relationships", "relationship-months"]
     assert not dormant.summary().isna().any().any()

@@ -75,7 +75,7 @@ def test_structural_holes_draw_the_linked_contacts_and_name_the_broker():
     fig, ax = plt.subplots()
     assert holes.plot(ax=ax) is fig
     nodes = [c for c in ax.collections if isinstance(c, matplotlib.collections.PathCollection)]
-    assert [len(c.get_offsets()) for c in nodes] == [2, 1]  # a and b, then the user in the middle
+    assert [len(c.get_offsets()) for c in nodes] == [2, 1, 1]  # a and b, the user in the middle, the ring on broker a
     assert {t.get_text() for t in ax.texts} == {"you", "Ann"}
 
 

@@ -24,6 +24,7 @@ from netanalysis.analysis.returns.first_outcome import (
     outcome_lags,
     within_days_share,
 )
+from netanalysis.dates import parse_as_of
 
 MAVEN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "maven_crm"
 DAYS_PER_MONTH = 30.4375
@@ -60,7 +61,7 @@ def one_month(tmp_path_factory):
 
 
 def test_all_outcomes_in_one_month_none_within_30_days(one_month):
-    as_of = "2025-06-30"
+    as_of = parse_as_of("2025-06-30")
     lags = outcome_lags(one_month, as_of=as_of)
     instant = within_days_share(lags, 30)
     # by hand: 156, 125 and 97 days from the first meeting to June 15
@@ -121,7 +122,7 @@ def one_contact(tmp_path_factory):
 def test_follow_up_note_when_every_window_is_positive(one_contact):
     from netanalysis.analysis.predict.holdout import predict_outcomes
 
-    pred = predict_outcomes(one_contact, as_of="2024-12-31", horizon_months=1, n_boot=20, check_leakage=False)
+    pred = predict_outcomes(one_contact, as_of=parse_as_of("2024-12-31"), horizon_months=1, n_boot=20, check_leakage=False)
     note = next(n for n in pred.notes if n.startswith("follow-up list:"))
     # decision months Jan..Nov have a complete 1-month window, and each was followed by a win
     assert "every one of the 11 past 1-month windows had a won outcome" in note and "too few" not in note
@@ -147,7 +148,7 @@ def test_network_sentences_with_one_contact(one_contact):
     from netanalysis.analysis.network.structural_holes import structural_holes
     from netanalysis.analysis.network.ties import dormant_ties, tie_strength
 
-    cut = "2024-12-31"
+    cut = parse_as_of("2024-12-31")
     inv = investment_over_time(one_contact, as_of=cut).sentence()
     # stock at a 3-month half-life after 12 monthly hours is well above one hour
     assert "**1** of 1 relationship still holds more than one hour" in inv
