@@ -469,6 +469,7 @@ def _fail(res: dict, build: Path, out: Path):
 
 def _without_outcomes(build: Path, ds, nbs: list[Path], as_of: str) -> tuple[dict, list[str]]:
     """Data without outcomes: a one-line page per outcome section and the outcomes template; (metrics, notes)."""
+    from netanalysis.report.pages import section_title
     from netanalysis.report.without_outcomes import (
         OUTCOME_METRICS,
         OUTCOME_SECTIONS,
@@ -479,7 +480,7 @@ def _without_outcomes(build: Path, ds, nbs: list[Path], as_of: str) -> tuple[dic
 
     for nb in nbs:
         if nb.stem in OUTCOME_SECTIONS:
-            write_section_page(build, nb.stem, as_of)
+            write_section_page(build, nb.stem, as_of, title=section_title(nb))
     write_outcomes_template(ds, build)
     return {"delayed_returns_verdict": "not_estimable", **dict.fromkeys(OUTCOME_METRICS)}, outcome_notes(as_of)
 

@@ -74,19 +74,20 @@ def write_outcomes_template(ds, folder) -> Path:
     return path
 
 
-def write_section_page(folder, notebook: str, as_of: str) -> Path:
-    """`<notebook>.html`: the section's title and one line saying it needs outcomes (no notebook is run)."""
+def write_section_page(folder, notebook: str, as_of: str, title: str | None = None) -> Path:
+    """`<notebook>.html`: the section's title (the name the index links by) and one line saying it needs
+    outcomes (no notebook is run)."""
     from netanalysis.report.front_page import CSS
 
     e = html.escape
-    title = notebook[3:].replace("_", " ").capitalize()
+    title = title or notebook[3:].replace("_", " ").capitalize()
     line = missing_reason(as_of)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 {CSP_META}
 <title>{e(title)} · {e(as_of)}</title><style>{CSS}</style></head>
 <body>
-<p class="sub"><a href="index.html">Back to the report</a></p>
+<p class="sub"><a href="index.html">← Report overview</a> · <a href="report.html">The whole report in one file</a></p>
 <h1>{e(title)}</h1>
 <p>This section relates the time you invest to the outcomes that come back, and {e(line)}.
 <a href="{e(TEMPLATE_FILE)}">Open the template</a>.</p>
