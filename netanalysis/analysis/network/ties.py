@@ -235,8 +235,8 @@ class TieStrength:
             n = self.table["ties"]
             return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** above "
                     f"{describe_hours(hi_h)}: in at least one month, {n['weak']} relationships were weak, "
-                    f"{n['medium']} medium and {n['strong']} strong. The data has no outcomes, so which kind of tie they come from "
-                    "cannot be shown.")
+                    f"{n['medium']} medium and {n['strong']} strong. There is no won outcome in this data (no outcomes were loaded), so which "
+                    "kind of tie they come from cannot be shown.")
         total_won = int(self.table["outcomes_won"].sum()) + self.outcomes_from_inactive + self.outcomes_without_contact
         if total_won == 0:
             return (f"A tie counts as **weak** up to {describe_hours(lo_h)} in the previous {w} months, **strong** "
@@ -428,8 +428,8 @@ class DormantTies:
                     "no reactivation to compare with the ties kept active, and no figure.")
         if not self.has_outcomes:
             return (f"**{len(self.reactivations)}** times a tie silent for {self.silent_months:g}+ months was touched "
-                    f"again ({self.reactivations['contact_id'].nunique()} relationships). The data has no outcomes, so "
-                    "what followed cannot be shown.")
+                    f"again ({self.reactivations['contact_id'].nunique()} relationships), but there is no won outcome in "
+                    "this data to compare (no outcomes were loaded).")
         r, a = self._rate("reactivated"), self._rate("active")
         n, ties = len(self.reactivations), self.reactivations["contact_id"].nunique()
         times = "Once" if n == 1 else f"**{n}** times"
