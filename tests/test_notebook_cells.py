@@ -1,6 +1,7 @@
 """The notebooks read like the analysis a student follows: no functions, no joined statements, no outputs."""
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -8,7 +9,9 @@ import pytest
 from netanalysis.paths import NOTEBOOKS
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
-# 03's cells are being rewritten in a parallel change; drop this once it has landed.
+# Bookkeeping a cell should leave to the results' own metrics(), notes() and captions.
+BOOKKEEPING = re.compile(r"\bmetrics\[[^\]]*\]\s*(?:,[^=\n]*)?=(?!=)|\bmetrics\.update\(|\bnotes\.(?:append|extend)\("
+                         r"|\bcaptions\[[^\]]*\]\s*=(?!=)")
 
 
 def _code(cell) -> str:
@@ -59,3 +62,22 @@ def test_the_checks_catch_what_they_look_for():
     assert _joined(ast.parse("if x:\n    a = 1; b = 2\nc = 3")) == [2]
     assert _joined(ast.parse("record(x);\nshow(y)")) == []
     assert any(isinstance(n, ast.Lambda) for n in ast.walk(ast.parse("f = lambda c: c")))
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_cells_do_no_bookkeeping(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        found = [m.group(0) for m in BOOKKEEPING.finditer(_code(cell))]
+        assert not found, f"{path.name} code cell {i} does bookkeeping the results should do: {found}"
+
+
+def test_the_bookkeeping_check_catches_what_it_looks_for():
+    # Each line below is bookkeeping written by hand; the reads and comparisons after them are not.
+    for line in ('metrics["a"] = 1', "metrics[key], metrics[key + '_ci'] = p, ci", "metrics.update(fit.metrics())",
+                 "notes.append('a: why')", "notes.extend(fit.notes())", 'captions["03_x"] = "A figure."',
+                 'part.metrics["a"] = 1'):
+        assert BOOKKEEPING.search(line), line
+    for line in ('metrics["a"] == 1', "x = metrics['a']", "page.notes", "record_metrics(d, n, metrics, notes)",
+                 "first_outcome.metrics.get('a')"):
+        assert not BOOKKEEPING.search(line), line
