@@ -172,16 +172,37 @@ def _failed_cell(executed: Path) -> tuple[int | None, str]:
     return None, ""
 
 
+KERNEL_START_TRIES = 3
+
+
+def _run_papermill(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
+    """papermill, tried again when the kernel dies before it runs a cell.
+
+    jupyter_client picks free ports and lets them go before the kernel binds them, so
+    two kernels starting at once can race for a port ("Address already in use"); the
+    kernel then dies before replying, and nothing of the notebook has run yet.
+    """
+    import papermill as pm
+
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        try:
+            # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
+            # chdir the whole process, which is not safe while other threads run notebooks.
+            pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, kernel_name=project_kernel(),
+                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                                resources={"metadata": {"path": str(cwd)}})
+            return
+        except RuntimeError as exc:
+            if "before replying to kernel_info" not in str(exc) or attempt == KERNEL_START_TRIES:
+                raise
+
+
 def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
     """Run one notebook with papermill into `out_nb`; raise NotebookFailed naming the cell."""
     import papermill as pm
 
     try:
-        # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
-        # chdir the whole process, which is not safe while other threads run notebooks.
-        pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, kernel_name=project_kernel(),
-                            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                            resources={"metadata": {"path": str(cwd)}})
+        _run_papermill(nb, out_nb, parameters, cwd)
     except pm.PapermillExecutionError as exc:
         cell, line = _failed_cell(out_nb)
         raise NotebookFailed(nb.stem, cell or exc.exec_count, exc.ename, exc.evalue, out_nb, line) from None
