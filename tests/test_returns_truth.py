@@ -12,9 +12,8 @@ interval covering it in 20/20 and 18/20.
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
-from netanalysis.analysis.returns.carryover import _newton_cloglog, hazard_rows, profile_half_life, stock_transform
+from netanalysis.analysis.returns.carryover import hazard_rows, profile_half_life
 from netanalysis.analysis.returns.first_outcome import first_outcome_table
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
 from netanalysis.classroom.naive_readings import world_dataset
@@ -49,17 +48,6 @@ def test_profile_is_null_with_too_few_outcomes():
     world = simulate_world(contacts=30, months=12, seed=0)
     prof = profile_half_life(hazard_rows(world_dataset(world)))
     assert prof.best is None and "won outcome" in prof.reason
-
-
-def test_fast_newton_matches_statsmodels():
-    world = simulate_world(contacts=600, months=24, seed=2, half_life_months=3.0)
-    rows = hazard_rows(world_dataset(world))
-    X = np.column_stack([rows.controls(), stock_transform(rows.lagged_stock(3.0))])
-    X = X[:, X.any(axis=0)]
-    params, dev = _newton_cloglog(rows.event, X)
-    ref = sm.GLM(rows.event, X, family=sm.families.Binomial(link=sm.families.links.CLogLog())).fit()
-    assert dev == pytest.approx(ref.deviance, rel=1e-7)
-    np.testing.assert_allclose(params, ref.params, rtol=1e-4, atol=1e-6)
 
 
 def test_lagged_stock_matches_the_simulators_stock():

@@ -7,7 +7,7 @@ year as controls,
 
     cloglog P(won in month t) = a_tenure(t) + c_year(t) + beta * log1p(stock_{t-1} / 60),
 
-a complementary log-log GLM (statsmodels, Binomial family, CLogLog link), the
+a complementary log-log GLM (Binomial family, CLogLog link; `hazard_fit`), the
 discrete-time twin of a proportional-hazards model. The `stock` keeps
 ``0.5 ** (1 / half_life)`` of last month's minutes and adds this month's, so the
 half-life is a parameter of the covariate, not of the GLM: it is found by
@@ -34,17 +34,21 @@ and then it is labelled as such).
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, halving_step
+from netanalysis.analysis.returns.hazard_fit import (
+    CloglogFit,
+    GroupedCloglog,
+    control_patterns,
+    dose_cells,
+    fit_cloglog,
+)
 from netanalysis.analysis.words import describe_hours, plural, small_percent
 from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import as_timestamp
@@ -59,7 +63,8 @@ STOCK_CACHE = 24  # half-lives whose stock `HazardRows` keeps (the link tests' g
 # Saturation scales of the dose log1p(stock / s), doubling from 7.5 minutes to 32 hours (60 among them),
 # then the linear limit (inf).
 SATURATION_GRID_MINUTES = np.append(STOCK_SCALE_MINUTES * 2.0 ** np.arange(-3, 6), np.inf)
-PROFILE_TOL = 1e-7  # relative deviance change at which a profile-loop fit stops
+PROFILE_TOL = 1e-7  # relative deviance change at which a profile-loop fit on the rows stops
+CELL_TOL = 1e-10  # the same for fits on dose cells (cheap, so run to a tighter end)
 # The dose-response curve stops where the data thin out: at the 95th percentile of the months with any stock,
 # and never where fewer than 50 months lie at or above it.
 SUPPORT_QUANTILE = 0.95
@@ -159,6 +164,13 @@ class HazardRows:
         return self._memo["control_patterns"]
 
 
+    def fitter(self) -> GroupedCloglog:
+        """The grouped cloglog fitter of these rows' outcomes and controls (made once)."""
+        if "fitter" not in self._memo:
+            self._memo["fitter"] = GroupedCloglog(self.event, self.controls(), self.control_patterns())
+        return self._memo["fitter"]
+
+
 def _read_only(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False  # shared by every caller: a change in place would reach the others
     return a
@@ -225,55 +237,11 @@ def describe_dose(saturation_minutes) -> str:
     return f"log1p(stock / {saturation_minutes / 60:g} hours)"
 
 
-def _newton_cloglog(y: np.ndarray, X: np.ndarray, start=None, tol: float = 1e-9, maxiter: int = 50):
-    """Maximum likelihood of the Bernoulli cloglog model by Fisher scoring; returns (params, deviance).
-
-    Written here, not taken from statsmodels, only for the profile loop: a
-    statsmodels GLM fit carries a fixed set-up overhead per call, and the profile
-    needs one fit per grid point. The final model (coefficients, standard errors) is
-    refitted with statsmodels, and the tests check both agree.
-    """
-    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
-    if start is None:
-        beta[0] = np.log(-np.log1p(-min(max(y.mean(), 1e-6), 1 - 1e-6)))
-    X = np.ascontiguousarray(X, dtype=float)
-    hit = y > 0
-
-    def deviance(b):
-        # -2 log-likelihood: events add log(1 - exp(-e^eta)), non-events add -e^eta
-        eta = np.clip(X @ b, -40.0, 4.0)
-        ee = np.exp(eta)
-        return -2.0 * (float(np.log(-np.expm1(-ee[hit])).sum()) - float(ee[~hit].sum())), ee
-
-    dev, ee = deviance(beta)
-    for _ in range(maxiter):
-        mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
-        # Fisher scoring for the cloglog link: dmu/deta = e^eta (1 - mu), weight = dmu^2 / (mu (1 - mu))
-        ratio = ee / mu  # = dmu / (mu (1 - mu))
-        w = ee * ee * (1.0 - mu) / mu
-        score = X.T @ ((y - mu) * ratio)
-        info = (X * w[:, None]).T @ X
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(info, score, rcond=None)[0]
-        beta, new_dev, new_ee = halving_step(deviance, beta, step, dev)
-        done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
-        dev, ee = new_dev, new_ee
-        if done:
-            break
-    return beta, dev
-
-
-def _fit(y, X, start=None):
-    """The cloglog GLM in statsmodels (coefficients and covariance), started at the lean fit's optimum."""
+def _fit(rows: HazardRows, doses, start=None) -> CloglogFit:
+    """The hazard model with the rows' controls and dose column(s) `doses`: params (controls first),
+    covariance and deviance, as statsmodels' cloglog GLM gives them (the tests check both agree)."""
     with threadpool_limits(1):
-        if start is None:
-            start, _ = _newton_cloglog(y, X)
-        model = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.CLogLog()))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return model.fit(start_params=start, maxiter=100, tol=1e-10)
+        return fit_cloglog(rows.fitter(), doses, start)
 
 
 @dataclass
@@ -408,9 +376,8 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    fitter = GroupedCloglog(rows.event, rows.controls(), rows.control_patterns())
-    _, no_stock_dev = fitter.fit(None)
-    by_sat = _deviance_surface(rows, fitter, grid, sat, gap_months)
+    _, no_stock_dev = rows.fitter().fit(None)
+    by_sat, fits = _deviance_surface(rows, grid, sat, gap_months)
     fixed = _fixed_dose_column(by_sat, sat)
     deviance = np.nanmin(np.where(np.isfinite(by_sat), by_sat, np.inf), axis=1)
     deviance[~np.isfinite(deviance)] = np.nan
@@ -418,11 +385,16 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                 deviance_fixed_dose_=fixed)
     if not np.isfinite(deviance).any():
         return HalfLifeProfile(**base, reason="the hazard model did not converge")
-    i_best = int(np.nanargmin(deviance))
+    exact = _RowRefit(rows, grid, sat, gap_months, fits)
+    i_best = _settle(deviance, lambda i: exact.deviance(i, int(np.nanargmin(by_sat[i]))))
     j_best = int(np.nanargmin(by_sat[i_best]))
+    j_fixed = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
+    if np.isfinite(fixed).any():  # the link's likelihood ratio, read on the rows at the fixed dose's best
+        i_fixed = int(np.nanargmin(fixed))
+        fixed[i_fixed] = exact.deviance(i_fixed, int(j_fixed[0]))
     # the fixed dose is fitted at every fourth half-life and where the best scale passes by: a slightly low LR
     lr_stock = float(no_stock_dev - np.nanmin(fixed)) if np.isfinite(fixed).any() else 0.0
-    base.update(_slopes(rows, grid[i_best], sat[j_best], gap_months))
+    base.update(_slopes(rows, grid[i_best], sat[j_best], gap_months, exact.start(i_best, j_best)))
     b = base["dose_beta_"]
     if lr_stock < CHI2_95 or b <= 0:
         return HalfLifeProfile(**base, reason=("invested time shows no detectable link with when outcomes happen "
@@ -431,32 +403,36 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
     return _identified(HalfLifeProfile(**base), i_best)
 
 
-def _deviance_surface(rows: HazardRows, fitter: GroupedCloglog, grid, sat, gap_months) -> np.ndarray:
+def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarray, dict]:
     """Deviance at half-life x saturation scale, following the valley of the best scale along the half-lives.
 
     All scales are fitted at the first half-life; at each next one only the
     scales next to the previous best, widening while the best lies at the edge
     of those tried, and log1p(stock/60) (the link test's dose) at every fourth
-    half-life. Scales not tried are NaN. Each scale's fit warm-starts from its
-    last fit, and stops at a deviance change of 1e-7 (relative): ample for
-    differences of 3.84.
+    half-life. Scales not tried are NaN. The fits run on `hazard_fit.dose_cells`
+    of each half-life's stock, each warm-started from its last fit; the params
+    of every fit come back too, by (half-life, scale) index, to start the refits
+    on the rows.
     """
+    patterns, inverse = rows.control_patterns()
     by_sat = np.full((len(grid), len(sat)), np.nan)
+    fits = {}
     starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
     fixed = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
     j_best = None
     for i, h in enumerate(grid):
-        stock = rows.lagged_stock(h, gap_months)
+        cells = dose_cells(inverse, rows.event, len(patterns), rows.lagged_stock(h, gap_months))
+        fitter = cells.fitter(patterns)
 
         def try_scale(j):
             if not np.isnan(by_sat[i, j]):
                 return
             start = _extrapolated(starts[j], before[j] if last[j] == i - 1 else None)
-            params, dev = fitter.fit(dose_covariate(stock, sat[j]), start, tol=PROFILE_TOL)
+            params, dev = fitter.fit(dose_covariate(cells.stock, sat[j]), start, tol=CELL_TOL)
             if np.all(np.isfinite(params)) and np.isfinite(dev):
                 # the fits at consecutive half-lives lie on a smooth path: the next starts a step further along it
                 before[j] = starts[j] if last[j] == i - 1 else None
-                starts[j], last[j], by_sat[i, j] = params, i, dev
+                starts[j], last[j], by_sat[i, j], fits[i, j] = params, i, dev, params
             else:
                 by_sat[i, j] = np.inf
 
@@ -466,7 +442,43 @@ def _deviance_surface(rows: HazardRows, fitter: GroupedCloglog, grid, sat, gap_m
             try_scale(j)
         j_best = _walk_to_interior(by_sat[i], try_scale)
     by_sat[np.isinf(by_sat)] = np.nan
-    return by_sat
+    return by_sat, fits
+
+
+class _RowRefit:
+    """The profile's fit at one (half-life, scale) again on the rows themselves, started from its cell fit."""
+
+    def __init__(self, rows: HazardRows, grid, sat, gap_months: int, fits: dict):
+        self.rows, self.grid, self.sat, self.gap_months, self.fits = rows, grid, sat, gap_months, fits
+
+    def start(self, i: int, j: int):
+        return self.fits.get((i, j))
+
+    def deviance(self, i: int, j: int) -> float:
+        x = dose_covariate(self.rows.lagged_stock(self.grid[i], self.gap_months), self.sat[j])
+        params, dev = self.rows.fitter().fit(x, self.start(i, j), tol=CELL_TOL)
+        return float(dev) if np.all(np.isfinite(params)) else np.nan
+
+
+def _settle(deviance: np.ndarray, refit) -> int:
+    """Refit, in place, the points the estimate is read from until they are all refitted; the best index.
+
+    Those are the best half-life and its two neighbours (the parabola) and,
+    on each side, the two half-lives around the 3.84 crossing (the interval).
+    """
+    done = set()
+    while True:
+        i_best = int(np.nanargmin(deviance))
+        delta = deviance - deviance[i_best]
+        need = {i for i in (i_best - 1, i_best, i_best + 1) if 0 <= i < len(deviance)}
+        for side in ("low", "high"):
+            need.update(_bracket(delta, side))
+        todo = sorted(i for i in need - done if np.isfinite(deviance[i]))
+        if not todo:
+            return i_best
+        for i in todo:
+            deviance[i] = refit(i)
+            done.add(i)
 
 
 def _extrapolated(start, before):
@@ -495,14 +507,13 @@ def _fixed_dose_column(by_sat: np.ndarray, sat: np.ndarray) -> np.ndarray:
     return by_sat[:, hit[0]].copy() if len(hit) else np.full(len(by_sat), np.nan)
 
 
-def _slopes(rows: HazardRows, half_life: float, saturation: float, gap_months: int) -> dict:
-    """Slopes (statsmodels, with Wald intervals) on the chosen dose and on log1p(stock/60), at the best half-life."""
-    y, controls = rows.event, rows.controls()
+def _slopes(rows: HazardRows, half_life: float, saturation: float, gap_months: int, start=None) -> dict:
+    """Slopes (with Wald intervals) on the chosen dose and on log1p(stock/60), at the best half-life."""
     stock = rows.lagged_stock(half_life, gap_months)
     out = {"saturation_minutes_": float(saturation)}
     for name, s in (("dose", saturation), ("fixed", STOCK_SCALE_MINUTES)):
-        res = _fit(y, np.column_stack([controls, dose_covariate(stock, s)]))
-        b, se = float(res.params[-1]), float(np.sqrt(res.cov_params()[-1, -1]))
+        res = _fit(rows, dose_covariate(stock, s), start if name == "dose" else None)
+        b, se = float(res.params[-1]), float(res.bse()[-1])
         if name == "dose":
             out.update(dose_beta_=b, dose_beta_ci_=(b - 1.96 * se, b + 1.96 * se),
                        params_={"params": np.asarray(res.params), "half_life": float(half_life),
@@ -545,18 +556,27 @@ def _parabola_min(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(-b / (2 * a), x[0], x[2]))
 
 
-def _bound(grid: np.ndarray, delta: np.ndarray, side: str):
-    """Where the deviance profile crosses 3.84 on one side of the best (linear in log half-life), else None."""
+def _bracket(delta: np.ndarray, side: str) -> tuple:
+    """The two indices around the first 3.84 crossing on one side of the best (empty when none)."""
     i_best = int(np.nanargmin(delta))
-    idx = range(i_best, -1, -1) if side == "low" else range(i_best, len(grid))
+    idx = range(i_best, -1, -1) if side == "low" else range(i_best, len(delta))
     prev = i_best
     for i in idx:
         if delta[i] >= CHI2_95:
-            x0, x1 = np.log(grid[prev]), np.log(grid[i])
-            d0, d1 = delta[prev], delta[i]
-            return float(np.exp(x0 + (CHI2_95 - d0) * (x1 - x0) / (d1 - d0)))
+            return prev, i
         prev = i
-    return None
+    return ()
+
+
+def _bound(grid: np.ndarray, delta: np.ndarray, side: str):
+    """Where the deviance profile crosses 3.84 on one side of the best (linear in log half-life), else None."""
+    pair = _bracket(delta, side)
+    if not pair:
+        return None
+    prev, i = pair
+    x0, x1 = np.log(grid[prev]), np.log(grid[i])
+    d0, d1 = delta[prev], delta[i]
+    return float(np.exp(x0 + (CHI2_95 - d0) * (x1 - x0) / (d1 - d0)))
 
 
 def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) -> pd.DataFrame:
@@ -578,8 +598,7 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     sat = profile.saturation_minutes_ if profile.best is not None and profile.saturation_minutes_ else STOCK_SCALE_MINUTES
     stock = rows.lagged_stock(h, profile.gap_months)
     controls = rows.controls()
-    X = np.column_stack([controls, dose_covariate(stock, sat)])
-    res = _fit(rows.event, X)
+    res = _fit(rows, dose_covariate(stock, sat))
     read_at = None
     if stock_hours is None:
         top = supported_top_hours(stock / 60.0)
@@ -589,7 +608,7 @@ def dose_response(rows: HazardRows, profile: HalfLifeProfile, stock_hours=None) 
     ref = controls.mean(axis=0)
     Xg = np.column_stack([np.tile(ref, (len(stock_hours), 1)), dose_covariate(stock_hours * 60.0, sat)])
     eta = Xg @ res.params
-    se = np.sqrt(np.einsum("ij,jk,ik->i", Xg, res.cov_params(), Xg))
+    se = np.sqrt(np.einsum("ij,jk,ik->i", Xg, res.cov, Xg))
     out = pd.DataFrame({"stock_hours": stock_hours, "hazard": _inverse_cloglog(eta),
                         "low": _inverse_cloglog(eta - 1.96 * se), "high": _inverse_cloglog(eta + 1.96 * se)})
     out.attrs["half_life_months"] = h
@@ -673,9 +692,9 @@ def lag_profile(rows: HazardRows, max_lag: int = 12) -> pd.DataFrame:
                           "low": np.nan, "high": np.nan})
     if rows.n_events < MIN_EVENTS:
         return empty
-    res = _fit(rows.event, np.column_stack([controls] + cols))
+    res = _fit(rows, np.column_stack(cols))
     coef = np.asarray(res.params[nc:])
-    se = np.sqrt(np.diag(res.cov_params())[nc:])
+    se = res.bse()[nc:]
     per_hour = np.log(2.0)  # log1p(60/60): one hour against none
     return pd.DataFrame({"months_earlier": np.arange(max_lag + 1), "coef": coef,
                          "hazard_ratio_1h": np.exp(coef * per_hour),

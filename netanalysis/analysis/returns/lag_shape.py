@@ -47,18 +47,19 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import (
+    CELL_TOL,
     CHI2_95,
     MIN_EVENTS,
-    PROFILE_TOL,
     SATURATION_GRID_MINUTES,
     STOCK_SCALE_MINUTES,
     HazardRows,
+    _bracket,
     _fit,
     _shift_within,
     dose_covariate,
     stock_transform,
 )
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+from netanalysis.analysis.returns.hazard_fit import dose_cells
 from netanalysis.analysis.words import months as months_words
 
 DEFAULT_MAX_LAG = 18
@@ -166,38 +167,58 @@ def kernel_peak(kernel, params: tuple, max_lag: int = DEFAULT_MAX_LAG) -> float:
 
 
 class _Profiler:
-    """Deviances of one hazard model over kernels and dose scales, on rows built once."""
+    """Deviances of one hazard model over kernels and dose scales, on rows built once.
+
+    The grid fits run on `hazard_fit.dose_cells` of each kernel's covariate;
+    `refit` fits one grid point again on the rows, started from its cell fit.
+    """
 
     def __init__(self, rows: HazardRows, max_lag: int):
+        self.rows = rows
         self.lags = np.arange(1, int(max_lag) + 1, dtype=float)
         self.minutes = lagged_minutes(rows, max_lag)
-        self.fitter = GroupedCloglog(rows.event, rows.controls(), rows.control_patterns())
+        self.fitter = rows.fitter()
         self.n_controls = self.fitter.k
+        self.patterns, self.inverse = rows.control_patterns()
+
+    def stock(self, kernel, params) -> np.ndarray:
+        return self.minutes @ kernel_weights(kernel, self.lags, *params)
 
     def covariate(self, kernel, params, saturation) -> np.ndarray:
-        return dose_covariate(self.minutes @ kernel_weights(kernel, self.lags, *params), saturation)
+        return dose_covariate(self.stock(kernel, params), saturation)
 
-    def over_kernels(self, kernel, grid: list[tuple], saturation: float, only=None) -> np.ndarray:
-        """Deviance at each parameter tuple of `grid` (NaN where the fit fails or `only` is False), warm-started."""
-        out = np.full(len(grid), np.nan)
+    def cells(self, kernel, params):
+        return dose_cells(self.inverse, self.rows.event, len(self.patterns), self.stock(kernel, params))
+
+    def over_kernels(self, kernel, grid: list[tuple], saturation: float, only=None) -> tuple[np.ndarray, list]:
+        """Deviance at each parameter tuple of `grid` (NaN where the fit fails or `only` is False), warm-started,
+        and each fit's params (None where not fitted)."""
+        out, fits = np.full(len(grid), np.nan), [None] * len(grid)
         start = None
         for i, params in enumerate(grid):
             if only is not None and not only[i]:
                 continue
-            beta, dev = self.fitter.fit(self.covariate(kernel, params, saturation), start, tol=PROFILE_TOL)
+            cells = self.cells(kernel, params)
+            beta, dev = cells.fitter(self.patterns).fit(dose_covariate(cells.stock, saturation), start, tol=CELL_TOL)
             if np.all(np.isfinite(beta)) and np.isfinite(dev):
-                out[i], start = dev, beta
-        return out
+                out[i], start, fits[i] = dev, beta, beta
+        return out, fits
 
     def over_saturation(self, kernel, params) -> tuple[float, float]:
         """The dose scale with the smallest deviance for one kernel, and that deviance."""
         devs, start = np.full(len(SATURATION_GRID_MINUTES), np.nan), None
+        cells = self.cells(kernel, params)
+        fitter = cells.fitter(self.patterns)
         for j, s in enumerate(SATURATION_GRID_MINUTES):  # neighbouring scales warm-start each other
-            beta, dev = self.fitter.fit(self.covariate(kernel, params, s), start, tol=PROFILE_TOL)
+            beta, dev = fitter.fit(dose_covariate(cells.stock, s), start, tol=CELL_TOL)
             if np.all(np.isfinite(beta)) and np.isfinite(dev):
                 devs[j], start = dev, beta
         j = int(np.nanargmin(devs))
         return float(SATURATION_GRID_MINUTES[j]), float(devs[j])
+
+    def refit(self, kernel, params, saturation, start) -> tuple[np.ndarray, float]:
+        """The fit at one grid point on the rows themselves: (params, deviance)."""
+        return self.fitter.fit(self.covariate(kernel, params, saturation), start, tol=CELL_TOL)
 
 
 class LagShapeFit:
@@ -256,24 +277,19 @@ class LagShapeFit:
         _, self.deviance_no_stock_ = prof.fitter.fit(None)
         self.deviance_, self.slope_, self.tables_ = {}, {}, {}
         for kernel in (LagKernel.GEOMETRIC, delayed):
-            grid = kernel_grid(kernel, self.max_lag)
-            dev = prof.over_kernels(kernel, grid, STOCK_SCALE_MINUTES)
-            if not np.isfinite(dev).any():
+            table = _kernel_table(prof, kernel, self.max_lag)
+            if table is None:
                 continue
-            sat, _ = prof.over_saturation(kernel, grid[int(np.nanargmin(dev))])
-            if sat != STOCK_SCALE_MINUTES:
-                # kernels far from the best at log1p(x/60) keep that fit: the profile is over the two scales tried
-                near = dev - np.nanmin(dev) < REFIT_WITHIN
-                dev = np.fmin(dev, prof.over_kernels(kernel, grid, sat, only=near))
-            if kernel is not LagKernel.GEOMETRIC:
-                grid, dev = _with_half_months(prof, kernel, grid, dev, sat, self.max_lag)
-            i = int(np.nanargmin(dev))
-            beta, _ = prof.fitter.fit(prof.covariate(kernel, grid[i], sat))
-            n_params = prof.n_controls + 2 + len(grid[i])  # controls, slope, dose scale, kernel parameters
-            self.tables_[kernel.value] = pd.DataFrame({"params": grid, "deviance": dev})
-            self.kernel_params_[kernel.value], self.saturation_[kernel.value] = tuple(float(v) for v in grid[i]), sat
-            self.deviance_[kernel.value], self.slope_[kernel.value] = float(dev[i]), float(beta[-1])
-            self.aic_[kernel.value] = float(dev[i] + 2 * n_params)
+            i = _settle_best(table, prof, kernel)
+            beta = table.at[i, "fit"]
+            n_params = prof.n_controls + 2 + len(table.at[i, "params"])  # controls, slope, dose scale, kernel params
+            self.tables_[kernel.value] = table
+            self.kernel_params_[kernel.value] = tuple(float(v) for v in table.at[i, "params"])
+            self.saturation_[kernel.value] = float(table.at[i, "saturation"])
+            self.deviance_[kernel.value], self.slope_[kernel.value] = float(table.at[i, "deviance"]), float(beta[-1])
+            self.aic_[kernel.value] = float(table.at[i, "deviance"] + 2 * n_params)
+        if delayed.value in self.tables_:
+            _settle_peaks(self.tables_[delayed.value], prof, delayed, self.deviance_.get(LagKernel.GEOMETRIC.value))
         self.peak_profile_ = self._peak_profile(delayed)
 
     def _peak_profile(self, delayed: LagKernel) -> pd.DataFrame:
@@ -290,13 +306,13 @@ class LagShapeFit:
         return pd.DataFrame({"peak_months": peaks, "deviance": dev})
 
     def _fit_free(self, rows: HazardRows) -> None:
-        """The free distributed-lag model: one log1p(minutes / 60) column per lag 1..L (statsmodels)."""
+        """The free distributed-lag model: one log1p(minutes / 60) column per lag 1..L."""
         cols = [stock_transform(_shift_within(rows.minutes, rows.starts, k)) for k in range(1, int(self.max_lag) + 1)]
         controls = rows.controls()
-        res = _fit(rows.event, np.column_stack([controls] + cols))
+        res = _fit(rows, np.column_stack(cols))
         nc = controls.shape[1]
         coef = np.asarray(res.params[nc:])
-        se = np.sqrt(np.diag(res.cov_params())[nc:])
+        se = res.bse()[nc:]
         per_hour = np.log(2.0)  # log1p(60 / 60): one hour against none
         self.free_ = pd.DataFrame({"months_earlier": np.arange(1, int(self.max_lag) + 1), "coef": coef,
                                    "hazard_ratio_1h": np.exp(coef * per_hour),
@@ -433,14 +449,90 @@ class LagShapeFit:
                          self.peak_ci_ if self.shape_ else None, ax=ax)
 
 
-def _with_half_months(prof: _Profiler, kernel: LagKernel, grid: list, dev: np.ndarray, saturation: float,
-                      max_lag: int) -> tuple[list, np.ndarray]:
-    """Add the half-month peaks next to the best one (every second parameter) to a delayed kernel's grid."""
-    best = grid[int(np.nanargmin(dev))][0]
+def _kernel_table(prof: _Profiler, kernel: LagKernel, max_lag: int) -> pd.DataFrame | None:
+    """One row per kernel parameter tuple tried: its params, dose scale, deviance and fit (None if none fit).
+
+    The grid is fitted at log1p(x/60); the dose scale is profiled at its best,
+    and the kernels near the best fitted again at that scale (the smaller
+    deviance of the two is kept). A delayed kernel gains half-month peaks next
+    to its best.
+    """
+    grid = kernel_grid(kernel, max_lag)
+    dev, fits = prof.over_kernels(kernel, grid, STOCK_SCALE_MINUTES)
+    if not np.isfinite(dev).any():
+        return None
+    sat, _ = prof.over_saturation(kernel, grid[int(np.nanargmin(dev))])
+    scale = np.full(len(grid), STOCK_SCALE_MINUTES)
+    if sat != STOCK_SCALE_MINUTES:
+        # kernels far from the best at log1p(x/60) keep that fit: the profile is over the two scales tried
+        near = dev - np.nanmin(dev) < REFIT_WITHIN
+        dev_s, fits_s = prof.over_kernels(kernel, grid, sat, only=near)
+        better = dev_s < dev
+        dev, scale = np.where(better, dev_s, dev), np.where(better, sat, scale)
+        fits = [b if m else a for a, b, m in zip(fits, fits_s, better)]
+    table = pd.DataFrame({"params": grid, "saturation": scale, "deviance": dev, "fit": fits, "on_rows": False})
+    if kernel is not LagKernel.GEOMETRIC:
+        table = _with_half_months(prof, kernel, table, sat, max_lag)
+    return table
+
+
+def _with_half_months(prof: _Profiler, kernel: LagKernel, table: pd.DataFrame, saturation: float,
+                      max_lag: int) -> pd.DataFrame:
+    """Add the half-month peaks next to the best one (every second parameter) to a delayed kernel's table."""
+    grid = list(table["params"])
+    best = grid[int(np.nanargmin(table["deviance"].to_numpy(dtype=float)))][0]
     seconds = sorted({p[1] for p in grid})
     near = [best + d for d in (-1.5, -0.5, 0.5, 1.5) if 1.0 <= best + d <= max(max_lag - 3, 2)]
     extra = [(p, k) for k in seconds for p in near]
-    return grid + extra, np.concatenate([dev, prof.over_kernels(kernel, extra, saturation)])
+    dev, fits = prof.over_kernels(kernel, extra, saturation)
+    more = pd.DataFrame({"params": extra, "saturation": saturation, "deviance": dev, "fit": fits, "on_rows": False})
+    return pd.concat([table, more], ignore_index=True)
+
+
+def _refit_row(table: pd.DataFrame, i: int, prof: _Profiler, kernel: LagKernel) -> None:
+    """Fit row `i` of a kernel table again on the rows (in place): its deviance and fit become the rows'."""
+    beta, dev = prof.refit(kernel, table.at[i, "params"], table.at[i, "saturation"], table.at[i, "fit"])
+    table.at[i, "fit"], table.at[i, "on_rows"] = beta, True
+    table.at[i, "deviance"] = float(dev) if np.all(np.isfinite(beta)) else np.nan
+
+
+def _settle_best(table: pd.DataFrame, prof: _Profiler, kernel: LagKernel) -> int:
+    """Refit the best kernel on the rows until the best is a row fit; its index (AIC and slope are read there)."""
+    while True:
+        i = int(np.nanargmin(table["deviance"].to_numpy(dtype=float)))
+        if table.at[i, "on_rows"]:
+            return i
+        _refit_row(table, i, prof, kernel)
+
+
+def _settle_peaks(table: pd.DataFrame, prof: _Profiler, kernel: LagKernel, geometric: float | None) -> None:
+    """Refit on the rows the kernels the peak's estimate and interval are read from, until all of them are.
+
+    For each peak, the profile takes the best kernel with that peak; the peak's
+    estimate reads the best peak and its neighbours, its interval the two peaks
+    around each 3.84 crossing.
+    """
+    peak = np.array([p[0] for p in table["params"]])
+    while True:
+        dev = table["deviance"].to_numpy(dtype=float)
+        peaks = np.unique(peak[np.isfinite(dev)])
+        best_row = {p: int(np.flatnonzero(peak == p)[np.nanargmin(dev[peak == p])]) for p in peaks}
+        profile = np.array([dev[best_row[p]] for p in peaks])
+        if geometric is not None and len(peaks) and peaks[0] == 1.0:
+            profile[0] = min(profile[0], geometric)
+        need = _read_from(profile)
+        todo = [best_row[peaks[k]] for k in need if not table.at[best_row[peaks[k]], "on_rows"]]
+        if not todo:
+            return
+        for i in todo:
+            _refit_row(table, i, prof, kernel)
+
+
+def _read_from(profile: np.ndarray) -> set:
+    """Indices a profile's minimum (with its neighbours) and both 3.84 crossings are read from."""
+    i_best = int(np.argmin(profile))
+    need = {i for i in (i_best - 1, i_best, i_best + 1) if 0 <= i < len(profile)}
+    return need | set(_bracket(profile - profile[i_best], "low")) | set(_bracket(profile - profile[i_best], "high"))
 
 
 def _refined_min(x: np.ndarray, y: np.ndarray) -> float:

@@ -32,7 +32,8 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from netanalysis.analysis.returns.carryover import HazardRows, _newton_cloglog, stock_transform
+from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 from netanalysis.analysis.returns.within_contact import (
     fit_conditional_poisson,
     unit_groups,
@@ -98,6 +99,7 @@ class ScoreTest:
         self.grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
         self.X = np.column_stack([transform(rows.lagged_stock(h, gap_months)) for h in self.grid])
         self.Z = rows.controls()
+        self.patterns = rows.control_patterns()
 
     def test(self, y=None, n_boot: int = N_BOOT, seed: int = 0, min_events: int = MIN_EVENTS) -> LinkTest:
         """Sup-score statistic and its bootstrap p-value for outcomes `y` (default: the rows' own)."""
@@ -111,7 +113,7 @@ class ScoreTest:
         rng = np.random.default_rng(seed)
         with threadpool_limits(1):
             if self.design == "pooled":
-                t_obs, t_boot = _pooled(self.X, self.Z, y, rng, n_boot)
+                t_obs, t_boot = _pooled(self.X, self.Z, self.patterns, y, rng, n_boot)
             else:
                 t_obs, t_boot, base["n_units"] = _within(self.rows, self.X, y, rng, n_boot)
         if t_obs is None:
@@ -142,9 +144,9 @@ def _residualise(X: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
     return X - Z @ coef
 
 
-def _pooled(X, Z, y, rng, n_boot):
+def _pooled(X, Z, patterns, y, rng, n_boot):
     """Observed standardised scores (per half-life) and the bootstrap sup-statistics, cloglog hazard."""
-    params, _ = _newton_cloglog(y, Z)
+    params, _ = GroupedCloglog(y, Z, patterns).fit(None)
     ee = np.exp(np.clip(Z @ params, -40.0, 4.0))
     mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
     ratio = ee / mu

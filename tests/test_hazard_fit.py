@@ -1,0 +1,100 @@
+"""The grouped cloglog fitter against statsmodels, and fits on dose cells against fits on the rows."""
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from netanalysis.analysis.returns.carryover import _fit, dose_covariate, hazard_rows, profile_half_life
+from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, dose_cells
+from netanalysis.classroom.naive_readings import world_dataset
+from netanalysis.simulate.world import simulate_world
+
+CLOGLOG = sm.families.Binomial(link=sm.families.links.CLogLog())
+
+
+@pytest.fixture(scope="module")
+def rows():
+    world = simulate_world(contacts=600, months=24, seed=2, half_life_months=3.0)
+    return hazard_rows(world_dataset(world))
+
+
+def _reference(y, X):
+    return sm.GLM(y, X, family=CLOGLOG).fit(tol=1e-13, maxiter=200)
+
+
+def test_controls_only_fit_matches_statsmodels(rows):
+    params, dev = GroupedCloglog(rows.event, rows.controls()).fit(None, tol=1e-13)
+    ref = _reference(rows.event, rows.controls())
+    assert dev == pytest.approx(ref.deviance, rel=1e-9)
+    np.testing.assert_allclose(params, ref.params, rtol=1e-5, atol=1e-7)
+
+
+def test_several_dose_columns_match_statsmodels_with_their_standard_errors(rows):
+    """The free distributed-lag model's shape: three dose columns, covariance from the Fisher information."""
+    doses = np.column_stack([dose_covariate(rows.lagged_stock(h)) for h in (1.0, 3.0, 9.0)])
+    res = _fit(rows, doses)
+    ref = _reference(rows.event, np.column_stack([rows.controls(), doses]))
+    assert res.deviance == pytest.approx(ref.deviance, rel=1e-9)
+    np.testing.assert_allclose(res.params, ref.params, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(res.bse(), ref.bse, rtol=1e-5)
+
+
+def test_weighted_rows_are_the_same_fit_as_the_rows_repeated():
+    """A row with weight 3 counts as three identical rows (the premise of fitting on cells)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    controls = np.column_stack([np.ones(n), rng.random(n) < 0.4])
+    x = rng.exponential(1.0, n)
+    y = (rng.random(n) < 0.2).astype(float)
+    w = rng.integers(1, 4, n)
+    expanded = GroupedCloglog(np.repeat(y, w), np.repeat(controls, w, axis=0)).fit(np.repeat(x, w), tol=1e-13)
+    weighted = GroupedCloglog(y, controls, weights=w).fit(x, tol=1e-13)
+    np.testing.assert_allclose(weighted[0], expanded[0], rtol=1e-9)
+    assert weighted[1] == pytest.approx(expanded[1], rel=1e-12)
+
+
+def test_binary_control_patterns_are_numpy_uniques_rows():
+    rng = np.random.default_rng(1)
+    controls = np.column_stack([np.ones(5000)] + [rng.random(5000) < p for p in (0.1, 0.5, 0.7)]).astype(float)
+    patterns, inverse = control_patterns(controls)
+    ref_patterns, ref_inverse = np.unique(controls, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(patterns, ref_patterns)
+    np.testing.assert_array_equal(inverse, ref_inverse.ravel())
+
+
+def test_cells_count_every_row_once_and_keep_the_mean_stock(rows):
+    patterns, inverse = rows.control_patterns()
+    stock = rows.lagged_stock(3.0)
+    cells = dose_cells(inverse, rows.event, len(patterns), stock)
+    assert cells.count.sum() == rows.n_rows
+    assert cells.count @ cells.hit == rows.n_events
+    assert cells.count @ cells.stock == pytest.approx(stock.sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("saturation", [7.5, 60.0, 960.0, np.inf])
+def test_a_fit_on_cells_is_the_fit_on_rows_within_a_hundredth_of_a_deviance_point(rows, saturation):
+    patterns, inverse = rows.control_patterns()
+    stock = rows.lagged_stock(3.0)
+    cells = dose_cells(inverse, rows.event, len(patterns), stock)
+    on_cells = cells.fitter(patterns).fit(dose_covariate(cells.stock, saturation), tol=1e-12)
+    on_rows = rows.fitter().fit(dose_covariate(stock, saturation), tol=1e-12)
+    assert abs(on_cells[1] - on_rows[1]) < 0.01
+    np.testing.assert_allclose(on_cells[0], on_rows[0], rtol=1e-3, atol=1e-4)
+
+
+def test_the_profile_reads_its_estimate_from_fits_on_the_rows(rows):
+    """Best half-life and interval equal a profile whose every point is fitted on the rows (to 1e-6)."""
+    prof = profile_half_life(rows, grid=np.geomspace(0.5, 24.0, 20))
+    assert prof.identified, prof.reason
+    fitter = rows.fitter()
+    sat = prof.saturation_grid_
+    by_rows = np.array([
+        min(fitter.fit(dose_covariate(rows.lagged_stock(h), s), tol=1e-12)[1] for s in sat) for h in prof.grid])
+    from netanalysis.analysis.returns.carryover import _bound, _parabola_min
+
+    i = int(np.argmin(by_rows))
+    delta = by_rows - by_rows[i]
+    best = float(np.exp(_parabola_min(np.log(prof.grid[i - 1:i + 2]), by_rows[i - 1:i + 2])))
+    assert prof.best == pytest.approx(best, rel=1e-6)
+    assert prof.ci[0] == pytest.approx(_bound(prof.grid, delta, "low"), rel=1e-6)
+    assert prof.ci[1] == pytest.approx(_bound(prof.grid, delta, "high"), rel=1e-6)
