@@ -38,7 +38,8 @@ def test_bootstrap_scores_from_the_drawn_wins_equal_the_dense_product():
     rows = _rows(seed=1)
     X = np.column_stack([np.log1p(rows.lagged_stock(h) / 60) for h in (1.0, 3.0, 9.0)])
     Z = np.ones((rows.n_rows, 1))
-    t_obs, t_boot = _pooled(X, Z, rows.event, np.random.default_rng(5), 120)
+    t_obs, t_boot = _pooled(X, Z, (np.ones((1, 1)), np.zeros(rows.n_rows, dtype=int)), rows.event,
+                            np.random.default_rng(5), 120)
     # the dense formula, same redraws: scores of (Y - mu) * ratio on the residualised, standardised stock
     rng = np.random.default_rng(5)
     p = rows.event.mean()

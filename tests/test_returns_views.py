@@ -145,7 +145,7 @@ def test_nothing_after_as_of_is_used():
     grid = np.geomspace(0.5, 12, 12)
     np.testing.assert_allclose(profile_half_life(a, grid, min_events=5).deviance,
                                profile_half_life(b, grid, min_events=5).deviance)
-    assert pd.Timestamp(a.period.max()) <= pd.Timestamp(cut, tz="UTC")
+    assert pd.Timestamp(a.period.max(), tz="UTC") <= pd.Timestamp(cut, tz="UTC")  # periods are UTC datetime64
 
 
 def test_every_view_runs_for_accounts():

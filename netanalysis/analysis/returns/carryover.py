@@ -44,9 +44,9 @@ from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.hazard_fit import (
     CloglogFit,
+    DoseCellGrid,
     GroupedCloglog,
     control_patterns,
-    dose_cells,
     fit_cloglog,
 )
 from netanalysis.analysis.words import describe_hours, plural, small_percent
@@ -76,7 +76,8 @@ ROUND_HOURS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15
 class HazardRows:
     """The unit x month rows a hazard model is fitted on (one panel, built once).
 
-    `starts` are the row positions where each unit's history begins; `minutes`
+    `period` holds each row's month as datetime64 in UTC; `starts` are the row
+    positions where each unit's history begins; `minutes`
     are this month's invested minutes; `event` is 1 when the month has a won
     outcome; `tenure` is months since the unit's first interaction.
     """
@@ -164,6 +165,13 @@ class HazardRows:
         return self._memo["control_patterns"]
 
 
+    def cell_grid(self) -> DoseCellGrid:
+        """`hazard_fit.DoseCellGrid` of these rows (made once): groups them into dose cells of any stock."""
+        if "cell_grid" not in self._memo:
+            patterns, inverse = self.control_patterns()
+            self._memo["cell_grid"] = DoseCellGrid(inverse, self.event, len(patterns))
+        return self._memo["cell_grid"]
+
     def fitter(self) -> GroupedCloglog:
         """The grouped cloglog fitter of these rows' outcomes and controls (made once)."""
         if "fitter" not in self._memo:
@@ -183,7 +191,8 @@ def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) ->
     unit_col = "contact_id" if unit == "contact" else "account"
     tenure = panel["months_since_first"].to_numpy(dtype="int64")
     starts = np.flatnonzero(tenure == 0)
-    return HazardRows(unit=panel[unit_col].to_numpy(dtype=object), period=panel["period"].to_numpy(),
+    # periods as datetime64 (UTC): an array of Timestamp objects is slow to read back as dates
+    return HazardRows(unit=panel[unit_col].to_numpy(dtype=object), period=panel["period"].to_numpy(dtype="datetime64[ns]"),
                       minutes=panel["minutes"].to_numpy(dtype=float),
                       event=(panel["outcomes_won"].to_numpy() > 0).astype(float), tenure=tenure,
                       starts=starts.astype("int64"), unit_kind=unit)
@@ -414,14 +423,14 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
     of every fit come back too, by (half-life, scale) index, to start the refits
     on the rows.
     """
-    patterns, inverse = rows.control_patterns()
+    patterns = rows.control_patterns()[0]
     by_sat = np.full((len(grid), len(sat)), np.nan)
     fits = {}
     starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
     fixed = np.flatnonzero(sat == STOCK_SCALE_MINUTES)
     j_best = None
     for i, h in enumerate(grid):
-        cells = dose_cells(inverse, rows.event, len(patterns), rows.lagged_stock(h, gap_months))
+        cells = rows.cell_grid()(rows.lagged_stock(h, gap_months))
         fitter = cells.fitter(patterns)
 
         def try_scale(j):

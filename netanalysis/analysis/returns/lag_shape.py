@@ -59,7 +59,6 @@ from netanalysis.analysis.returns.carryover import (
     dose_covariate,
     stock_transform,
 )
-from netanalysis.analysis.returns.hazard_fit import dose_cells
 from netanalysis.analysis.words import months as months_words
 
 DEFAULT_MAX_LAG = 18
@@ -179,7 +178,7 @@ class _Profiler:
         self.minutes = lagged_minutes(rows, max_lag)
         self.fitter = rows.fitter()
         self.n_controls = self.fitter.k
-        self.patterns, self.inverse = rows.control_patterns()
+        self.patterns = rows.control_patterns()[0]
 
     def stock(self, kernel, params) -> np.ndarray:
         return self.minutes @ kernel_weights(kernel, self.lags, *params)
@@ -188,7 +187,7 @@ class _Profiler:
         return dose_covariate(self.stock(kernel, params), saturation)
 
     def cells(self, kernel, params):
-        return dose_cells(self.inverse, self.rows.event, len(self.patterns), self.stock(kernel, params))
+        return self.rows.cell_grid()(self.stock(kernel, params))
 
     def over_kernels(self, kernel, grid: list[tuple], saturation: float, only=None) -> tuple[np.ndarray, list]:
         """Deviance at each parameter tuple of `grid` (NaN where the fit fails or `only` is False), warm-started,

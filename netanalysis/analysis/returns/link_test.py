@@ -165,8 +165,10 @@ def _pooled(X, Z, patterns, y, rng, n_boot):
     per_win = XtS * ratio[:, None]
     for lo in range(0, n_boot, 50):
         k = min(50, n_boot - lo)
-        Y = rng.random((len(y), k)) < mu[:, None]
-        t_boot[lo:lo + k] = (sparse.csr_matrix(Y.T, dtype=float) @ per_win - expected).max(axis=1)
+        drawn, redraw = np.nonzero(rng.random((len(y), k)) < mu[:, None])
+        # redraw x row, built from the drawn wins' positions (a dense matrix would be converted whole)
+        Y = sparse.csr_matrix((np.ones(len(drawn)), (redraw, drawn)), shape=(k, len(y)))
+        t_boot[lo:lo + k] = (Y @ per_win - expected).max(axis=1)
     return t_obs, t_boot
 
 
