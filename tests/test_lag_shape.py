@@ -62,7 +62,7 @@ def test_single_sixty_minute_month_spreads_by_the_kernel():
     rows = _rows([60.0, 0, 0, 0, 10.0, 0], starts=[0, 4])
     m = lagged_minutes(rows, max_lag=3)
     # unit a: months 0..3 see minutes 1, 2, 3 months back; unit b starts afresh at row 4
-    np.testing.assert_array_equal(m, [[0, 0, 0], [60, 0, 0], [0, 60, 0], [0, 0, 60], [0, 0, 0], [10, 0, 0]])
+    np.testing.assert_array_equal(m.toarray(), [[0, 0, 0], [60, 0, 0], [0, 60, 0], [0, 0, 60], [0, 0, 0], [10, 0, 0]])
     x = m @ kernel_weights("geometric", np.arange(1, 4), 1.0)
     np.testing.assert_allclose(x, [0, 60 * 4 / 7, 60 * 2 / 7, 60 / 7, 0, 10 * 4 / 7])
     x = m @ kernel_weights("delayed_adstock", np.arange(1, 4), 2.0, 0.5)

@@ -43,7 +43,7 @@ from enum import Enum
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import (
@@ -150,12 +150,14 @@ def peak_grid(max_lag: int = DEFAULT_MAX_LAG, step: float = 1.0) -> np.ndarray:
     return np.arange(1.0, max(max_lag - 3, 2) + step / 2, step)
 
 
-def lagged_minutes(rows: HazardRows, max_lag: int = DEFAULT_MAX_LAG) -> np.ndarray:
-    """Rows x max_lag matrix: column l-1 holds the minutes invested l months before (0 before a unit began).
+def lagged_minutes(rows: HazardRows, max_lag: int = DEFAULT_MAX_LAG) -> sparse.csr_matrix:
+    """Rows x max_lag sparse matrix: column l-1 holds the minutes invested l months before (0 before a unit began).
 
-    The kernel's covariate is this matrix times the weights: x = lagged_minutes(rows) @ w.
+    The kernel's covariate is this matrix times the weights: x = lagged_minutes(rows) @ w. Sparse, as most
+    months have no minutes: the product then reads only the months that have some.
     """
-    return np.column_stack([_shift_within(rows.minutes, rows.starts, k) for k in range(1, int(max_lag) + 1)])
+    return sparse.csr_matrix(np.column_stack([_shift_within(rows.minutes, rows.starts, k)
+                                              for k in range(1, int(max_lag) + 1)]))
 
 
 def kernel_peak(kernel, params: tuple, max_lag: int = DEFAULT_MAX_LAG) -> float:

@@ -163,9 +163,12 @@ def _pooled(X, Z, patterns, y, rng, n_boot):
     # first term sums the few drawn rows (a sparse product), the second is the same for every redraw.
     expected = XtS.T @ (mu * ratio)
     per_win = XtS * ratio[:, None]
+    # one buffer for every block of redraws: a fresh rows x 50 array per block costs more than the draws
+    uniform, won = np.empty(len(y) * 50), np.empty(len(y) * 50, dtype=bool)
     for lo in range(0, n_boot, 50):
         k = min(50, n_boot - lo)
-        drawn, redraw = np.nonzero(rng.random((len(y), k)) < mu[:, None])
+        u = rng.random(out=uniform[:len(y) * k].reshape(len(y), k))  # the same draws as rng.random((rows, k))
+        drawn, redraw = np.nonzero(np.less(u, mu[:, None], out=won[:len(y) * k].reshape(len(y), k)))
         # redraw x row, built from the drawn wins' positions (a dense matrix would be converted whole)
         Y = sparse.csr_matrix((np.ones(len(drawn)), (redraw, drawn)), shape=(k, len(y)))
         t_boot[lo:lo + k] = (Y @ per_win - expected).max(axis=1)
