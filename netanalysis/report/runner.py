@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -251,11 +252,42 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
 
     Each notebook gets its own kernel. Results come back in the order of `jobs`;
     after the first failure no new notebook is started. On a terminal (or with
-    `progress=True`) a bar names the notebooks still running.
+    `progress=True`) a bar names the notebooks still running. The longest-running
+    notebooks start first.
     """
+    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    with _one_blas_thread_per_kernel():
+        return _run_jobs(jobs, show_code, workers, progress)
+
+
+# The notebooks that run longest start first, so the short ones fill the other cores meanwhile.
+LONGEST_FIRST = ("03_delayed_returns", "04_predicting_outcomes", "05_network_structure")
+
+
+@contextmanager
+def _one_blas_thread_per_kernel():
+    """Kernels started meanwhile use one BLAS thread each (unless the user set it).
+
+    Notebooks run side by side, one per core, and their matrix products are
+    tall and thin: extra BLAS threads only fight over the same cores (a small
+    product can take several times longer).
+    """
+    names = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    before = {n: os.environ.get(n) for n in names}
+    for n in names:
+        os.environ.setdefault(n, "1")
+    try:
+        yield
+    finally:
+        for n, v in before.items():
+            if v is None:
+                os.environ.pop(n, None)
+
+
+def _run_jobs(jobs: list[tuple], show_code: bool, workers: int, progress: bool | None) -> list[dict]:
+    """`run_notebooks` once its workers are known."""
     from tqdm.auto import tqdm
 
-    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr,
                disable=(not progress) if progress is not None else None)
     waiting = _WaitingFor(bar)
@@ -271,9 +303,10 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
             # the thread only drives it (and renders HTML). Unlike a process pool,
             # this needs no `if __name__ == "__main__"` guard in the caller's script.
             project_kernel()
+            order = sorted(range(len(jobs)), key=lambda n: _start_rank(jobs[n][0]))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notebook") as pool:
-                futures = {pool.submit(waiting.run, str(j[0]), str(j[1]), j[2], str(j[3]), show_code): n
-                           for n, j in enumerate(jobs)}
+                futures = {pool.submit(waiting.run, str(jobs[n][0]), str(jobs[n][1]), jobs[n][2], str(jobs[n][3]),
+                                       show_code): n for n in order}
                 for f in as_completed(futures):
                     if f.cancelled():
                         continue
@@ -284,6 +317,12 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
     finally:
         bar.close()
     return [results[n] for n in sorted(results)]
+
+
+def _start_rank(notebook) -> int:
+    """Where a notebook starts: the longest-running first (`LONGEST_FIRST`), then the others in report order."""
+    stem = Path(notebook).stem
+    return LONGEST_FIRST.index(stem) if stem in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 class _WaitingFor:

@@ -34,6 +34,7 @@ and then it is labelled as such).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -93,6 +94,7 @@ class HazardRows:
     # all walk the same grid of half-lives over the same rows.
     _stocks: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def n_units(self) -> int:
@@ -118,13 +120,15 @@ class HazardRows:
 
     def _stock(self, half_life_months: float, decay: float) -> np.ndarray:
         """The stock at the end of each month (`panel._stock`), kept for the last `STOCK_CACHE` half-lives asked."""
-        if half_life_months in self._stocks:
-            self._stocks.move_to_end(half_life_months)
-            return self._stocks[half_life_months]
+        with self._lock:  # the designs of `evidence` may run on two threads
+            if half_life_months in self._stocks:
+                self._stocks.move_to_end(half_life_months)
+                return self._stocks[half_life_months]
         s = _stock(self.minutes, self.starts, decay)
-        self._stocks[half_life_months] = s
-        if len(self._stocks) > STOCK_CACHE:
-            self._stocks.popitem(last=False)
+        with self._lock:
+            self._stocks[half_life_months] = s
+            if len(self._stocks) > STOCK_CACHE:
+                self._stocks.popitem(last=False)
         return s
 
     def tenure_dummies(self) -> np.ndarray:

@@ -16,6 +16,8 @@ The pooled half-life profile itself comes from `carryover.profile_half_life`.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,6 +32,7 @@ from netanalysis.dates import as_timestamp
 
 WINDOWS = (1, 2, 3)
 WINDOW_GRID = np.geomspace(0.25, 36.0, 24)
+MAX_ROWS_TWO_DESIGNS = 2_000_000
 
 
 @dataclass
@@ -122,14 +125,24 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
     within_grid : half-lives for the within-unit profile (default: 32 from 0.25 to 36 months).
     n_boot : bootstrap redraws of each calibrated test.
     """
-    pooled = profile_half_life(rows, grid=grid) if pooled is None else pooled
-    within = within_contact_carryover(rows, grid=WINDOW_GRID if within_grid is None else within_grid)
-    link = link_test(rows, "pooled", n_boot=n_boot, seed=seed)
-    within_link = link_test(rows, "within", n_boot=n_boot, seed=seed)
     ks = sorted(set(WINDOWS) | ({int(cycle_months)} if cycle_months and 0 < cycle_months <= 12 else set()))
-    windows = {k: link_test(rows, "pooled", gap_months=k, n_boot=n_boot, seed=seed) for k in ks}
-    profiles = {k: profile_half_life(rows, grid=WINDOW_GRID, gap_months=k) for k in ks}
-    opened_test = link_test(opened, "pooled", n_boot=n_boot, seed=seed) if opened is not None else None
+    with ThreadPoolExecutor(max_workers=design_threads(rows)) as pool:
+        # each design is a function of the rows alone (its own seeded draws): the same results in any order
+        for r in (rows, opened):
+            _prepare(r)
+        run = pool.submit
+        pooled_job = run(profile_half_life, rows, grid=grid) if pooled is None else None
+        within_job = run(within_contact_carryover, rows, grid=WINDOW_GRID if within_grid is None else within_grid)
+        link_job = run(link_test, rows, "pooled", n_boot=n_boot, seed=seed)
+        within_link_job = run(link_test, rows, "within", n_boot=n_boot, seed=seed)
+        window_jobs = {k: run(link_test, rows, "pooled", gap_months=k, n_boot=n_boot, seed=seed) for k in ks}
+        profile_jobs = {k: run(profile_half_life, rows, grid=WINDOW_GRID, gap_months=k) for k in ks}
+        opened_job = run(link_test, opened, "pooled", n_boot=n_boot, seed=seed) if opened is not None else None
+        pooled = pooled if pooled_job is None else pooled_job.result()
+        within, link, within_link = within_job.result(), link_job.result(), within_link_job.result()
+        windows = {k: j.result() for k, j in window_jobs.items()}
+        profiles = {k: j.result() for k, j in profile_jobs.items()}
+        opened_test = None if opened_job is None else opened_job.result()
     ev = Evidence(link_p=link.p_value, within_p=within_link.p_value, window_p={k: t.p_value for k, t in windows.items()},
                   opened_p=None if opened_test is None else opened_test.p_value, n_units=rows.n_units,
                   n_events=rows.n_events, n_within_units=within.n_units_, lag_shape=lag_shape,
@@ -137,6 +150,23 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
                   half_life_ci=within.ci_ if within.identified else None, unit_kind=rows.unit_kind)
     return DelayedReturnsEvidence(decide(ev), pooled, within, link, within_link, windows, profiles, opened_test,
                                   cycle_months)
+
+
+def design_threads(rows: HazardRows) -> int:
+    """Designs run at a time: two where there are two cores and their arrays (about 2 KB a row each) fit in
+    about 4 GB, else one."""
+    return 2 if (os.cpu_count() or 1) >= 2 and rows.n_rows <= MAX_ROWS_TWO_DESIGNS else 1
+
+
+def _prepare(rows: HazardRows | None) -> None:
+    """Work out once what every design reads from the rows, before the threads share them."""
+    if rows is None:
+        return
+    rows.controls()
+    rows.control_patterns()
+    rows.cell_grid()
+    rows.fitter()
+    rows.calendar_month()
 
 
 def opened_rows(ds, rows: HazardRows, as_of: pd.Timestamp | None = None) -> tuple[HazardRows | None, int | None]:
