@@ -27,25 +27,27 @@ def cohort_table(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -
     cols = ["cohort", "months_since_first", "units", "share_with_outcome", "outcomes_per_100"]
     if panel.empty:
         return pd.DataFrame(columns=cols)
-    unit_col = "contact_id" if unit == "contact" else "account"
     tenure = panel["months_since_first"].to_numpy()
     starts = np.flatnonzero(tenure == 0)
     lengths = np.diff(np.append(starts, len(panel)))
     won = panel["outcomes_won"].to_numpy(dtype=float)
     cum = np.cumsum(won)
     cum -= np.repeat(np.r_[0.0, cum[starts[1:] - 1]], lengths)
-    first_period = panel["period"].to_numpy()[starts]
-    cohort = pd.PeriodIndex(pd.DatetimeIndex(first_period).tz_localize(None) if pd.DatetimeIndex(first_period).tz is None
-                            else pd.DatetimeIndex(first_period).tz_convert(None), freq="Q").astype(str)
-    df = pd.DataFrame({"unit": panel[unit_col].to_numpy(), "cohort": np.repeat(np.asarray(cohort), lengths),
-                       "months_since_first": tenure, "cum": cum, "any": cum > 0})
-    size = df[df["months_since_first"] == 0].groupby("cohort")["unit"].size()
-    g = df.groupby(["cohort", "months_since_first"]).agg(units=("unit", "size"), any=("any", "mean"), cum=("cum", "mean"))
-    g = g.reset_index()
-    g = g[g["units"].to_numpy() == g["cohort"].map(size).to_numpy()]  # every unit of the cohort followed this long
-    return pd.DataFrame({"cohort": g["cohort"].to_numpy(), "months_since_first": g["months_since_first"].to_numpy(),
-                         "units": g["units"].to_numpy(), "share_with_outcome": g["any"].to_numpy(),
-                         "outcomes_per_100": 100.0 * g["cum"].to_numpy()})
+    first_period = pd.DatetimeIndex(panel["period"].iloc[starts])
+    first_period = first_period.tz_convert(None) if first_period.tz is not None else first_period
+    codes, cohorts = pd.factorize(pd.PeriodIndex(first_period, freq="Q").astype(str), sort=True)
+    # one integer per (cohort, month since first): counts and sums by bincount, over millions of rows
+    width = int(tenure.max()) + 1
+    key = np.repeat(codes, lengths) * width + tenure
+    units = np.bincount(key, minlength=len(cohorts) * width)
+    seen = np.flatnonzero(units)
+    n = units[seen]
+    size = np.bincount(codes, minlength=len(cohorts))
+    full = n == size[seen // width]  # every unit of the cohort followed this long
+    seen, n = seen[full], n[full]
+    return pd.DataFrame({"cohort": np.asarray(cohorts)[seen // width], "months_since_first": seen % width,
+                         "units": n, "share_with_outcome": np.bincount(key, cum > 0)[seen] / n,
+                         "outcomes_per_100": 100.0 * np.bincount(key, cum)[seen] / n})
 
 
 def cohort_triangle(long: pd.DataFrame, measure: str = "share_with_outcome", max_months: int | None = None) -> pd.DataFrame:
