@@ -98,3 +98,17 @@ def test_the_profile_reads_its_estimate_from_fits_on_the_rows(rows):
     assert prof.best == pytest.approx(best, rel=1e-6)
     assert prof.ci[0] == pytest.approx(_bound(prof.grid, delta, "low"), rel=1e-6)
     assert prof.ci[1] == pytest.approx(_bound(prof.grid, delta, "high"), rel=1e-6)
+
+
+def test_designs_on_two_threads_give_what_one_thread_gives(monkeypatch):
+    """Each design depends only on the rows and its own seed: the evidence is the same run side by side."""
+    from netanalysis.analysis.returns import evidence
+
+    world = simulate_world(contacts=300, months=24, seed=4, half_life_months=3.0)
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(evidence, "design_threads", lambda rows, n=threads: n)
+        ev = evidence.assess_delayed_returns(hazard_rows(world_dataset(world)), n_boot=39, seed=3)
+        results.append((ev.metrics(), {k: t.p_value for k, t in ev.windows.items()},
+                        {k: (p.best, p.ci) for k, p in ev.window_profiles.items()}, ev.within_link.p_value))
+    assert results[0] == results[1]

@@ -244,3 +244,30 @@ def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(
     assert [r["ok"] for r in results] == [True, True, True] and os.getcwd() == before
     assert [(tmp_path / f"b{k}" / "where.txt").read_text() for k in range(3)] == [str(tmp_path / f"b{k}") for k in range(3)]
     assert all((tmp_path / f"b{k}" / "01_cwd.html").exists() for k in range(3))
+
+
+def test_the_longest_notebooks_start_first_each_kernel_with_one_blas_thread(monkeypatch, tmp_path):
+    """Delayed returns, prediction and the network start before the short pages; kernels see one BLAS thread."""
+    import os
+    import time
+    from pathlib import Path
+
+    from netanalysis.report import runner
+
+    started = []
+
+    def fake_run_one(nb, *args):
+        started.append((Path(nb).stem, os.environ.get("OPENBLAS_NUM_THREADS")))
+        time.sleep(0.2)  # both workers take a notebook before either finishes
+        return {"ok": True, "notebook": Path(nb).stem}
+
+    monkeypatch.setattr(runner, "_run_one", fake_run_one)
+    monkeypatch.setattr(runner, "project_kernel", lambda: None)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    stems = ["01_data_overview", "02_investment_over_time", "03_delayed_returns", "04_predicting_outcomes",
+             "05_network_structure"]
+    jobs = [(tmp_path / f"{s}.ipynb", tmp_path / "out" / f"{s}.ipynb", {}, tmp_path) for s in stems]
+    results = runner.run_notebooks(jobs, show_code=False, workers=2, progress=False)
+    assert [r["notebook"] for r in results] == stems  # results still in report order
+    assert {stem for stem, _ in started[:2]} == {"03_delayed_returns", "04_predicting_outcomes"}
+    assert {blas for _, blas in started} == {"1"} and "OPENBLAS_NUM_THREADS" not in os.environ
