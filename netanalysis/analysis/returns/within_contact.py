@@ -32,6 +32,7 @@ from netanalysis.analysis.returns.carryover import (
     TENURE_EDGES,
     HazardRows,
     _bound,
+    _bracket,
     _parabola_min,
     stock_transform,
 )
@@ -144,13 +145,18 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
     # Every half-life starts from the controls-only optimum: the same start keeps the profile smooth where a
     # control is at a plateau (e.g. a tenure bin without wins, whose coefficient drifts off without limit).
     start = np.r_[b0, 0.0]
-    for i, h in enumerate(grid):
+
+    def fit_at(h):
         x = transform(rows.lagged_stock(h, gap_months))[g.keep]
         b, ll, cov = fitter.fit(x, start)
         if ll < ll0 - 1e-6:  # a poor start: adding a column cannot fit worse than the controls alone
             b, ll, cov = fitter.fit(x)
-        dev[i], fits[i] = -2.0 * ll, (b, cov)
+        return -2.0 * ll, (b, cov)
+
+    for i, h in enumerate(grid):
+        dev[i], fits[i] = fit_at(h)
     base["deviance_"] = dev
+    grid, dev, fits = _zoomed(grid, dev, fits, fit_at)
     i_best = int(np.nanargmin(dev))
     b, cov = fits[i_best]
     lr = float(-2.0 * ll0 - dev[i_best])
@@ -165,6 +171,36 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
         best = float(np.exp(_parabola_min(np.log(grid[i_best - 1:i_best + 2]), dev[i_best - 1:i_best + 2])))
     base.update(half_life_=float(best), ci_=(_bound(grid, delta, "low"), _bound(grid, delta, "high")))
     return WithinContactCarryover(**base)
+
+
+ZOOM_STEPS = 4  # half-lives added between two neighbours of the grid where the estimate is read
+
+
+def _zoomed(grid: np.ndarray, dev: np.ndarray, fits: dict, fit_at) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The profile with finer half-lives where its estimate is read: around the best and each 3.84 crossing.
+
+    A grid of about 24% steps is coarser than a well-determined interval: the
+    parabola through three points and straight lines between two can put the
+    best outside its own interval. The steps next to the best and next to each
+    crossing are cut into `ZOOM_STEPS` (log-spaced); the rest stays as it was.
+    """
+    if not np.isfinite(dev).any():
+        return grid, dev, fits
+    i_best = int(np.nanargmin(dev))
+    delta = dev - dev[i_best]
+    steps = {k for k in (i_best - 1, i_best) if 0 <= k < len(grid) - 1}
+    for side in ("low", "high"):
+        pair = _bracket(delta, side)
+        if pair:
+            steps.add(min(pair))
+    extra = sorted({float(h) for k in steps for h in np.geomspace(grid[k], grid[k + 1], ZOOM_STEPS + 1)[1:-1]})
+    if not extra:
+        return grid, dev, fits
+    more = [fit_at(h) for h in extra]
+    order = np.argsort(np.r_[grid, extra], kind="stable")
+    all_fits = [fits[i] for i in range(len(grid))] + [f for _, f in more]
+    return (np.r_[grid, extra][order], np.r_[dev, [d for d, _ in more]][order],
+            {n: all_fits[i] for n, i in enumerate(order)})
 
 
 def within_controls(rows: HazardRows) -> np.ndarray:
