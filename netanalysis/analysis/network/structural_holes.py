@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import sparse
 
 from netanalysis.analysis.network.betweenness import component_betweenness, sampled_sources
+from netanalysis.analysis.network.louvain import louvain_communities
 from netanalysis.dates import as_timestamp
 
 EGO = "\u2063me"  # an id no contact can have (it starts with an invisible separator)
@@ -148,7 +149,7 @@ def contact_groups(g: nx.Graph, ego=EGO, seed: int = 0, contacts: nx.Graph | Non
     h = _contact_graph(g, ego) if contacts is None else contacts
     if h.number_of_edges() == 0:
         return {}
-    communities = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    communities = louvain_communities(h, seed=seed)  # as networkx's, with less machinery
     ordered = sorted(communities, key=lambda c: (-len(c), min(map(str, c))))
     return {n: k for k, members in enumerate(ordered) for n in members}
 
