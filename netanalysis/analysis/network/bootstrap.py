@@ -58,9 +58,9 @@ def rate_interval(hits: float, total: float, boot: np.ndarray) -> tuple[float, f
     collapses to [0, 0]; Wilson's score interval still says how large the true
     rate could be (it treats the months as independent, so it is a little narrow).
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     if total > 0 and (hits == 0 or hits == total):
+        from statsmodels.stats.proportion import proportion_confint  # only here: importing it takes a second
+
         lo, hi = proportion_confint(int(round(hits)), int(round(total)), alpha=0.05, method="wilson")
         return float(lo), float(hi)
     return float(boot[0]), float(boot[1])

@@ -74,7 +74,7 @@ def ego_network(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     met = inter.groupby(inter["contact_id"].astype(str)).size()
     pairs, counts = contact_pairs(ds, cut, max_group_size)
-    pairs = pairs[pairs["a"].isin(met.index) & pairs["b"].isin(met.index)]
+    pairs = pairs[(met.index.get_indexer(pairs["a"]) >= 0) & (met.index.get_indexer(pairs["b"]) >= 0)]  # both met
     g = nx.Graph(counts=counts)
     g.add_node(EGO)
     g.add_weighted_edges_from(zip([EGO] * len(met), met.index, met.to_numpy(dtype=float)))
@@ -98,7 +98,10 @@ def ego_constraint(g: nx.Graph, ego=EGO) -> float:
     >>> round(ego_constraint(g, 0), 3)  # two unconnected contacts: 2 * (1/2) ** 2
     0.5
     """
-    a, e = _adjacency(g, ego)
+    return _constraint(*_adjacency(g, ego))
+
+
+def _constraint(a: sparse.csr_matrix, e: int) -> float:
     s = np.asarray(a.sum(axis=1)).ravel()
     if s[e] == 0:
         return float("nan")
@@ -116,7 +119,10 @@ def ego_effective_size(g: nx.Graph, ego=EGO) -> float:
     >>> ego_effective_size(g, 0)  # two contacts who know each other: 2 - 2 * (1/2)
     1.0
     """
-    a, e = _adjacency(g, ego)
+    return _effective_size(*_adjacency(g, ego))
+
+
+def _effective_size(a: sparse.csr_matrix, e: int) -> float:
     s = np.asarray(a.sum(axis=1)).ravel()
     if s[e] == 0:
         return float("nan")
@@ -323,7 +329,8 @@ def structural_holes(ds, as_of: pd.Timestamp | None = None, max_group_size: int 
     groups = contact_groups(g, EGO, seed, contacts=h)
     ego_weights = np.array([d["weight"] for _, _, d in g.edges(EGO, data=True)], dtype=float)
     unlinked = float(((ego_weights / ego_weights.sum()) ** 2).sum())  # sum of squared shares: no indirect paths
-    return StructuralHoles(g, ego_constraint(g), ego_effective_size(g), contacts, contact_edges,
+    a, e = _adjacency(g, EGO)  # made once for both measures
+    return StructuralHoles(g, _constraint(a, e), _effective_size(a, e), contacts, contact_edges,
                            brokers(g, EGO, seed, groups=groups, contacts=h), groups=groups, constraint_if_unlinked=unlinked,
                            notes=notes, **labels)
 
