@@ -95,6 +95,7 @@ def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000
         return out
     ratios = []
     for counts in resample_counts(n, int(n_boot), seed):
+        counts = counts.astype(float)
         top, bottom = counts @ num, counts @ den
         with np.errstate(invalid="ignore", divide="ignore"):
             ratios.append(np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan))

@@ -232,12 +232,14 @@ def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12,
         notes.append(f"tie strength: no contact had minutes invested in a previous {window_months}-month window yet")
         return _with_metric_notes(TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes,
                                               window_months, known))
-    tm = tm.assign(tie_strength=classify_ties(tm["recent_minutes"], thresholds))
-    active = tm[tm["tie_strength"].notna()]
-    inactive_outcomes = int(tm.loc[tm["tie_strength"].isna(), "outcomes_won"].sum())
+    recent = tm["recent_minutes"].to_numpy(dtype=float)
+    is_active = recent > 0
+    active = tm[is_active]
+    inactive_outcomes = int(tm.loc[~is_active, "outcomes_won"].sum())
     codes, _ = pd.factorize(active["contact_id"])
     n = int(codes.max()) + 1 if len(codes) else 0
-    cls = pd.Categorical(active["tie_strength"].astype(str), categories=CLASSES).codes
+    low, high = thresholds  # the classes of `classify_ties`, as positions in CLASSES
+    cls = np.where(recent[is_active] <= low, 0, np.where(recent[is_active] <= high, 1, 2))
     hit = (active["outcomes_won"].to_numpy() > 0).astype(float)
     outs = active["outcomes_won"].to_numpy(dtype=float)
     months = np.zeros((n, 3))
