@@ -6,10 +6,10 @@ components exactly, a large one from sources sampled as networkx samples them
 (the same nodes for the same seed). For a block of sources, breadth-first
 levels come from `scipy.sparse.csgraph`; the number of shortest paths `sigma`
 is pushed forward one level at a time and the dependencies `delta` pulled back,
-each step one sparse product over the whole block:
+each step over the edges out of one level, for all sources of the block at once:
 
-    sigma[:, level d + 1] = (sigma[:, level d] @ A)[:, level d + 1]
-    delta[:, level d - 1] = sigma * (((1 + delta) / sigma)[:, level d] @ A)[:, level d - 1]
+    sigma[s, w] = sum of sigma[s, v] over neighbours v of w one level closer to s
+    delta[s, v] = sigma[s, v] * sum of (1 + delta[s, w]) / sigma[s, w] over neighbours w one level further
 
 and a node's betweenness is the sum of its dependencies over the sources.
 """
@@ -26,26 +26,46 @@ _BLOCK_CELLS = 2_000_000  # sources x nodes held at once: about 16 MB per dense 
 
 
 def _dependencies(a: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
-    """Sum over `sources` of each node's dependency (Brandes' delta), the source itself left out."""
-    k = len(sources)
+    """Sum over `sources` of each node's dependency (Brandes' delta), the source itself left out.
+
+    Works on the (source, node) pairs of one breadth-first level at a time,
+    following each pair's edges to the next (or previous) level.
+    """
+    k, n = len(sources), a.shape[0]
     dist = csgraph.shortest_path(a, unweighted=True, directed=False, indices=sources)
-    dist[~np.isfinite(dist)] = -1
-    dist = dist.astype(np.int64)
-    rows = np.arange(k)
-    sigma = np.zeros(dist.shape)
-    sigma[rows, sources] = 1.0
-    top = int(dist.max()) if dist.size else 0
-    at = [dist == d for d in range(top + 1)]
-    for d in range(top):
-        pushed = (a.T @ np.where(at[d], sigma, 0.0).T).T
-        sigma[at[d + 1]] = pushed[at[d + 1]]
-    delta = np.zeros(dist.shape)
-    for d in range(top, 0, -1):
-        coeff = np.where(at[d], (1.0 + delta) / np.where(at[d], sigma, 1.0), 0.0)
-        pulled = (a @ coeff.T).T
-        delta[at[d - 1]] = (sigma * pulled)[at[d - 1]]
-    delta[rows, sources] = 0.0
-    return delta.sum(axis=0)
+    dist = np.where(np.isfinite(dist), dist, -1).astype(np.int64).ravel()
+    order = np.argsort(dist, kind="stable")
+    bounds = np.searchsorted(dist[order], np.arange(-1, int(dist.max(initial=0)) + 2))
+    level = [order[bounds[d + 1]:bounds[d + 2]] for d in range(len(bounds) - 2)]  # pairs at distance d
+    rank = np.empty(k * n, dtype=np.int64)  # a pair's place among the pairs of its level
+    rank[order] = np.arange(k * n) - bounds[:-1][dist[order] + 1]
+    sigma = np.zeros(k * n)
+    sigma[np.arange(k) * n + sources] = 1.0
+    for d in range(len(level) - 1):
+        pair, target = _edges_out(a, level[d], n)
+        keep = dist[target] == d + 1
+        sigma[level[d + 1]] += np.bincount(rank[target[keep]], weights=sigma[level[d]][pair[keep]],
+                                           minlength=len(level[d + 1]))
+    delta = np.zeros(k * n)
+    for d in range(len(level) - 1, 0, -1):
+        pair, target = _edges_out(a, level[d], n)
+        keep = dist[target] == d - 1
+        coeff = (1.0 + delta[level[d]]) / sigma[level[d]]
+        pulled = np.bincount(rank[target[keep]], weights=coeff[pair[keep]], minlength=len(level[d - 1]))
+        delta[level[d - 1]] = sigma[level[d - 1]] * pulled
+    delta[np.arange(k) * n + sources] = 0.0
+    return delta.reshape(k, n).sum(axis=0)
+
+
+def _edges_out(a: sparse.csr_matrix, pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For (source, node) pairs given as ``source * n + node``: each edge out of the node, as the index
+    of its pair and the (source, neighbour) pair it leads to."""
+    row, node = np.divmod(pairs, n)
+    degree = np.diff(a.indptr)[node]
+    pair = np.repeat(np.arange(len(pairs)), degree)
+    offset = np.arange(len(pair)) - np.repeat(np.cumsum(degree) - degree, degree)
+    neighbour = a.indices[a.indptr[node][pair] + offset]
+    return pair, row[pair] * n + neighbour
 
 
 def _sum_dependencies(a: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
