@@ -405,9 +405,13 @@ def dormant_ties(ds, as_of: pd.Timestamp | None = None, silent_months: float = 1
     if len(react):
         start = month_ordinal(react["timestamp"])
         span = np.repeat(start, follow_months) + np.tile(np.arange(follow_months), len(react))
-        who = np.repeat(react["contact_id"].to_numpy(dtype=object), follow_months)
-        windows = pd.MultiIndex.from_arrays([who, span]).unique()
-        in_window = pd.MultiIndex.from_arrays([tm["contact_id"].to_numpy(dtype=object), tm["month"].to_numpy()]).isin(windows)
+        tie_codes, contacts = pd.factorize(tm["contact_id"])
+        who = np.repeat(contacts.get_indexer(react["contact_id"]), follow_months)  # -1: a contact with no tie-month
+        month = tm["month"].to_numpy(dtype=np.int64)
+        base = int(min(month.min(initial=span.min()), span.min())) - 1  # (contact, month) as one integer:
+        width = int(max(month.max(initial=span.max()), span.max())) - base + 1  # contact * width + month - base
+        windows = np.unique(who * width + (span - base))
+        in_window = np.isin(tie_codes * width + (month - base), windows[windows >= 0])
     groups = np.where(in_window, 0, np.where(tm["recent_minutes"].to_numpy() > 0, 1, -1))
     keep = groups >= 0
     codes, _ = pd.factorize(tm.loc[keep, "contact_id"])
