@@ -154,7 +154,11 @@ def ego_network(graph: nx.Graph, ego, names: dict | None = None, groups: dict | 
         return fig
     strength = {n: graph.degree(n, weight="weight") - (graph[n][ego]["weight"] if graph.has_edge(n, ego) else 0) for n in linked}
     keep = sorted(linked, key=lambda n: (-strength[n], str(n)))[:max_nodes]
-    h = graph.subgraph(keep)
+    # The drawn graph keeps the order of `keep` (a subgraph view would follow set order, which changes with
+    # Python's hash seed, and the layout with it): the same picture in every run.
+    h = nx.Graph()
+    h.add_nodes_from(keep)
+    h.add_edges_from((u, v, graph[u][v]) for i, u in enumerate(keep) for v in keep[i + 1:] if v in graph[u])
     pos = nx.spring_layout(h, seed=seed, weight="weight", k=1.5 / np.sqrt(max(len(keep), 1)))
     xy = np.array(list(pos.values()))
     xy = xy - xy.mean(axis=0)

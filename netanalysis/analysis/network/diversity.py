@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from netanalysis.analysis.network.ranks import spearman_rows
 from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.io.vocabulary import invested_minutes
 
@@ -154,7 +154,7 @@ def _jackknife_ci(per_contact: pd.Series, h: float, z: float = 1.959964) -> list
 
 
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    return float(stats.spearmanr(x, y).statistic) if np.ptp(x) > 1e-12 and np.ptp(y) > 1e-12 else float("nan")
+    return float(spearman_rows(x, y)[0])
 
 
 def _block_bootstrap(xs: np.ndarray, ys: np.ndarray, block_months: int, n_boot: int, seed: int) -> list | None:
@@ -163,7 +163,7 @@ def _block_bootstrap(xs: np.ndarray, ys: np.ndarray, block_months: int, n_boot: 
     n, b = len(xs), max(1, min(block_months, len(xs) // 2))
     starts = rng.integers(0, n - b + 1, size=(n_boot, int(np.ceil(n / b))))
     pick = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
-    rhos = np.array([_spearman(xs[p], ys[p]) for p in pick])
+    rhos = spearman_rows(xs[pick], ys[pick])
     rhos = rhos[np.isfinite(rhos)]
     return [float(v) for v in np.quantile(rhos, [0.025, 0.975])] if rhos.size else None
 

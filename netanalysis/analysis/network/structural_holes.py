@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from netanalysis.analysis.network.betweenness import component_betweenness, sampled_sources
+from netanalysis.analysis.network.louvain import louvain_communities
 from netanalysis.dates import as_timestamp
 
 EGO = "\u2063me"  # an id no contact can have (it starts with an invisible separator)
@@ -72,7 +74,7 @@ def ego_network(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25)
     inter = ds.interactions[ds.interactions["timestamp"] <= cut]
     met = inter.groupby(inter["contact_id"].astype(str)).size()
     pairs, counts = contact_pairs(ds, cut, max_group_size)
-    pairs = pairs[pairs["a"].isin(met.index) & pairs["b"].isin(met.index)]
+    pairs = pairs[(met.index.get_indexer(pairs["a"]) >= 0) & (met.index.get_indexer(pairs["b"]) >= 0)]  # both met
     g = nx.Graph(counts=counts)
     g.add_node(EGO)
     g.add_weighted_edges_from(zip([EGO] * len(met), met.index, met.to_numpy(dtype=float)))
@@ -96,7 +98,10 @@ def ego_constraint(g: nx.Graph, ego=EGO) -> float:
     >>> round(ego_constraint(g, 0), 3)  # two unconnected contacts: 2 * (1/2) ** 2
     0.5
     """
-    a, e = _adjacency(g, ego)
+    return _constraint(*_adjacency(g, ego))
+
+
+def _constraint(a: sparse.csr_matrix, e: int) -> float:
     s = np.asarray(a.sum(axis=1)).ravel()
     if s[e] == 0:
         return float("nan")
@@ -114,7 +119,10 @@ def ego_effective_size(g: nx.Graph, ego=EGO) -> float:
     >>> ego_effective_size(g, 0)  # two contacts who know each other: 2 - 2 * (1/2)
     1.0
     """
-    a, e = _adjacency(g, ego)
+    return _effective_size(*_adjacency(g, ego))
+
+
+def _effective_size(a: sparse.csr_matrix, e: int) -> float:
     s = np.asarray(a.sum(axis=1)).ravel()
     if s[e] == 0:
         return float("nan")
@@ -127,17 +135,27 @@ def ego_effective_size(g: nx.Graph, ego=EGO) -> float:
 
 
 def _contact_graph(g: nx.Graph, ego) -> nx.Graph:
-    """The contacts linked to at least one other contact, without the user."""
-    return g.subgraph([n for n in g.nodes if n != ego and g.degree(n) > (1 if g.has_edge(n, ego) else 0)]).copy()
+    """The contacts linked to at least one other contact, without the user.
+
+    Nodes and neighbours keep the order they have in `g` (as `g.subgraph(...).copy()`
+    would give): Louvain's result depends on it.
+    """
+    adj = g.adj
+    keep = {n for n, nbrs in adj.items() if n != ego and len(nbrs) > (1 if ego in nbrs else 0)}
+    h = nx.Graph()
+    h.add_nodes_from(n for n in g if n in keep)
+    h.add_edges_from((u, v, d) for u, nbrs in adj.items() if u in keep for v, d in nbrs.items() if v in keep)
+    return h
 
 
-def contact_groups(g: nx.Graph, ego=EGO, seed: int = 0) -> dict:
+def contact_groups(g: nx.Graph, ego=EGO, seed: int = 0, contacts: nx.Graph | None = None) -> dict:
     """Groups of contacts who meet together: Louvain communities of the contact-to-contact graph
-    (seeded), numbered from the largest. Contacts linked to no other contact are in no group."""
-    h = _contact_graph(g, ego)
+    (seeded), numbered from the largest. Contacts linked to no other contact are in no group.
+    `contacts` is that graph when already made (:func:`_contact_graph`)."""
+    h = _contact_graph(g, ego) if contacts is None else contacts
     if h.number_of_edges() == 0:
         return {}
-    communities = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    communities = louvain_communities(h, seed=seed)  # as networkx's, with less machinery
     ordered = sorted(communities, key=lambda c: (-len(c), min(map(str, c))))
     return {n: k for k, members in enumerate(ordered) for n in members}
 
@@ -145,29 +163,50 @@ def contact_groups(g: nx.Graph, ego=EGO, seed: int = 0) -> dict:
 def _betweenness(h: nx.Graph, exact_up_to: int, seed: int) -> dict:
     """Normalised betweenness (as `networkx.betweenness_centrality`), one connected component at a time.
 
-    Shortest paths never leave a component, so each is done on its own: small
-    ones exactly, a component larger than `exact_up_to` from sampled sources,
-    as many as keep the work near 2 million node and edge visits (at least 50):
-    enough to rank the brokers, in seconds even for tens of thousands of contacts.
+    Shortest paths never leave a component, so each is done on its own: the
+    small ones together and exactly, a component larger than `exact_up_to` from
+    sampled sources, as many as keep the work near 2 million node and edge
+    visits (at least 50): enough to rank the brokers, in seconds even for tens
+    of thousands of contacts. See `betweenness.py` for the method.
     """
     n = h.number_of_nodes()
     out = dict.fromkeys(h.nodes, 0.0)
     if n < 3:
         return out
     scale = 2.0 / ((n - 1) * (n - 2))  # pairs among the other n - 1 nodes
+    nodes = list(h.nodes)
+    position = {node: i for i, node in enumerate(nodes)}
+    adjacency = nx.to_scipy_sparse_array(h, nodelist=nodes, weight=None, format="csr")
+    small: list = []
     for component in nx.connected_components(h):
         if len(component) < 3:
             continue
-        sub = h.subgraph(component)
-        size = len(component) + sub.number_of_edges()
-        k = None if len(component) <= exact_up_to else int(np.clip(2_000_000 // size, 50, exact_up_to))
-        pairs = nx.betweenness_centrality(sub, k=k, seed=seed, normalized=False, weight=None)
-        for node, value in pairs.items():
-            out[node] = value * scale
+        if len(component) <= exact_up_to:
+            if len(small) + len(component) > 256:  # small components in blocks: no path joins two of them
+                _add_scaled(out, adjacency, position, small, None, scale)
+                small = []
+            small.extend(component)
+            continue
+        sub = list(h.subgraph(component))  # networkx samples the sources from this order
+        idx = np.array([position[m] for m in sub])
+        size = len(component) + adjacency[idx][:, idx].nnz // 2  # nodes and edges
+        k = int(np.clip(2_000_000 // size, 50, exact_up_to))
+        sources = None if k == len(sub) else sampled_sources(sub, k, seed)
+        _add_scaled(out, adjacency, position, sub, sources, scale)
+    _add_scaled(out, adjacency, position, small, None, scale)
     return out
 
 
-def brokers(g: nx.Graph, ego=EGO, seed: int = 0, exact_up_to: int = 500, groups: dict | None = None) -> pd.DataFrame:
+def _add_scaled(out: dict, adjacency, position: dict, members: list, sources: list | None, scale: float) -> None:
+    if not members:
+        return
+    idx = np.array([position[m] for m in members])
+    values = component_betweenness(sparse.csr_matrix(adjacency[idx][:, idx]), members, sources)
+    out.update(zip(members, (values * scale).tolist()))
+
+
+def brokers(g: nx.Graph, ego=EGO, seed: int = 0, exact_up_to: int = 500, groups: dict | None = None,
+            contacts: nx.Graph | None = None) -> pd.DataFrame:
     """Contacts who bridge otherwise separate groups of contacts (the user left out).
 
     Groups come from :func:`contact_groups`. Columns: `contact_id`, `group`,
@@ -175,20 +214,24 @@ def brokers(g: nx.Graph, ego=EGO, seed: int = 0, exact_up_to: int = 500, groups:
     (weighted degree), `betweenness` (share of shortest paths between contacts
     that pass through it; estimated from `exact_up_to` sampled sources on larger
     graphs). Sorted by betweenness; only contacts linked to at least one other group.
+    `contacts` is the contact-to-contact graph when already made.
     """
-    h = _contact_graph(g, ego)
+    h = _contact_graph(g, ego) if contacts is None else contacts
     cols = ["contact_id", "group", "groups_reached", "shared_occasions", "betweenness"]
     if h.number_of_edges() == 0:
         return pd.DataFrame(columns=cols)
-    group = groups if groups is not None else contact_groups(g, ego, seed)
+    group = groups if groups is not None else contact_groups(g, ego, seed, contacts=h)
     between = _betweenness(h, exact_up_to, seed)
     rows = []
     for n in h.nodes:
         reached = {group[m] for m in h.neighbors(n)} - {group[n]}
         rows.append((n, group[n], len(reached), float(h.degree(n, weight="weight")), between[n]))
     out = pd.DataFrame(rows, columns=cols)
-    out = out[out["groups_reached"] > 0].sort_values(["betweenness", "contact_id"], ascending=[False, True])
-    return out.reset_index(drop=True)
+    out = out[out["groups_reached"] > 0]
+    # Equal betweenness can differ in the last digits with the order of summation: such ties go by contact id.
+    order = out.assign(rank_key=out["betweenness"].round(12)).sort_values(["rank_key", "contact_id"],
+                                                                          ascending=[False, True]).index
+    return out.loc[order].reset_index(drop=True)
 
 
 @dataclass
@@ -282,11 +325,13 @@ def structural_holes(ds, as_of: pd.Timestamp | None = None, max_group_size: int 
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
         return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes,
                                **labels)
-    groups = contact_groups(g, EGO, seed)
+    h = _contact_graph(g, EGO)
+    groups = contact_groups(g, EGO, seed, contacts=h)
     ego_weights = np.array([d["weight"] for _, _, d in g.edges(EGO, data=True)], dtype=float)
     unlinked = float(((ego_weights / ego_weights.sum()) ** 2).sum())  # sum of squared shares: no indirect paths
-    return StructuralHoles(g, ego_constraint(g), ego_effective_size(g), contacts, contact_edges,
-                           brokers(g, EGO, seed, groups=groups), groups=groups, constraint_if_unlinked=unlinked,
+    a, e = _adjacency(g, EGO)  # made once for both measures
+    return StructuralHoles(g, _constraint(a, e), _effective_size(a, e), contacts, contact_edges,
+                           brokers(g, EGO, seed, groups=groups, contacts=h), groups=groups, constraint_if_unlinked=unlinked,
                            notes=notes, **labels)
 
 

@@ -22,73 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.network.bootstrap import cluster_bootstrap_ratio, rate_interval
 from netanalysis.analysis.words import describe_hours, plural
 from netanalysis.dates import DAYS_PER_MONTH, as_timestamp, month_ordinal
 from netanalysis.panel.build import build_panel
 
 CLASSES = ("weak", "medium", "strong")
-
-
-def rate_interval(hits: float, total: float, boot: np.ndarray) -> tuple[float, float]:
-    """The bootstrap interval, or Wilson's when none or all of `total` are hits.
-
-    A resampled share of 0 out of n is always 0, so the bootstrap interval
-    collapses to [0, 0]; Wilson's score interval still says how large the true
-    rate could be (it treats the months as independent, so it is a little narrow).
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    if total > 0 and (hits == 0 or hits == total):
-        lo, hi = proportion_confint(int(round(hits)), int(round(total)), alpha=0.05, method="wilson")
-        return float(lo), float(hi)
-    return float(boot[0]), float(boot[1])
-
-
-def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000, seed: int = 0,
-                            level: float = 0.95) -> np.ndarray:
-    """Percentile bootstrap interval of ``num.sum(0) / den.sum(0)``, resampling rows (clusters).
-
-    Parameters
-    ----------
-    num, den : arrays of shape (clusters, columns) (a 1-d array is one column)
-    n_boot : number of resamples
-    seed : random seed (same seed, same interval)
-    level : coverage of the interval
-
-    Returns
-    -------
-    array of shape (columns, 2): low and high; NaN where the denominator is always zero.
-
-    Examples
-    --------
-    >>> lo, hi = cluster_bootstrap_ratio(np.array([1, 0, 1, 0]), np.ones(4), 200)[0]
-    >>> bool(0 <= lo <= 0.5 <= hi <= 1)
-    True
-    """
-    num = np.asarray(num, dtype=float).reshape(len(num), -1)
-    den = np.asarray(den, dtype=float).reshape(len(den), -1)
-    n = num.shape[0]
-    out = np.full((num.shape[1], 2), np.nan)
-    if n == 0:
-        return out
-    rng = np.random.default_rng(seed)
-    chunk = max(1, int(4_000_000 // max(n, 1)))
-    ratios = []
-    done = 0
-    while done < n_boot:
-        k = min(chunk, n_boot - done)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=k)  # k resamples of the n clusters
-        top, bottom = counts @ num, counts @ den
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios.append(np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan))
-        done += k
-    r = np.vstack(ratios)
-    alpha = (1 - level) / 2
-    for j in range(r.shape[1]):
-        col = r[:, j][np.isfinite(r[:, j])]
-        if col.size:
-            out[j] = np.quantile(col, [alpha, 1 - alpha])
-    return out
 
 
 def tie_months(ds, as_of: pd.Timestamp | None = None, window_months: int = 12) -> pd.DataFrame:
@@ -273,11 +212,14 @@ def _by_class(table: pd.DataFrame, column: str) -> dict:
 
 
 def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12, n_boot: int = 1000,
-                 seed: int = 0) -> TieStrength:
+                 seed: int = 0, months: pd.DataFrame | None = None) -> TieStrength:
     """Outcome rate and share of won outcomes by tie strength, with contact-bootstrap intervals.
+
+    `months` is :func:`tie_months` for the same `as_of` and `window_months` when
+    already made (dormant ties use it too).
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    tm = tie_months(ds, cut, window_months)
+    tm = tie_months(ds, cut, window_months) if months is None else months
     known = bool((ds.outcomes["timestamp"] <= cut).any())
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
     without_contact = int(won["contact_id"].isna().sum())
@@ -290,12 +232,14 @@ def tie_strength(ds, as_of: pd.Timestamp | None = None, window_months: int = 12,
         notes.append(f"tie strength: no contact had minutes invested in a previous {window_months}-month window yet")
         return _with_metric_notes(TieStrength(None, empty, int(tm["outcomes_won"].sum()), without_contact, notes,
                                               window_months, known))
-    tm = tm.assign(tie_strength=classify_ties(tm["recent_minutes"], thresholds))
-    active = tm[tm["tie_strength"].notna()]
-    inactive_outcomes = int(tm.loc[tm["tie_strength"].isna(), "outcomes_won"].sum())
+    recent = tm["recent_minutes"].to_numpy(dtype=float)
+    is_active = recent > 0
+    active = tm[is_active]
+    inactive_outcomes = int(tm.loc[~is_active, "outcomes_won"].sum())
     codes, _ = pd.factorize(active["contact_id"])
     n = int(codes.max()) + 1 if len(codes) else 0
-    cls = pd.Categorical(active["tie_strength"].astype(str), categories=CLASSES).codes
+    low, high = thresholds  # the classes of `classify_ties`, as positions in CLASSES
+    cls = np.where(recent[is_active] <= low, 0, np.where(recent[is_active] <= high, 1, 2))
     hit = (active["outcomes_won"].to_numpy() > 0).astype(float)
     outs = active["outcomes_won"].to_numpy(dtype=float)
     months = np.zeros((n, 3))
@@ -444,24 +388,30 @@ class DormantTies:
 
 
 def dormant_ties(ds, as_of: pd.Timestamp | None = None, silent_months: float = 12, follow_months: int = 12,
-                 window_months: int = 12, n_boot: int = 1000, seed: int = 0) -> DormantTies:
+                 window_months: int = 12, n_boot: int = 1000, seed: int = 0,
+                 months: pd.DataFrame | None = None) -> DormantTies:
     """Compare the months after a reactivation with the months of ties kept active.
 
     The follow-up of a reactivation is its month and the `follow_months - 1`
     months after it (cut at `as_of`). Continuously active tie-months are those
     with minutes in the previous `window_months` months that are not in a
-    follow-up window.
+    follow-up window. `months` is :func:`tie_months` for the same `as_of` and
+    `window_months` when already made.
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     react = reactivations(ds, cut, silent_months)
-    tm = tie_months(ds, cut, window_months)
+    tm = tie_months(ds, cut, window_months) if months is None else months
     in_window = np.zeros(len(tm), dtype=bool)
     if len(react):
         start = month_ordinal(react["timestamp"])
         span = np.repeat(start, follow_months) + np.tile(np.arange(follow_months), len(react))
-        who = np.repeat(react["contact_id"].to_numpy(dtype=object), follow_months)
-        windows = pd.MultiIndex.from_arrays([who, span]).unique()
-        in_window = pd.MultiIndex.from_arrays([tm["contact_id"].to_numpy(dtype=object), tm["month"].to_numpy()]).isin(windows)
+        tie_codes, contacts = pd.factorize(tm["contact_id"])
+        who = np.repeat(contacts.get_indexer(react["contact_id"]), follow_months)  # -1: a contact with no tie-month
+        month = tm["month"].to_numpy(dtype=np.int64)
+        base = int(min(month.min(initial=span.min()), span.min())) - 1  # (contact, month) as one integer:
+        width = int(max(month.max(initial=span.max()), span.max())) - base + 1  # contact * width + month - base
+        windows = np.unique(who * width + (span - base))
+        in_window = np.isin(tie_codes * width + (month - base), windows[windows >= 0])
     groups = np.where(in_window, 0, np.where(tm["recent_minutes"].to_numpy() > 0, 1, -1))
     keep = groups >= 0
     codes, _ = pd.factorize(tm.loc[keep, "contact_id"])
