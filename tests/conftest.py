@@ -11,6 +11,7 @@ import contextlib
 import csv
 import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,7 @@ HOSTILE_NAMES = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(Zorblax)",
     "\tZorblax Tab",
+    r"$\href{javascript:alert(1)}{x}$",  # a TeX link MathJax would typeset: pages must show it as text
 ]
 HOSTILE_COMPANIES = [
     f"<img src=x onerror=\"{MARK.format('company')}\">Vexmoor Imaging",
@@ -145,10 +147,15 @@ def distinctive_tokens() -> tuple[str, ...]:
     return TOKENS
 
 
-def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed: int = 3, hostile: bool = True) -> Path:
+def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed: int = 3, hostile: bool = True,
+                       until: str | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     w = simulate_world(contacts=contacts, months=months, seed=seed)
+    if until is not None:  # the same world without its interactions and outcomes after `until`
+        cut = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
+        w.interactions = w.interactions[w.interactions["timestamp"] < cut]
+        w.outcomes = w.outcomes[w.outcomes["timestamp"] < cut]
     people = w.contacts[["contact_id", "name", "email", "company", "title", "linkedin_url"]].copy()
     companies = {}
     for n, old in enumerate(sorted(people["company"].unique())):
@@ -175,12 +182,12 @@ def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed
 
 @pytest.fixture(scope="session")
 def distinctive_world():
-    """Factory ``distinctive_world(folder, contacts=120, months=24, seed=3, hostile=True)``.
+    """Factory ``distinctive_world(folder, contacts=120, months=24, seed=3, hostile=True, until=None)``.
 
     Writes canonical CSVs into `folder` whose interactions and outcomes come from the simulator (so every
     notebook has something to analyse) and whose people's names, e-mails, companies and profile URLs carry
     the distinctive tokens and, if `hostile`, the hostile names; plus one interaction row the loader rejects.
-    Returns the folder.
+    With `until` (a date), the interactions and outcomes after that day are left out. Returns the folder.
     """
     return _distinctive_world
 
@@ -220,6 +227,45 @@ def hostile_report(tmp_path_factory):
             data = _distinctive_world(folder / "data")
             run_report([data], out=out, progress=False)
     return out
+
+
+# The anonymized reports' cut-off: the world runs on for 6 more months (149 interactions, 11 outcomes).
+ANONYMIZED_AS_OF = "2024-06-30"
+ANONYMIZED_KEY = "test-key-not-secret"
+
+
+@pytest.fixture(scope="session")
+def anonymized_reports(tmp_path_factory):
+    """Two ``--anonymize`` reports with as_of 2024-06-30 on the hostile distinctive world, run once and shared.
+
+    ``past`` reads the world cut at as_of, ``full`` the whole world (6 more months); both read the same input
+    folder (filled with one, then the other), with the same key and the same copy of the notebooks. Returns a
+    dict: ``past`` and ``full`` (report folders), ``past_data`` and ``full_data`` (copies of what each read),
+    ``input`` (the folder both read) and ``as_of``. Tests must only read them.
+    """
+    from netanalysis.report.runner import report_notebooks, run_report
+
+    with _once_per_session(tmp_path_factory, "anonymized_reports") as folder:
+        found = {"past": folder / "past" / "reports" / "r", "full": folder / "full" / "reports" / "r",
+                 "past_data": folder / "data" / "past", "full_data": folder / "data" / "full",
+                 "input": folder / "data" / "input", "as_of": ANONYMIZED_AS_OF}
+        if not all((found[run] / "summary.json").exists() for run in ("past", "full")):
+            _distinctive_world(found["past_data"], until=ANONYMIZED_AS_OF)
+            _distinctive_world(found["full_data"])
+            # one copy of the notebooks for both runs, so that an edit in between cannot change them
+            (folder / "nbs").mkdir(exist_ok=True)
+            nbs = [Path(shutil.copy(nb, folder / "nbs" / nb.name)) for nb in report_notebooks()]
+            old = os.environ.get("NETANALYSIS_KEY")
+            os.environ["NETANALYSIS_KEY"] = ANONYMIZED_KEY
+            try:
+                for run in ("past", "full"):
+                    shutil.rmtree(found["input"], ignore_errors=True)
+                    shutil.copytree(found[f"{run}_data"], found["input"])
+                    run_report([found["input"]], out=found[run], as_of=ANONYMIZED_AS_OF, anonymize=True,
+                               progress=False, notebooks=nbs)
+            finally:
+                os.environ.pop("NETANALYSIS_KEY") if old is None else os.environ.__setitem__("NETANALYSIS_KEY", old)
+    return found
 
 
 @pytest.fixture(scope="session")
