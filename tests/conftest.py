@@ -283,20 +283,56 @@ def classroom_demo(tmp_path_factory):
     return out
 
 
-# -- the order of the test files, for two workers that end together ----------------------
+# -- how two xdist workers share the files, so that they end together ------------------------
+# The files whose tests read a shared report run on one worker, one after the other, under ``--dist loadfile``
+# (make test): the report is built once and no worker waits on the other's lock. Checked against the
+# fixtures each file's tests use (pytest_collection_modifyitems below).
+SHARED_FIXTURES = {"hostile_report": "shared_reports", "classroom_demo": "shared_reports",
+                   "anonymized_reports": "anonymized_reports"}
+SHARED_REPORT_FILES = {
+    **dict.fromkeys(("tests/test_report_runs.py", "tests/test_report_safety.py", "tests/test_report_pages.py",
+                     "tests/test_report_outputs.py", "tests/test_classroom.py"), "shared_reports"),
+    **dict.fromkeys(("tests/test_report_privacy.py", "tests/test_report_no_future.py"), "anonymized_reports"),
+}
+# The heaviest work units, heaviest first (sum a run's durations per file with benchmarks/suite_times.py):
+# they start at once and the many short files fill the end.
+HEAVIEST_FIRST = ("shared_reports", "anonymized_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py",
+                  "tests/test_load_properties.py", "tests/test_report_without_outcomes.py",
+                  "tests/test_report_history_datasets.py", "tests/test_canonical_load.py",
+                  "tests/test_hostile_inputs.py", "tests/test_predict_leakage.py")
+
+
+def work_unit(nodeid: str) -> str:
+    """The file of a test, or the shared report's name for the files that read one."""
+    path = nodeid.split("::", 1)[0]
+    return SHARED_REPORT_FILES.get(path, path)
+
+
+def pytest_configure(config):
+    """Keep the order below under xdist: its loadscope re-sort (by number of tests) put long files last."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist it is never called
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files that read one shared report as one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedReportScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SharedReportScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Files with the most `slow` tests first, the rest in their usual order.
-
-    With ``--dist loadfile`` a worker takes whole files in this order (``--no-loadscope-reorder``,
-    set in pyproject.toml, keeps xdist from re-sorting them by their number of tests, which put
-    the papermill files, with few but long tests, last). Long files first and many short ones to
-    fill the end is how two workers finish at about the same time.
-    """
-    def file_of(item):
-        return item.nodeid.split("::", 1)[0]
-
-    slow: dict[str, int] = {}
-    for item in items:
-        slow[file_of(item)] = slow.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
-    rank = {path: n for n, (path, _) in enumerate(sorted(slow.items(), key=lambda kv: -kv[1]))}
-    items.sort(key=lambda item: rank[file_of(item)])  # stable: a file's own tests keep their order
+    """Heaviest units first, the rest in their usual order; every file that reads a shared report is listed."""
+    unlisted = sorted({item.nodeid.split("::", 1)[0] for item in items
+                       if set(item.fixturenames) & set(SHARED_FIXTURES) and work_unit(item.nodeid) not in SHARED_FIXTURES.values()})
+    if unlisted:
+        raise pytest.UsageError(f"tests/conftest.py: add {', '.join(unlisted)} to SHARED_REPORT_FILES")
+    rank = {unit: n for n, unit in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(rank)))  # stable: a file keeps its order
