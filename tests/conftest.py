@@ -11,6 +11,7 @@ import contextlib
 import csv
 import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,7 @@ HOSTILE_NAMES = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(Zorblax)",
     "\tZorblax Tab",
+    r"$\href{javascript:alert(1)}{x}$",  # a TeX link MathJax would typeset: pages must show it as text
 ]
 HOSTILE_COMPANIES = [
     f"<img src=x onerror=\"{MARK.format('company')}\">Vexmoor Imaging",
@@ -145,10 +147,15 @@ def distinctive_tokens() -> tuple[str, ...]:
     return TOKENS
 
 
-def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed: int = 3, hostile: bool = True) -> Path:
+def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed: int = 3, hostile: bool = True,
+                       until: str | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     w = simulate_world(contacts=contacts, months=months, seed=seed)
+    if until is not None:  # the same world without its interactions and outcomes after `until`
+        cut = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
+        w.interactions = w.interactions[w.interactions["timestamp"] < cut]
+        w.outcomes = w.outcomes[w.outcomes["timestamp"] < cut]
     people = w.contacts[["contact_id", "name", "email", "company", "title", "linkedin_url"]].copy()
     companies = {}
     for n, old in enumerate(sorted(people["company"].unique())):
@@ -175,12 +182,12 @@ def _distinctive_world(folder: Path, contacts: int = 120, months: int = 24, seed
 
 @pytest.fixture(scope="session")
 def distinctive_world():
-    """Factory ``distinctive_world(folder, contacts=120, months=24, seed=3, hostile=True)``.
+    """Factory ``distinctive_world(folder, contacts=120, months=24, seed=3, hostile=True, until=None)``.
 
     Writes canonical CSVs into `folder` whose interactions and outcomes come from the simulator (so every
     notebook has something to analyse) and whose people's names, e-mails, companies and profile URLs carry
     the distinctive tokens and, if `hostile`, the hostile names; plus one interaction row the loader rejects.
-    Returns the folder.
+    With `until` (a date), the interactions and outcomes after that day are left out. Returns the folder.
     """
     return _distinctive_world
 
@@ -222,6 +229,45 @@ def hostile_report(tmp_path_factory):
     return out
 
 
+# The anonymized reports' cut-off: the world runs on for 6 more months (149 interactions, 11 outcomes).
+ANONYMIZED_AS_OF = "2024-06-30"
+ANONYMIZED_KEY = "test-key-not-secret"
+
+
+@pytest.fixture(scope="session")
+def anonymized_reports(tmp_path_factory):
+    """Two ``--anonymize`` reports with as_of 2024-06-30 on the hostile distinctive world, run once and shared.
+
+    ``past`` reads the world cut at as_of, ``full`` the whole world (6 more months); both read the same input
+    folder (filled with one, then the other), with the same key and the same copy of the notebooks. Returns a
+    dict: ``past`` and ``full`` (report folders), ``past_data`` and ``full_data`` (copies of what each read),
+    ``input`` (the folder both read) and ``as_of``. Tests must only read them.
+    """
+    from netanalysis.report.runner import report_notebooks, run_report
+
+    with _once_per_session(tmp_path_factory, "anonymized_reports") as folder:
+        found = {"past": folder / "past" / "reports" / "r", "full": folder / "full" / "reports" / "r",
+                 "past_data": folder / "data" / "past", "full_data": folder / "data" / "full",
+                 "input": folder / "data" / "input", "as_of": ANONYMIZED_AS_OF}
+        if not all((found[run] / "summary.json").exists() for run in ("past", "full")):
+            _distinctive_world(found["past_data"], until=ANONYMIZED_AS_OF)
+            _distinctive_world(found["full_data"])
+            # one copy of the notebooks for both runs, so that an edit in between cannot change them
+            (folder / "nbs").mkdir(exist_ok=True)
+            nbs = [Path(shutil.copy(nb, folder / "nbs" / nb.name)) for nb in report_notebooks()]
+            old = os.environ.get("NETANALYSIS_KEY")
+            os.environ["NETANALYSIS_KEY"] = ANONYMIZED_KEY
+            try:
+                for run in ("past", "full"):
+                    shutil.rmtree(found["input"], ignore_errors=True)
+                    shutil.copytree(found[f"{run}_data"], found["input"])
+                    run_report([found["input"]], out=found[run], as_of=ANONYMIZED_AS_OF, anonymize=True,
+                               progress=False, notebooks=nbs)
+            finally:
+                os.environ.pop("NETANALYSIS_KEY") if old is None else os.environ.__setitem__("NETANALYSIS_KEY", old)
+    return found
+
+
 @pytest.fixture(scope="session")
 def classroom_demo(tmp_path_factory):
     """The classroom demo (14 months, 40 students, seed 3), run once per session and shared.
@@ -237,20 +283,56 @@ def classroom_demo(tmp_path_factory):
     return out
 
 
-# -- the order of the test files, for two workers that end together ----------------------
+# -- how two xdist workers share the files, so that they end together ------------------------
+# The files whose tests read a shared report run on one worker, one after the other, under ``--dist loadfile``
+# (make test): the report is built once and no worker waits on the other's lock. Checked against the
+# fixtures each file's tests use (pytest_collection_modifyitems below).
+SHARED_FIXTURES = {"hostile_report": "shared_reports", "classroom_demo": "shared_reports",
+                   "anonymized_reports": "anonymized_reports"}
+SHARED_REPORT_FILES = {
+    **dict.fromkeys(("tests/test_report_runs.py", "tests/test_report_safety.py", "tests/test_report_pages.py",
+                     "tests/test_report_outputs.py", "tests/test_classroom.py"), "shared_reports"),
+    **dict.fromkeys(("tests/test_report_privacy.py", "tests/test_report_no_future.py"), "anonymized_reports"),
+}
+# The heaviest work units, heaviest first (sum a run's durations per file with benchmarks/suite_times.py):
+# they start at once and the many short files fill the end.
+HEAVIEST_FIRST = ("shared_reports", "anonymized_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py",
+                  "tests/test_load_properties.py", "tests/test_report_without_outcomes.py",
+                  "tests/test_report_history_datasets.py", "tests/test_canonical_load.py",
+                  "tests/test_hostile_inputs.py", "tests/test_predict_leakage.py")
+
+
+def work_unit(nodeid: str) -> str:
+    """The file of a test, or the shared report's name for the files that read one."""
+    path = nodeid.split("::", 1)[0]
+    return SHARED_REPORT_FILES.get(path, path)
+
+
+def pytest_configure(config):
+    """Keep the order below under xdist: its loadscope re-sort (by number of tests) put long files last."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist it is never called
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files that read one shared report as one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedReportScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SharedReportScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Files with the most `slow` tests first, the rest in their usual order.
-
-    With ``--dist loadfile`` a worker takes whole files in this order (``--no-loadscope-reorder``,
-    set in pyproject.toml, keeps xdist from re-sorting them by their number of tests, which put
-    the papermill files, with few but long tests, last). Long files first and many short ones to
-    fill the end is how two workers finish at about the same time.
-    """
-    def file_of(item):
-        return item.nodeid.split("::", 1)[0]
-
-    slow: dict[str, int] = {}
-    for item in items:
-        slow[file_of(item)] = slow.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
-    rank = {path: n for n, (path, _) in enumerate(sorted(slow.items(), key=lambda kv: -kv[1]))}
-    items.sort(key=lambda item: rank[file_of(item)])  # stable: a file's own tests keep their order
+    """Heaviest units first, the rest in their usual order; every file that reads a shared report is listed."""
+    unlisted = sorted({item.nodeid.split("::", 1)[0] for item in items
+                       if set(item.fixturenames) & set(SHARED_FIXTURES) and work_unit(item.nodeid) not in SHARED_FIXTURES.values()})
+    if unlisted:
+        raise pytest.UsageError(f"tests/conftest.py: add {', '.join(unlisted)} to SHARED_REPORT_FILES")
+    rank = {unit: n for n, unit in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(rank)))  # stable: a file keeps its order

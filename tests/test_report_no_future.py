@@ -1,36 +1,34 @@
 """The whole report uses nothing after `as_of`: appending interactions and outcomes after it
 changes no metric, no figure and no follow-up row (only the input accounting, which
-describes the files, not the data up to as_of)."""
+describes the files, not the data up to as_of).
+
+The two reports are the session's `anonymized_reports` (conftest): the hostile distinctive world cut at
+as_of, and the same world with six more months, both run with --anonymize and the same key (the privacy
+tests read the same pair).
+"""
 
 import json
 
 import pandas as pd
 import pytest
 
-from netanalysis.report.runner import run_report
-from netanalysis.simulate.world import simulate_world, write_canonical
+import netanalysis
 
-pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
+pytestmark = pytest.mark.slow  # every test here reads reports run through papermill
 
-AS_OF = "2024-06-30"
 # Counts of input rows describe the files given, which do differ; everything else must not.
 INPUT_ACCOUNTING = {"rows_read", "rows_rejected"}
 
 
 @pytest.fixture(scope="module")
-def two_reports(tmp_path_factory):
-    root = tmp_path_factory.mktemp("future")
-    world = simulate_world(contacts=150, months=30, seed=4, start="2022-07-01")
-    full = write_canonical(world, root / "full")
-    cut = pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)
-    assert (world.interactions["timestamp"] >= cut).sum() > 100  # there really is a future to leak
-    assert (world.outcomes["timestamp"] >= cut).sum() > 3
-    world.interactions = world.interactions[world.interactions["timestamp"] < cut]
-    world.outcomes = world.outcomes[world.outcomes["timestamp"] < cut]
-    past = write_canonical(world, root / "past")
-    a = run_report([past], out=root / "a" / "r", as_of=AS_OF, history=False, progress=False)
-    b = run_report([full], out=root / "b" / "r", as_of=AS_OF, history=False, progress=False)
-    return a, b
+def two_reports(anonymized_reports):
+    r = anonymized_reports
+    past, full = (netanalysis.load([r[k]]) for k in ("past_data", "full_data"))
+    cut = pd.Timestamp(r["as_of"], tz="UTC") + pd.Timedelta(days=1)
+    assert (full.interactions["timestamp"] >= cut).sum() > 100  # there really is a future to leak
+    assert (full.outcomes["timestamp"] >= cut).sum() > 3
+    assert not (past.interactions["timestamp"] >= cut).any() and not (past.outcomes["timestamp"] >= cut).any()
+    return r["past"], r["full"]
 
 
 def test_metrics_are_unchanged_by_data_after_as_of(two_reports):

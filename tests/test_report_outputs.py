@@ -2,10 +2,11 @@
 the earlier report byte-identical, a report replaces only its own earlier output, and every page works
 offline under a strict Content-Security-Policy with data never typeset as math.
 
-One full report (about 15 s on an idle machine) is shared by the module.
+The killed run is the real `netanalysis report`; the run after it, which must clean up, runs a small
+notebook that writes a figure. The pages checked are the session's shared reports (conftest): the full
+report on the hostile world, whose names include a TeX link, and the classroom demo.
 """
 
-import csv
 import json
 import os
 import shutil
@@ -27,21 +28,8 @@ from netanalysis.report.runner import run_report
 
 pytestmark = pytest.mark.slow  # every test here runs the report notebooks through papermill
 
-MATH_NAME = r"$\href{javascript:alert(1)}{x}$"
+MATH_NAME = r"$\href{javascript:alert(1)}{x}$"  # one of the hostile world's names (conftest)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def math_world(folder: Path, distinctive_world) -> Path:
-    """The distinctive world with every name starting with a TeX link that MathJax would have typeset."""
-    distinctive_world(folder, contacts=60, months=18, hostile=False)
-    rows = list(csv.DictReader((folder / "contacts.csv").open(encoding="utf-8")))
-    for row in rows:
-        row["name"] = f"{MATH_NAME} {row['name']}"
-    with (folder / "contacts.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
-        w.writeheader()
-        w.writerows(rows)
-    return folder
 
 
 def kill_a_report_while_it_runs(data: Path, out: Path) -> int:
@@ -60,10 +48,18 @@ def kill_a_report_while_it_runs(data: Path, out: Path) -> int:
     return proc.pid
 
 
+# a figure, so that the report has a figures folder whose mode the umask sets
+FIGURE_CELL = '''import matplotlib.pyplot as plt
+from netanalysis.report.runner import write_figure
+write_figure(plt.subplots(figsize=(2, 2))[0], nb.output_dir, "01_ok")'''
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, distinctive_world):
     root = tmp_path_factory.mktemp("report_outputs")
-    data = math_world(root / "data", distinctive_world)
+    data = distinctive_world(root / "data", contacts=60, months=18, hostile=False)
+    (root / "nbs").mkdir()
+    drawing = make_notebook(root / "nbs" / "01_ok.ipynb", [("params", PARAMS), ("code", OK_CELL), ("code", FIGURE_CELL)])
     (root / "keep.txt").write_text("a user's file next to the reports\n")
     reports = root / "reports"
     out = reports / "r"
@@ -77,7 +73,7 @@ def run(tmp_path_factory, distinctive_world):
     before = {k: v for k, v in tree(root).items() if not k.startswith("reports/.r.building-")}
     old = os.umask(0o022)
     try:
-        run_report([data], out=out, progress=False)
+        run_report([data], out=out, notebooks=[drawing], progress=False)
     finally:
         os.umask(old)
     after = tree(root)
@@ -170,9 +166,10 @@ class PageScan(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def pages(run, classroom_demo):
+def pages(hostile_report, classroom_demo, hostile_names):
+    assert MATH_NAME in hostile_names
     demo = classroom_demo
-    found = sorted(run["out"].glob("*.html")) + [run["reports"] / "index.html"] + sorted(demo.glob("*.html"))
+    found = sorted(hostile_report.glob("*.html")) + [hostile_report.parent / "index.html"] + sorted(demo.glob("*.html"))
     assert len(found) >= 9  # 5 sections + front page + reports index + classroom page and notebook
     return found
 

@@ -1,7 +1,8 @@
 """The report as a reader sees it: figures on the section pages beside their words, a title, a heading and a
 link back on every page, tables for people, and one self-contained `report.html` to send on.
 
-One report on the bundled sample is shared by the module's slow tests.
+The slow tests read the session's one full report (conftest's `hostile_report`: 120 people whose names carry
+markup, over 24 months).
 """
 
 import base64
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 
 from netanalysis.report.pages import CONTENT_SECURITY_POLICY, section_title
-from netanalysis.report.runner import report_notebooks, run_report, write_figure
+from netanalysis.report.runner import report_notebooks, write_figure
 from netanalysis.report.tables import people_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -147,10 +148,11 @@ def test_a_saved_figure_is_the_same_bytes_for_the_same_data(tmp_path):
     assert files[0] == files[1] and files[0][:8] == b"\x89PNG\r\n\x1a\n"
 
 
-# -- one report on the sample -------------------------------------------------------------------------------
+# -- the session's full report -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    return run_report(out=tmp_path_factory.mktemp("pages") / "r")
+def report(hostile_report):
+    """The session's one full report (conftest), read here only."""
+    return hostile_report
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +167,7 @@ def test_every_figure_is_shown_once_on_its_section_page(report, sections):
         executed = nbformat.read(str(report / f"{stem}.ipynb"), as_version=4)
         shown = [o["data"]["image/png"] for c in executed.cells for o in c.get("outputs", [])
                  if "image/png" in o.get("data", {})]
-        assert len(saved) >= 1, stem  # every section of the sample draws at least one figure
+        assert len(saved) >= 1, stem  # every section of this world draws at least one figure
         assert len(shown) == len(saved), (stem, len(shown), len(saved))  # once each: no double display
         assert {base64.b64decode(s) for s in shown} == {p.read_bytes() for p in saved}  # the very same PNGs
         imgs = read_page(report / f"{stem}.html").imgs
