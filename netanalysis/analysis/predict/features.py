@@ -133,15 +133,11 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
     label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
 
-    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True)
-    out = pd.DataFrame({unit_col: panel[unit_col].to_numpy(), "period": period.to_numpy()})
-    out[unit_col] = out[unit_col].astype("string")
-    out["period"] = pd.to_datetime(out["period"], utc=True)
-    for c in cols:
-        out[c] = f[c]
-    out["label"] = label
-    out["scoring"] = (np.arange(n) == row_end)
-    out["info_time"] = out["period"]
+    # Columns are handed over as arrays: a tz-aware column passed through numpy would become Python objects.
+    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True).array
+    out = pd.DataFrame({unit_col: panel[unit_col].astype("string").array, "period": period,
+                        **{c: f[c] for c in cols}, "label": label, "scoring": np.arange(n) == row_end,
+                        "info_time": period})
     out.attrs.update(_attrs(cut, horizon_months, unit, cols))
     return out
 

@@ -152,33 +152,63 @@ def check_shifted_labels(table: pd.DataFrame, feature_cols, unit_col: str, horiz
     The label of decision month ``t + s`` covers months ``t + s .. t + s + horizon - 1``;
     for ``s > -horizon`` that window reaches month ``t`` or later, so a feature at ``t``
     that reproduces it has looked ahead. Each feature is compared with the label
-    shifted by every such ``s`` (within each unit); a perfect match or a ROC AUC of
-    exactly 0 or 1 (with at least `min_class` rows of each class) fails loudly.
+    shifted by every such ``s`` (within each unit); a ROC AUC of exactly 0 or 1
+    (with at least `min_class` rows of each class) fails loudly. A feature equal to
+    the label, or to one minus it, has such an AUC.
     """
-    lab = table["label"]
-    if lab.notna().sum() == 0:
+    lab = table["label"].to_numpy(dtype=float)
+    if not np.isfinite(lab).any():
         return
-    months = pd.Series(month_ordinal(table["period"]), index=table.index)
-    key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy()])
-    by_key = pd.Series(lab.to_numpy(), index=key)
-    by_key = by_key[~by_key.index.duplicated()]
+    X = np.column_stack([table[c].to_numpy(dtype=float) for c in feature_cols])
+    X[~np.isfinite(X)] = np.nan  # a value that is not finite takes part in no comparison
+    lookup = _UnitMonthLookup(table[unit_col], table["period"], lab, pad=horizon_months)
     bad = []
     for s in range(-horizon_months + 1, horizon_months + 1):
-        shifted_key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy() + s])
-        shifted = by_key.reindex(shifted_key).to_numpy()
-        for c in feature_cols:
-            x = table[c].to_numpy(dtype=float)
-            ok = ~np.isnan(shifted) & np.isfinite(x)
-            x, y = x[ok], shifted[ok]
-            n_pos = int(y.sum())
-            if n_pos < min_class or len(y) - n_pos < min_class:
-                continue
-            pos, neg = x[y == 1], x[y == 0]
-            separates = pos.min() > neg.max() or pos.max() < neg.min()  # ROC AUC of exactly 1 or 0
-            if separates or np.array_equal(x, y) or np.array_equal(x, 1 - y):
-                bad.append(f"{c} (label shifted by {s:+d} months)")
+        shifted = lookup.shifted(s)
+        rows = np.flatnonzero(~np.isnan(shifted))
+        for c in _separating(X[rows], shifted[rows] == 1, min_class):
+            bad.append(f"{feature_cols[c]} (label shifted by {s:+d} months)")
     if bad:
         raise LeakageError("features reproduce a label they could not know yet: " + ", ".join(bad))
+
+
+class _UnitMonthLookup:
+    """The label of the same unit `s` months later, for every row (NaN where the table has no such row).
+
+    Units and months become one integer key (months padded by `pad` on both sides so
+    that a shift never reaches the next unit); the first row of a duplicated key counts.
+    """
+
+    def __init__(self, units: pd.Series, periods: pd.Series, values: np.ndarray, pad: int):
+        codes = pd.factorize(units.astype(str))[0].astype("int64")
+        months = month_ordinal(pd.Series(periods))
+        span = int(months.max() - months.min()) + 2 * pad + 1
+        self.key = codes * span + (months - months.min() + pad)
+        order = np.argsort(self.key, kind="stable")
+        first = np.r_[True, np.diff(self.key[order]) != 0]
+        self.keys, self.values = self.key[order][first], values[order][first]
+
+    def shifted(self, s: int) -> np.ndarray:
+        want = self.key + s
+        at = np.minimum(np.searchsorted(self.keys, want), len(self.keys) - 1)
+        return np.where(self.keys[at] == want, self.values[at], np.nan)
+
+
+def _separating(X: np.ndarray, positive: np.ndarray, min_class: int) -> list[int]:
+    """Columns of `X` whose values put every positive row above, or below, every negative row.
+
+    NaNs are left out column by column; a column with fewer than `min_class` rows
+    of either class left is not judged.
+    """
+    present = ~np.isnan(X)
+    pos, neg = present & positive[:, None], present & ~positive[:, None]
+    n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
+    pos_min = np.min(X, axis=0, where=pos, initial=np.inf)
+    pos_max = np.max(X, axis=0, where=pos, initial=-np.inf)
+    neg_min = np.min(X, axis=0, where=neg, initial=np.inf)
+    neg_max = np.max(X, axis=0, where=neg, initial=-np.inf)
+    judged = (n_pos >= min_class) & (n_neg >= min_class)
+    return list(np.flatnonzero(judged & ((pos_min > neg_max) | (pos_max < neg_min))))
 
 
 def check_truncation(ds, table: pd.DataFrame, build, feature_cols, unit_col: str, n_months: int = 3,
