@@ -59,3 +59,87 @@ def test_shifted_label_guard_with_rows_out_of_order_and_duplicated(table):
     doubled = pd.concat([shuffled, shuffled.iloc[:500]])  # a repeated (unit, month): its first row counts
     for t in (shuffled, doubled):
         assert verdict(check_shifted_labels, t, extra) == verdict(check_shifted_labels_reference, t, extra)
+
+
+# -- the held-out evaluation -------------------------------------------------
+@pytest.fixture(scope="module")
+def held_out(table):
+    """The logistic regression fitted on the held-out window's training rows, and the held-out rows."""
+    from netanalysis.analysis.predict.models import logistic_regression
+    from netanalysis.analysis.predict.validation import holdout_split
+
+    train, test, _ = holdout_split(table["period"], table["label"].notna(), 6, 3)
+    cols = table.attrs["feature_columns"]
+    model = logistic_regression().fit(table.loc[train, cols], table.loc[train, "label"].to_numpy())
+    return model, table.loc[test, cols], table.loc[test, "label"].to_numpy()
+
+
+def test_permutation_importance_matches_scikit_learn_exactly(held_out):
+    from sklearn.inspection import permutation_importance
+
+    from netanalysis.analysis.predict.importance import _auc_scorer, auc_importance
+
+    model, X, y = held_out
+    for seed in (0, 5):
+        ref = permutation_importance(model, X, y, scoring=_auc_scorer, n_repeats=5, random_state=seed)
+        mean, std = auc_importance(model, X, y, n_repeats=5, seed=seed)
+        assert np.array_equal(mean, ref.importances_mean) and np.array_equal(std, ref.importances_std)
+    assert (mean != 0).any()  # shuffles that change nothing would make the comparison empty
+
+
+def test_permutation_importance_of_other_models_goes_through_scikit_learn(held_out):
+    from sklearn.inspection import permutation_importance
+
+    from netanalysis.analysis.predict.importance import _auc_scorer, auc_importance
+    from netanalysis.analysis.predict.models import gradient_boosting
+
+    _, X, y = held_out
+    model = gradient_boosting().fit(X, y)
+    ref = permutation_importance(model, X, y, scoring=_auc_scorer, n_repeats=2, random_state=1)
+    assert np.array_equal(auc_importance(model, X, y, n_repeats=2, seed=1)[0], ref.importances_mean)
+
+
+def test_ranking_metrics_by_unit_equal_the_row_by_row_weights():
+    from netanalysis.analysis.predict.validation import ranking_metrics, unit_resample_counts, unit_resample_weights
+
+    rng = np.random.default_rng(2)
+    units = rng.choice([f"u{k}" for k in range(60)], 500)
+    y = (rng.random(500) < 0.2).astype(float)
+    score = np.round(rng.normal(size=500) + y, 1)  # ties
+    counts, unit_of_row = unit_resample_counts(units, n_boot=30, seed=4)
+    by_unit = ranking_metrics(y, score, counts, unit_of_row)
+    by_row = ranking_metrics(y, score, unit_resample_weights(units, n_boot=30, seed=4))
+    assert np.array_equal(by_unit[0], by_row[0], equal_nan=True) and np.array_equal(by_unit[1], by_row[1], equal_nan=True)
+
+
+def test_models_are_fitted_once_per_training_window_and_shared(table):
+    from netanalysis.analysis.predict.fits import WindowFits
+    from netanalysis.analysis.predict.holdout import evaluate_holdout, rolling_origin_auc
+
+    fits = WindowFits(table, seed=0)
+    shared = (evaluate_holdout(table, n_boot=30, fits=fits), rolling_origin_auc(table, fits=fits))
+    alone = (evaluate_holdout(table, n_boot=30), rolling_origin_auc(table))
+    pd.testing.assert_frame_equal(shared[0].table, alone[0].table, check_exact=True)
+    pd.testing.assert_frame_equal(shared[0].importance, alone[0].importance, check_exact=True)
+    pd.testing.assert_frame_equal(shared[1], alone[1], check_exact=True)
+    # Four origins and the held-out window, whose training rows are those of the third origin: 4 windows, 2 models.
+    assert alone[1]["origin"].nunique() == 4
+    assert len(fits._fitted) == 2 * 4
+
+
+def test_data_already_known_at_the_cut_is_not_copied(simulated_dataset):
+    from netanalysis.analysis.predict.features import known_at
+    from netanalysis.dataset import Dataset
+
+    ds = simulated_dataset(contacts=400, months=36, seed=7)
+    cut = parse_as_of("2025-06-30")
+    early = known_at(ds, cut)
+    assert early is not ds and early.last_timestamp <= cut
+    assert known_at(early, cut) is early  # contacts first seen later, but met in a record before the cut, stay
+    for name in ("contacts", "interactions", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(early.until(cut), name), getattr(early, name))
+    # A contact first seen after the cut and in no record is one `until` drops, so the data is cut again.
+    stranger = early.contacts.iloc[:1].assign(contact_id="later", first_seen=pd.Timestamp("2025-09-01", tz="UTC"))
+    more = Dataset.from_frames(pd.concat([early.contacts, stranger], ignore_index=True), early.interactions,
+                               early.outcomes, check=False)
+    assert "later" not in set(known_at(more, cut).contacts["contact_id"])

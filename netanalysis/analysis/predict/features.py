@@ -84,6 +84,17 @@ def _window(x: np.ndarray, row_start: np.ndarray, w: int) -> np.ndarray:
     return run - before
 
 
+def known_at(ds, cut: pd.Timestamp):
+    """The dataset as known at `cut`: `ds.until(cut)`, or `ds` itself when it holds nothing `until` would drop
+    (no record after `cut`; every contact first seen by then or met in a record), sparing a copy of every table."""
+    last = ds.last_timestamp
+    if last is not None and last > cut:
+        return ds.until(cut)
+    later = ds.contacts.loc[~(ds.contacts["first_seen"] <= cut), "contact_id"]
+    met = later.isin(ds.interactions["contact_id"]) | later.isin(ds.outcomes["contact_id"].dropna())
+    return ds if met.all() else ds.until(cut)
+
+
 def complete_months_end(cut: pd.Timestamp) -> int:
     """The month ordinal of the first month not fully observed at `cut` (labels must end before it)."""
     return int(month_ordinal(pd.Series([cut + pd.Timedelta(seconds=1)]))[0])
@@ -108,7 +119,7 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     if unit not in UNITS:
         raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    ds = ds.until(cut)
+    ds = known_at(ds, cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
     cols = feature_columns(half_lives)

@@ -92,27 +92,38 @@ class RollingOriginSplit:
 
 
 # -- bootstrap over units ---------------------------------------------------
-def unit_resample_weights(units, n_boot: int = 200, seed: int = 0) -> np.ndarray:
-    """Row weights for `n_boot` bootstrap resamples of whole units (shape n_boot x rows).
+def unit_resample_counts(units, n_boot: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """How often each unit is drawn in each of `n_boot` resamples of whole units, and each row's unit.
 
-    A unit drawn k times enters with weight k (all its rows), so the rows of one
-    relationship stay together, as they are not independent.
+    Returns (counts of shape n_boot x units, the unit's column in `counts` for each row).
     """
     codes, uniq = pd.factorize(pd.Series(units).astype(str))
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(uniq), size=(int(n_boot), len(uniq)))
     counts = np.zeros((int(n_boot), len(uniq)))
     np.add.at(counts, (np.repeat(np.arange(int(n_boot)), len(uniq)), draws.ravel()), 1.0)
+    return counts, codes
+
+
+def unit_resample_weights(units, n_boot: int = 200, seed: int = 0) -> np.ndarray:
+    """Row weights for `n_boot` bootstrap resamples of whole units (shape n_boot x rows).
+
+    A unit drawn k times enters with weight k (all its rows), so the rows of one
+    relationship stay together, as they are not independent.
+    """
+    counts, codes = unit_resample_counts(units, n_boot, seed)
     return counts[:, codes]
 
 
-def ranking_metrics(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
+def ranking_metrics(y, score, weights, columns=None) -> tuple[np.ndarray, np.ndarray]:
     """Weighted ROC AUC and average precision for each row of `weights` (ties count half).
 
     The same definitions as scikit-learn's `roc_auc_score` and
     `average_precision_score` with `sample_weight`, computed for all resamples
     at once: rows are sorted by score once, and tied scores form one threshold.
-    NaN where a resample lacks a class.
+    NaN where a resample lacks a class. Row i's weights are column i of `weights`,
+    or column ``columns[i]`` when given (a unit's draw counts from
+    `unit_resample_counts`, without spelling them out row by row).
     """
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
@@ -120,8 +131,10 @@ def ranking_metrics(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-score, kind="stable")
     s_sorted = score[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    Wp = np.add.reduceat(W[:, order] * y[order], starts, axis=1)        # positives per tie group (descending)
-    Wn = np.add.reduceat(W[:, order] * (1 - y[order]), starts, axis=1)  # negatives per tie group
+    W_sorted = W[:, order if columns is None else np.asarray(columns)[order]]
+    y_sorted = y[order]
+    Wp = np.add.reduceat(W_sorted * y_sorted, starts, axis=1)        # positives per tie group (descending)
+    Wn = np.add.reduceat(W_sorted * (1 - y_sorted), starts, axis=1)  # negatives per tie group
     P, N = Wp.sum(axis=1), Wn.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         neg_below = N[:, None] - np.cumsum(Wn, axis=1)                  # negatives scored lower than the group
