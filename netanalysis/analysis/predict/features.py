@@ -91,8 +91,10 @@ def known_at(ds, cut: pd.Timestamp):
     if last is not None and last > cut:
         return ds.until(cut)
     later = ds.contacts.loc[~(ds.contacts["first_seen"] <= cut), "contact_id"]
-    met = later.isin(ds.interactions["contact_id"]) | later.isin(ds.outcomes["contact_id"].dropna())
-    return ds if met.all() else ds.until(cut)
+    if later.empty:
+        return ds
+    met = pd.Index(pd.concat([ds.interactions["contact_id"], ds.outcomes["contact_id"].dropna()]).unique())
+    return ds if (met.get_indexer(later) >= 0).all() else ds.until(cut)
 
 
 def complete_months_end(cut: pd.Timestamp) -> int:
