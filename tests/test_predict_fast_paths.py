@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from predict_reference import check_shifted_labels_reference
+from predict_reference import check_shifted_labels_reference, ranking_metrics_reference
 
 from netanalysis.analysis.predict.features import feature_table
 from netanalysis.analysis.predict.validation import LeakageError, check_shifted_labels
@@ -99,7 +99,7 @@ def test_permutation_importance_of_other_models_goes_through_scikit_learn(held_o
     assert np.array_equal(auc_importance(model, X, y, n_repeats=2, seed=1)[0], ref.importances_mean)
 
 
-def test_ranking_metrics_by_unit_equal_the_row_by_row_weights():
+def test_ranking_metrics_by_unit_equal_the_row_by_row_weights_in_one_go():
     from netanalysis.analysis.predict.validation import ranking_metrics, unit_resample_counts, unit_resample_weights
 
     rng = np.random.default_rng(2)
@@ -108,8 +108,12 @@ def test_ranking_metrics_by_unit_equal_the_row_by_row_weights():
     score = np.round(rng.normal(size=500) + y, 1)  # ties
     counts, unit_of_row = unit_resample_counts(units, n_boot=30, seed=4)
     by_unit = ranking_metrics(y, score, counts, unit_of_row)
-    by_row = ranking_metrics(y, score, unit_resample_weights(units, n_boot=30, seed=4))
-    assert np.array_equal(by_unit[0], by_row[0], equal_nan=True) and np.array_equal(by_unit[1], by_row[1], equal_nan=True)
+    reference = ranking_metrics_reference(y, score, unit_resample_weights(units, n_boot=30, seed=4))
+    fractional = rng.random((7, 500))  # weights that are not whole numbers, in a group smaller than the batch
+    for fast, ref in [(by_unit, reference), (ranking_metrics(y, score, fractional),
+                                             ranking_metrics_reference(y, score, fractional))]:
+        assert np.array_equal(fast[0], ref[0], equal_nan=True) and np.array_equal(fast[1], ref[1], equal_nan=True)
+    assert np.isfinite(by_unit[0]).all()
 
 
 def test_models_are_fitted_once_per_training_window_and_shared(table):

@@ -131,8 +131,16 @@ def ranking_metrics(y, score, weights, columns=None) -> tuple[np.ndarray, np.nda
     order = np.argsort(-score, kind="stable")
     s_sorted = score[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    W_sorted = W[:, order if columns is None else np.asarray(columns)[order]]
+    rows = order if columns is None else np.asarray(columns)[order]
     y_sorted = y[order]
+    # A few resamples at a time: the same numbers, with arrays small enough to stay in the processor's cache.
+    parts = [_sorted_metrics(W[i:i + 4, rows], y_sorted, starts) for i in range(0, len(W), 4)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _sorted_metrics(W_sorted: np.ndarray, y_sorted: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC and average precision for each row of weights, rows sorted by descending score,
+    `starts` the first row of each group of tied scores."""
     Wp = np.add.reduceat(W_sorted * y_sorted, starts, axis=1)        # positives per tie group (descending)
     Wn = np.add.reduceat(W_sorted * (1 - y_sorted), starts, axis=1)  # negatives per tie group
     P, N = Wp.sum(axis=1), Wn.sum(axis=1)
