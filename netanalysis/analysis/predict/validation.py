@@ -180,14 +180,12 @@ def check_shifted_labels(table: pd.DataFrame, feature_cols, unit_col: str, horiz
     lab = table["label"].to_numpy(dtype=float)
     if not np.isfinite(lab).any():
         return
-    X = np.column_stack([table[c].to_numpy(dtype=float) for c in feature_cols])
+    X = table[list(feature_cols)].to_numpy(dtype=float, copy=True)
     X[~np.isfinite(X)] = np.nan  # a value that is not finite takes part in no comparison
     lookup = _UnitMonthLookup(table[unit_col], table["period"], lab, pad=horizon_months)
     bad = []
     for s in range(-horizon_months + 1, horizon_months + 1):
-        shifted = lookup.shifted(s)
-        rows = np.flatnonzero(~np.isnan(shifted))
-        for c in _separating(X[rows], shifted[rows] == 1, min_class):
+        for c in _separating(X, lookup.shifted(s), min_class):
             bad.append(f"{feature_cols[c]} (label shifted by {s:+d} months)")
     if bad:
         raise LeakageError("features reproduce a label they could not know yet: " + ", ".join(bad))
@@ -215,14 +213,29 @@ class _UnitMonthLookup:
         return np.where(self.keys[at] == want, self.values[at], np.nan)
 
 
-def _separating(X: np.ndarray, positive: np.ndarray, min_class: int) -> list[int]:
-    """Columns of `X` whose values put every positive row above, or below, every negative row.
+def _separating(X: np.ndarray, label: np.ndarray, min_class: int) -> list[int]:
+    """Columns of `X` whose values put every row labelled 1 above, or below, every row labelled 0.
 
-    NaNs are left out column by column; a column with fewer than `min_class` rows
-    of either class left is not judged.
+    Rows without a label, and NaNs column by column, are left out; a column with
+    fewer than `min_class` rows of either class left is not judged. A negative row
+    at or above the lowest positive value, and one at or below the highest, prove
+    that a column does not separate: every 16th row usually holds both, so only the
+    columns left undecided by that sample are checked on every row.
     """
+    positive, negative = label == 1, label == 0
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduce(X[positive], axis=0, initial=np.inf)
+        high = np.fmax.reduce(X[positive], axis=0, initial=-np.inf)
+        sample = X[::16][negative[::16]]
+        decided = (sample >= low).any(axis=0) & (sample <= high).any(axis=0)
+    left = np.flatnonzero(~decided)
+    return [int(left[c]) for c in _separating_exactly(X[:, left], positive, negative, min_class)]
+
+
+def _separating_exactly(X: np.ndarray, positive: np.ndarray, negative: np.ndarray, min_class: int) -> list[int]:
+    """`_separating` on every row."""
     present = ~np.isnan(X)
-    pos, neg = present & positive[:, None], present & ~positive[:, None]
+    pos, neg = present & positive[:, None], present & negative[:, None]
     n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
     pos_min = np.min(X, axis=0, where=pos, initial=np.inf)
     pos_max = np.max(X, axis=0, where=pos, initial=-np.inf)
