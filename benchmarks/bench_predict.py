@@ -3,6 +3,12 @@
     .venv/bin/python benchmarks/bench_predict.py                      # 2,000 and 10,000 contacts over 3 years
     .venv/bin/python benchmarks/bench_predict.py --contacts 400 --seeds 0 1 2
     .venv/bin/python benchmarks/bench_predict.py --sample             # the bundled sample (data/sample)
+    .venv/bin/python benchmarks/bench_predict.py --loaded L           # a folder written by `netanalysis load`
+
+With `--loaded`, notebook 04's call on that data, step by step: CPU seconds
+(this process; the machine may be shared, so wall seconds are noisier) for the
+features, the leakage guard, the held-out evaluation, the rolling origins and
+the follow-up list, then the held-out AUCs.
 
 For each world: seconds for the features, the leakage guard, the held-out
 evaluation, the rolling origins and the follow-up list; the held-out ROC AUC of
@@ -51,6 +57,39 @@ def show(pred, seconds: float, truth_auc=None) -> None:
         print("    note:", n)
 
 
+def stages(ds, as_of, horizon: int, seed: int) -> None:
+    """predict_outcomes step by step, with CPU and wall seconds for each (the same calls, in the same order)."""
+    from netanalysis.analysis.predict import holdout as H
+    from netanalysis.analysis.predict import validation as V
+
+    clock = [time.process_time(), time.perf_counter()]
+
+    def lap(what: str) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        print(f"  {what:<32} {cpu - clock[0]:7.1f} s CPU {wall - clock[1]:7.1f} s wall")
+        clock[:] = [cpu, wall]
+
+    cpu0, wall0 = clock
+    ds = H.known_at(ds, as_of)
+    table = H.feature_table(ds, as_of=as_of, horizon_months=horizon)
+    lap(f"features ({len(table):,} rows)")
+    cols, unit_col = table.attrs["feature_columns"], table.columns[0]
+    V.check_information_time(table)
+    V.check_shifted_labels(table, cols, unit_col, horizon)
+    lap("leakage guard: shifted labels")
+    V.check_truncation(ds, table, H.feature_table, cols, unit_col, n_months=3, horizon_months=horizon)
+    lap("leakage guard: truncation")
+    fits = H.WindowFits(table, seed)
+    holdout = H.evaluate_holdout(table, seed=seed, fits=fits)
+    lap("held-out evaluation")
+    H.rolling_origin_auc(table, seed=seed, fits=fits)
+    lap("rolling origins")
+    H.follow_up_list(table, ds, seed=seed)
+    lap("follow-up list")
+    print(f"  {'in all':<32} {time.process_time() - cpu0:7.1f} s CPU {time.perf_counter() - wall0:7.1f} s wall")
+    print(holdout.table[["model", "auc", "auc_low", "auc_high"]].to_string(index=False))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contacts", type=int, nargs="*", default=[2000, 10000])
@@ -58,7 +97,18 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="*", default=[11])
     ap.add_argument("--horizon", type=int, default=6)
     ap.add_argument("--sample", action="store_true", help="run on data/sample instead of simulated worlds")
+    ap.add_argument("--loaded", help="time notebook 04's steps on a folder written by `netanalysis load`")
     args = ap.parse_args()
+    if args.loaded:
+        import tempfile
+
+        from netanalysis.report.session import open_report_data
+
+        with tempfile.TemporaryDirectory() as out:
+            nb = open_report_data(args.loaded, "", out, "month")
+            print(f"{args.loaded}: {nb.ds!r}, as of {nb.as_of.date()}, horizon {args.horizon} months")
+            stages(nb.ds, nb.as_of, args.horizon, 0)
+        return
     if args.sample:
         import netanalysis
 

@@ -84,6 +84,19 @@ def _window(x: np.ndarray, row_start: np.ndarray, w: int) -> np.ndarray:
     return run - before
 
 
+def known_at(ds, cut: pd.Timestamp):
+    """The dataset as known at `cut`: `ds.until(cut)`, or `ds` itself when it holds nothing `until` would drop
+    (no record after `cut`; every contact first seen by then or met in a record), sparing a copy of every table."""
+    last = ds.last_timestamp
+    if last is not None and last > cut:
+        return ds.until(cut)
+    later = ds.contacts.loc[~(ds.contacts["first_seen"] <= cut), "contact_id"]
+    if later.empty:
+        return ds
+    met = pd.Index(pd.concat([ds.interactions["contact_id"], ds.outcomes["contact_id"].dropna()]).unique())
+    return ds if (met.get_indexer(later) >= 0).all() else ds.until(cut)
+
+
 def complete_months_end(cut: pd.Timestamp) -> int:
     """The month ordinal of the first month not fully observed at `cut` (labels must end before it)."""
     return int(month_ordinal(pd.Series([cut + pd.Timedelta(seconds=1)]))[0])
@@ -108,7 +121,7 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     if unit not in UNITS:
         raise UserError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    ds = ds.until(cut)
+    ds = known_at(ds, cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
     cols = feature_columns(half_lives)
@@ -133,15 +146,11 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
     label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
 
-    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True)
-    out = pd.DataFrame({unit_col: panel[unit_col].to_numpy(), "period": period.to_numpy()})
-    out[unit_col] = out[unit_col].astype("string")
-    out["period"] = pd.to_datetime(out["period"], utc=True)
-    for c in cols:
-        out[c] = f[c]
-    out["label"] = label
-    out["scoring"] = (np.arange(n) == row_end)
-    out["info_time"] = out["period"]
+    # Columns are handed over as arrays: a tz-aware column passed through numpy would become Python objects.
+    period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True).array
+    out = pd.DataFrame({unit_col: panel[unit_col].astype("string").array, "period": period,
+                        **{c: f[c] for c in cols}, "label": label, "scoring": np.arange(n) == row_end,
+                        "info_time": period})
     out.attrs.update(_attrs(cut, horizon_months, unit, cols))
     return out
 

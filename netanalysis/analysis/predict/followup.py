@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.predict.features import known_at
 from netanalysis.analysis.predict.models import (
     MIN_TRAIN_POSITIVES,
     MODELS,
@@ -42,7 +43,7 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     if len(now) == 0:
         return pd.DataFrame(columns=["rank", unit_col] + FOLLOWUP_COLUMNS[1:]), notes
     cut = pd.Timestamp(table.attrs["as_of"])  # the ISO text feature_table wrote from its own Timestamp
-    known = ds.until(cut)
+    known = known_at(ds, cut)
     without_outcomes = known.outcomes.empty
     prob, order_key = _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes)
     inter_units = unit_of_interactions(known, table.attrs["unit"])

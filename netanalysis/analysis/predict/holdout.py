@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from netanalysis.analysis.predict.features import feature_table
+from netanalysis.analysis.predict.features import feature_table, known_at
+from netanalysis.analysis.predict.fits import WindowFits
 from netanalysis.analysis.predict.followup import FOLLOWUP_COLUMNS, follow_up_list  # noqa: F401  (re-exported)
+from netanalysis.analysis.predict.importance import auc_importance
 from netanalysis.analysis.predict.models import (  # noqa: F401
     BASELINES,
     MIN_TEST_CLASS,
@@ -38,7 +39,7 @@ from netanalysis.analysis.predict.validation import (
     holdout_split,
     interval,
     ranking_metrics,
-    unit_resample_weights,
+    unit_resample_counts,
 )
 from netanalysis.dates import as_timestamp
 
@@ -157,13 +158,15 @@ def _judgeable(y: np.ndarray) -> bool:
 
 
 @single_thread
-def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test_months: int = 3) -> Holdout:
+def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test_months: int = 3,
+                     fits: WindowFits | None = None) -> Holdout:
     """Train on label windows closed before the held-out months; judge every model and baseline there.
 
     The held-out window is the last `test_months` decision months whose labels are
     complete at `as_of`; training rows have ``t + horizon <= first held-out month``.
     Intervals: 95% percentile bootstrap over units (`n_boot` resamples).
-    Metrics are NaN with a note when the data is too small.
+    Metrics are NaN with a note when the data is too small. `fits`: models already
+    fitted on this table (shared with `rolling_origin_auc`); None fits them here.
     """
     cols = table.attrs["feature_columns"]
     unit_col = table.columns[0]
@@ -194,9 +197,11 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
 
     y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
     units = te[unit_col].to_numpy()
-    W = np.vstack([np.ones(len(te)), unit_resample_weights(units, n_boot, seed)])  # row 0: the data as it is
+    counts, unit_of_row = unit_resample_counts(units, n_boot, seed)
+    W = (np.vstack([np.ones(counts.shape[1]), counts]), unit_of_row)  # row 0: the data as it is
     scores = pd.DataFrame({unit_col: units, "period": te["period"].to_numpy(), "label": y_te})
-    rows, calib, importance = _fitted_models(tr, te, cols, units, scores, W, seed)
+    fits = fits if fits is not None else WindowFits(table, seed)
+    rows, calib, importance = _fitted_models(fits, train, te, cols, units, scores, W, seed)
     for name, score in BASELINES.items():
         s = score(te)
         scores[name] = s
@@ -218,17 +223,17 @@ def _no_judgement(window: dict, notes: list) -> Holdout:
                    pd.DataFrame(), window, notes)
 
 
-def _fitted_models(tr: pd.DataFrame, te: pd.DataFrame, cols, units: np.ndarray, scores: pd.DataFrame, W: np.ndarray,
-                   seed: int):
+def _fitted_models(fits: WindowFits, train: np.ndarray, te: pd.DataFrame, cols, units: np.ndarray,
+                   scores: pd.DataFrame, W, seed: int):
     """Fit each model on the training rows and judge it on the held-out ones.
 
     Adds each model's held-out scores to `scores`; returns the metric rows, the
     calibration curves and the permutation importance of the primary model.
     """
-    y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
+    y_te = te["label"].to_numpy()
     rows, calib, importance = [], [], []
-    for name, make in MODELS.items():
-        model = make(seed).fit(tr[cols], y_tr)
+    for name in MODELS:
+        model = fits.model(name, train)
         p = model.predict_proba(te[cols])[:, 1]
         scores[name] = p
         rows.append(_row(name, y_te, p, units, W, brier=brier_score_loss(y_te, p)))
@@ -236,9 +241,8 @@ def _fitted_models(tr: pd.DataFrame, te: pd.DataFrame, cols, units: np.ndarray, 
         calib.append(pd.DataFrame({"model": name, "predicted": mean_p, "observed": frac}))
         if name != PRIMARY:
             continue
-        imp = permutation_importance(model, te[cols], y_te, scoring=_auc_scorer, n_repeats=5, random_state=seed)
-        importance.append(pd.DataFrame({"model": name, "feature": cols, "importance": imp.importances_mean,
-                                        "importance_std": imp.importances_std}))
+        mean, std = auc_importance(model, te[cols], y_te, n_repeats=5, seed=seed)
+        importance.append(pd.DataFrame({"model": name, "feature": cols, "importance": mean, "importance_std": std}))
     return rows, calib, importance
 
 
@@ -252,14 +256,10 @@ def _with_gain_over_recency(out: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_boot_auc")
 
 
-def _auc_scorer(model, X, y) -> float:
-    """ROC AUC of a fitted model (the same number as scikit-learn's "roc_auc" scorer, computed faster)."""
-    return float(ranking_metrics(y, model.predict_proba(X)[:, 1], np.ones((1, len(y))))[0][0])
-
-
 def _row(name, y, s, units, W, brier):
-    """One model's line: AUC and average precision on the data (W[0]) with intervals from the resamples (W[1:])."""
-    auc, ap = ranking_metrics(y, s, W)
+    """One model's line: AUC and average precision on the data (row 0 of the weights) with intervals from the
+    resamples (the other rows); `W` is (weights by unit, each row's unit)."""
+    auc, ap = ranking_metrics(y, s, *W)
     lo, hi = interval(auc[1:])
     ap_lo, ap_hi = interval(ap[1:])
     return {"model": name, "name": NAMES[name], "auc": float(auc[0]), "auc_low": lo, "auc_high": hi,
@@ -273,25 +273,31 @@ def _month(ts):
 
 
 @single_thread
-def rolling_origin_auc(table: pd.DataFrame, seed: int = 0, n_splits: int = 4) -> pd.DataFrame:
+def rolling_origin_auc(table: pd.DataFrame, seed: int = 0, n_splits: int = 4,
+                       fits: WindowFits | None = None) -> pd.DataFrame:
     """ROC AUC of each model and baseline at several rolling origins (one decision month each).
 
     Rows: `origin` (YYYY-MM), `model`, `auc`, `n_units`, `n_positive`; an origin whose
-    training or test data is too small is left out.
+    training or test data is too small is left out. `fits`: models already fitted on
+    this table (the held-out window's training rows are also one origin's); None fits them here.
     """
     cols = table.attrs["feature_columns"]
     unit_col = table.columns[0]
-    lab = table[table["label"].notna()].reset_index(drop=True)
+    labelled = np.flatnonzero(table["label"].notna().to_numpy())
+    lab = table.iloc[labelled].reset_index(drop=True)
     splitter = RollingOriginSplit(n_splits=n_splits, horizon_months=table.attrs["horizon_months"], test_months=1)
+    fits = fits if fits is not None else WindowFits(table, seed)
     rows = []
     for tr_idx, te_idx in splitter.split(lab["period"], lab[unit_col]):
-        tr, te = lab.iloc[tr_idx], lab.iloc[te_idx]
-        y_tr, y_te = tr["label"].to_numpy(), te["label"].to_numpy()
+        te = lab.iloc[te_idx]
+        y_tr, y_te = lab["label"].to_numpy()[tr_idx], te["label"].to_numpy()
         if y_tr.sum() < MIN_TRAIN_POSITIVES or not _judgeable(y_te):
             continue
         origin = _month(te["period"].min())
-        for name, make in MODELS.items():
-            p = make(seed).fit(tr[cols], y_tr).predict_proba(te[cols])[:, 1]
+        train = np.zeros(len(table), dtype=bool)
+        train[labelled[tr_idx]] = True
+        for name in MODELS:
+            p = fits.model(name, train).predict_proba(te[cols])[:, 1]
             rows.append({"origin": origin, "model": name, "auc": roc_auc_score(y_te, p)})
         for name, score in BASELINES.items():
             rows.append({"origin": origin, "model": name, "auc": roc_auc_score(y_te, score(te))})
@@ -403,7 +409,7 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
     the data from its decision month on is removed.
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    ds = ds.until(cut)
+    ds = known_at(ds, cut)
     table = feature_table(ds, as_of=cut, horizon_months=horizon_months, unit=unit)
     cols = table.attrs["feature_columns"]
     unit_col = table.columns[0]
@@ -413,11 +419,12 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
         check_shifted_labels(table, cols, unit_col, table.attrs["horizon_months"])
         checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
                                    horizon_months=table.attrs["horizon_months"], unit=unit)
-    holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months)
+    fits = WindowFits(table, seed)
+    holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months, fits=fits)
     if ds.outcomes.empty:  # the reason in the user's words, not "only 0 training windows with a won outcome"
         holdout.notes[:] = [f"holdout_auc: {NO_OUTCOMES}" if n.startswith("holdout_auc: only ") else n
                             for n in holdout.notes]
-    rolling = rolling_origin_auc(table, seed=seed) if holdout.ok else pd.DataFrame(
+    rolling = rolling_origin_auc(table, seed=seed, fits=fits) if holdout.ok else pd.DataFrame(
         columns=["origin", "model", "auc", "n_units", "n_positive"])
     followup, fnotes = follow_up_list(table, ds, seed=seed)
     return Prediction(table, holdout, rolling, followup, list(holdout.notes) + fnotes, checked)

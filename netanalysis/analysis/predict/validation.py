@@ -92,27 +92,38 @@ class RollingOriginSplit:
 
 
 # -- bootstrap over units ---------------------------------------------------
-def unit_resample_weights(units, n_boot: int = 200, seed: int = 0) -> np.ndarray:
-    """Row weights for `n_boot` bootstrap resamples of whole units (shape n_boot x rows).
+def unit_resample_counts(units, n_boot: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """How often each unit is drawn in each of `n_boot` resamples of whole units, and each row's unit.
 
-    A unit drawn k times enters with weight k (all its rows), so the rows of one
-    relationship stay together, as they are not independent.
+    Returns (counts of shape n_boot x units, the unit's column in `counts` for each row).
     """
     codes, uniq = pd.factorize(pd.Series(units).astype(str))
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(uniq), size=(int(n_boot), len(uniq)))
     counts = np.zeros((int(n_boot), len(uniq)))
     np.add.at(counts, (np.repeat(np.arange(int(n_boot)), len(uniq)), draws.ravel()), 1.0)
+    return counts, codes
+
+
+def unit_resample_weights(units, n_boot: int = 200, seed: int = 0) -> np.ndarray:
+    """Row weights for `n_boot` bootstrap resamples of whole units (shape n_boot x rows).
+
+    A unit drawn k times enters with weight k (all its rows), so the rows of one
+    relationship stay together, as they are not independent.
+    """
+    counts, codes = unit_resample_counts(units, n_boot, seed)
     return counts[:, codes]
 
 
-def ranking_metrics(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
+def ranking_metrics(y, score, weights, columns=None) -> tuple[np.ndarray, np.ndarray]:
     """Weighted ROC AUC and average precision for each row of `weights` (ties count half).
 
     The same definitions as scikit-learn's `roc_auc_score` and
     `average_precision_score` with `sample_weight`, computed for all resamples
     at once: rows are sorted by score once, and tied scores form one threshold.
-    NaN where a resample lacks a class.
+    NaN where a resample lacks a class. Row i's weights are column i of `weights`,
+    or column ``columns[i]`` when given (a unit's draw counts from
+    `unit_resample_counts`, without spelling them out row by row).
     """
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
@@ -120,8 +131,18 @@ def ranking_metrics(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-score, kind="stable")
     s_sorted = score[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    Wp = np.add.reduceat(W[:, order] * y[order], starts, axis=1)        # positives per tie group (descending)
-    Wn = np.add.reduceat(W[:, order] * (1 - y[order]), starts, axis=1)  # negatives per tie group
+    rows = order if columns is None else np.asarray(columns)[order]
+    y_sorted = y[order]
+    # A few resamples at a time: the same numbers, with arrays small enough to stay in the processor's cache.
+    parts = [_sorted_metrics(W[i:i + 4, rows], y_sorted, starts) for i in range(0, len(W), 4)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _sorted_metrics(W_sorted: np.ndarray, y_sorted: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC and average precision for each row of weights, rows sorted by descending score,
+    `starts` the first row of each group of tied scores."""
+    Wp = np.add.reduceat(W_sorted * y_sorted, starts, axis=1)        # positives per tie group (descending)
+    Wn = np.add.reduceat(W_sorted * (1 - y_sorted), starts, axis=1)  # negatives per tie group
     P, N = Wp.sum(axis=1), Wn.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         neg_below = N[:, None] - np.cumsum(Wn, axis=1)                  # negatives scored lower than the group
@@ -152,33 +173,76 @@ def check_shifted_labels(table: pd.DataFrame, feature_cols, unit_col: str, horiz
     The label of decision month ``t + s`` covers months ``t + s .. t + s + horizon - 1``;
     for ``s > -horizon`` that window reaches month ``t`` or later, so a feature at ``t``
     that reproduces it has looked ahead. Each feature is compared with the label
-    shifted by every such ``s`` (within each unit); a perfect match or a ROC AUC of
-    exactly 0 or 1 (with at least `min_class` rows of each class) fails loudly.
+    shifted by every such ``s`` (within each unit); a ROC AUC of exactly 0 or 1
+    (with at least `min_class` rows of each class) fails loudly. A feature equal to
+    the label, or to one minus it, has such an AUC.
     """
-    lab = table["label"]
-    if lab.notna().sum() == 0:
+    lab = table["label"].to_numpy(dtype=float)
+    if not np.isfinite(lab).any():
         return
-    months = pd.Series(month_ordinal(table["period"]), index=table.index)
-    key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy()])
-    by_key = pd.Series(lab.to_numpy(), index=key)
-    by_key = by_key[~by_key.index.duplicated()]
+    X = table[list(feature_cols)].to_numpy(dtype=float, copy=True)
+    X[~np.isfinite(X)] = np.nan  # a value that is not finite takes part in no comparison
+    lookup = _UnitMonthLookup(table[unit_col], table["period"], lab, pad=horizon_months)
     bad = []
     for s in range(-horizon_months + 1, horizon_months + 1):
-        shifted_key = pd.MultiIndex.from_arrays([table[unit_col].astype(str).to_numpy(), months.to_numpy() + s])
-        shifted = by_key.reindex(shifted_key).to_numpy()
-        for c in feature_cols:
-            x = table[c].to_numpy(dtype=float)
-            ok = ~np.isnan(shifted) & np.isfinite(x)
-            x, y = x[ok], shifted[ok]
-            n_pos = int(y.sum())
-            if n_pos < min_class or len(y) - n_pos < min_class:
-                continue
-            pos, neg = x[y == 1], x[y == 0]
-            separates = pos.min() > neg.max() or pos.max() < neg.min()  # ROC AUC of exactly 1 or 0
-            if separates or np.array_equal(x, y) or np.array_equal(x, 1 - y):
-                bad.append(f"{c} (label shifted by {s:+d} months)")
+        for c in _separating(X, lookup.shifted(s), min_class):
+            bad.append(f"{feature_cols[c]} (label shifted by {s:+d} months)")
     if bad:
         raise LeakageError("features reproduce a label they could not know yet: " + ", ".join(bad))
+
+
+class _UnitMonthLookup:
+    """The label of the same unit `s` months later, for every row (NaN where the table has no such row).
+
+    Units and months become one integer key (months padded by `pad` on both sides so
+    that a shift never reaches the next unit); the first row of a duplicated key counts.
+    """
+
+    def __init__(self, units: pd.Series, periods: pd.Series, values: np.ndarray, pad: int):
+        codes = pd.factorize(units.astype(str))[0].astype("int64")
+        months = month_ordinal(pd.Series(periods))
+        span = int(months.max() - months.min()) + 2 * pad + 1
+        self.key = codes * span + (months - months.min() + pad)
+        order = np.argsort(self.key, kind="stable")
+        first = np.r_[True, np.diff(self.key[order]) != 0]
+        self.keys, self.values = self.key[order][first], values[order][first]
+
+    def shifted(self, s: int) -> np.ndarray:
+        want = self.key + s
+        at = np.minimum(np.searchsorted(self.keys, want), len(self.keys) - 1)
+        return np.where(self.keys[at] == want, self.values[at], np.nan)
+
+
+def _separating(X: np.ndarray, label: np.ndarray, min_class: int) -> list[int]:
+    """Columns of `X` whose values put every row labelled 1 above, or below, every row labelled 0.
+
+    Rows without a label, and NaNs column by column, are left out; a column with
+    fewer than `min_class` rows of either class left is not judged. A negative row
+    at or above the lowest positive value, and one at or below the highest, prove
+    that a column does not separate: every 16th row usually holds both, so only the
+    columns left undecided by that sample are checked on every row.
+    """
+    positive, negative = label == 1, label == 0
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduce(X[positive], axis=0, initial=np.inf)
+        high = np.fmax.reduce(X[positive], axis=0, initial=-np.inf)
+        sample = X[::16][negative[::16]]
+        decided = (sample >= low).any(axis=0) & (sample <= high).any(axis=0)
+    left = np.flatnonzero(~decided)
+    return [int(left[c]) for c in _separating_exactly(X[:, left], positive, negative, min_class)]
+
+
+def _separating_exactly(X: np.ndarray, positive: np.ndarray, negative: np.ndarray, min_class: int) -> list[int]:
+    """`_separating` on every row."""
+    present = ~np.isnan(X)
+    pos, neg = present & positive[:, None], present & negative[:, None]
+    n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
+    pos_min = np.min(X, axis=0, where=pos, initial=np.inf)
+    pos_max = np.max(X, axis=0, where=pos, initial=-np.inf)
+    neg_min = np.min(X, axis=0, where=neg, initial=np.inf)
+    neg_max = np.max(X, axis=0, where=neg, initial=-np.inf)
+    judged = (n_pos >= min_class) & (n_neg >= min_class)
+    return list(np.flatnonzero(judged & ((pos_min > neg_max) | (pos_max < neg_min))))
 
 
 def check_truncation(ds, table: pd.DataFrame, build, feature_cols, unit_col: str, n_months: int = 3,
