@@ -37,25 +37,3 @@ def check_shifted_labels_reference(table: pd.DataFrame, feature_cols, unit_col: 
                 bad.append(f"{c} (label shifted by {s:+d} months)")
     if bad:
         raise LeakageError("features reproduce a label they could not know yet: " + ", ".join(bad))
-
-
-def ranking_metrics_reference(y, score, weights) -> tuple[np.ndarray, np.ndarray]:
-    """`validation.ranking_metrics` for all resamples in one go, row-by-row weights spelled out."""
-    y = np.asarray(y, dtype=float)
-    score = np.asarray(score, dtype=float)
-    W = np.atleast_2d(np.asarray(weights, dtype=float))
-    order = np.argsort(-score, kind="stable")
-    s_sorted = score[order]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    Wp = np.add.reduceat(W[:, order] * y[order], starts, axis=1)
-    Wn = np.add.reduceat(W[:, order] * (1 - y[order]), starts, axis=1)
-    P, N = Wp.sum(axis=1), Wn.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        neg_below = N[:, None] - np.cumsum(Wn, axis=1)
-        auc = (Wp * (neg_below + 0.5 * Wn)).sum(axis=1) / (P * N)
-        tp, fp = np.cumsum(Wp, axis=1), np.cumsum(Wn, axis=1)
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        ap = (Wp / P[:, None] * precision).sum(axis=1)
-    bad = (P == 0) | (N == 0)
-    auc[bad], ap[bad] = np.nan, np.nan
-    return auc, ap
