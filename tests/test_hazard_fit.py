@@ -5,7 +5,7 @@ import pytest
 import statsmodels.api as sm
 
 from netanalysis.analysis.returns.carryover import _fit, dose_covariate, hazard_rows, profile_half_life
-from netanalysis.analysis.returns.hazard_fit import GroupedCloglog, control_patterns, dose_cells
+from netanalysis.analysis.returns.hazard_fit import DoseCellGrid, GroupedCloglog, control_patterns
 from netanalysis.classroom.naive_readings import world_dataset
 from netanalysis.simulate.world import simulate_world
 
@@ -65,7 +65,7 @@ def test_binary_control_patterns_are_numpy_uniques_rows():
 def test_cells_count_every_row_once_and_keep_the_mean_stock(rows):
     patterns, inverse = rows.control_patterns()
     stock = rows.lagged_stock(3.0)
-    cells = dose_cells(inverse, rows.event, len(patterns), stock)
+    cells = DoseCellGrid(inverse, rows.event, len(patterns))(stock)
     assert cells.count.sum() == rows.n_rows
     assert cells.count @ cells.hit == rows.n_events
     assert cells.count @ cells.stock == pytest.approx(stock.sum(), rel=1e-12)
@@ -75,7 +75,7 @@ def test_cells_count_every_row_once_and_keep_the_mean_stock(rows):
 def test_a_fit_on_cells_is_the_fit_on_rows_within_a_hundredth_of_a_deviance_point(rows, saturation):
     patterns, inverse = rows.control_patterns()
     stock = rows.lagged_stock(3.0)
-    cells = dose_cells(inverse, rows.event, len(patterns), stock)
+    cells = DoseCellGrid(inverse, rows.event, len(patterns))(stock)
     on_cells = cells.fitter(patterns).fit(dose_covariate(cells.stock, saturation), tol=1e-12)
     on_rows = rows.fitter().fit(dose_covariate(stock, saturation), tol=1e-12)
     assert abs(on_cells[1] - on_rows[1]) < 0.01

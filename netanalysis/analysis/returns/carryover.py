@@ -422,7 +422,7 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
     All scales are fitted at the first half-life; at each next one only the
     scales next to the previous best, widening while the best lies at the edge
     of those tried, and log1p(stock/60) (the link test's dose) at every fourth
-    half-life. Scales not tried are NaN. The fits run on `hazard_fit.dose_cells`
+    half-life. Scales not tried are NaN. The fits run on `hazard_fit.DoseCellGrid` cells
     of each half-life's stock, each warm-started from its last fit; the params
     of every fit come back too, by (half-life, scale) index, to start the refits
     on the rows.
@@ -481,17 +481,21 @@ def _settle(deviance: np.ndarray, refit) -> int:
     """
     done = set()
     while True:
-        i_best = int(np.nanargmin(deviance))
-        delta = deviance - deviance[i_best]
-        need = {i for i in (i_best - 1, i_best, i_best + 1) if 0 <= i < len(deviance)}
-        for side in ("low", "high"):
-            need.update(_bracket(delta, side))
-        todo = sorted(i for i in need - done if np.isfinite(deviance[i]))
+        todo = sorted(i for i in read_points(deviance) - done if np.isfinite(deviance[i]))
         if not todo:
-            return i_best
+            return int(np.nanargmin(deviance))
         for i in todo:
             deviance[i] = refit(i)
             done.add(i)
+
+
+def read_points(deviance: np.ndarray) -> set:
+    """Indices a deviance profile's estimate is read from: its minimum with the two neighbours (the parabola)
+    and, on each side, the two points around the 3.84 crossing (the interval)."""
+    i_best = int(np.nanargmin(deviance))
+    delta = deviance - deviance[i_best]
+    need = {i for i in (i_best - 1, i_best, i_best + 1) if 0 <= i < len(deviance)}
+    return need | set(_bracket(delta, "low")) | set(_bracket(delta, "high"))
 
 
 def _extrapolated(start, before):

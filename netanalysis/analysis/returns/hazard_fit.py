@@ -14,10 +14,10 @@ the same Bernoulli likelihood as statsmodels' GLM with the Binomial family and
 CLogLog link (the tests check both agree), and `covariance` is that GLM's
 covariance: the inverse of the Fisher information at the fit.
 
-Rows may carry weights (a count of identical rows): `dose_cells` groups the
+Rows may carry weights (a count of identical rows): `DoseCellGrid` groups the
 rows of a profile into cells of one control pattern, win or not, and a narrow
 bin of the stock, so a profile's hundreds of fits run on tens of thousands of
-cells instead of millions of rows (see `dose_cells` for the accuracy).
+cells instead of millions of rows (see `DoseCellGrid` for the accuracy).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STOCK_BINS = 4096  # bins of log1p(stock / BIN_SCALE_MINUTES) per control pattern in `dose_cells`
+STOCK_BINS = 4096  # bins of log1p(stock / BIN_SCALE_MINUTES) per control pattern in `DoseCellGrid`
 BIN_SCALE_MINUTES = 7.5  # the smallest saturation scale: each bin is a near-straight stretch of every dose
 
 
@@ -226,12 +226,6 @@ class DoseCellGrid:
         count = count[keep].astype(float)
         return DoseCells(pattern=keep // (2 * self.bins), hit=((keep // self.bins) % 2).astype(float), count=count,
                          stock=np.bincount(key, stock, minlength=self.n_keys)[keep] / count)
-
-
-def dose_cells(group: np.ndarray, hit: np.ndarray, n_patterns: int, stock: np.ndarray,
-               bins: int = STOCK_BINS) -> DoseCells:
-    """The `DoseCells` of one stock (see `DoseCellGrid`, which is quicker for many stocks of the same rows)."""
-    return DoseCellGrid(group, hit, n_patterns, bins)(stock)
 
 
 def control_patterns(controls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -53,10 +53,10 @@ from netanalysis.analysis.returns.carryover import (
     SATURATION_GRID_MINUTES,
     STOCK_SCALE_MINUTES,
     HazardRows,
-    _bracket,
     _fit,
     _shift_within,
     dose_covariate,
+    read_points,
     stock_transform,
 )
 from netanalysis.analysis.words import months as months_words
@@ -170,7 +170,7 @@ def kernel_peak(kernel, params: tuple, max_lag: int = DEFAULT_MAX_LAG) -> float:
 class _Profiler:
     """Deviances of one hazard model over kernels and dose scales, on rows built once.
 
-    The grid fits run on `hazard_fit.dose_cells` of each kernel's covariate;
+    The grid fits run on `hazard_fit.DoseCellGrid` cells of each kernel's covariate;
     `refit` fits one grid point again on the rows, started from its cell fit.
     """
 
@@ -521,19 +521,12 @@ def _settle_peaks(table: pd.DataFrame, prof: _Profiler, kernel: LagKernel, geome
         profile = np.array([dev[best_row[p]] for p in peaks])
         if geometric is not None and len(peaks) and peaks[0] == 1.0:
             profile[0] = min(profile[0], geometric)
-        need = _read_from(profile)
+        need = read_points(profile)
         todo = [best_row[peaks[k]] for k in need if not table.at[best_row[peaks[k]], "on_rows"]]
         if not todo:
             return
         for i in todo:
             _refit_row(table, i, prof, kernel)
-
-
-def _read_from(profile: np.ndarray) -> set:
-    """Indices a profile's minimum (with its neighbours) and both 3.84 crossings are read from."""
-    i_best = int(np.argmin(profile))
-    need = {i for i in (i_best - 1, i_best, i_best + 1) if 0 <= i < len(profile)}
-    return need | set(_bracket(profile - profile[i_best], "low")) | set(_bracket(profile - profile[i_best], "high"))
 
 
 def _refined_min(x: np.ndarray, y: np.ndarray) -> float:
