@@ -81,6 +81,8 @@ class HazardRows:
     positions where each unit's history begins; `minutes`
     are this month's invested minutes; `event` is 1 when the month has a won
     outcome; `tenure` is months since the unit's first interaction.
+    `sample_of` is None, or, for a sample of whole units
+    (`unit_sample.sample_units`), what it was drawn from.
     """
 
     unit: np.ndarray
@@ -90,6 +92,7 @@ class HazardRows:
     tenure: np.ndarray
     starts: np.ndarray
     unit_kind: str = "contact"
+    sample_of: object = None
     # The last stocks computed, by half-life: the link tests, exclusion windows and the within-unit profile
     # all walk the same grid of half-lives over the same rows.
     _stocks: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False, compare=False)

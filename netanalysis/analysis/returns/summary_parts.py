@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from netanalysis.analysis.returns.unit_sample import sample_notes
+
 FIRST_OUTCOME_CAPTION = ("Chance that a new relationship has produced a won outcome, by months since the first "
                          "interaction (95% band).")
 # Captions of the figures a section draws only when there is something to draw.
@@ -46,12 +48,15 @@ def gather(*parts: Part) -> Part:
     return whole
 
 
-def verdict_part(shape_fit, evidence, profile) -> Part:
-    """The lag shape, the verdict's designs and how many units the carryover profile rests on."""
+def verdict_part(shape_fit, evidence, profile, rows=None) -> Part:
+    """The lag shape, the verdict's designs and how many units the carryover profile rests on; with the
+    models' `rows`, notes saying when those rest on a sample of units (`unit_sample`)."""
     part = Part(dict(shape_fit.metrics()), list(shape_fit.notes()))
     part.metrics.update(evidence.metrics())
     part.notes.extend(evidence.notes())
     part.metrics["carryover_half_life_months_n"] = profile.n_units
+    if rows is not None:
+        part.notes.extend(sample_notes(rows))
     return part
 
 
