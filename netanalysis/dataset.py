@@ -61,7 +61,7 @@ def _coerce(contacts: pd.DataFrame, interactions: pd.DataFrame, outcomes: pd.Dat
     return contacts, interactions, outcomes
 
 
-def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def sorted_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`df.sort_values(keys, kind="stable").reset_index(drop=True)`, with pyarrow's multi-key sort.
 
     pandas factorizes every key first, building a hash table as large as the column;
@@ -141,8 +141,8 @@ class Dataset:
         contacts, interactions, outcomes = _coerce(contacts, interactions, outcomes)
         if check:
             validate(contacts, interactions, outcomes)
-        interactions = _sorted(interactions, ["timestamp", "interaction_id"])
-        outcomes = _sorted(outcomes, ["timestamp", "outcome_id"])
+        interactions = sorted_by(interactions, ["timestamp", "interaction_id"])
+        outcomes = sorted_by(outcomes, ["timestamp", "outcome_id"])
         return cls(contacts.reset_index(drop=True), interactions, outcomes, load_report or {},
                    rejected if rejected is not None else pd.DataFrame(columns=["file", "row", "reason", "raw"]))
 

@@ -35,3 +35,38 @@ def test_within_30_days_share_and_bootstrap():
     assert r["share"] == pytest.approx(0.5)
     assert r["n_units"] == 3 and r["n_outcomes"] == 4
     assert 0.0 <= r["ci"][0] <= 0.5 <= r["ci"][1] <= 1.0
+
+
+def _first_by_pandas(ds, unit, cut):
+    """The plain pandas reference: string ids grouped directly, interactions sorted by time and id."""
+    from netanalysis.panel.build import unit_of_interactions
+
+    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
+    units = unit_of_interactions(ds, unit)[inter.index]
+    start = inter["timestamp"].groupby(units.to_numpy()).min()
+    ordered = inter.assign(_unit=units.to_numpy()).sort_values(["timestamp", "interaction_id"], kind="stable")
+    return start, ordered.groupby("_unit")["channel"].first(), ordered.groupby("_unit")["source"].first()
+
+
+@pytest.mark.parametrize("unit", ["contact", "account"])
+def test_first_interactions_match_pandas_grouping(simulated_dataset, unit):
+    """Integer-coded grouping gives pandas' own result: missing channels skipped, contacts without a
+    company left out of the accounts, interactions out of order sorted first."""
+    from netanalysis.analysis.returns.first_outcome import first_interactions
+    from netanalysis.dataset import Dataset
+
+    ds = simulated_dataset(contacts=300, months=24, seed=5)
+    inter = ds.interactions.copy()
+    inter.loc[inter.index[::7], "channel"] = pd.NA  # some first channels missing: the next one given counts
+    contacts = ds.contacts.copy()
+    contacts.loc[contacts.index[::5], "company"] = pd.NA
+    shuffled = inter.sample(frac=1.0, random_state=0)  # a Dataset built by hand need not be sorted
+    for table in (inter, shuffled):
+        case = Dataset(contacts, table, ds.outcomes)
+        cut = ds.last_timestamp - pd.Timedelta(days=200)
+        start, channel, source = _first_by_pandas(case, unit, cut)
+        got = first_interactions(case, unit, cut, ["channel", "source"])
+        pd.testing.assert_series_equal(got["start"], start, check_names=False)
+        pd.testing.assert_series_equal(got["channel"], channel, check_names=False)
+        pd.testing.assert_series_equal(got["source"], source, check_names=False)
+        assert len(got) > 10

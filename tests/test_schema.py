@@ -58,10 +58,10 @@ def test_writing_with_validation_leaves_nothing_behind_when_a_rule_breaks(tmp_pa
 
 
 def test_sorting_by_time_and_id_matches_pandas_on_random_small_tables():
-    """`_sorted` skips the sort when rows are in order already; either way the result is pandas' stable sort."""
+    """`sorted_by` skips the sort when rows are in order already; either way the result is pandas' stable sort."""
     import numpy as np
 
-    from netanalysis.dataset import _sorted
+    from netanalysis.dataset import sorted_by
 
     rng = np.random.default_rng(1)
     for _ in range(500):
@@ -71,4 +71,4 @@ def test_sorting_by_time_and_id_matches_pandas_on_random_small_tables():
         if rng.random() < 0.5:
             df = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
         expected = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
-        assert _sorted(df, ["timestamp", "id"]).equals(expected)
+        assert sorted_by(df, ["timestamp", "id"]).equals(expected)
