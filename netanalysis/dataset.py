@@ -123,6 +123,25 @@ def validate(contacts, interactions, outcomes) -> None:
         raise UserError("the data does not fit the canonical tables:\n  " + "\n  ".join(problems))
 
 
+def _rows_until(table: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """The rows stamped at or before `cut`, renumbered; the same columns, not copied, when all of them are."""
+    keep = (table["timestamp"] <= cut).to_numpy()
+    return (table if keep.all() else table[keep]).reset_index(drop=True)
+
+
+def _any_of(ids: pd.Series, *among: pd.Series) -> np.ndarray:
+    """Whether each id is among the (non-missing) ids of `among`: pyarrow's hash set, as pandas' `isin` on
+    string columns converts every value to a Python object first (seconds per million)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array([pa.array(s.dropna().astype("string"), type=pa.large_string()) for s in among],
+                              type=pa.large_string())
+    wanted = pc.unique(values)
+    got = pc.is_in(pa.array(ids.astype("string"), type=pa.large_string()), value_set=wanted)
+    return got.to_numpy(zero_copy_only=False).astype(bool)
+
+
 @dataclass
 class Dataset:
     """The canonical contacts, interactions and outcomes, and how they were loaded.
@@ -206,11 +225,11 @@ class Dataset:
         from netanalysis.dates import parse_as_of
 
         cut = parse_as_of(as_of)
-        inter = self.interactions[self.interactions["timestamp"] <= cut]
-        outc = self.outcomes[self.outcomes["timestamp"] <= cut]
-        seen = set(inter["contact_id"]) | set(outc["contact_id"].dropna())
-        cont = self.contacts[(self.contacts["first_seen"] <= cut) | self.contacts["contact_id"].isin(seen)]
-        return Dataset(cont.reset_index(drop=True), inter.reset_index(drop=True), outc.reset_index(drop=True),
+        inter = _rows_until(self.interactions, cut)
+        outc = _rows_until(self.outcomes, cut)
+        cont = self.contacts[(self.contacts["first_seen"] <= cut).to_numpy() | _any_of(self.contacts["contact_id"],
+                                                                                   inter["contact_id"], outc["contact_id"])]
+        return Dataset(cont.reset_index(drop=True), inter, outc,
                        self.load_report, self.rejected, self.panel_builder and self.panel_builder.until(cut))
 
     @property

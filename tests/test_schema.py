@@ -72,3 +72,23 @@ def test_sorting_by_time_and_id_matches_pandas_on_random_small_tables():
             df = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
         expected = df.sort_values(["timestamp", "id"], kind="stable").reset_index(drop=True)
         assert sorted_by(df, ["timestamp", "id"]).equals(expected)
+
+
+def test_until_matches_plain_pandas_filtering(simulated_dataset):
+    """`Dataset.until` against the plain pandas reference: rows up to the cut, and the contacts first seen by
+    then or met in a kept interaction or outcome (one outcome's contact is first seen only after the cut)."""
+    ds = simulated_dataset(contacts=200, months=24, seed=2)
+    contacts = ds.contacts.copy()
+    late = ds.outcomes["contact_id"].iloc[0]
+    contacts.loc[contacts["contact_id"] == late, "first_seen"] = ds.last_timestamp + pd.Timedelta(days=1)
+    ds = Dataset(contacts, ds.interactions, ds.outcomes)
+    for cut in (ds.last_timestamp, ds.last_timestamp - pd.Timedelta(days=300), pd.Timestamp("1990-01-01", tz="UTC")):
+        got = ds.until(cut)
+        inter = ds.interactions[ds.interactions["timestamp"] <= cut]
+        outc = ds.outcomes[ds.outcomes["timestamp"] <= cut]
+        seen = set(inter["contact_id"]) | set(outc["contact_id"].dropna())
+        cont = ds.contacts[(ds.contacts["first_seen"] <= cut) | ds.contacts["contact_id"].isin(seen)]
+        pd.testing.assert_frame_equal(got.contacts, cont.reset_index(drop=True))
+        pd.testing.assert_frame_equal(got.interactions, inter.reset_index(drop=True))
+        pd.testing.assert_frame_equal(got.outcomes, outc.reset_index(drop=True))
+    assert late in set(ds.until(ds.last_timestamp).contacts["contact_id"])
