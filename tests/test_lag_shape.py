@@ -69,6 +69,24 @@ def test_single_sixty_minute_month_spreads_by_the_kernel():
     np.testing.assert_allclose(x, [0, 15, 30, 15, 0, 2.5])
 
 
+def test_lagged_minutes_built_from_the_months_with_minutes_equal_the_dense_shifts():
+    """Units shorter and longer than max_lag, months without minutes: the same sparse matrix, entry for entry
+    and in the same order, as the dense array of shifted minutes."""
+    from scipy import sparse
+
+    from netanalysis.analysis.returns.carryover import _shift_within
+
+    rng = np.random.default_rng(4)
+    lengths = rng.integers(1, 30, 60)
+    minutes = rng.exponential(40, lengths.sum()) * (rng.random(lengths.sum()) < 0.3)
+    rows = _rows(minutes, starts=np.append(0, np.cumsum(lengths)[:-1]))
+    got = lagged_minutes(rows, max_lag=18)
+    dense = sparse.csr_matrix(np.column_stack([_shift_within(minutes, rows.starts, k) for k in range(1, 19)]))
+    assert got.shape == dense.shape and got.nnz == dense.nnz
+    np.testing.assert_array_equal(got.indptr, dense.indptr)
+    np.testing.assert_array_equal(got.indices, dense.indices)
+    np.testing.assert_array_equal(got.data, dense.data)
+
 def test_grouped_fit_matches_statsmodels():
     rng = np.random.default_rng(3)
     n = 3000

@@ -37,8 +37,7 @@ def test_lagged_stock_from_the_kept_stocks_is_the_recursion_by_hand():
 def test_bootstrap_scores_from_the_drawn_wins_equal_the_dense_product():
     rows = _rows(seed=1)
     X = np.column_stack([np.log1p(rows.lagged_stock(h) / 60) for h in (1.0, 3.0, 9.0)])
-    Z = np.ones((rows.n_rows, 1))
-    t_obs, t_boot = _pooled(X, Z, (np.ones((1, 1)), np.zeros(rows.n_rows, dtype=int)), rows.event,
+    t_obs, t_boot = _pooled(X.T, (np.ones((1, 1)), np.zeros(rows.n_rows, dtype=int)), rows.event,
                             np.random.default_rng(5), 120)
     # the dense formula, same redraws: scores of (Y - mu) * ratio on the residualised, standardised stock
     rng = np.random.default_rng(5)
@@ -64,3 +63,51 @@ def test_controls_are_made_once_and_mark_the_calendar_years_of_utc_months():
     # intercept, tenure 1-2, tenure 3-5, year 2024 (tenure bins from 6 on never occur: dropped)
     np.testing.assert_array_equal(X, [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 1], [1, 0, 1, 1]])
     assert rows.calendar_month().tolist() == [2023 * 12 + 11, 2023 * 12 + 12, 2024 * 12 + 1, 2024 * 12 + 2]
+
+
+def _pooled_dense(X, Z, y, rng, n_boot):
+    """The pooled link test's statistics with whole matrices: rows x half-lives, rows x controls, rows x redraws."""
+    from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+
+    params, _ = GroupedCloglog(y, Z).fit(None)
+    ee = np.exp(np.clip(Z @ params, -40.0, 4.0))
+    mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+    ratio, W = ee / mu, ee * ee * (1.0 - mu) / mu
+    ZW = Z * W[:, None]
+    Xt = X - Z @ np.linalg.solve(ZW.T @ Z, ZW.T @ X)
+    XtS = Xt / np.sqrt(np.einsum("ij,i,ij->j", Xt, W, Xt))
+    t_obs = XtS.T @ ((y - mu) * ratio)
+    t_boot = np.concatenate([(XtS.T @ (((rng.random((len(y), k)) < mu[:, None]) - mu[:, None]) * ratio[:, None]))
+                             .max(axis=0) for k in [50] * (n_boot // 50) + [n_boot % 50]])
+    return t_obs, t_boot
+
+
+def test_pooled_link_test_by_columns_and_row_slices_equals_the_dense_matrices(monkeypatch):
+    """Covariates read a column at a time, controls as patterns, uniforms drawn a few rows at a time: the same
+    statistics as the whole rows x half-lives, rows x controls and rows x redraws matrices."""
+    from netanalysis.analysis.returns import link_test
+
+    monkeypatch.setattr(link_test, "DRAW_ROWS", 37)  # many slices of rows per block of redraws
+    rows = _rows(seed=2, units=80, months=14)
+    rows.tenure = np.tile(np.arange(14), 80)
+    rows.period = np.tile(np.arange("2023-06", "2024-08", dtype="datetime64[M]").astype("datetime64[ns]"), 80)
+    columns = link_test.StockColumns(rows, np.array([0.5, 2.0, 8.0]), 0, link_test.stock_transform)
+    X = np.column_stack([columns[j] for j in range(3)])
+    Z = rows.controls()
+    assert Z.shape[1] >= 4  # intercept, tenure bins and a second calendar year
+    t_obs, t_boot = link_test._pooled(columns, rows.control_patterns(), rows.event, np.random.default_rng(9), 130)
+    ref_obs, ref_boot = _pooled_dense(X, Z, rows.event, np.random.default_rng(9), 130)
+    np.testing.assert_allclose(t_obs, ref_obs, rtol=1e-9)
+    np.testing.assert_allclose(t_boot, ref_boot, rtol=1e-9, atol=1e-12)
+
+
+def test_within_controls_at_some_rows_are_those_rows_of_all_the_controls():
+    from netanalysis.analysis.returns.within_contact import within_controls
+
+    rows = _rows(seed=3, units=30, months=14)
+    rows.tenure = np.tile(np.arange(14), 30)
+    rows.period = np.tile(np.arange("2023-06", "2024-08", dtype="datetime64[M]").astype("datetime64[ns]"), 30)
+    at = np.flatnonzero(np.random.default_rng(0).random(rows.n_rows) < 0.2)
+    whole = within_controls(rows)
+    assert whole.shape == (rows.n_rows, 5 + 13)  # five tenure bins after month 0, 13 months after the first
+    np.testing.assert_array_equal(within_controls(rows, at=at), whole[at])

@@ -136,9 +136,7 @@ class HazardRows:
 
     def tenure_dummies(self) -> np.ndarray:
         """Indicator columns for the tenure bins after the first (month 0 is the reference)."""
-        cols = [((self.tenure >= lo) & (self.tenure < hi)) for lo, hi in zip(TENURE_EDGES[1:], TENURE_EDGES[2:])]
-        cols.append(self.tenure >= TENURE_EDGES[-1])
-        return np.column_stack(cols).astype(float)
+        return tenure_dummies(self.tenure)
 
     def calendar_month(self) -> np.ndarray:
         """Each row's calendar month as year * 12 + month (computed once: reading the periods is slow)."""
@@ -184,6 +182,13 @@ class HazardRows:
         if "fitter" not in self._memo:
             self._memo["fitter"] = GroupedCloglog(self.event, self.controls(), self.control_patterns())
         return self._memo["fitter"]
+
+
+def tenure_dummies(tenure: np.ndarray) -> np.ndarray:
+    """Indicator columns of `TENURE_EDGES`' bins after the first (month 0 is the reference), one row per tenure."""
+    cols = [((tenure >= lo) & (tenure < hi)) for lo, hi in zip(TENURE_EDGES[1:], TENURE_EDGES[2:])]
+    cols.append(tenure >= TENURE_EDGES[-1])
+    return np.column_stack(cols).astype(float)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

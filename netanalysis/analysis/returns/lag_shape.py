@@ -154,10 +154,20 @@ def lagged_minutes(rows: HazardRows, max_lag: int = DEFAULT_MAX_LAG) -> sparse.c
     """Rows x max_lag sparse matrix: column l-1 holds the minutes invested l months before (0 before a unit began).
 
     The kernel's covariate is this matrix times the weights: x = lagged_minutes(rows) @ w. Sparse, as most
-    months have no minutes: the product then reads only the months that have some.
+    months have no minutes: the product then reads only the months that have some. It is built from the
+    months with minutes alone (a dense rows x max_lag array first would not fit in memory at scale).
     """
-    return sparse.csr_matrix(np.column_stack([_shift_within(rows.minutes, rows.starts, k)
-                                              for k in range(1, int(max_lag) + 1)]))
+    lengths = np.diff(np.append(rows.starts, rows.n_rows))
+    unit_end = np.repeat(np.append(rows.starts[1:], rows.n_rows), lengths)
+    has = np.flatnonzero(rows.minutes != 0)
+    lags = np.arange(1, int(max_lag) + 1)
+    target = has[:, None] + lags[None, :]  # the month each minute reaches at each lag, if still within its unit
+    inside = target < unit_end[has][:, None]
+    out = sparse.csr_matrix((np.broadcast_to(rows.minutes[has][:, None], target.shape)[inside],
+                             (target[inside], np.broadcast_to(lags - 1, target.shape)[inside])),
+                            shape=(rows.n_rows, len(lags)))
+    out.sort_indices()  # columns in order within each row, as from the dense matrix: the same sums in `@`
+    return out
 
 
 def kernel_peak(kernel, params: tuple, max_lag: int = DEFAULT_MAX_LAG) -> float:

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
@@ -88,7 +87,9 @@ class ScoreTest:
     """Precomputed covariates of one design; `test(y)` gives the p-value for outcomes `y`.
 
     Built once per panel, so the same covariates can be tested against many
-    redrawn outcome vectors (the calibration study does exactly that).
+    redrawn outcome vectors (the calibration study does exactly that). The
+    stock of each half-life is made when a test reads it (`StockColumns`), one
+    at a time: a rows x half-lives matrix would not fit in memory at scale.
     """
 
     def __init__(self, rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None,
@@ -97,8 +98,7 @@ class ScoreTest:
             raise ValueError(f"design: {design!r} is not one of pooled, within")
         self.rows, self.design, self.gap_months = rows, design, int(gap_months)
         self.grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
-        self.X = np.column_stack([transform(rows.lagged_stock(h, gap_months)) for h in self.grid])
-        self.Z = rows.controls()
+        self.X = StockColumns(rows, self.grid, self.gap_months, transform)
         self.patterns = rows.control_patterns()
 
     def test(self, y=None, n_boot: int = N_BOOT, seed: int = 0, min_events: int = MIN_EVENTS) -> LinkTest:
@@ -113,7 +113,7 @@ class ScoreTest:
         rng = np.random.default_rng(seed)
         with threadpool_limits(1):
             if self.design == "pooled":
-                t_obs, t_boot = _pooled(self.X, self.Z, self.patterns, y, rng, n_boot)
+                t_obs, t_boot = _pooled(self.X, self.patterns, y, rng, n_boot)
             else:
                 t_obs, t_boot, base["n_units"] = _within(self.rows, self.X, y, rng, n_boot)
         if t_obs is None:
@@ -123,6 +123,22 @@ class ScoreTest:
         return LinkTest(p, stat, at, **base)
 
 
+class StockColumns:
+    """The link test's covariates, column by column: `transform` of the lagged stock at each half-life of `grid`.
+
+    ``columns[j]`` is column j over all rows, ``columns.at(j, positions)`` the same
+    at some rows; a matrix's transpose (``X.T``) serves as well where it fits in memory.
+    """
+
+    def __init__(self, rows: HazardRows, grid: np.ndarray, gap_months: int, transform):
+        self.rows, self.grid, self.gap_months, self.transform = rows, grid, gap_months, transform
+
+    def __len__(self) -> int:
+        return len(self.grid)
+
+    def __getitem__(self, j: int) -> np.ndarray:
+        return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
+
 def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
               seed: int = 0, transform=stock_transform) -> LinkTest:
     """Calibrated p-value of any positive link between the carryover stock and later wins.
@@ -130,9 +146,8 @@ def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, gri
     return ScoreTest(rows, design, gap_months, grid, transform).test(n_boot=n_boot, seed=seed)
 
 
-def _standardise(Xt: np.ndarray, W: np.ndarray):
+def _standardise(info: np.ndarray):
     """Per-column 1 / sqrt(information); columns with no information get 0 (never the sup)."""
-    info = np.einsum("ij,i,ij->j", Xt, W, Xt)
     ok = info > 1e-10 * max(float(info.max()), 1e-300)
     return np.where(ok, 1.0 / np.sqrt(np.where(ok, info, 1.0)), 0.0), ok
 
@@ -144,35 +159,82 @@ def _residualise(X: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
     return X - Z @ coef
 
 
-def _pooled(X, Z, patterns, y, rng, n_boot):
-    """Observed standardised scores (per half-life) and the bootstrap sup-statistics, cloglog hazard."""
-    params, _ = GroupedCloglog(y, Z, patterns).fit(None)
-    ee = np.exp(np.clip(Z @ params, -40.0, 4.0))
+class _PatternProjection:
+    """Residuals of columns on the controls, W-weighted, from the controls' few row patterns.
+
+    The controls' cross-products are sums over patterns (`np.bincount`), so a
+    column is residualised without a rows x controls matrix: the same least
+    squares as `_residualise`, its sums taken in another order.
+    """
+
+    def __init__(self, patterns: tuple, W: np.ndarray):
+        self.P, self.group = patterns[0], patterns[1]
+        self.W = W
+        self.ztwz = (self.P * np.bincount(self.group, W, minlength=len(self.P))[:, None]).T @ self.P
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        ztwx = self.P.T @ np.bincount(self.group, self.W * x, minlength=len(self.P))
+        coef = np.linalg.lstsq(self.ztwz, ztwx, rcond=None)[0]
+        return x - (self.P @ coef)[self.group]
+
+
+DRAW_ROWS = 1 << 18  # rows of uniforms drawn at a time (x 50 redraws: 100 MB)
+
+
+def _pooled(X, patterns, y, rng, n_boot):
+    """Observed standardised scores (per half-life) and the bootstrap sup-statistics, cloglog hazard.
+
+    `X` gives the covariates column by column (`StockColumns`, or a matrix's
+    transpose); `patterns` is `HazardRows.control_patterns()`. Only the rows
+    some redraw makes a win are read from each column for the redraws.
+    """
+    params, _ = GroupedCloglog(y, None, patterns).fit(None)
+    ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
     mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
     ratio = ee / mu
     W = ee * ee * (1.0 - mu) / mu
-    Xt = _residualise(X, Z, W)
-    scale, ok = _standardise(Xt, W)
+    drawn, redraw = _drawn_wins(mu, rng, n_boot)
+    project = _PatternProjection(patterns, W)
+    m = len(X)
+    info, t_obs, expected, at_drawn = np.empty(m), np.empty(m), np.empty(m), np.empty((len(drawn), m))
+    for j in range(m):
+        xt = project.residual(X[j])
+        info[j] = np.dot(xt * W, xt)
+        t_obs[j] = xt @ ((y - mu) * ratio)
+        expected[j] = xt @ (mu * ratio)
+        at_drawn[:, j] = xt[drawn]
+    scale, ok = _standardise(info)
     if not ok.any():
         return None, None
-    t_obs = (Xt.T @ ((y - mu) * ratio)) * scale
+    t_obs = t_obs * scale
     t_obs[~ok] = -np.inf
-    t_boot = np.empty(n_boot)
-    XtS = (Xt * scale)[:, ok]
     # A redraw's scores are XtS' ((Y - mu) ratio) = (XtS ratio)' Y - XtS' (mu ratio): wins are rare, so the
-    # first term sums the few drawn rows (a sparse product), the second is the same for every redraw.
-    expected = XtS.T @ (mu * ratio)
-    per_win = XtS * ratio[:, None]
-    # one buffer for every block of redraws: a fresh rows x 50 array per block costs more than the draws
-    uniform, won = np.empty(len(y) * 50), np.empty(len(y) * 50, dtype=bool)
+    # first term sums the few drawn rows, the second is the same for every redraw.
+    per_win = (at_drawn * scale)[:, ok] * ratio[drawn][:, None]
+    sums = np.column_stack([np.bincount(redraw, per_win[:, j], minlength=n_boot) for j in range(per_win.shape[1])])
+    t_boot = (sums - expected[ok] * scale[ok]).max(axis=1)
+    return t_obs, t_boot
+
+
+def _drawn_wins(mu: np.ndarray, rng, n_boot: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows each redraw makes a win (row i wins in redraw b when uniform u[i, b] < mu[i]), as (row, redraw)
+    pairs in order of row within each block of 50 redraws.
+
+    The uniforms are those of ``rng.random((rows, k))`` for each block of k <= 50
+    redraws, drawn a slice of rows at a time (the same numbers, in the same order).
+    """
+    rows_out, redraw_out = [], []
+    n = len(mu)
     for lo in range(0, n_boot, 50):
         k = min(50, n_boot - lo)
-        u = rng.random(out=uniform[:len(y) * k].reshape(len(y), k))  # the same draws as rng.random((rows, k))
-        drawn, redraw = np.nonzero(np.less(u, mu[:, None], out=won[:len(y) * k].reshape(len(y), k)))
-        # redraw x row, built from the drawn wins' positions (a dense matrix would be converted whole)
-        Y = sparse.csr_matrix((np.ones(len(drawn)), (redraw, drawn)), shape=(k, len(y)))
-        t_boot[lo:lo + k] = (Y @ per_win - expected).max(axis=1)
-    return t_obs, t_boot
+        for r0 in range(0, n, DRAW_ROWS):
+            r1 = min(r0 + DRAW_ROWS, n)
+            r, b = np.nonzero(rng.random((r1 - r0, k)) < mu[r0:r1, None])
+            rows_out.append(r + r0)
+            redraw_out.append(b + lo)
+    if not rows_out:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    return np.concatenate(rows_out), np.concatenate(redraw_out)
 
 
 def _within(rows, X, y, rng, n_boot):
@@ -180,8 +242,8 @@ def _within(rows, X, y, rng, n_boot):
     g = unit_groups(_with_events(rows, y))
     if g.n_groups == 0:
         return None, None, 0
-    Z = within_controls(rows)[g.keep]
-    Xg = X[g.keep]
+    Z = within_controls(rows, at=g.keep)
+    Xg = np.column_stack([X[j][g.keep] for j in range(len(X))])
     b, _, _ = fit_conditional_poisson(g, Z)
     p = within_probabilities(g, Z @ b)
     W = g.n_events[g.code] * p
@@ -190,11 +252,11 @@ def _within(rows, X, y, rng, n_boot):
         return A - np.add.reduceat(p[:, None] * A, g.starts, axis=0)[g.code]
 
     Xt = _residualise(centre(Xg), centre(Z), W) if Z.shape[1] else centre(Xg)
-    scale, ok = _standardise(Xt, W)
+    scale, ok = _standardise(np.einsum("ij,i,ij->j", Xt, W, Xt))
     if not ok.any():
         return None, None, g.n_groups
     XtS = (Xt * scale)[:, ok]
-    t_obs = np.full(X.shape[1], -np.inf)
+    t_obs = np.full(len(X), -np.inf)
     t_obs[ok] = XtS.T @ (g.y - W)
     expected = XtS.T @ W
     # Draw each won month's row within its unit: cumulative p runs from u to u + 1 over unit u's rows.

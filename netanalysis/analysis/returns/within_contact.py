@@ -35,6 +35,7 @@ from netanalysis.analysis.returns.carryover import (
     _bracket,
     _parabola_min,
     stock_transform,
+    tenure_dummies,
 )
 from netanalysis.analysis.returns.within_fit import (
     PatternedConditionalPoisson,
@@ -137,7 +138,7 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
     if n_events < min_events or g.n_groups < MIN_UNITS:
         return WithinContactCarryover(**base, reason_=f"only {n_events} won months in {g.n_groups} {rows.unit_kind}s "
                                                       f"(at least {min_events} in {MIN_UNITS} are needed)")
-    Z = within_controls(rows)[g.keep]
+    Z = within_controls(rows, at=g.keep)
     fitter = PatternedConditionalPoisson(g, Z)  # one fit per half-life: sums over the controls' few patterns
     b0, ll0, _ = fitter.fit()
     dev = np.full(len(grid), np.nan)
@@ -203,20 +204,23 @@ def _zoomed(grid: np.ndarray, dev: np.ndarray, fits: dict, fit_at) -> tuple[np.n
             {n: all_fits[i] for n, i in enumerate(order)})
 
 
-def within_controls(rows: HazardRows) -> np.ndarray:
+def within_controls(rows: HazardRows, at: np.ndarray | None = None) -> np.ndarray:
     """Tenure bins and one indicator per calendar month after the first (no intercept: the unit effects absorb it).
 
     Calendar months, not years: with each unit compared only with itself, a
     season or trend shared by all units (every account busy before the quarter
     closes) would otherwise pass for a link between a unit's own time and its wins.
+    `at`: only these rows (the columns are still those of all the rows' months).
     """
-    tenure = rows.tenure_dummies()
+    tenure = tenure_dummies(rows.tenure if at is None else rows.tenure[at])
     if not rows.n_rows:
         return tenure
     key = rows.calendar_month()
     levels = np.unique(key)
+    if at is not None:
+        key = key[at]
     months = np.column_stack([key == v for v in levels[1:]]).astype(float) if len(levels) > 1 else \
-        np.zeros((rows.n_rows, 0))
+        np.zeros((len(key), 0))
     return np.column_stack([tenure, months])
 
 
