@@ -77,6 +77,7 @@ ROUND_HOURS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15
 class HazardRows:
     """The unit x month rows a hazard model is fitted on (one panel, built once).
 
+    `unit` holds each row's unit id (strings, a pandas or numpy array);
     `period` holds each row's month as datetime64 in UTC; `starts` are the row
     positions where each unit's history begins; `minutes`
     are this month's invested minutes; `event` is 1 when the month has a won
@@ -85,7 +86,7 @@ class HazardRows:
     (`unit_sample.sample_units`), what it was drawn from.
     """
 
-    unit: np.ndarray
+    unit: object
     period: np.ndarray
     minutes: np.ndarray
     event: np.ndarray
@@ -204,7 +205,8 @@ def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) ->
     tenure = panel["months_since_first"].to_numpy(dtype="int64")
     starts = np.flatnonzero(tenure == 0)
     # periods as datetime64 (UTC): an array of Timestamp objects is slow to read back as dates
-    return HazardRows(unit=panel[unit_col].to_numpy(dtype=object), period=panel["period"].to_numpy(dtype="datetime64[ns]"),
+    # units as pandas strings: an object array would make a Python string per row
+    return HazardRows(unit=panel[unit_col].astype("string").array, period=panel["period"].to_numpy(dtype="datetime64[ns]"),
                       minutes=panel["minutes"].to_numpy(dtype=float),
                       event=(panel["outcomes_won"].to_numpy() > 0).astype(float), tenure=tenure,
                       starts=starts.astype("int64"), unit_kind=unit)
