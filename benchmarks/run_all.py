@@ -1,7 +1,7 @@
 """Run every benchmark, then print the figures of issue 17 against their targets (`make benchmark`).
 
     .venv/bin/python benchmarks/run_all.py            # 1M interactions: a few minutes on a quiet machine
-    NETANALYSIS_BENCH_10M=1 .venv/bin/python benchmarks/run_all.py     # 1M and 10M (10M: ~10 more minutes)
+    NETANALYSIS_BENCH_10M=1 .venv/bin/python benchmarks/run_all.py     # 1M and 10M (10M: ~30 more minutes)
     NETANALYSIS_BENCH_ONLY_SCALE=1 ...                 # skip the other benchmarks, only the table's figures
 
 Each script prints its own figures first. The table at the end gives, per figure
@@ -16,7 +16,10 @@ of issue 17, what was measured, the target and whether it is met:
 - the report against its own load + panel (at most 8x), from
   `bench_report_ratio.py` when it is there. Its contract: the last line it
   prints is a JSON list of ``{"figure", "measured", "target", "pass"}`` rows,
-  which go into the table as they are.
+  which go into the table as they are;
+- with NETANALYSIS_BENCH_10M=1, the report at 10M interactions (under 10
+  minutes, under 12 GB for the runner and its kernels, the same summary.json
+  with `--engine dask`), from `bench_report_10m.py --dask`, by the same contract.
 
 The load average at the start is printed with the table: on a busy machine the
 wall times grow, the ratios much less.
@@ -89,14 +92,28 @@ def report_rows() -> list[dict]:
     if not script.exists():
         return [_row("report / its load+panel (40k-contact world, 1M)", "not measured (bench_report_ratio.py missing)",
                      "<= 8x", None)]
-    code, out = _run([script.name])
+    return json_rows([script.name], "report / its load+panel", "<= 8x")
+
+
+def report_10m_rows() -> list[dict]:
+    """The 10M report's figures (wall, peak memory, dask's same numbers), from bench_report_10m.py."""
+    if not os.environ.get("NETANALYSIS_BENCH_10M"):
+        return [_row("report at 10M interactions: wall; peak memory; dask same numbers",
+                     "not run (NETANALYSIS_BENCH_10M=1)", "< 600 s; < 12 GB; same", None)]
+    return json_rows(["bench_report_10m.py", "--dask"], "report at 10M interactions", "< 600 s; < 12 GB")
+
+
+def json_rows(args: list[str], figure: str, target: str) -> list[dict]:
+    """Run a benchmark whose last printed line is a JSON list of table rows; its rows (one row saying where to
+    look when it printed none)."""
+    code, out = _run(args)
     last = out.strip().splitlines()[-1] if out.strip() else ""
     try:
         rows = json.loads(last)
         return [_row(r["figure"], r["measured"], r["target"], r["pass"] if isinstance(r["pass"], bool) else None)
                 for r in rows]
     except (ValueError, KeyError, TypeError):
-        return [_row("report / its load+panel", f"see the output above (exit {code})", "<= 8x", None)]
+        return [_row(figure, f"see the output above (exit {code})", target, None)]
 
 
 def print_table(rows: list[dict], load_average: float) -> None:
@@ -121,6 +138,7 @@ def main() -> int:
         rows.append(_row("load+panel / DuckDB, 10M; peak memory at 10M", "not run (NETANALYSIS_BENCH_10M=1)",
                          f"<= {MAX_RATIO}x; < {MAX_PEAK_GB:.0f} GB", None))
     rows += report_rows()
+    rows += report_10m_rows()
     print_table(rows, load_average)
     if failed:
         print("failed: " + ", ".join(failed))
