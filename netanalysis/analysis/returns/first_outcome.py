@@ -74,8 +74,9 @@ def outcome_lags(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -
     start = first_interactions(ds, unit, cut)["start"]
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)].copy()
     won["unit"] = unit_of_outcomes(ds, unit)[won.index].to_numpy()
-    won = won[won["unit"].isin(start.index)]
-    won["first_interaction"] = won["unit"].map(start)
+    first = won["unit"].map(start)  # by the index's hash table: `isin` on strings makes a Python object per id
+    won = won[first.notna().to_numpy()]
+    won["first_interaction"] = first[first.notna()]
     won["lag_days"] = (won["timestamp"] - won["first_interaction"]).dt.total_seconds() / 86400.0
     won["lag_months"] = won["lag_days"] / DAYS_PER_MONTH
     return won[["unit", "outcome_id", "timestamp", "first_interaction", "lag_days", "lag_months", "value", "kind"]]
