@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from netanalysis.dates import parse_as_of
 from netanalysis.io.vocabulary import invested_minutes
 from netanalysis.report.dataset_identity import dataset_key
 from netanalysis.report.pages import CSP_META
@@ -123,17 +122,18 @@ def followup_movements(previous: Path, current: Path, top: int = TOP_N) -> dict 
             "stayed": int(len(old & new))}
 
 
-def compute_changes(summary: dict, build: Path, ds, previous: tuple[Path, dict] | None,
+def compute_changes(summary: dict, build: Path, since_previous: dict | None, previous: tuple[Path, dict] | None,
                     metric_keys=TREND_KEYS) -> tuple[dict | None, list[str]]:
-    """The `changes` block of summary.json, and notes explaining anything left out."""
+    """The `changes` block of summary.json, and notes explaining anything left out.
+
+    `since_previous` is `window_changes` of the data from the previous report's as_of to this one's.
+    """
     if previous is None:
         return None, ["changes: no earlier report of the same data in this folder to compare with (a report "
                       "compares only with reports of the same inputs or the same --name)"]
     prev_dir, prev = previous
     notes = []
-    since, until = parse_as_of(prev["as_of"]), parse_as_of(summary["as_of"])
-    block = {"previous_as_of": prev["as_of"], "previous_report": prev_dir.name,
-             "since_previous": window_changes(ds, since, until)}
+    block = {"previous_as_of": prev["as_of"], "previous_report": prev_dir.name, "since_previous": since_previous}
     counts_now, counts_then = summary.get("counts", {}), prev.get("counts", {})
     block["counts_delta"] = {k: counts_now[k] - counts_then[k] for k in counts_now
                              if isinstance(counts_then.get(k), int)}

@@ -8,6 +8,7 @@ Parameter checking lives in :mod:`netanalysis.report.parameters`, the config fil
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -406,6 +407,8 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     params_by_nb = check_parameters(nbs, parameters or {})
     ds, known, cut = _data_to_report(inputs, as_of, tz, me, anonymize, today)
     as_of_label = cut.strftime("%Y-%m-%d")
+    stale_notes = _stale_data_notes(ds, cut)
+    del ds  # `known` is what the report is about
 
     out = Path(str(out).replace("{as_of}", as_of_label)) if out else REPORTS / as_of_label
     if history is None:
@@ -418,22 +421,23 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
                   "period": period, "anonymize": bool(anonymize)}
         with_outcomes = has_outcomes(known)
         jobs = _notebook_jobs(nbs, params_by_nb, common, build, skip=() if with_outcomes else OUTCOME_SECTIONS)
+        previous = previous_report(out.parent, as_of_label, out, dataset=dataset["key"]) if history else None
+        counts, own, since_previous = _before_notebooks(known, build, nbs, as_of_label, with_outcomes, previous)
+        del known  # the kernels read the tables from `data_dir`: the runner lets its copy go meanwhile
+        _give_back_memory()
         for res in run_notebooks(jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
         shutil.rmtree(data_dir)
-        _write_rejected(known, build)
         summary = assemble_summary(build, cut, [input_label(n, p) for n, p in enumerate(inputs, 1)]
-                                   if anonymize else inputs, known,
-                                   ({}, []) if with_outcomes else _without_outcomes(build, known, nbs, as_of_label))
-        summary["notes"].extend(_stale_data_notes(ds, cut))
+                                   if anonymize else inputs, counts, own)
+        summary["notes"].extend(stale_notes)
         summary["dataset"] = dataset
         summary["anonymized"] = bool(anonymize)
         summary["period"] = period
         summary["parameters"] = {k: v for nb in nbs for k, v in sorted(params_by_nb[nb.stem]["given"].items())}
         if history:
-            changes, notes = compute_changes(summary, build, known, previous_report(out.parent, as_of_label, out,
-                                                                                   dataset=dataset["key"]))
+            changes, notes = compute_changes(summary, build, since_previous, previous)
             summary["changes"] = changes
             summary["notes"].extend(notes)
         (build / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False), encoding="utf-8")
@@ -443,6 +447,36 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if history:
         _refresh_history_index(out.parent)
     return out
+
+
+def _before_notebooks(known, build: Path, nbs: list[Path], as_of_label: str, with_outcomes: bool,
+                      previous: tuple | None) -> tuple[dict, tuple, dict | None]:
+    """What the report needs from the data besides the notebooks, taken before they run so that the runner can
+    let the data go meanwhile: the table counts, `rejected.csv`, the pages of sections without outcomes (with
+    their metrics and notes) and what happened since the previous report (None without one)."""
+    from netanalysis.report.history import window_changes
+
+    _write_rejected(known, build)
+    own = ({}, []) if with_outcomes else _without_outcomes(build, known, nbs, as_of_label)
+    since = (window_changes(known, parse_as_of(previous[1]["as_of"]), parse_as_of(as_of_label))
+             if previous is not None else None)
+    counts = {"contacts": int(len(known.contacts)), "interactions": int(len(known.interactions)),
+              "outcomes": int(len(known.outcomes))}
+    return counts, own, since
+
+
+def _give_back_memory() -> None:
+    """Hand the memory of freed tables back to the system while the kernels run (each reads its own copy):
+    pyarrow's pool and glibc's heap keep freed memory for reuse otherwise."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _stale_data_notes(ds, cut: pd.Timestamp) -> list[str]:
@@ -552,8 +586,9 @@ def _write_rejected(ds, build: Path) -> None:
     write_safe_csv(ds.rejected, build / "rejected.csv")
 
 
-def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds, own: tuple[dict, list] = ({}, [])) -> dict:
-    """Merge the notebooks' metric parts into the summary of DESIGN.md, after the runner's `own` (metrics, notes)."""
+def assemble_summary(build: Path, cut: pd.Timestamp, inputs, counts: dict, own: tuple[dict, list] = ({}, [])) -> dict:
+    """Merge the notebooks' metric parts into the summary of DESIGN.md, after the runner's `own` (metrics, notes);
+    `counts` are the data's contacts, interactions and outcomes."""
     metrics: dict = dict.fromkeys(HEADLINE_KEYS)
     metrics.update(own[0])
     notes: list[str] = list(own[1])
@@ -569,8 +604,7 @@ def assemble_summary(build: Path, cut: pd.Timestamp, inputs, ds, own: tuple[dict
     return {
         "as_of": cut.strftime("%Y-%m-%d"),
         "inputs": [str(Path(p)) for p in inputs],
-        "counts": {"contacts": int(len(ds.contacts)), "interactions": int(len(ds.interactions)),
-                   "outcomes": int(len(ds.outcomes))},
+        "counts": dict(counts),
         "metrics": metrics,
         "notes": notes,
         "captions": captions,
