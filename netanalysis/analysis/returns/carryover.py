@@ -197,10 +197,14 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> HazardRows:
-    """The monthly panel as arrays for hazard models (months, not quarters, whatever the report period)."""
+def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
+                panel: pd.DataFrame | None = None) -> HazardRows:
+    """The monthly panel as arrays for hazard models (months, not quarters, whatever the report period).
+
+    `panel`: the monthly panel up to `as_of` when already built (`ds.panel(freq="M", unit=unit, as_of=as_of)`).
+    """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut) if panel is None else panel
     unit_col = "contact_id" if unit == "contact" else "account"
     tenure = panel["months_since_first"].to_numpy(dtype="int64")
     starts = np.flatnonzero(tenure == 0)

@@ -19,11 +19,14 @@ MEASURES = {"share_with_outcome": "% of relationships with a won outcome",
             "outcomes_per_100": "won outcomes per 100 relationships"}
 
 
-def cohort_table(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def cohort_table(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
+                 panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """Long table: cohort (first-contact quarter), months_since_first, units, share_with_outcome, outcomes_per_100.
+
+    `panel`: the monthly panel up to `as_of` when already built (`ds.panel(freq="M", unit=unit, as_of=as_of)`).
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut) if panel is None else panel
     cols = ["cohort", "months_since_first", "units", "share_with_outcome", "outcomes_per_100"]
     if panel.empty:
         return pd.DataFrame(columns=cols)

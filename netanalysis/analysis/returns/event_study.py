@@ -61,21 +61,31 @@ class EventStudy:
 
 
 def event_study_panel(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
-                      align: str = "outcome") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The unit-month activity (`unit`, `month`, `minutes`, `touches`) and the events (`unit`, `month`).
+                      align: str = "outcome", panel: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit-month activity (`unit`, `month`, `minutes`, `touches`) of the units with an event, and the events
+    (`unit`, `month`).
 
     Events are the won outcomes up to `as_of`; with `align="opened"`, those with
-    an opening date, placed in their opening month.
+    an opening date, placed in their opening month. Only the units with an event
+    enter `event_study`, so only their months are kept. `panel`: the monthly
+    panel up to `as_of` when already built (`ds.panel(freq="M", unit=unit, as_of=as_of)`).
     """
     if align not in ALIGNS:
         raise ValueError(f"align: {align!r} is not one of {', '.join(ALIGNS)}")
     cut = as_timestamp(as_of, default=ds.last_timestamp)
-    panel = build_panel(ds, freq="M", unit=unit, as_of=cut)
+    events = _events(ds, unit, cut, align)
+    panel = build_panel(ds, freq="M", unit=unit, as_of=cut) if panel is None else panel
     unit_col = "contact_id" if unit == "contact" else "account"
+    panel = panel[panel[unit_col].isin(events["unit"].unique()).to_numpy()]
     activity = pd.DataFrame({"unit": panel[unit_col].astype(str).to_numpy(),
                              "month": month_ordinal(panel["period"]) if len(panel) else np.zeros(0, dtype="int64"),
                              "minutes": panel["minutes"].to_numpy(dtype=float),
                              "touches": panel["touches"].to_numpy(dtype=float)})
+    return activity, events
+
+
+def _events(ds, unit: str, cut: pd.Timestamp, align: str) -> pd.DataFrame:
+    """The won outcomes up to `cut` as (`unit`, `month`): of the win, or of the opening with `align="opened"`."""
     won = ds.outcomes[(ds.outcomes["status"] == "won") & (ds.outcomes["timestamp"] <= cut)]
     owner = unit_of_outcomes(ds, unit)[won.index]
     when = won["timestamp"]
@@ -84,9 +94,8 @@ def event_study_panel(ds, unit: str = "contact", as_of: pd.Timestamp | None = No
         keep = opened.notna().to_numpy()
         owner, when = owner[keep], opened[keep]
     keep = owner.notna().to_numpy()
-    events = pd.DataFrame({"unit": owner[keep].astype(str).to_numpy(),
-                           "month": month_ordinal(when[keep]) if keep.any() else np.zeros(0, dtype="int64")})
-    return activity, events
+    return pd.DataFrame({"unit": owner[keep].astype(str).to_numpy(),
+                         "month": month_ordinal(when[keep]) if keep.any() else np.zeros(0, dtype="int64")})
 
 
 def event_study(activity: pd.DataFrame, events: pd.DataFrame, window: int = 6, n_boot: int = 500, seed: int = 0,
