@@ -111,3 +111,26 @@ def test_within_controls_at_some_rows_are_those_rows_of_all_the_controls():
     whole = within_controls(rows)
     assert whole.shape == (rows.n_rows, 5 + 13)  # five tenure bins after month 0, 13 months after the first
     np.testing.assert_array_equal(within_controls(rows, at=at), whole[at])
+
+
+def test_opened_rows_mark_the_same_unit_months_as_a_set_of_keys(simulated_dataset):
+    """Wins dated by their opening month: the months marked are those of a plain set of (unit, month) keys."""
+    import pandas as pd
+
+    from netanalysis.analysis.returns.carryover import hazard_rows
+    from netanalysis.analysis.returns.evidence import opened_rows
+    from netanalysis.dataset import Dataset
+
+    ds = simulated_dataset(contacts=300, months=24, seed=6)
+    outcomes = ds.outcomes.copy()
+    days = np.random.default_rng(0).integers(0, 200, len(outcomes))
+    outcomes["opened_at"] = outcomes["timestamp"] - pd.to_timedelta(days, unit="D")
+    ds = Dataset(ds.contacts, ds.interactions, outcomes)
+    rows = hazard_rows(ds)
+    got, cycle = opened_rows(ds, rows)
+    won = outcomes[outcomes["status"] == "won"]
+    keys = {(u, t.year * 12 + t.month) for u, t in zip(won["contact_id"].astype(str), won["opened_at"])}
+    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
+    expected = [float((str(u), y * 12 + m) in keys) for u, y, m in zip(rows.unit, period.year, period.month)]
+    assert got.event.tolist() == expected and 0 < sum(expected) < len(won)
+    assert cycle == round(float(np.median((won["timestamp"] - won["opened_at"]).dt.days / 30.4375)))

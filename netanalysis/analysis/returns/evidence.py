@@ -187,11 +187,9 @@ def opened_rows(ds, rows: HazardRows, as_of: pd.Timestamp | None = None) -> tupl
     unit_col = "contact_id" if rows.unit_kind == "contact" else "account"
     opened_at = pd.DatetimeIndex(won["opened_at"])
     month = opened_at.year * 12 + opened_at.month
-    keys = set(zip(won[unit_col].astype(str), month))
-    period = pd.DatetimeIndex(pd.to_datetime(rows.period, utc=True))
-    row_month = period.year * 12 + period.month
-    event = np.fromiter(((str(u), int(mm)) in keys for u, mm in zip(rows.unit, row_month)), dtype=float,
-                        count=rows.n_rows)
+    keys = pd.MultiIndex.from_arrays([won[unit_col].astype("string"), np.asarray(month, dtype="int64")])
+    row_month = rows.calendar_month()  # year * 12 + month, as `month`
+    event = pd.MultiIndex.from_arrays([pd.array(rows.unit, dtype="string"), row_month]).isin(keys).astype(float)
     closed = pd.DatetimeIndex(won["timestamp"])
     cycle = float(np.median((closed - opened_at).days / 30.4375))
     return replace(rows, event=event), max(int(round(cycle)), 0)
