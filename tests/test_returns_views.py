@@ -231,12 +231,14 @@ def test_no_won_outcomes_gives_nulls_and_empty_views_not_errors():
 def test_one_panel_serves_the_hazard_rows_the_cohorts_and_the_event_study(simulated_dataset):
     """Handing over the panel already built gives what each view builds on its own; the event study keeps
     only the months of units with a won outcome, and its results do not change."""
-    from netanalysis.analysis.returns.carryover import hazard_rows
+    from netanalysis.analysis.returns.carryover import PANEL_COLUMNS, hazard_rows, monthly_panel
     from netanalysis.analysis.returns.event_study import event_study, event_study_panel
 
     ds = simulated_dataset(contacts=300, months=24, seed=4)
     at = ds.last_timestamp
-    panel = ds.panel(freq="M", half_life_months=1.0, unit="contact", as_of=at)
+    panel = monthly_panel(ds, as_of=at)
+    full = ds.panel(freq="M", half_life_months=1.0, unit="contact", as_of=at)
+    pd.testing.assert_frame_equal(panel, full[["contact_id", *PANEL_COLUMNS]])
     pd.testing.assert_frame_equal(cohort_table(ds, as_of=at, panel=panel), cohort_table(ds, as_of=at))
     a, b = hazard_rows(ds, as_of=at, panel=panel), hazard_rows(ds, as_of=at)
     assert np.array_equal(a.minutes, b.minutes) and np.array_equal(a.event, b.event) and list(a.unit) == list(b.unit)

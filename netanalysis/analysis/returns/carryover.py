@@ -197,6 +197,18 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
+PANEL_COLUMNS = ("period", "minutes", "touches", "months_since_first", "outcomes_won")
+
+
+def monthly_panel(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The monthly panel up to `as_of` with only the columns the delayed-returns views read (the unit and
+    `PANEL_COLUMNS`): built once for `hazard_rows`, `cohorts.cohort_table` and `event_study.event_study_panel`,
+    and kept while the page runs, so the columns none of them reads are let go."""
+    cut = as_timestamp(as_of, default=ds.last_timestamp)
+    panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
+    return panel[["contact_id" if unit == "contact" else "account", *PANEL_COLUMNS]].copy()
+
+
 def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
                 panel: pd.DataFrame | None = None) -> HazardRows:
     """The monthly panel as arrays for hazard models (months, not quarters, whatever the report period).
