@@ -218,9 +218,10 @@ def _features(ds, panel: pd.DataFrame, unit: str, cut, half_lives, starts: np.nd
     put("months_since_last", panel["months_since_last"].to_numpy(dtype="float64") + 1.0)
     cum_touches = _running(touches, row_start)
     put("inbound_share", _running(panel["inbound"].to_numpy(dtype="float64"), row_start) / cum_touches)
-    mix = _channel_counts(ds, unit, cut, panel[unit_col], p, starts)
+    rows = _channel_rows(ds, unit, cut, panel[unit_col], p, starts)
     for g in MIX:
-        put(f"share_{g}", _running(mix.pop(g), row_start) / cum_touches)
+        counts = np.bincount(rows.pop(g), minlength=len(p)).astype("float64")
+        put(f"share_{g}", _running(counts, row_start) / cum_touches)
     won = panel["outcomes_won"].to_numpy(dtype="float64")
     put("past_outcomes", _running(won, row_start))
     put("outcomes_12m", _window(won, row_start, 12))
@@ -243,21 +244,24 @@ def _check_horizon(horizon_months) -> int:
     return h
 
 
-def _channel_counts(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarray, starts: np.ndarray) -> dict:
-    """Touches per channel group, aligned to the panel rows (unit, month).
+def _channel_rows(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarray, starts: np.ndarray) -> dict:
+    """For each channel group, the panel row (unit, month) of every touch in it up to `cut`.
 
     The panel is dense from each unit's first month (`starts`: each unit's first
-    row, units in the order they appear), so an interaction's row is its unit's
-    first row plus its months since that unit's first month.
+    row, units in the order they appear), so a touch's row is its unit's first
+    row plus its months since that unit's first month. Distinct units and
+    channels are looked up once each: far fewer than the touches.
     """
-    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
-    units = unit_of_interactions(ds, unit).loc[inter.index]
-    group = inter["channel"].astype(str).map(CHANNEL_GROUPS).fillna("other")
-    ids = units.fillna("").to_numpy(dtype=object)
-    code = pd.Index(panel_units.to_numpy()[starts]).get_indexer(ids)  # -1: a unit not in the panel
+    inter = ds.interactions
+    unit_codes, unit_ids = pd.factorize(unit_of_interactions(ds, unit))  # a missing unit: -1
+    known = pd.Index(panel_units.to_numpy()[starts]).get_indexer(unit_ids.astype(object))  # -1: not in the panel
+    known[np.asarray(unit_ids == "", dtype=bool)] = -1  # an empty unit is no unit
+    code = np.where(unit_codes >= 0, np.r_[known, -1][unit_codes], -1)
+    channel_codes, channels = pd.factorize(inter["channel"].astype(str))
+    group_of = np.array([MIX.index(CHANNEL_GROUPS.get(c, "other")) for c in channels] + [MIX.index("other")])
+    group = group_of[channel_codes]  # a missing channel (code -1) takes the last entry: other
     first = starts[np.maximum(code, 0)]
     row = first + (month_ordinal(inter["timestamp"]) - panel_p[first])
     ends = np.r_[starts[1:], len(panel_p)][np.maximum(code, 0)]
-    inside = (code >= 0) & (row >= first) & (row < ends) & (ids != "")
-    g = group.to_numpy()
-    return {name: np.bincount(row[inside & (g == name)], minlength=len(panel_p)).astype("float64") for name in MIX}
+    inside = (code >= 0) & (row >= first) & (row < ends) & (inter["timestamp"] <= cut).to_numpy()
+    return {name: row[inside & (group == k)] for k, name in enumerate(MIX)}
