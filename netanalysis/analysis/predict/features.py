@@ -257,8 +257,8 @@ def _channel_rows(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarra
     known = pd.Index(panel_units.to_numpy()[starts]).get_indexer(unit_ids.astype(object))  # -1: not in the panel
     known[np.asarray(unit_ids == "", dtype=bool)] = -1  # an empty unit is no unit
     code = np.where(unit_codes >= 0, np.r_[known, -1][unit_codes], -1)
-    channel_codes, channels = pd.factorize(inter["channel"].astype(str))
-    group_of = np.array([MIX.index(CHANNEL_GROUPS.get(c, "other")) for c in channels] + [MIX.index("other")])
+    channel_codes, channels = pd.factorize(inter["channel"])
+    group_of = np.array([MIX.index(CHANNEL_GROUPS.get(str(c), "other")) for c in channels] + [MIX.index("other")])
     group = group_of[channel_codes]  # a missing channel (code -1) takes the last entry: other
     first = starts[np.maximum(code, 0)]
     row = first + (month_ordinal(inter["timestamp"]) - panel_p[first])
