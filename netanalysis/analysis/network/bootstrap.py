@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 _KEEP_CELLS = 64_000_000  # resamples x clusters kept between calls (one byte each): at most 64 MB
+GROUPED_ABOVE = 250_000  # clusters above which clusters with the same values are resampled as one group
 
 
 def resample_counts(n: int, n_boot: int, seed: int):
@@ -93,16 +94,43 @@ def cluster_bootstrap_ratio(num: np.ndarray, den: np.ndarray, n_boot: int = 1000
     out = np.full((num.shape[1], 2), np.nan)
     if n == 0:
         return out
-    ratios = []
-    for counts in resample_counts(n, int(n_boot), seed):
-        counts = counts.astype(float)
-        top, bottom = counts @ num, counts @ den
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios.append(np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan))
-    r = np.vstack(ratios)
+    if n > GROUPED_ABOVE:
+        r = np.column_stack([_grouped_ratios(num[:, j], den[:, j], int(n_boot), seed) for j in range(num.shape[1])])
+    else:
+        r = _ratios(num, den, resample_counts(n, int(n_boot), seed))
     alpha = (1 - level) / 2
     for j in range(r.shape[1]):
         col = r[:, j][np.isfinite(r[:, j])]
         if col.size:
             out[j] = np.quantile(col, [alpha, 1 - alpha])
     return out
+
+
+def _ratios(num: np.ndarray, den: np.ndarray, draws) -> np.ndarray:
+    """The ratio of column sums in each resample (resamples x columns); NaN where the denominator is zero."""
+    ratios = []
+    for counts in draws:
+        counts = counts.astype(float)
+        top, bottom = counts @ num, counts @ den
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios.append(np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan))
+    return np.vstack(ratios)
+
+
+def _grouped_ratios(num: np.ndarray, den: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """One column's resampled ratios, clusters with the same (num, den) drawn as one group.
+
+    Drawing n clusters with replacement, how many draws land on clusters with one
+    pair of values is multinomial over the distinct pairs, with chances their
+    shares of the clusters: the same bootstrap distribution, at a cost of the
+    number of distinct pairs (months and hits take few values) instead of the
+    number of clusters per resample. Another draw of it than the plain one, so used
+    only above `GROUPED_ABOVE` clusters; each column's interval is its own, so
+    each column is grouped on its own.
+    """
+    pairs, sizes = np.unique(num + 1j * den, return_counts=True)  # one complex number per pair: a fast sort
+    rng = np.random.default_rng(seed)
+    chunk = max(1, int(4_000_000 // len(pairs)))
+    draws = (rng.multinomial(len(num), sizes / len(num), size=min(chunk, n_boot - start))
+             for start in range(0, n_boot, chunk))
+    return _ratios(pairs.real[:, None], pairs.imag[:, None], draws).ravel()

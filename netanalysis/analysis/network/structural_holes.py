@@ -323,8 +323,8 @@ def structural_holes(ds, as_of: pd.Timestamp | None = None, max_group_size: int 
     if contact_edges == 0:
         why = ("no two contacts share a meeting, message or deal in the data (each involves a single contact), so how closed or open the network is cannot be measured")
         notes += [f"ego_constraint: {why}", f"ego_effective_size: {why}"]
-        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}), notes=notes,
-                               **labels)
+        return StructuralHoles(g, None, None, contacts, 0, brokers(g, EGO, seed, groups={}, contacts=nx.Graph()),
+                               notes=notes, **labels)  # no two contacts linked: no contact graph to make
     h = _contact_graph(g, EGO)
     groups = contact_groups(g, EGO, seed, contacts=h)
     ego_weights = np.array([d["weight"] for _, _, d in g.edges(EGO, data=True)], dtype=float)

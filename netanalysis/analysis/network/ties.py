@@ -303,8 +303,12 @@ def reactivations(ds, as_of: pd.Timestamp | None = None, silent_months: float = 
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = ds.interactions.loc[ds.interactions["timestamp"] <= cut, ["contact_id", "timestamp"]]
-    inter = inter.sort_values(["contact_id", "timestamp"], kind="stable")
-    previous = inter.groupby("contact_id", sort=False)["timestamp"].shift(1)
+    # Sorted by contact, then time: contacts as the codes of their sorted ids (integers sort much faster than text).
+    codes = pd.factorize(inter["contact_id"], sort=True)[0]
+    inter = inter.iloc[np.lexsort((inter["timestamp"].to_numpy(dtype="int64"), codes))]
+    codes = np.sort(codes)
+    same = np.r_[False, (codes[1:] == codes[:-1]) & (codes[1:] >= 0)]  # the row before is the same contact's
+    previous = inter["timestamp"].shift(1).where(same)
     gap = (inter["timestamp"] - previous).dt.total_seconds() / 86400.0 / DAYS_PER_MONTH
     back = gap >= silent_months
     out = pd.DataFrame({"contact_id": inter.loc[back, "contact_id"], "timestamp": inter.loc[back, "timestamp"],

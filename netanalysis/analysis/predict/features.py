@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netanalysis.analysis.predict.sample import UnitSample
 from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
@@ -103,7 +104,8 @@ def complete_months_end(cut: pd.Timestamp) -> int:
 
 
 def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6, unit: str = "contact",
-                  half_lives=HALF_LIVES, minutes_by_channel: dict | None = None) -> pd.DataFrame:
+                  half_lives=HALF_LIVES, minutes_by_channel: dict | None = None, sample="auto", seed: int = 0,
+                  score_every_unit: bool = True) -> pd.DataFrame:
     """One row per unit and decision month `period`, with features from before it and the label after it.
 
     Features (all from data strictly before `period`): the carryover `stock_hl<H>`
@@ -116,6 +118,12 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     that window is not over at `as_of`. `scoring` marks the month after `as_of`
     (what the follow-up list ranks); `info_time` is the instant the features are
     known (`period`, exclusive).
+
+    `sample`: the `sample.UnitSample` of units whose months are kept, None for
+    every unit, or "auto": a sample drawn with `seed` when the panel has more than
+    `sample.SAMPLE_ABOVE_ROWS` rows (`attrs["unit_sample"]` says what was kept).
+    With a sample, the other units keep only their scoring row, unless
+    `score_every_unit` is False (then they have no row at all).
     """
     horizon_months = _check_horizon(horizon_months)
     if unit not in UNITS:
@@ -123,20 +131,31 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     ds = known_at(ds, cut)
     unit_col = "contact_id" if unit == "contact" else "account"
+    if isinstance(sample, UnitSample) and not score_every_unit and unit == "contact":
+        ds = _only_units(ds, sample)  # the other contacts' rows would all be dropped: do not build them
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
     cols = feature_columns(half_lives)
+    attrs = _attrs(cut, horizon_months, unit, cols)
     if panel.empty:
-        return _empty_table(unit_col, cols, _attrs(cut, horizon_months, unit, cols))
+        return _empty_table(unit_col, cols, attrs)
 
-    codes = pd.factorize(panel[unit_col])[0]
+    codes, uniques = pd.factorize(panel[unit_col])
     n = len(panel)
     new_unit = np.r_[True, codes[1:] != codes[:-1]]
     starts = np.flatnonzero(new_unit)
     row_start = np.repeat(starts, np.diff(np.r_[starts, n]))
     row_end = np.repeat(np.r_[starts[1:], n] - 1, np.diff(np.r_[starts, n]))
     p = month_ordinal(panel["period"])  # panel month p describes decision month t = p + 1
+    scoring = np.arange(n) == row_end
+    if isinstance(sample, str):
+        sample = UnitSample.for_rows(n, seed)
+    keep = None
+    if sample is not None:
+        drawn = sample.keeps(uniques)
+        keep = drawn[codes] | (scoring if score_every_unit else False)
+        attrs["unit_sample"] = sample.describe(drawn.sum(), len(uniques), int((drawn[codes]).sum()), n)
 
-    f = _features(ds, panel, unit, cut, half_lives, starts, row_start, p)
+    f = _features(ds, panel, unit, cut, half_lives, starts, row_start, p, keep)
     won = panel["outcomes_won"].to_numpy(dtype="float64")
 
     # Label: won outcomes in panel months p+1 .. p+h, i.e. decision months t .. t+h-1.
@@ -145,14 +164,27 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     labelled = (p + horizon_months < complete_months_end(cut)) & (ahead <= row_end)
     later = np.where(labelled, run_won[np.minimum(ahead, n - 1)], np.nan)
     label = np.where(labelled, (later - run_won > 0).astype("float64"), np.nan)
+    units = panel[unit_col].astype("string").array
+    if keep is not None:
+        label, scoring, p, units = label[keep], scoring[keep], p[keep], units[keep]
 
     # Columns are handed over as arrays: a tz-aware column passed through numpy would become Python objects.
     period = pd.to_datetime(ordinal_to_timestamp(p + 1), utc=True).array
-    out = pd.DataFrame({unit_col: panel[unit_col].astype("string").array, "period": period,
-                        **{c: f[c] for c in cols}, "label": label, "scoring": np.arange(n) == row_end,
+    out = pd.DataFrame({unit_col: units, "period": period,
+                        **{c: f[c] for c in cols}, "label": label, "scoring": scoring,
                         "info_time": period})
-    out.attrs.update(_attrs(cut, horizon_months, unit, cols))
+    out.attrs.update(attrs)
     return out
+
+
+def _only_units(ds, sample: UnitSample):
+    """`ds` with only the contacts in `sample` (their interactions and outcomes)."""
+    from dataclasses import replace
+
+    def kept(frame):
+        return frame[sample.keeps(frame["contact_id"]) & frame["contact_id"].notna().to_numpy()]
+
+    return replace(ds, contacts=kept(ds.contacts), interactions=kept(ds.interactions), outcomes=kept(ds.outcomes))
 
 
 def _empty_table(unit_col: str, cols, attrs: dict) -> pd.DataFrame:
@@ -166,27 +198,33 @@ def _empty_table(unit_col: str, cols, attrs: dict) -> pd.DataFrame:
 
 
 def _features(ds, panel: pd.DataFrame, unit: str, cut, half_lives, starts: np.ndarray, row_start: np.ndarray,
-              p: np.ndarray) -> dict:
-    """The feature columns by name, each row from the panel months up to its own (see `feature_table`)."""
+              p: np.ndarray, keep: np.ndarray | None = None) -> dict:
+    """The feature columns by name, each row from the panel months up to its own (see `feature_table`);
+    only the rows where `keep` is True (every row when None), each column cut as soon as it is made."""
     unit_col = "contact_id" if unit == "contact" else "account"
     f = {}
+
+    def put(name, values):
+        f[name] = values if keep is None else values[keep]
+
     minutes = panel["minutes"].to_numpy(dtype="float64")
     for h in half_lives:
-        f[_hl_name(h)] = _stock(minutes, starts, decay_per_month(h))
-    f["cum_hours"] = panel["cum_minutes"].to_numpy(dtype="float64") / 60.0
+        put(_hl_name(h), _stock(minutes, starts, decay_per_month(h)))
+    put("cum_hours", panel["cum_minutes"].to_numpy(dtype="float64") / 60.0)
     touches = panel["touches"].to_numpy(dtype="float64")
     for w in WINDOWS:
-        f[f"touches_{w}m"] = _window(touches, row_start, w)
-    f["months_since_first"] = panel["months_since_first"].to_numpy(dtype="float64") + 1.0
-    f["months_since_last"] = panel["months_since_last"].to_numpy(dtype="float64") + 1.0
+        put(f"touches_{w}m", _window(touches, row_start, w))
+    put("months_since_first", panel["months_since_first"].to_numpy(dtype="float64") + 1.0)
+    put("months_since_last", panel["months_since_last"].to_numpy(dtype="float64") + 1.0)
     cum_touches = _running(touches, row_start)
-    f["inbound_share"] = _running(panel["inbound"].to_numpy(dtype="float64"), row_start) / cum_touches
-    mix = _channel_counts(ds, unit, cut, panel[unit_col], p)
+    put("inbound_share", _running(panel["inbound"].to_numpy(dtype="float64"), row_start) / cum_touches)
+    rows = _channel_rows(ds, unit, cut, panel[unit_col], p, starts)
     for g in MIX:
-        f[f"share_{g}"] = _running(mix[g], row_start) / cum_touches
+        counts = np.bincount(rows.pop(g), minlength=len(p)).astype("float64")
+        put(f"share_{g}", _running(counts, row_start) / cum_touches)
     won = panel["outcomes_won"].to_numpy(dtype="float64")
-    f["past_outcomes"] = _running(won, row_start)
-    f["outcomes_12m"] = _window(won, row_start, 12)
+    put("past_outcomes", _running(won, row_start))
+    put("outcomes_12m", _window(won, row_start, 12))
     f["dormant_6m"] = (f["touches_6m"] == 0).astype("float64")
     f["dormant_12m"] = (f["touches_12m"] == 0).astype("float64")
     return f
@@ -206,14 +244,24 @@ def _check_horizon(horizon_months) -> int:
     return h
 
 
-def _channel_counts(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarray) -> dict:
-    """Touches per channel group, aligned to the panel rows (unit, month)."""
-    inter = ds.interactions[ds.interactions["timestamp"] <= cut]
-    units = unit_of_interactions(ds, unit).loc[inter.index]
-    group = inter["channel"].astype(str).map(CHANNEL_GROUPS).fillna("other")
-    frame = pd.DataFrame({"u": units.to_numpy(), "p": month_ordinal(inter["timestamp"]), "g": group.to_numpy()})
-    frame = frame[frame["u"].notna() & (frame["u"] != "")]
-    counts = frame.groupby(["u", "p", "g"]).size().unstack("g", fill_value=0)
-    key = pd.MultiIndex.from_arrays([panel_units.astype(object).to_numpy(), panel_p])
-    aligned = counts.reindex(key, fill_value=0)
-    return {g: (aligned[g].to_numpy(dtype="float64") if g in aligned else np.zeros(len(key))) for g in MIX}
+def _channel_rows(ds, unit: str, cut, panel_units: pd.Series, panel_p: np.ndarray, starts: np.ndarray) -> dict:
+    """For each channel group, the panel row (unit, month) of every touch in it up to `cut`.
+
+    The panel is dense from each unit's first month (`starts`: each unit's first
+    row, units in the order they appear), so a touch's row is its unit's first
+    row plus its months since that unit's first month. Distinct units and
+    channels are looked up once each: far fewer than the touches.
+    """
+    inter = ds.interactions
+    unit_codes, unit_ids = pd.factorize(unit_of_interactions(ds, unit))  # a missing unit: -1
+    known = pd.Index(panel_units.to_numpy()[starts]).get_indexer(unit_ids.astype(object))  # -1: not in the panel
+    known[np.asarray(unit_ids == "", dtype=bool)] = -1  # an empty unit is no unit
+    code = np.where(unit_codes >= 0, np.r_[known, -1][unit_codes], -1)
+    channel_codes, channels = pd.factorize(inter["channel"])
+    group_of = np.array([MIX.index(CHANNEL_GROUPS.get(str(c), "other")) for c in channels] + [MIX.index("other")])
+    group = group_of[channel_codes]  # a missing channel (code -1) takes the last entry: other
+    first = starts[np.maximum(code, 0)]
+    row = first + (month_ordinal(inter["timestamp"]) - panel_p[first])
+    ends = np.r_[starts[1:], len(panel_p)][np.maximum(code, 0)]
+    inside = (code >= 0) & (row >= first) & (row < ends) & (inter["timestamp"] <= cut).to_numpy()
+    return {name: row[inside & (group == k)] for k, name in enumerate(MIX)}

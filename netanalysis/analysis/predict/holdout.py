@@ -31,6 +31,7 @@ from netanalysis.analysis.predict.models import (  # noqa: F401
     relationship_score,
     single_thread,
 )
+from netanalysis.analysis.predict.sample import sample_of, sample_sentence
 from netanalysis.analysis.predict.validation import (
     RollingOriginSplit,
     check_information_time,
@@ -120,6 +121,8 @@ class Holdout:
                 f"**{auc:.2f}** (95% interval {lo:.2f} to {hi:.2f}); it **{verdict}** the recency baseline (difference "
                 f"{gain:+.2f}, interval {glo:+.2f} to {ghi:+.2f}). Its Brier score is {row.loc[PRIMARY, 'brier']:.4f} "
                 f"against {w['brier_base_rate']:.4f} for always predicting the past average (lower is better).")
+        if w.get("sampled"):
+            text += f" The data is large, so the models were {html.escape(w['sampled'])}."
         base = self.table[self.table["model"].isin(list(BASELINES))].sort_values("auc").iloc[-1]
         if base["auc"] >= auc:
             text += (f"\n\nThe best rule of thumb here, the {base['name'].replace(' (baseline)', '')}, does as well "
@@ -210,6 +213,8 @@ def evaluate_holdout(table: pd.DataFrame, seed: int = 0, n_boot: int = 200, test
     base_rate = float(y_tr.mean())
     window["brier_base_rate"] = float(brier_score_loss(y_te, np.full(len(y_te), base_rate)))
     window["test_positive_share"] = float(y_te.mean())
+    if sample_sentence(table):
+        window["sampled"] = sample_sentence(table)
     return Holdout(out, pd.concat(calib, ignore_index=True), pd.concat(importance, ignore_index=True)
                    .sort_values(["model", "importance"], ascending=[True, False]), scores, window, notes)
 
@@ -410,7 +415,7 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
     """
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     ds = known_at(ds, cut)
-    table = feature_table(ds, as_of=cut, horizon_months=horizon_months, unit=unit)
+    table = feature_table(ds, as_of=cut, horizon_months=horizon_months, unit=unit, seed=seed)
     cols = table.attrs["feature_columns"]
     unit_col = table.columns[0]
     checked = 0
@@ -418,7 +423,8 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
         check_information_time(table)
         check_shifted_labels(table, cols, unit_col, table.attrs["horizon_months"])
         checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
-                                   horizon_months=table.attrs["horizon_months"], unit=unit)
+                                   horizon_months=table.attrs["horizon_months"], unit=unit,
+                                   sample=sample_of(table), score_every_unit=False)
     fits = WindowFits(table, seed)
     holdout = evaluate_holdout(table, seed=seed, n_boot=n_boot, test_months=test_months, fits=fits)
     if ds.outcomes.empty:  # the reason in the user's words, not "only 0 training windows with a won outcome"
@@ -427,4 +433,9 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
     rolling = rolling_origin_auc(table, seed=seed, fits=fits) if holdout.ok else pd.DataFrame(
         columns=["origin", "model", "auc", "n_units", "n_positive"])
     followup, fnotes = follow_up_list(table, ds, seed=seed)
+    sampled = sample_sentence(table)
+    if sampled and holdout.ok:
+        holdout.notes.append(f"holdout_auc: {sampled}")
+    if sampled and "probability" in followup and followup["probability"].notna().any():
+        fnotes.append(f"follow-up list: the model that ranks it was {sampled}")
     return Prediction(table, holdout, rolling, followup, list(holdout.notes) + fnotes, checked)
