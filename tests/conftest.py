@@ -303,10 +303,11 @@ SHARED_REPORT_FILES = {
 }
 # The heaviest work units, heaviest first (sum a run's durations per file with benchmarks/suite_times.py):
 # they start at once and the many short files fill the end.
-HEAVIEST_FIRST = ("shared_reports", "anonymized_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py",
-                  "tests/test_load_properties.py", "tests/test_report_without_outcomes.py",
-                  "tests/test_report_history_datasets.py", "tests/test_canonical_load.py",
-                  "tests/test_hostile_inputs.py", "tests/test_predict_leakage.py")
+HEAVIEST_FIRST = ("shared_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py", "tests/test_scale.py",
+                  "anonymized_reports", "tests/test_load_properties.py", "tests/test_report_history_datasets.py",
+                  "tests/test_canonical_load.py", "tests/test_report_without_outcomes.py", "tests/test_returns_truth.py",
+                  "tests/test_sources_crm.py", "tests/test_sources_linkedin.py", "tests/test_hostile_inputs.py",
+                  "tests/test_predict_fast_paths.py", "tests/test_predict_leakage.py")
 
 
 def work_unit(nodeid: str) -> str:
