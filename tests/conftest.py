@@ -14,16 +14,23 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pytest
-from helpers import write
+# Two test workers share two cores (make test: -n 2), so each uses one thread for BLAS and OpenMP
+# (scikit-learn's trees), as the report's kernels do; set before numpy loads, and inherited by the
+# workers, kernels and CLI runs. Extra threads find no free core and spin waiting for one: under load
+# they cost several times the CPU of the work itself.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
-import netanalysis
-from netanalysis.analysis.returns.carryover import HazardRows
-from netanalysis.classroom.naive_readings import world_dataset
-from netanalysis.dataset import Dataset
-from netanalysis.simulate.world import simulate_world
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from helpers import write  # noqa: E402
+
+import netanalysis  # noqa: E402
+from netanalysis.analysis.returns.carryover import HazardRows  # noqa: E402
+from netanalysis.classroom.naive_readings import world_dataset  # noqa: E402
+from netanalysis.dataset import Dataset  # noqa: E402
+from netanalysis.simulate.world import simulate_world  # noqa: E402
 
 
 # -- a tiny dataset worked out by hand -----------------------------------------
@@ -296,10 +303,11 @@ SHARED_REPORT_FILES = {
 }
 # The heaviest work units, heaviest first (sum a run's durations per file with benchmarks/suite_times.py):
 # they start at once and the many short files fill the end.
-HEAVIEST_FIRST = ("shared_reports", "anonymized_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py",
-                  "tests/test_load_properties.py", "tests/test_report_without_outcomes.py",
-                  "tests/test_report_history_datasets.py", "tests/test_canonical_load.py",
-                  "tests/test_hostile_inputs.py", "tests/test_predict_leakage.py")
+HEAVIEST_FIRST = ("shared_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py", "tests/test_scale.py",
+                  "anonymized_reports", "tests/test_load_properties.py", "tests/test_report_history_datasets.py",
+                  "tests/test_canonical_load.py", "tests/test_report_without_outcomes.py", "tests/test_returns_truth.py",
+                  "tests/test_sources_crm.py", "tests/test_sources_linkedin.py", "tests/test_hostile_inputs.py",
+                  "tests/test_predict_fast_paths.py", "tests/test_predict_leakage.py")
 
 
 def work_unit(nodeid: str) -> str:

@@ -253,3 +253,21 @@ def test_report_html_renders_in_chromium_without_console_errors(report, tmp_path
     assert d.returncode == 0 and "<section" in d.stdout
     console = [ln for ln in (r.stderr + d.stderr).splitlines() if "CONSOLE" in ln]
     assert console == [], console[:3]
+
+
+def test_pages_rendered_from_the_shared_compiled_templates_equal_freshly_compiled_ones(tmp_path, monkeypatch):
+    """Every exporter shares one cache of compiled templates; a page is the same as with templates compiled anew."""
+    from netanalysis.report import pages
+    from netanalysis.report.runner import SECTION_NAV, to_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Section\n\nText with <b>markup</b> and $x$."),
+                nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="one\n")])]
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, str(path))
+    uuids = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")  # nbconvert's fresh ids per page
+    shared = [uuids.sub("U", to_html(path, show, SECTION_NAV)) for show in (False, True, False)]
+    assert pages._COMPILED.code  # filled by the first page, read by the others
+    monkeypatch.setattr(pages, "_compiled_templates", lambda: None)  # every exporter compiles its own
+    fresh = [uuids.sub("U", to_html(path, show, SECTION_NAV)) for show in (False, True, False)]
+    assert shared == fresh and shared[0] == shared[2] != shared[1]  # with code, a different page

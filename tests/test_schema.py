@@ -92,3 +92,29 @@ def test_until_matches_plain_pandas_filtering(simulated_dataset):
         pd.testing.assert_frame_equal(got.interactions, inter.reset_index(drop=True))
         pd.testing.assert_frame_equal(got.outcomes, outc.reset_index(drop=True))
     assert late in set(ds.until(ds.last_timestamp).contacts["contact_id"])
+
+
+@pytest.mark.parametrize("values, fails", [
+    (["c1", "c2"], False),  # arrow strings: the usual case
+    (pd.Series(["c1", None], dtype="string[python]"), True),  # strings of another storage
+    (pd.Series(["c1", 3], dtype=object), True),  # a number among strings
+    (pd.Series(["c1", "c2"], dtype=object), False),  # strings held as Python objects
+    ([1, 2], True),  # numbers
+])
+def test_text_columns_are_judged_as_pandera_judges_them(values, fails):
+    """The string dtype that answers a column of strings at once finds the same failures as pandera's own."""
+    import pandera.errors
+    from pandera.pandas import Column, DataFrameSchema
+
+    from netanalysis.io.schema import STRING
+
+    def failures(dtype):
+        frame = pd.DataFrame({"contact_id": values})
+        try:
+            DataFrameSchema({"contact_id": Column(dtype, nullable=True)}).validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            return exc.failure_cases[["column", "check", "failure_case", "index"]].astype(str).values.tolist()
+        return []
+
+    assert failures(STRING) == failures(str)
+    assert bool(failures(STRING)) == fails
