@@ -247,7 +247,8 @@ def test_parallel_notebooks_each_run_in_their_folder_without_moving_the_process(
 
 
 def test_the_longest_notebooks_start_first_each_kernel_with_one_blas_thread(monkeypatch, tmp_path):
-    """Delayed returns, prediction and the network start before the short pages; kernels see one BLAS thread."""
+    """Delayed returns, prediction and the network start before the short pages; kernels see one BLAS and one
+    OpenMP thread, and the runner's own environment is put back afterwards."""
     import os
     import time
     from pathlib import Path
@@ -257,17 +258,19 @@ def test_the_longest_notebooks_start_first_each_kernel_with_one_blas_thread(monk
     started = []
 
     def fake_run_one(nb, *args):
-        started.append((Path(nb).stem, os.environ.get("OPENBLAS_NUM_THREADS")))
+        started.append((Path(nb).stem, (os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("OMP_NUM_THREADS"))))
         time.sleep(0.2)  # both workers take a notebook before either finishes
         return {"ok": True, "notebook": Path(nb).stem}
 
     monkeypatch.setattr(runner, "_run_one", fake_run_one)
     monkeypatch.setattr(runner, "project_kernel", lambda: None)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # (conftest sets it for the test workers)
     stems = ["01_data_overview", "02_investment_over_time", "03_delayed_returns", "04_predicting_outcomes",
              "05_network_structure"]
     jobs = [(tmp_path / f"{s}.ipynb", tmp_path / "out" / f"{s}.ipynb", {}, tmp_path) for s in stems]
     results = runner.run_notebooks(jobs, show_code=False, workers=2, progress=False)
     assert [r["notebook"] for r in results] == stems  # results still in report order
     assert {stem for stem, _ in started[:2]} == {"03_delayed_returns", "04_predicting_outcomes"}
-    assert {blas for _, blas in started} == {"1"} and "OPENBLAS_NUM_THREADS" not in os.environ
+    assert {threads for _, threads in started} == {("1", "1")}
+    assert "OPENBLAS_NUM_THREADS" not in os.environ and "OMP_NUM_THREADS" not in os.environ

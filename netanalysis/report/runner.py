@@ -267,13 +267,14 @@ LONGEST_FIRST = ("03_delayed_returns", "04_predicting_outcomes", "05_network_str
 
 @contextmanager
 def _one_blas_thread_per_kernel():
-    """Kernels started meanwhile use one BLAS thread each (unless the user set it).
+    """Kernels started meanwhile use one BLAS and one OpenMP thread each (unless the user set them).
 
     Notebooks run side by side, one per core, and their matrix products are
     tall and thin: extra BLAS threads only fight over the same cores (a small
-    product can take several times longer).
+    product can take several times longer). scikit-learn's gradient boosting
+    uses OpenMP: its extra threads spin waiting for a core the other kernel holds.
     """
-    names = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    names = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
     before = {n: os.environ.get(n) for n in names}
     for n in names:
         os.environ.setdefault(n, "1")
