@@ -61,7 +61,7 @@ def stages(ds, as_of, horizon: int, seed: int) -> None:
     """predict_outcomes step by step, with CPU and wall seconds for each (the same calls, in the same order)."""
     from netanalysis.analysis.predict import holdout as H
     from netanalysis.analysis.predict import validation as V
-    from netanalysis.analysis.predict.sample import sample_of
+    from netanalysis.analysis.predict.sample import only_units, sample_of
 
     clock = [time.process_time(), time.perf_counter()]
 
@@ -80,7 +80,7 @@ def stages(ds, as_of, horizon: int, seed: int) -> None:
     V.check_information_time(table)
     V.check_shifted_labels(table, cols, unit_col, horizon)
     lap("leakage guard: shifted labels")
-    V.check_truncation(ds, table, H.feature_table, cols, unit_col, n_months=3, horizon_months=horizon,
+    V.check_truncation(only_units(ds, sample_of(table)), table, H.feature_table, cols, unit_col, n_months=3, horizon_months=horizon,
                        sample=sample_of(table), score_every_unit=False)
     lap("leakage guard: truncation")
     fits = H.WindowFits(table, seed)
