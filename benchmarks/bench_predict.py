@@ -61,6 +61,7 @@ def stages(ds, as_of, horizon: int, seed: int) -> None:
     """predict_outcomes step by step, with CPU and wall seconds for each (the same calls, in the same order)."""
     from netanalysis.analysis.predict import holdout as H
     from netanalysis.analysis.predict import validation as V
+    from netanalysis.analysis.predict.sample import only_units, sample_of
 
     clock = [time.process_time(), time.perf_counter()]
 
@@ -71,13 +72,16 @@ def stages(ds, as_of, horizon: int, seed: int) -> None:
 
     cpu0, wall0 = clock
     ds = H.known_at(ds, as_of)
-    table = H.feature_table(ds, as_of=as_of, horizon_months=horizon)
+    table = H.feature_table(ds, as_of=as_of, horizon_months=horizon, seed=seed)
     lap(f"features ({len(table):,} rows)")
+    if table.attrs.get("unit_sample"):
+        print(f"  models trained and judged on {H.sample_sentence(table)}")
     cols, unit_col = table.attrs["feature_columns"], table.columns[0]
     V.check_information_time(table)
     V.check_shifted_labels(table, cols, unit_col, horizon)
     lap("leakage guard: shifted labels")
-    V.check_truncation(ds, table, H.feature_table, cols, unit_col, n_months=3, horizon_months=horizon)
+    V.check_truncation(only_units(ds, sample_of(table)), table, H.feature_table, cols, unit_col, n_months=3, horizon_months=horizon,
+                       sample=sample_of(table), score_every_unit=False)
     lap("leakage guard: truncation")
     fits = H.WindowFits(table, seed)
     holdout = H.evaluate_holdout(table, seed=seed, fits=fits)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netanalysis.analysis.predict.sample import UnitSample
+from netanalysis.analysis.predict.sample import UnitSample, only_units
 from netanalysis.dates import as_timestamp, month_ordinal, ordinal_to_timestamp
 from netanalysis.errors import UserError
 from netanalysis.panel.build import UNITS, _stock, decay_per_month, unit_of_interactions
@@ -132,7 +132,7 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     ds = known_at(ds, cut)
     unit_col = "contact_id" if unit == "contact" else "account"
     if isinstance(sample, UnitSample) and not score_every_unit and unit == "contact":
-        ds = _only_units(ds, sample)  # the other contacts' rows would all be dropped: do not build them
+        ds = only_units(ds, sample)  # the other contacts' rows would all be dropped: do not build them
     panel = ds.panel(freq="M", half_life_months=3.0, unit=unit, as_of=cut, minutes_by_channel=minutes_by_channel)
     cols = feature_columns(half_lives)
     attrs = _attrs(cut, horizon_months, unit, cols)
@@ -176,15 +176,6 @@ def feature_table(ds, as_of: pd.Timestamp | None = None, horizon_months: int = 6
     out.attrs.update(attrs)
     return out
 
-
-def _only_units(ds, sample: UnitSample):
-    """`ds` with only the contacts in `sample` (their interactions and outcomes)."""
-    from dataclasses import replace
-
-    def kept(frame):
-        return frame[sample.keeps(frame["contact_id"]) & frame["contact_id"].notna().to_numpy()]
-
-    return replace(ds, contacts=kept(ds.contacts), interactions=kept(ds.interactions), outcomes=kept(ds.outcomes))
 
 
 def _empty_table(unit_col: str, cols, attrs: dict) -> pd.DataFrame:

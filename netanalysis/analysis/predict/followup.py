@@ -47,7 +47,8 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     without_outcomes = known.outcomes.empty
     prob, order_key = _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes)
     inter_units = unit_of_interactions(known, table.attrs["unit"])
-    last = known.interactions["timestamp"].groupby(inter_units.to_numpy()).max()
+    last = known.interactions["timestamp"].groupby(inter_units).max()  # grouped on the ids' codes, not as objects
+    last_touch = now[unit_col].map(last)
     names = _names(known, unit_col)
     group = np.where(now["touches_3m"] > 0, "active", np.where(now["touches_6m"] > 0, "cooling", "dormant"))
     out = pd.DataFrame({
@@ -55,11 +56,11 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
         "name": now[unit_col].map(names).to_numpy() if names is not None else now[unit_col].to_numpy(),
         "group": group,
         "probability": np.round(prob, 4),
-        "last_touch": now[unit_col].map(last).dt.strftime("%Y-%m-%d").to_numpy(),
+        "last_touch": last_touch.dt.strftime("%Y-%m-%d").to_numpy(),
         "stock_hours": np.round(now["stock_hl3"].to_numpy(dtype=float) / 60.0, 2),
         "past_outcomes": now["past_outcomes"].to_numpy(dtype=int),
     })
-    days = ((cut - now[unit_col].map(last)).dt.total_seconds() / 86400.0).to_numpy()
+    days = ((cut - last_touch).dt.total_seconds() / 86400.0).to_numpy()
     out["reason"] = [_reason(d, g, s, k, t) for d, g, s, k, t in
                      zip(days, group, out["stock_hours"], out["past_outcomes"], now["touches_12m"].to_numpy(dtype=int))]
     out["_key"] = -days if without_outcomes else order_key  # recency to the day, not to the month

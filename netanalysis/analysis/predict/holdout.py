@@ -31,7 +31,7 @@ from netanalysis.analysis.predict.models import (  # noqa: F401
     relationship_score,
     single_thread,
 )
-from netanalysis.analysis.predict.sample import sample_of, sample_sentence
+from netanalysis.analysis.predict.sample import only_units, sample_of, sample_sentence
 from netanalysis.analysis.predict.validation import (
     RollingOriginSplit,
     check_information_time,
@@ -422,7 +422,9 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
     if check_leakage:
         check_information_time(table)
         check_shifted_labels(table, cols, unit_col, table.attrs["horizon_months"])
-        checked = check_truncation(ds, table, feature_table, cols, unit_col, n_months=3,
+        # Rebuilt on the sampled contacts only: their rows are the ones compared.
+        rebuilt_from = only_units(ds, sample_of(table)) if unit == "contact" else ds
+        checked = check_truncation(rebuilt_from, table, feature_table, cols, unit_col, n_months=3,
                                    horizon_months=table.attrs["horizon_months"], unit=unit,
                                    sample=sample_of(table), score_every_unit=False)
     fits = WindowFits(table, seed)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 SAMPLE_ABOVE_ROWS = 2_500_000  # relationship-months above which training and judging use a sample of units
-SAMPLE_ROWS = 1_500_000        # about how many relationship-months the sample keeps
+SAMPLE_ROWS = 1_000_000        # about how many relationship-months the sample keeps
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,16 @@ def sample_sentence(table: pd.DataFrame) -> str:
             f"({s['rows']:,} of {s['of_rows']:,} relationship-months, whole relationships drawn), because the data has "
             f"more than {SAMPLE_ABOVE_ROWS:,} relationship-months; every relationship is still ranked in the "
             "follow-up list")
+
+
+def only_units(ds, sample: UnitSample | None):
+    """`ds` with only the contacts in `sample`, their interactions and outcomes (`ds` itself when None)."""
+    from dataclasses import replace
+
+    if sample is None:
+        return ds
+
+    def kept(frame):
+        return frame[sample.keeps(frame["contact_id"]) & frame["contact_id"].notna().to_numpy()]
+
+    return replace(ds, contacts=kept(ds.contacts), interactions=kept(ds.interactions), outcomes=kept(ds.outcomes))
