@@ -107,7 +107,8 @@ def compare_summaries(a: Path, b: Path, rel: float = 1e-7) -> list[str]:
 def describe(name: str, res: dict) -> None:
     cores = os.cpu_count() or 1
     print(f"{name}: wall {res['wall_s']:.0f} s (target < {MAX_WALL_S:.0f}), CPU {res['cpu_s']:.0f} s on {cores} cores, "
-          f"peak memory of the runner and its kernels {res['peak_tree_gb']:.1f} GB (target < {MAX_PEAK_GB:.0f})",
+          f"peak memory of the runner and its kernels {res['peak_tree_pss_gb']:.1f} GB with shared pages counted "
+          f"once (PSS; target < {MAX_PEAK_GB:.0f}), {res['peak_tree_gb']:.1f} GB counting them in every process (RSS)",
           flush=True)
     for stem, s in res["notebook_s"].items():
         print(f"  {stem}: {s:.0f} s", flush=True)
@@ -134,9 +135,9 @@ def main() -> int:
                  "measured": f"{pandas_run['wall_s']:.0f} s wall, {pandas_run['cpu_s']:.0f} s CPU "
                              f"(load average {load_average:.1f})",
                  "pass": ok and pandas_run["wall_s"] < MAX_WALL_S})
-    rows.append({"figure": f"report at 10M interactions{part}: peak memory (runner + kernels)",
-                 "measured": f"{pandas_run['peak_tree_gb']:.1f} GB", "target": f"< {MAX_PEAK_GB:.0f} GB",
-                 "pass": ok and pandas_run["peak_tree_gb"] < MAX_PEAK_GB})
+    rows.append({"figure": f"report at 10M interactions{part}: peak memory (runner + kernels, shared pages once)",
+                 "measured": f"{pandas_run['peak_tree_pss_gb']:.1f} GB PSS ({pandas_run['peak_tree_gb']:.1f} GB summed RSS)",
+                 "target": f"< {MAX_PEAK_GB:.0f} GB", "pass": ok and pandas_run["peak_tree_pss_gb"] < MAX_PEAK_GB})
     if a.dask:
         dask_run = run_report(data, work / "report_dask", "dask", a.notebooks)
         describe("report --engine dask", dask_run)

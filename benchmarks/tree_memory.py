@@ -4,8 +4,12 @@
 
 `/usr/bin/time` gives the largest resident set of one process; the report runs
 a kernel per notebook, two at a time, so its peak is that of a process tree.
-Here the summed RSS of the command and all its descendants is sampled every
-half second (`psutil`, installed with Jupyter); the peak is the largest sum seen.
+Here the memory of the command and all its descendants is sampled every half
+second (`psutil`, installed with Jupyter), two ways, and the peak of each sum is
+kept: resident sets (RSS, which counts a page shared by several processes, such
+as the libraries every kernel maps, once per process) and proportional sets
+(PSS, which splits each shared page among its sharers, so the sum is the memory
+the tree really holds).
 CPU seconds are those of the command and every child it waited for (kernels
 included).
 """
@@ -25,31 +29,35 @@ import psutil
 SAMPLE_SECONDS = 0.5
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    """Summed resident bytes of a process and all its descendants (processes that vanish meanwhile count 0)."""
-    total = 0
+def tree_memory(proc: psutil.Process) -> tuple[int, int]:
+    """Summed resident and proportional bytes (RSS, PSS) of a process and all its descendants (processes that
+    vanish meanwhile count 0)."""
+    rss = pss = 0
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return 0, 0
     for p in members:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += p.memory_info().rss
-    return total
+            m = p.memory_full_info()
+            rss, pss = rss + m.rss, pss + getattr(m, "pss", m.rss)
+    return rss, pss
 
 
 class TreePeak:
-    """Samples `tree_rss` of a process in a thread until `stop()`; `peak` is the largest sum seen (bytes)."""
+    """Samples `tree_memory` of a process in a thread until `stop()`; `peak` and `peak_pss` are the largest
+    sums seen (bytes)."""
 
     def __init__(self, pid: int, every: float = SAMPLE_SECONDS):
-        self.proc, self.every, self.peak = psutil.Process(pid), every, 0
+        self.proc, self.every, self.peak, self.peak_pss = psutil.Process(pid), every, 0, 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, tree_rss(self.proc))
+            rss, pss = tree_memory(self.proc)
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._done.wait(self.every)
 
     def stop(self) -> int:
@@ -70,7 +78,7 @@ def measure(cmd: list[str], **popen) -> dict:
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return {"returncode": proc.returncode, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-            "peak_tree_gb": round(peak / 2**30, 2), "stdout": out, "stderr": err}
+            "peak_tree_gb": round(peak / 2**30, 2), "peak_tree_pss_gb": round(sampler.peak_pss / 2**30, 2), "stdout": out, "stderr": err}
 
 
 def main(argv: list[str]) -> int:
