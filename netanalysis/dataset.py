@@ -28,6 +28,22 @@ def _as_list(v) -> list:
     return []
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """A table as `pd.read_parquet` reads it, with its list columns (contacts' emails and sources) as Python
+    lists made by pyarrow at once, rather than arrays converted one cell at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    lists = [f.name for f in schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)]
+    if not lists:
+        return pd.read_parquet(path)
+    frame = pd.read_parquet(path, columns=[n for n in schema.names if n not in lists])
+    for name, column in zip(lists, pq.read_table(path, columns=lists).columns):
+        frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
+    return frame[[n for n in schema.names if n != "__index_level_0__"]]
+
+
 def _optional_string(df: pd.DataFrame, column: str) -> pd.Series:
     """An optional string column (NA where the source did not give it)."""
     return df[column].astype("string") if column in df else pd.Series(pd.NA, index=df.index, dtype="string")
@@ -129,17 +145,29 @@ def _rows_until(table: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     return (table if keep.all() else table[keep]).reset_index(drop=True)
 
 
-def _any_of(ids: pd.Series, *among: pd.Series) -> np.ndarray:
-    """Whether each id is among the (non-missing) ids of `among`: pyarrow's hash set, as pandas' `isin` on
-    string columns converts every value to a Python object first (seconds per million)."""
+def _met_among(ids: pd.Series, *among: pd.Series) -> np.ndarray:
+    """Whether each of `ids` (few) occurs among the ids of the tables `among` (many): one pass of each large
+    column through pyarrow's hash lookup into the few, where pandas' `isin` on string columns would convert
+    every value to a Python object first (seconds per million)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.chunked_array([pa.array(s.dropna().astype("string"), type=pa.large_string()) for s in among],
-                              type=pa.large_string())
-    wanted = pc.unique(values)
-    got = pc.is_in(pa.array(ids.astype("string"), type=pa.large_string()), value_set=wanted)
-    return got.to_numpy(zero_copy_only=False).astype(bool)
+    wanted = pc.unique(pa.array(ids.astype("string"), type=pa.large_string()))
+    found = [pc.filter(c, pc.is_in(c, value_set=wanted))
+             for c in (pa.array(s.astype("string"), type=pa.large_string()) for s in among)]
+    met = pc.unique(pa.chunked_array(found, type=pa.large_string()))
+    return pc.is_in(pa.array(ids.astype("string"), type=pa.large_string()), value_set=met).to_numpy(
+        zero_copy_only=False).astype(bool)
+
+
+def _contacts_known_at(contacts: pd.DataFrame, cut: pd.Timestamp, *tables: pd.DataFrame) -> pd.DataFrame:
+    """The contacts first seen by `cut`, and those met in a kept row of `tables`: only the contacts first seen
+    later (or never dated) are looked up, as they are few."""
+    keep = (contacts["first_seen"] <= cut).to_numpy().copy()
+    late = np.flatnonzero(~keep)
+    if len(late):
+        keep[late] = _met_among(contacts["contact_id"].iloc[late], *(t["contact_id"] for t in tables))
+    return (contacts if keep.all() else contacts[keep]).reset_index(drop=True)
 
 
 @dataclass
@@ -211,7 +239,7 @@ class Dataset:
         missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
         if missing:
             raise UserError(f"{folder}: not a loaded dataset (missing {', '.join(m + '.parquet' for m in missing)}); run `netanalysis load` first")
-        frames = [pd.read_parquet(folder / f"{n}.parquet") for n in TABLES]
+        frames = [_read_table(folder / f"{n}.parquet") for n in TABLES]
         report = json.loads((folder / "load_report.json").read_text()) if (folder / "load_report.json").exists() else {}
         rejected = pd.read_csv(folder / "rejected.csv", dtype=str, keep_default_na=False) if (folder / "rejected.csv").exists() else None
         return cls.from_frames(*frames, load_report=report, rejected=rejected, check=False)
@@ -227,9 +255,8 @@ class Dataset:
         cut = parse_as_of(as_of)
         inter = _rows_until(self.interactions, cut)
         outc = _rows_until(self.outcomes, cut)
-        cont = self.contacts[(self.contacts["first_seen"] <= cut).to_numpy() | _any_of(self.contacts["contact_id"],
-                                                                                   inter["contact_id"], outc["contact_id"])]
-        return Dataset(cont.reset_index(drop=True), inter, outc,
+        cont = _contacts_known_at(self.contacts, cut, inter, outc)
+        return Dataset(cont, inter, outc,
                        self.load_report, self.rejected, self.panel_builder and self.panel_builder.until(cut))
 
     @property

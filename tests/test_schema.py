@@ -118,3 +118,22 @@ def test_text_columns_are_judged_as_pandera_judges_them(values, fails):
 
     assert failures(STRING) == failures(str)
     assert bool(failures(STRING)) == fails
+
+
+def test_tables_read_back_with_list_cells_as_pandas_reads_them(tmp_path):
+    """`Dataset.read_parquet` reads list columns through pyarrow: the same frame as `pd.read_parquet` with each
+    cell made a list (a missing cell an empty one), the columns in their order."""
+    from netanalysis.dataset import _as_lists, _read_table
+
+    frame = pd.DataFrame({"contact_id": pd.array(["a", "b", "c", "d"], dtype="string"),
+                          "emails": [["a@x.com", "a@y.com"], [], None, ["d@x.com"]],
+                          "name": pd.array(["Ann", None, "Cy", "Di"], dtype="string"),
+                          "sources": [["linkedin"], ["vcard", "csv"], [], None]})
+    frame.to_parquet(tmp_path / "contacts.parquet")
+    got = _read_table(tmp_path / "contacts.parquet")
+    expected = pd.read_parquet(tmp_path / "contacts.parquet")
+    assert list(got.columns) == list(expected.columns)
+    for column in ("emails", "sources"):
+        assert _as_lists(got[column]) == _as_lists(expected[column])
+    assert got["emails"].tolist() == [["a@x.com", "a@y.com"], [], None, ["d@x.com"]]
+    pd.testing.assert_frame_equal(got.drop(columns=["emails", "sources"]), expected.drop(columns=["emails", "sources"]))
