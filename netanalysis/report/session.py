@@ -34,18 +34,24 @@ def open_report_data(data_dir: str = "", as_of: str = "", output_dir: str = "", 
 
     From here on, the notebook shows its tables for people (`report.tables`).
     """
-    from netanalysis.io.loader import load
     from netanalysis.panel.engines import panel_builder
     from netanalysis.report.tables import show_tables_for_people
 
     show_tables_for_people()
-    ds = Dataset.read_parquet(data_dir) if data_dir else load([SAMPLE_DATA])
+    ds = Dataset.read_parquet(data_dir) if data_dir else _sample()
     cut = parse_as_of(as_of or None, default=ds.last_timestamp)
     ds.panel_builder = panel_builder(data_dir, cut)  # --engine dask: the panels are built by dask
     if _reaches_past(ds, cut):  # `netanalysis report` hands over data already cut (by this day): no second copy
         ds = ds.until(cut)
     out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="netanalysis-nb-"))
     return NotebookContext(ds=ds, as_of=cut, output_dir=out, freq="Q" if period == "quarter" else "M")
+
+
+def _sample() -> Dataset:
+    """The bundled sample, loaded from its exports (the loader and its readers are imported only here)."""
+    from netanalysis.io.loader import load
+
+    return load([SAMPLE_DATA])
 
 
 def _reaches_past(ds: Dataset, cut: pd.Timestamp) -> bool:
