@@ -226,9 +226,14 @@ def assert_panel_is(got: pd.DataFrame, expected: pd.DataFrame, unit_col: str):
     (2, "contact", "Q", 2.0, "2023-02-14"),
     (3, "account", "Q", 36.0, "2024-12-31"),
 ])
-def test_build_panel_equals_a_plain_loop(seed, unit, freq, half_life, as_of):
+@pytest.mark.parametrize("batch_rows", [None, 37])  # one batch, or many whose columns are joined
+def test_build_panel_equals_a_plain_loop(seed, unit, freq, half_life, as_of, batch_rows, monkeypatch):
     from netanalysis.dataset import Dataset
+    from netanalysis.panel import build
     from netanalysis.panel.build import build_panel
+
+    if batch_rows:
+        monkeypatch.setattr(build, "FRAME_BATCH_ROWS", batch_rows)
 
     inter, contacts, outcomes = random_world(seed)
     cut = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)

@@ -15,6 +15,7 @@ is large; `build_panel` wraps them in the DataFrame that notebooks use, and
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -435,10 +436,33 @@ def _batch_columns(grid: _Grid, first_unit: int, end_unit: int, carry: float, de
 
 
 def panel_frame(unit_col: str, columns: dict) -> pd.DataFrame:
-    """The panel DataFrame of one batch of `panel_columns` (no `attrs`)."""
+    """The panel DataFrame of one batch of `panel_columns` (no `attrs`); the columns' arrays are not copied."""
     out = pd.DataFrame({unit_col: pd.array(columns[unit_col], dtype="string"),
-                        **{c: columns[c] for c in COLUMNS}})
+                        **{c: columns[c] for c in COLUMNS}}, copy=False)
     out["period"] = pd.to_datetime(out["period"], utc=True)
+    return out
+
+
+FRAME_BATCH_ROWS = 2_000_000  # rows built at a time by `build_panel`: its scratch arrays stay this size
+
+
+def _joined(cols: PanelColumns) -> dict:
+    """The columns of every batch of `cols`, one after the other, each filled into one array of all the rows."""
+    first = next(cols.batches)
+    if len(first["touches"]) == cols.rows:
+        return first
+    numeric = [c for c in COLUMNS if c != "period"]
+    out = {c: np.empty(cols.rows, dtype=first[c].dtype) for c in numeric}
+    units, periods, at = [], [], 0
+    for batch in itertools.chain([first], cols.batches):
+        n = len(batch["touches"])
+        for c in numeric:
+            out[c][at:at + n] = batch[c]
+        units.append(batch[cols.unit_col])
+        periods.append(pd.Series(batch["period"]))
+        at += n
+    out[cols.unit_col] = pa.concat_arrays(units)
+    out["period"] = pd.concat(periods, ignore_index=True).array
     return out
 
 
@@ -457,8 +481,8 @@ def build_panel(ds, freq: str = "M", half_life_months: float = 3.0, unit: str = 
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     inter = Interactions.from_frame(ds.interactions, minutes_by_channel)
     cols = panel_columns(inter, ds.contacts, ds.outcomes, cut, freq=freq, half_life_months=half_life_months,
-                         unit=unit)
-    out = empty_panel(cols.unit_col) if cols.empty else panel_frame(cols.unit_col, next(cols.batches))
+                         unit=unit, batch_rows=FRAME_BATCH_ROWS)
+    out = empty_panel(cols.unit_col) if cols.empty else panel_frame(cols.unit_col, _joined(cols))
     out.attrs.update(cols.attrs)
     return out
 

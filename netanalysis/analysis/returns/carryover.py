@@ -206,7 +206,7 @@ def monthly_panel(ds, unit: str = "contact", as_of: pd.Timestamp | None = None) 
     and kept while the page runs, so the columns none of them reads are let go."""
     cut = as_timestamp(as_of, default=ds.last_timestamp)
     panel = ds.panel(freq="M", half_life_months=1.0, unit=unit, as_of=cut)
-    return panel[["contact_id" if unit == "contact" else "account", *PANEL_COLUMNS]].copy()
+    return panel[["contact_id" if unit == "contact" else "account", *PANEL_COLUMNS]]  # its columns are its own arrays: the others go with `panel`
 
 
 def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
