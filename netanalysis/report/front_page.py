@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from netanalysis.analysis.predict.holdout import versus_recency
+from netanalysis.analysis.predict.versus import versus_recency
 from netanalysis.analysis.returns.first_outcome import compare_with_constant_rate
 from netanalysis.analysis.returns.verdict import sentence_from_metrics
 from netanalysis.report.pages import CSP_META, section_title

@@ -42,6 +42,7 @@ from netanalysis.analysis.predict.validation import (
     ranking_metrics,
     unit_resample_counts,
 )
+from netanalysis.analysis.predict.versus import versus_recency
 from netanalysis.dates import as_timestamp
 
 
@@ -128,16 +129,6 @@ class Holdout:
             text += (f"\n\nThe best rule of thumb here, the {base['name'].replace(' (baseline)', '')}, does as well "
                      f"(AUC {base['auc']:.2f}): on this data a simple rule is as good a guide as the model.")
         return text
-
-
-def versus_recency(gain_low: float, gain_high: float) -> str:
-    """'better', 'no better' or 'worse': the model against the recency baseline, read from the 95% interval
-    of its AUC gain (a paired bootstrap over relationships). Page 4 and the index tile both word this.
-
-    >>> versus_recency(0.01, 0.08), versus_recency(-0.02, 0.05), versus_recency(-0.09, -0.01)
-    ('better', 'no better', 'worse')
-    """
-    return "better" if gain_low > 0 else "no better" if gain_high > 0 else "worse"
 
 
 NOT_JUDGED = "not enough data to judge a prediction"
