@@ -350,3 +350,14 @@ def test_panel_command_reads_interactions_written_as_a_folder_of_parts(tmp_path)
     assert cli.main(["panel", str(folder), "--out", str(tmp_path / "p.parquet"), "--as-of", "2025-12-31"]) == 0
     expected = loop_panel(inter, contacts, outcomes, pd.Timestamp("2025-12-31 23:59:59.999999", tz="UTC"))
     assert_panel_is(pd.read_parquet(tmp_path / "p.parquet"), expected, "contact_id")
+
+
+def test_shuffle_keys_are_one_per_unit_and_equal_for_equal_units():
+    """The dask shuffle's keys: equal units (missing as '') share a key, different ones do not."""
+    from netanalysis.panel.command import _unit_keys
+
+    units = pd.Series(["a", "b", None, "a", "", "b"], dtype="string")
+    keys = _unit_keys(units)
+    assert keys.dtype == np.uint64
+    assert keys[0] == keys[3] and keys[1] == keys[5] and keys[2] == keys[4]
+    assert len({keys[0], keys[1], keys[2]}) == 3

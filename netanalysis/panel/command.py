@@ -242,11 +242,16 @@ def _arrow(values, type_: pa.DataType) -> pa.Array:
 
 # -- dask engine --------------------------------------------------------------
 
+def _unit_keys(units: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each unit ('' when none): the key the shuffle moves rows by. Hashes, not strings, so the
+    shuffle moves numbers; every row of a unit has its key, and two units sharing a partition is harmless."""
+    return pd.util.hash_array(units.fillna("").astype(object).to_numpy(), categorize=True)
+
+
 def _with_unit(part: pd.DataFrame, contacts: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """The partition with `_unit`: the contact, or the contact's company ('' when none)."""
+    """The partition with `_unit`: the key (`_unit_keys`) of its contact, or of the contact's company."""
     empty_outcomes = pd.DataFrame(columns=OUTCOME_COLUMNS)
-    units = unit_of_interactions(Dataset(contacts, part, empty_outcomes), unit)
-    return part.assign(_unit=units.fillna("").astype(object).to_numpy())
+    return part.assign(_unit=_unit_keys(unit_of_interactions(Dataset(contacts, part, empty_outcomes), unit)))
 
 
 def _panel_partition(part: pd.DataFrame, contacts: pd.DataFrame, outcomes: pd.DataFrame, cut: pd.Timestamp,
@@ -292,7 +297,7 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
         except (OSError, TimeoutError) as exc:
             raise UserError(f"--scheduler: cannot reach a dask scheduler at {scheduler} ({exc})") from None
     try:
-        with dask.config.set({"dataframe.convert-string": False}):
+        with dask.config.set({"dataframe.convert-string": True}):
             inter = dd.read_parquet(_table_path(data_dir, "interactions"), columns=INTERACTION_COLUMNS)
             # Small tables: read whole, sent to the workers once.
             contacts = pd.read_parquet(_table_path(data_dir, "contacts"), columns=CONTACT_COLUMNS)
@@ -307,11 +312,10 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
             stamps = [t for t in (last_inter, outcomes["timestamp"].max()) if pd.notna(t)]
             cut = as_timestamp(as_of, default=max(stamps) if stamps else None)
 
-            outcomes = outcomes.assign(_unit=unit_of_outcomes(Dataset(contacts, inter._meta, outcomes), unit)
-                                       .fillna("").astype(object).to_numpy())
+            outcomes = outcomes.assign(_unit=_unit_keys(unit_of_outcomes(Dataset(contacts, inter._meta, outcomes), unit)))
             n = npartitions or max(inter.npartitions, _default_partitions(client))
             keyed = inter.map_partitions(_with_unit, contacts, unit,
-                                         meta=inter._meta.assign(_unit=pd.Series([], dtype=object)))
+                                         meta=inter._meta.assign(_unit=pd.Series([], dtype="uint64")))
             shuffled = keyed.shuffle(on="_unit", npartitions=n)
             period_dtype = _period_dtype(cut, contacts, outcomes)
             args = (contacts, outcomes, cut, freq, half_life, unit, period_dtype, minutes_by_channel)
