@@ -153,3 +153,30 @@ def test_data_already_known_at_the_cut_is_not_copied(simulated_dataset):
     more = Dataset.from_frames(pd.concat([early.contacts, stranger], ignore_index=True), early.interactions,
                                early.outcomes, check=False)
     assert "later" not in set(known_at(more, cut).contacts["contact_id"])
+
+
+def test_ranking_metrics_at_positive_thresholds_equal_the_row_by_row_sums_exactly():
+    """Many resamples go through the sums by unit at thresholds holding a positive row; one resample at a time
+    goes row by row over every group of ties. With whole-number weights both are exact, so they agree to the
+    bit; with fractional weights both are scikit-learn's numbers."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from netanalysis.analysis.predict.validation import ranking_metrics, unit_resample_counts
+
+    rng = np.random.default_rng(5)
+    units = rng.choice([f"u{k}" for k in range(80)], 3000)
+    y = (rng.random(3000) < 0.1).astype(float)
+    for score in (np.round(rng.normal(size=3000) + y, 1), rng.normal(size=3000) + y, np.zeros(3000)):
+        counts, unit_of_row = unit_resample_counts(units, n_boot=40, seed=1)
+        W = np.vstack([np.ones(counts.shape[1]), counts])
+        together = ranking_metrics(y, score, W, unit_of_row)
+        one_by_one = [ranking_metrics(y, score, w[None, :], unit_of_row) for w in W]
+        assert np.array_equal(together[0], [a[0][0] for a in one_by_one], equal_nan=True)
+        assert np.array_equal(together[1], [a[1][0] for a in one_by_one], equal_nan=True)
+    fractional = rng.random((12, 3000))
+    auc, ap = ranking_metrics(y, score := np.round(rng.normal(size=3000) + y, 1), fractional)
+    np.testing.assert_allclose(auc, [roc_auc_score(y, score, sample_weight=w) for w in fractional], rtol=1e-12)
+    np.testing.assert_allclose(ap, [average_precision_score(y, score, sample_weight=w) for w in fractional],
+                               rtol=1e-12)
+    no_positive = ranking_metrics(np.zeros(50), rng.normal(size=50), np.ones((10, 50)))
+    assert np.isnan(no_positive[0]).all() and np.isnan(no_positive[1]).all()
