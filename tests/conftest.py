@@ -21,6 +21,10 @@ from pathlib import Path
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 
+from netanalysis.report.lighter_imports import skip_iri_grammar  # noqa: E402
+
+skip_iri_grammar()  # test processes render notebooks as the report's runner does, without the IRI grammar
+
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -54,3 +54,26 @@ def test_tie_months_made_once_give_the_same_results(tiny_ds):
     assert a.table.equals(b.table) and a.metrics() == b.metrics()
     c, d = dormant_ties(tiny_ds, n_boot=200), dormant_ties(tiny_ds, n_boot=200, months=months)
     assert c.table.equals(d.table) and c.metrics() == d.metrics()
+
+
+def test_adjacency_matrix_is_networkx_sparse_array_entry_for_entry():
+    """The same csr arrays as `nx.to_scipy_sparse_array`, with weights, without, with self-loops and edges
+    that carry no weight (counted 1), and no edges at all."""
+    import networkx as nx
+
+    from netanalysis.analysis.network.structural_holes import adjacency_matrix
+
+    rng = np.random.default_rng(4)
+    g = nx.relabel_nodes(nx.gnp_random_graph(60, 0.08, seed=2), {k: f"c{k:02d}" for k in range(60)})
+    for u, v in g.edges:
+        if rng.random() < 0.8:
+            g[u][v]["weight"] = float(rng.integers(1, 5))
+    g.add_edge("c03", "c03", weight=2.0)
+    g.add_edge("c07", "c07")
+    g.add_node("alone")
+    for graph in (g, nx.empty_graph(["x", "y"])):
+        for weight in ("weight", None):
+            ours = adjacency_matrix(graph, weight)
+            ref = nx.to_scipy_sparse_array(graph, nodelist=list(graph), weight=weight, format="csr")
+            assert ours.dtype == ref.dtype and ours.shape == ref.shape
+            assert all(np.array_equal(getattr(ours, k), getattr(ref, k)) for k in ("indptr", "indices", "data"))

@@ -153,3 +153,77 @@ def test_data_already_known_at_the_cut_is_not_copied(simulated_dataset):
     more = Dataset.from_frames(pd.concat([early.contacts, stranger], ignore_index=True), early.interactions,
                                early.outcomes, check=False)
     assert "later" not in set(known_at(more, cut).contacts["contact_id"])
+
+
+def test_ranking_metrics_at_positive_thresholds_equal_the_row_by_row_sums_exactly():
+    """Many resamples go through the sums by unit at thresholds holding a positive row; one resample at a time
+    goes row by row over every group of ties. With whole-number weights both are exact, so they agree to the
+    bit; with fractional weights both are scikit-learn's numbers."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from netanalysis.analysis.predict.validation import ranking_metrics, unit_resample_counts
+
+    rng = np.random.default_rng(5)
+    units = rng.choice([f"u{k}" for k in range(80)], 3000)
+    y = (rng.random(3000) < 0.1).astype(float)
+    for score in (np.round(rng.normal(size=3000) + y, 1), rng.normal(size=3000) + y, np.zeros(3000)):
+        counts, unit_of_row = unit_resample_counts(units, n_boot=40, seed=1)
+        W = np.vstack([np.ones(counts.shape[1]), counts])
+        together = ranking_metrics(y, score, W, unit_of_row)
+        one_by_one = [ranking_metrics(y, score, w[None, :], unit_of_row) for w in W]
+        assert np.array_equal(together[0], [a[0][0] for a in one_by_one], equal_nan=True)
+        assert np.array_equal(together[1], [a[1][0] for a in one_by_one], equal_nan=True)
+    fractional = rng.random((12, 3000))
+    auc, ap = ranking_metrics(y, score := np.round(rng.normal(size=3000) + y, 1), fractional)
+    np.testing.assert_allclose(auc, [roc_auc_score(y, score, sample_weight=w) for w in fractional], rtol=1e-12)
+    np.testing.assert_allclose(ap, [average_precision_score(y, score, sample_weight=w) for w in fractional],
+                               rtol=1e-12)
+    no_positive = ranking_metrics(np.zeros(50), rng.normal(size=50), np.ones((10, 50)))
+    assert np.isnan(no_positive[0]).all() and np.isnan(no_positive[1]).all()
+
+
+def test_distinct_row_codes_match_grouping_and_survive_hash_collisions(monkeypatch):
+    """Codes are equal exactly when rows are equal (NaN equal to NaN), as pandas' grouping says; when every
+    row hashes alike, rows that differ still keep codes of their own."""
+    from netanalysis.analysis.predict.fits import distinct_row_codes
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 3, (400, 4)).astype(float)
+    values[rng.random(400) < 0.1, 2] = np.nan
+
+    def same_partition(codes):
+        ref = pd.DataFrame(values).groupby(list(range(4)), dropna=False, sort=False).ngroup().to_numpy()
+        return len(np.unique(codes)) == len(np.unique(ref)) and len(np.unique(codes * 1000 + ref)) == len(np.unique(ref))
+
+    assert same_partition(distinct_row_codes(values))
+    monkeypatch.setattr(pd.util, "hash_array", lambda a, **kw: np.zeros(len(a), dtype="uint64"))
+    codes = distinct_row_codes(values)
+    for c in np.unique(codes):  # a collision never merges different rows
+        rows = values[codes == c]
+        assert (np.isnan(rows) == np.isnan(rows[0])).all() and (np.nan_to_num(rows) == np.nan_to_num(rows[0])).all()
+
+
+def test_logistic_regression_on_distinct_rows_weighted_is_the_fit_on_every_row(table):
+    """Fitting each distinct (features, label) row once with its count as weight reaches the optimum of the
+    fit on every row (the same weighted sum); gradient boosting is fitted on every row."""
+    from sklearn.metrics import roc_auc_score
+
+    from netanalysis.analysis.predict.fits import WindowFits
+    from netanalysis.analysis.predict.models import gradient_boosting, logistic_regression
+
+    cols, y = table.attrs["feature_columns"], table["label"].to_numpy()
+    train = table["label"].notna().to_numpy()
+    doubled = pd.concat([table, table[train & (table["touches_12m"] == 0).to_numpy()]], ignore_index=True)
+    doubled.attrs.update(table.attrs)
+    train2 = doubled["label"].notna().to_numpy()
+    fits = WindowFits(doubled, seed=0)
+    fast = fits.model("logistic_regression", train2)
+    every_row = logistic_regression().fit(doubled.loc[train2, cols], doubled.loc[train2, "label"].to_numpy())
+    assert len(np.unique(fits._codes[train2])) < 0.8 * train2.sum()  # many rows were alike
+    np.testing.assert_allclose(fast[-1].coef_, every_row[-1].coef_, rtol=1e-6, atol=1e-9)
+    p_fast, p_every = (m.predict_proba(table[cols])[:, 1] for m in (fast, every_row))
+    np.testing.assert_allclose(p_fast, p_every, rtol=1e-8)
+    assert roc_auc_score(y[train], p_fast[train]) == pytest.approx(roc_auc_score(y[train], p_every[train]), abs=1e-9)
+    boosted = fits.model("gradient_boosting", train2)
+    reference = gradient_boosting().fit(doubled.loc[train2, cols], doubled.loc[train2, "label"].to_numpy())
+    assert np.array_equal(boosted.predict_proba(table[cols]), reference.predict_proba(table[cols]))

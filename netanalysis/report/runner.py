@@ -27,6 +27,7 @@ from netanalysis.errors import NotebookFailed, UserError
 from netanalysis.modes import Period, values
 from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
 from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
+from netanalysis.report.lighter_imports import skip_iri_grammar
 from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
 
 KERNEL_NAME = "netanalysis-report"
@@ -126,7 +127,7 @@ def project_kernel() -> str:
     folder = Path(tempfile.gettempdir()) / f"netanalysis-kernels-{uid}-{interpreter}"
     spec_dir = folder / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+    spec = {"argv": [sys.executable, "-m", "netanalysis.report.kernel", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "netanalysis (project)", "language": "python",
             "env": {"MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": "0"}}
@@ -201,6 +202,7 @@ def _run_papermill(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
 
 def execute_notebook(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
     """Run one notebook with papermill into `out_nb`; raise NotebookFailed naming the cell."""
+    skip_iri_grammar()  # this process runs notebooks: papermill brings in jsonschema
     import papermill as pm
 
     try:
@@ -219,6 +221,7 @@ def to_html(executed: Path, show_code: bool = False, nav=()) -> str:
 
     The page's title is the section's name (its first heading); `nav` is a bar of (href, text) links above it.
     """
+    skip_iri_grammar()  # this process renders notebooks: nbformat brings in jsonschema
     import nbformat
 
     from netanalysis.report.pages import notebook_exporter, page_resources, section_title
@@ -391,6 +394,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     >>> run_report(["data/raw"], as_of="end of last month", anonymize=True)  # doctest: +SKIP
     PosixPath('reports/2026-02-28')
     """
+    skip_iri_grammar()  # before papermill and nbconvert bring in jsonschema (see `lighter_imports`)
     from netanalysis.panel.engines import check_engine, write_engine
     from netanalysis.report.dataset_identity import dataset_identity
     from netanalysis.report.history import compute_changes, previous_report

@@ -82,9 +82,34 @@ def ego_network(ds, as_of: pd.Timestamp | None = None, max_group_size: int = 25)
     return g
 
 
+def adjacency_matrix(g: nx.Graph, weight: str | None = "weight") -> sparse.csr_array:
+    """`nx.to_scipy_sparse_array(g, weight=weight, format="csr")` of an undirected graph, rows in the order of
+    `g`'s nodes: the same entries built in the same order (edges as `g.edges` lists them, then both directions,
+    self-loops once), read from the adjacency dicts without networkx's per-edge views.
+
+    >>> g = nx.Graph(); g.add_weighted_edges_from([("a", "b", 2.0), ("b", "c", 1.0)])
+    >>> adjacency_matrix(g).toarray().tolist()
+    [[0.0, 2.0, 0.0], [2.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    index = {n: i for i, n in enumerate(g)}
+    rows, cols, data, seen = [], [], [], set()
+    for u, nbrs in g.adj.items():
+        i = index[u]
+        for v, d in nbrs.items():
+            if v not in seen:
+                rows.append(i)
+                cols.append(index[v])
+                data.append(d.get(weight, 1))
+        seen.add(u)
+    loops = [(index[u], -nbrs[u].get(weight, 1)) for u, nbrs in g.adj.items() if u in nbrs]
+    d, r, c = data + data, rows + cols, cols + rows  # a self-loop is in both halves: take it back once
+    d, r, c = d + [w for _, w in loops], r + [i for i, _ in loops], c + [i for i, _ in loops]
+    return sparse.coo_array((d, (r, c)), shape=(len(index), len(index))).asformat("csr")
+
+
 def _adjacency(g: nx.Graph, ego) -> tuple[sparse.csr_matrix, int]:
     nodes = list(g.nodes)
-    a = nx.to_scipy_sparse_array(g, nodelist=nodes, weight="weight", format="csr").astype(float)
+    a = adjacency_matrix(g, "weight").astype(float)
     a = sparse.csr_matrix(a)
     a.setdiag(0.0)
     a.eliminate_zeros()
@@ -176,7 +201,7 @@ def _betweenness(h: nx.Graph, exact_up_to: int, seed: int) -> dict:
     scale = 2.0 / ((n - 1) * (n - 2))  # pairs among the other n - 1 nodes
     nodes = list(h.nodes)
     position = {node: i for i, node in enumerate(nodes)}
-    adjacency = nx.to_scipy_sparse_array(h, nodelist=nodes, weight=None, format="csr")
+    adjacency = adjacency_matrix(h, weight=None)
     small: list = []
     for component in nx.connected_components(h):
         if len(component) < 3:

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.predict.features import known_at
+from netanalysis.analysis.predict.fits import WindowFits
 from netanalysis.analysis.predict.models import (
     MIN_TRAIN_POSITIVES,
-    MODELS,
     PRIMARY,
     recency_score,
     relationship_score,
@@ -22,7 +22,8 @@ FOLLOWUP_COLUMNS = ["rank", "name", "group", "probability", "last_touch", "stock
 
 
 @single_thread
-def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY) -> tuple[pd.DataFrame, list]:
+def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY,
+                   fits: WindowFits | None = None) -> tuple[pd.DataFrame, list]:
     """Units ranked by the chance of a won outcome in the next `horizon_months`, with reasons in words.
 
     The model is fitted on every decision month whose outcome window is over at
@@ -33,6 +34,7 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     any outcome in the data, by recency alone, without a `probability` column.
     Returns (list, notes). Columns: `rank`, the unit (`contact_id` or `account`),
     `name`, `group`, `probability`, `last_touch`, `stock_hours`, `past_outcomes`, `reason`.
+    `fits`: models already fitted on this table (`fits.WindowFits`); None fits the model here.
     """
     unit_col = table.columns[0]
     cols = table.attrs["feature_columns"]
@@ -45,7 +47,9 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     cut = pd.Timestamp(table.attrs["as_of"])  # the ISO text feature_table wrote from its own Timestamp
     known = known_at(ds, cut)
     without_outcomes = known.outcomes.empty
-    prob, order_key = _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes)
+    fits = fits if fits is not None else WindowFits(table, seed)
+    prob, order_key = _ranking(now, lab, cols, lambda: fits.model(model, table["label"].notna().to_numpy()),
+                               horizon, without_outcomes, notes)
     inter_units = unit_of_interactions(known, table.attrs["unit"])
     last = known.interactions["timestamp"].groupby(inter_units).max()  # grouped on the ids' codes, not as objects
     last_touch = now[unit_col].map(last)
@@ -72,16 +76,16 @@ def follow_up_list(table: pd.DataFrame, ds, seed: int = 0, model: str = PRIMARY)
     return out, notes
 
 
-def _ranking(now, lab, cols, model, seed, horizon, without_outcomes, notes) -> tuple[np.ndarray, np.ndarray]:
-    """(probability, ordering key) of the units scored now: the model's chance, else a rule, with a note saying why."""
+def _ranking(now, lab, cols, fitted, horizon, without_outcomes, notes) -> tuple[np.ndarray, np.ndarray]:
+    """(probability, ordering key) of the units scored now: the chance from the model `fitted()` returns (fitted
+    on every labelled row), else a rule, with a note saying why."""
     if without_outcomes:  # the caller orders by days since the last touch
         prob = np.full(len(now), np.nan)
         order_key = recency_score(now)
         notes.append("follow-up list: the data has no outcomes to learn from, so relationships are ranked by recency "
                      "alone (the most recently in touch first; equal ones by the time still carrying over)")
     elif lab["label"].sum() >= MIN_TRAIN_POSITIVES and lab["label"].sum() < len(lab):
-        fitted = MODELS[model](seed).fit(lab[cols], lab["label"].to_numpy())
-        prob = fitted.predict_proba(now[cols])[:, 1]
+        prob = fitted().predict_proba(now[cols])[:, 1]
         order_key = prob
     else:
         prob = np.full(len(now), np.nan)

@@ -425,7 +425,7 @@ def predict_outcomes(ds, as_of: pd.Timestamp | None = None, horizon_months: int 
                             for n in holdout.notes]
     rolling = rolling_origin_auc(table, seed=seed, fits=fits) if holdout.ok else pd.DataFrame(
         columns=["origin", "model", "auc", "n_units", "n_positive"])
-    followup, fnotes = follow_up_list(table, ds, seed=seed)
+    followup, fnotes = follow_up_list(table, ds, seed=seed, fits=fits)
     sampled = sample_sentence(table)
     if sampled and holdout.ok:
         holdout.notes.append(f"holdout_auc: {sampled}")

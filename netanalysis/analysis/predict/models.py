@@ -48,6 +48,18 @@ def gradient_boosting(seed: int = 0):
 MODELS = {"logistic_regression": logistic_regression, "gradient_boosting": gradient_boosting}
 
 
+def _fit_logistic_regression_weighted(model, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray):
+    """Fit `logistic_regression()` with row weights: the scaler's mean and spread and the penalised
+    log-likelihood are weighted sums, so a row of weight k counts as k equal rows."""
+    return model.fit(X, y, standardscaler__sample_weight=weight, logisticregression__sample_weight=weight)
+
+
+# Models whose fit is a weighted sum over rows: equal rows may be fitted once, weighted by their number.
+# Not gradient boosting: its leaves need `min_samples_leaf` rows counted one by one, and it bins the
+# features on a random subset of the rows, which weights would change.
+REPEATS_AS_WEIGHTS = {"logistic_regression": _fit_logistic_regression_weighted}
+
+
 def recency_score(X: pd.DataFrame) -> np.ndarray:
     """Baseline: the more recent the last touch, the higher the score."""
     return -X["months_since_last"].to_numpy(dtype=float)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from netanalysis.dates import month_ordinal
 from netanalysis.errors import LeakageError
@@ -124,18 +125,73 @@ def ranking_metrics(y, score, weights, columns=None) -> tuple[np.ndarray, np.nda
     NaN where a resample lacks a class. Row i's weights are column i of `weights`,
     or column ``columns[i]`` when given (a unit's draw counts from
     `unit_resample_counts`, without spelling them out row by row).
+
+    Both metrics only add up terms at thresholds that hold a positive row, so the
+    weights are summed by unit into those thresholds (one sparse product each)
+    instead of row by row; with whole-number weights every sum is exact, so the
+    numbers are those of summing row by row.
     """
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
     W = np.atleast_2d(np.asarray(weights, dtype=float))
+    if len(y) == 0:
+        return np.full(len(W), np.nan), np.full(len(W), np.nan)
     order = np.argsort(-score, kind="stable")
     s_sorted = score[order]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    rows = order if columns is None else np.asarray(columns)[order]
-    y_sorted = y[order]
-    # A few resamples at a time: the same numbers, with arrays small enough to stay in the processor's cache.
-    parts = [_sorted_metrics(W[i:i + 4, rows], y_sorted, starts) for i in range(0, len(W), 4)]
+    group = np.cumsum(np.r_[True, s_sorted[1:] != s_sorted[:-1]]) - 1  # tie group of each sorted row, best first
+    rows = np.arange(len(y))[order] if columns is None else np.asarray(columns)[order]
+    if len(W) <= 8:  # a few weight rows: summed row by row, each group of ties at once
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        parts = [_sorted_metrics(W[:, rows], y[order], starts)]
+    else:
+        by = _ThresholdSums(y[order], group, rows, W.shape[1])
+        parts = [by.metrics(W[i:i + 32], int(group[-1]) + 1) for i in range(0, len(W), 32)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+class _ThresholdSums:
+    """Sparse (weight column x threshold) tables of the rows sorted by descending score: at each threshold
+    holding a positive row, its positives, its negatives and the negatives scored above it."""
+
+    def __init__(self, y_sorted: np.ndarray, group: np.ndarray, column: np.ndarray, n_columns: int):
+        pos, neg = y_sorted, 1.0 - y_sorted
+        self.pos_groups = np.unique(group[pos != 0])
+        k = len(self.pos_groups)
+        at = np.full(int(group[-1]) + 2, -1)
+        at[self.pos_groups] = np.arange(k)
+        tied = at[group]
+
+        def table(rows, where, values):
+            return sparse.csr_matrix((values[rows], (where[rows], column[rows])), shape=(max(k, 1), n_columns))
+
+        has_pos, has_neg = np.flatnonzero(pos != 0), np.flatnonzero(neg != 0)
+        self.positives = table(has_pos, tied, pos)
+        self.tied_negatives = table(has_neg[tied[has_neg] >= 0], tied, neg)
+        # A negative row counts above the positive thresholds after its own group: from this one on.
+        first_below = np.searchsorted(self.pos_groups, group, side="right")
+        self.negatives_from = table(has_neg[first_below[has_neg] < k], first_below, neg)
+        self.P = np.bincount(column, weights=pos, minlength=n_columns)
+        self.N = np.bincount(column, weights=neg, minlength=n_columns)
+
+    def metrics(self, W: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """ROC AUC and average precision for each row of weights `W` (by column)."""
+        k = len(self.pos_groups)
+        Wt = np.ascontiguousarray(W.T)
+        Wp = (self.positives @ Wt).T[:, :k]
+        Wn = (self.tied_negatives @ Wt).T[:, :k]
+        P, N = W @ self.P, W @ self.N
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fp = np.cumsum((self.negatives_from @ Wt).T[:, :k], axis=1) + Wn  # negatives at or above
+            auc = (Wp * (N[:, None] - fp + 0.5 * Wn)).sum(axis=1) / (P * N)
+            tp = np.cumsum(Wp, axis=1)
+            precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+            # Added up over every threshold, zeros included, in order: the same sum as row by row.
+            terms = np.zeros((len(W), n_groups))
+            terms[:, self.pos_groups] = Wp / P[:, None] * precision
+            ap = terms.sum(axis=1)
+        bad = (P == 0) | (N == 0)
+        auc[bad], ap[bad] = np.nan, np.nan
+        return auc, ap
 
 
 def _sorted_metrics(W_sorted: np.ndarray, y_sorted: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
