@@ -7,7 +7,9 @@ it yields were already loaded, from this file or an earlier one), rejected
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,6 +262,9 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
 
     inputs = paths if isinstance(paths, (list, tuple)) else [paths]
     check_out_folder(out, "load", inputs)  # before the (long) read
+    # The check at the end needs pandera, slow to import: it is imported on another thread
+    # while the files are read (pyarrow parses them without holding the GIL).
+    threading.Thread(target=importlib.import_module, args=("netanalysis.io.schema",)).start()
     with progress_bar(0, "load: reading", "file") as bar:
         ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize, progress=bar)
         step(bar, "load: checking and writing")

@@ -1,0 +1,48 @@
+"""The loader's fast paths against plain references on small inputs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netanalysis.io import identity
+
+
+def _components_by_union_find(ref_code, email_rec, emails, urls) -> list[int]:
+    """Records joined by a shared ref, e-mail or URL, numbered in order of each component's first record."""
+    n = len(ref_code)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    first_holder: dict = {}
+    keys = [("ref", r, i) for i, r in enumerate(ref_code)] + [("email", e, r) for r, e in zip(email_rec, emails)]
+    keys += [("url", u, i) for i, u in enumerate(urls) if u is not None]
+    for kind, value, rec in keys:
+        other = first_holder.setdefault((kind, value), rec)
+        parent[root(rec)] = root(other)
+    labels: dict = {}
+    return [labels.setdefault(root(i), len(labels)) for i in range(n)]
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_key_components_match_a_union_find(shared):
+    rng = np.random.default_rng(4)
+    n = 60
+    refs = pd.Series([f"canonical:p{k}" for k in rng.integers(0, 35, n)])
+    ref_code, ref_ids = pd.factorize(refs)
+    # E-mails of each ref's own (the fast path), or some held by two refs (the graph).
+    email_rec = np.sort(rng.choice(n, 40, replace=False))
+    emails = [f"{refs[r]}@x.org" for r in email_rec]
+    urls = pd.Series([None] * n, dtype=object)
+    urls[::7] = [f"u{refs[i]}" for i in range(0, n, 7)]
+    if shared:
+        emails[3] = emails[10] = "shared@x.org"
+        urls[8] = urls[21] = "ushared"
+    em = pd.DataFrame({"rec": email_rec, "email": pd.Series(emails, dtype=object)})
+    got = identity._key_components(ref_code, len(ref_ids), em, urls)
+    expected = _components_by_union_find(ref_code, email_rec, emails, urls.tolist())
+    assert got.tolist() == expected
+    assert (got.max() < ref_code.max()) == shared  # the shared keys did join refs
