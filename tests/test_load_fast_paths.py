@@ -46,3 +46,17 @@ def test_key_components_match_a_union_find(shared):
     expected = _components_by_union_find(ref_code, email_rec, emails, urls.tolist())
     assert got.tolist() == expected
     assert (got.max() < ref_code.max()) == shared  # the shared keys did join refs
+
+
+def test_map_refs_matches_a_dictionary_lookup():
+    from netanalysis.io.loader import _map_refs
+
+    refs = pd.Series(["a:1", "a:2", "a:1", "a:3", "a:9", "a:2"], dtype="string")
+    ref_map = pd.Series({"a:1": "c1", "a:2": "c2", "a:3": "c_owner"}, dtype=object)
+    contact_ids = pd.Series(["c2", "c1"], dtype="string")  # the owner is no contact
+    ids, rows = _map_refs(refs, ref_map, contact_ids)
+    lookup = dict(ref_map)
+    assert ids.tolist() == [lookup.get(r, pd.NA) for r in refs]  # a ref not in the map has no contact
+    assert ids.dtype == "string" and ids.index.equals(refs.index)
+    row_of = {c: i for i, c in enumerate(contact_ids)}
+    assert rows.tolist() == [row_of.get(lookup.get(r), -1) for r in refs] == [1, 0, 1, -1, -1, 0]

@@ -90,14 +90,16 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
 
 
 def _map_refs(refs: pd.Series, ref_map: pd.Series, contact_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row), and each
-    row's contact as a row number of `contact_ids` (-1 for a contact not among them: the owner)."""
+    """`refs.map(ref_map)`, looked up once per distinct ref with pyarrow's hash kernels (no Python
+    object per row), and each row's contact as a row number of `contact_ids` (-1 for a contact
+    not among them: the owner)."""
     encoded = pc.dictionary_encode(arrow_strings(refs))
-    uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    mapped = ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
-    ids = pa.array(mapped, type=pa.string(), from_pandas=True)
-    rows = pd.Index(contact_ids.astype(object)).get_indexer(mapped)[encoded.indices.to_numpy(zero_copy_only=False)]
-    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string"), rows
+    mapped = arrow_strings(pd.Series(ref_map.to_numpy(dtype=object))).take(
+        pc.index_in(encoded.dictionary, value_set=arrow_strings(pd.Series(ref_map.index, dtype=object))))
+    rows = pc.fill_null(pc.index_in(mapped, value_set=arrow_strings(contact_ids)), -1)
+    ids = mapped.take(encoded.indices)
+    rows = rows.take(encoded.indices).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Series(pd.arrays.ArrowStringArray(ids), index=refs.index, dtype="string"), rows
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
