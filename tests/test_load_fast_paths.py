@@ -48,15 +48,41 @@ def test_key_components_match_a_union_find(shared):
     assert (got.max() < ref_code.max()) == shared  # the shared keys did join refs
 
 
-def test_map_refs_matches_a_dictionary_lookup():
-    from netanalysis.io.loader import _map_refs
+def test_coded_refs_map_like_a_dictionary_lookup():
+    """Refs hashed once per file (codes into namespaced distinct refs), then mapped per distinct ref."""
+    import pyarrow as pa
 
-    refs = pd.Series(["a:1", "a:2", "a:1", "a:3", "a:9", "a:2"], dtype="string")
+    from netanalysis.io.loader import _coded_refs, _map_refs
+
+    raw = pd.Series(["1", "2", "1", "3", "9", "2", None], dtype="string")
+    codes, distinct = _coded_refs(raw, "a:")
+    refs = ["a:" + r if isinstance(r, str) else None for r in raw]
+    assert [distinct[c].as_py() for c in codes] == refs
     ref_map = pd.Series({"a:1": "c1", "a:2": "c2", "a:3": "c_owner"}, dtype=object)
     contact_ids = pd.Series(["c2", "c1"], dtype="string")  # the owner is no contact
-    ids, rows = _map_refs(refs, ref_map, contact_ids)
+    index = pd.RangeIndex(10, 17)
+    ids, rows = _map_refs(pa.concat_arrays([distinct]), codes, ref_map, contact_ids, index)
     lookup = dict(ref_map)
     assert ids.tolist() == [lookup.get(r, pd.NA) for r in refs]  # a ref not in the map has no contact
-    assert ids.dtype == "string" and ids.index.equals(refs.index)
+    assert ids.dtype == "string" and ids.index.equals(index)
     row_of = {c: i for i, c in enumerate(contact_ids)}
-    assert rows.tolist() == [row_of.get(lookup.get(r), -1) for r in refs] == [1, 0, 1, -1, -1, 0]
+    assert rows.tolist() == [row_of.get(lookup.get(r), -1) for r in refs] == [1, 0, 1, -1, -1, 0, -1]
+
+
+def test_take_rows_equals_dataframe_take():
+    from netanalysis.io.loader import _take_rows
+
+    rng = np.random.default_rng(7)
+    n = 50
+    records = pd.DataFrame({
+        "contact_id": pd.array([f"c{i % 7}" if i % 9 else None for i in range(n)], dtype="string"),
+        "timestamp": pd.Series(pd.to_datetime(rng.integers(1.6e18, 1.7e18, n), utc=True)),
+        "channel": pd.array(rng.choice(["email", "call", None], n), dtype="string"),  # taken through its dictionary
+        "duration_minutes": np.where(rng.random(n) < .5, np.nan, rng.random(n)),
+        "_rid": rng.integers(0, 2**63, n).astype(np.uint64),
+        "emails": [[f"e{i}"] if i % 3 else [] for i in range(n)],
+    }, index=pd.RangeIndex(100, 100 + n))
+    order = rng.permutation(n)[:40]
+    got, expected = _take_rows(records, order), records.take(order)
+    assert got.equals(expected) and got.index.equals(expected.index)
+    assert list(got.dtypes) == list(expected.dtypes)
