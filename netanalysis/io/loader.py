@@ -7,6 +7,7 @@ it yields were already loaded, from this file or an earlier one), rejected
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import threading
@@ -283,7 +284,7 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
     check_out_folder(out, "load", inputs)  # before the (long) read
     # The check at the end needs pandera, slow to import: it is imported on another thread
     # while the files are read (pyarrow parses them without holding the GIL).
-    threading.Thread(target=importlib.import_module, args=("netanalysis.io.schema",)).start()
+    threading.Thread(target=_import_ahead, args=("netanalysis.io.schema",)).start()
     with progress_bar(0, "load: reading", "file") as bar:
         ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize, progress=bar)
         step(bar, "load: checking and writing")
@@ -291,6 +292,12 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
             ds.to_parquet(build, validate=True)
             publish(build, Path(out), "load", inputs)
     return ds
+
+
+def _import_ahead(module: str) -> None:
+    """Import `module` before it is needed; a failure is left to the import where it is used to report."""
+    with contextlib.suppress(Exception):
+        importlib.import_module(module)
 
 
 def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False, progress=None):
