@@ -3,7 +3,8 @@
 Records are one person when they share a normalised e-mail or LinkedIn URL;
 otherwise when their normalised name and company agree and no e-mail or URL
 of theirs conflicts. Links are transitive (connected components of the
-record-identifier graph, computed with scipy's sparse graph routines).
+record-identifier graph, computed with scipy's sparse graph routines when
+any key is shared by two refs).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from netanalysis.io.arrow_text import arrow_strings
 from netanalysis.io.vocabulary import CONTACT_COLUMNS
@@ -165,9 +164,7 @@ def _resolve(people: pd.DataFrame, owner_ids_keys: set[str]) -> tuple[pd.Series,
     extra_rec, extra_to = _name_company_links(p, em, cluster)
     if extra_rec:
         k = int(cluster.max()) + 1
-        g2 = coo_matrix((np.ones(len(extra_rec)), (extra_rec, extra_to)), shape=(k, k))
-        _, relabel = connected_components(g2, directed=False)
-        cluster = relabel[cluster]
+        cluster = graph_components(np.asarray(extra_rec), np.asarray(extra_to), k)[cluster]
     p["_cluster"] = cluster
     contacts, ref_map, owner_ids = _merge(p, em, owner_ids_keys)
     return ref_map, contacts, owner_ids
@@ -210,12 +207,33 @@ def _key_components(ref_code: np.ndarray, n_refs: int, em: pd.DataFrame, urls: p
     has_url = urls.notna().to_numpy()
     email_code, email_ids = pd.factorize(em["email"])
     url_code, url_ids = pd.factorize(urls[has_url])
-    rec = np.concatenate([np.arange(n), em["rec"].to_numpy(), np.flatnonzero(has_url)])
-    key = np.concatenate([ref_code, n_refs + email_code, n_refs + len(email_ids) + url_code])
-    size = n + n_refs + len(email_ids) + len(url_ids)
-    graph = coo_matrix((np.ones(len(rec)), (rec, n + key)), shape=(size, size))
-    _, label = connected_components(graph, directed=False)
-    return label[:n]
+    key_rec = np.concatenate([em["rec"].to_numpy(), np.flatnonzero(has_url)])
+    key = np.concatenate([email_code, len(email_ids) + url_code])
+    if _each_key_within_one_ref(ref_code[key_rec], key, n_refs):
+        # No e-mail or URL is held by two refs: the components are the refs, numbered (as
+        # graph_components numbers them) in order of their first record, which is factorize's order.
+        return ref_code.astype(np.int32)
+    rec = np.concatenate([np.arange(n), key_rec])
+    key = np.concatenate([ref_code, n_refs + key])
+    return graph_components(rec, n + key, n + n_refs + len(email_ids) + len(url_ids))[:n]
+
+
+def _each_key_within_one_ref(ref_of_key: np.ndarray, key: np.ndarray, n_refs: int) -> bool:
+    """Whether every key (e-mail or URL code) is held by records of a single ref."""
+    if not len(key):
+        return True
+    pairs = key.astype(np.int64) * max(n_refs, 1) + ref_of_key
+    return len(pd.unique(pairs)) == len(pd.unique(key))
+
+
+def graph_components(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
+    """Connected component of each of `size` nodes joined by the edges a[i] - b[i], numbered in
+    order of each component's lowest node (scipy's csgraph, imported only when a graph needs it)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    return connected_components(graph, directed=False)[1]
 
 
 # Values these patterns match (and the third, if any, does not, ignoring case) are already

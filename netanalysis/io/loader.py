@@ -7,7 +7,10 @@ it yields were already loaded, from this file or an earlier one), rejected
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ from netanalysis.io.plausible import reject_implausible
 from netanalysis.io.progress import progress_bar, step
 from netanalysis.io.sources import Parsed, detect_format
 from netanalysis.io.sources.base import sniff
-from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC, empty_interactions
+from netanalysis.io.vocabulary import INTERACTION_COLUMNS, OUTCOME_COLUMNS, UTC
 
 # In a folder, files with these endings are never exports (reports, notes, data we write).
 _NOT_EXPORTS = {".json", ".md", ".parquet", ".png", ".html", ".ipynb", ".py", ".toml", ".pdf", ".zip"}
@@ -87,15 +90,27 @@ def _record_hashes(source: str, key: pd.Series) -> np.ndarray:
     return key_hashes(source, key) if len(key) else np.zeros(0, dtype=np.uint64)
 
 
-def _map_refs(refs: pd.Series, ref_map: pd.Series, contact_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """`refs.map(ref_map)`, looked up once per distinct ref (no Python object per row), and each
-    row's contact as a row number of `contact_ids` (-1 for a contact not among them: the owner)."""
-    encoded = pc.dictionary_encode(arrow_strings(refs))
-    uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    mapped = ref_map.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
-    ids = pa.array(mapped, type=pa.string(), from_pandas=True)
-    rows = pd.Index(contact_ids.astype(object)).get_indexer(mapped)[encoded.indices.to_numpy(zero_copy_only=False)]
-    return pd.Series(pd.arrays.ArrowStringArray(ids.take(encoded.indices)), index=refs.index, dtype="string"), rows
+def _map_refs(refs: pa.Array, codes: np.ndarray, ref_map: pd.Series, contact_ids: pd.Series,
+              index: pd.Index) -> tuple[pd.Series, np.ndarray]:
+    """Each row's contact id (`ref_map` of its ref, ``refs[codes]``), looked up once per distinct ref with
+    pyarrow's hash kernels (no Python object per row), and each row's contact as a row number of
+    `contact_ids` (-1 for a contact not among them: the owner)."""
+    mapped = arrow_strings(pd.Series(ref_map.to_numpy(dtype=object))).take(
+        pc.index_in(refs, value_set=arrow_strings(pd.Series(ref_map.index, dtype=object))))
+    rows = pc.fill_null(pc.index_in(mapped, value_set=arrow_strings(contact_ids)), -1).to_numpy(zero_copy_only=False)
+    ids = mapped.take(pa.array(codes))
+    return pd.Series(pd.arrays.ArrowStringArray(ids), index=index, dtype="string"), rows[codes].astype(np.int64)
+
+
+def _coded_refs(refs: pd.Series, ns: str) -> tuple[np.ndarray, pa.Array]:
+    """Each row's ref as a code into the file's distinct refs, and those refs namespaced (``ns`` + ref).
+
+    The text of millions of rows is hashed once, here; the later steps (every named
+    ref a person, refs to contacts) work on the distinct refs and the codes.
+    """
+    encoded = pc.dictionary_encode(arrow_strings(refs), null_encoding="encode")
+    return (encoded.indices.to_numpy(zero_copy_only=False),
+            pc.binary_join_element_wise(ns, encoded.dictionary, "").cast(pa.string()))
 
 
 def _row_keys(f: np.ndarray, r: np.ndarray) -> np.ndarray | None:
@@ -218,19 +233,26 @@ _FEW_VALUES = ("channel", "direction", "source", "kind", "status")
 
 
 def _take_rows(records: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
-    """`records.take(order)`, taking the columns of `_FEW_VALUES` through their dictionary.
+    """`records.take(order)`, column by column on two threads, the columns of `_FEW_VALUES`
+    taken through their dictionary.
 
-    Rearranging millions of strings moves every one of them; rearranging a
-    dictionary's integer codes and decoding them (pyarrow) gives the same
-    column at a third of the cost.
+    Gathering millions of values in a new order is memory-bound; numpy and pyarrow
+    do it without holding the GIL, so two columns are taken at once. Rearranging
+    millions of strings moves every one of them; rearranging a dictionary's integer
+    codes and decoding them (pyarrow) gives the same column at a third of the cost.
     """
-    few = [c for c in _FEW_VALUES if c in records and isinstance(records[c].dtype, pd.StringDtype)]
-    out = records.drop(columns=few).take(order)
     positions = pa.array(order)
-    for c in few:
-        taken = pc.dictionary_encode(arrow_strings(records[c])).take(positions).dictionary_decode()
-        out[c] = pd.Series(pd.array(taken, dtype=records[c].dtype), index=out.index)
-    return out[records.columns]
+
+    def take(name: str):
+        col = records[name]
+        if name in _FEW_VALUES and isinstance(col.dtype, pd.StringDtype):
+            taken = pc.dictionary_encode(arrow_strings(col)).take(positions).dictionary_decode()
+            return pd.array(taken, dtype=col.dtype)
+        return col.array.take(order)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        columns = dict(zip(records.columns, pool.map(take, records.columns)))
+    return pd.DataFrame(columns, index=records.index.take(order), copy=False)
 
 
 def _integers(values: pd.Series) -> np.ndarray:
@@ -260,6 +282,9 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
 
     inputs = paths if isinstance(paths, (list, tuple)) else [paths]
     check_out_folder(out, "load", inputs)  # before the (long) read
+    # The check at the end needs pandera, slow to import: it is imported on another thread
+    # while the files are read (pyarrow parses them without holding the GIL).
+    threading.Thread(target=_import_ahead, args=("netanalysis.io.schema",)).start()
     with progress_bar(0, "load: reading", "file") as bar:
         ds = load(paths, tz=tz, me=me, check=False, anonymize=anonymize, progress=bar)
         step(bar, "load: checking and writing")
@@ -267,6 +292,12 @@ def load_to_folder(paths, out, tz: str = "UTC", me=(), anonymize: bool = False):
             ds.to_parquet(build, validate=True)
             publish(build, Path(out), "load", inputs)
     return ds
+
+
+def _import_ahead(module: str) -> None:
+    """Import `module` before it is needed; a failure is left to the import where it is used to report."""
+    with contextlib.suppress(Exception):
+        importlib.import_module(module)
 
 
 def load(paths, tz: str = "UTC", me=(), check: bool = True, anonymize: bool = False, progress=None):
@@ -399,7 +430,8 @@ class _Gathered:
 
     files: list  # (path, format, rows_read, notes) per file, in file order
     people: list
-    interactions: list
+    interactions: list  # each row's ref as `_ref`, a code into the file's `interaction_refs`
+    interaction_refs: list  # the distinct (namespaced) refs of each file's interactions
     outcomes: list
     rejected: list
     owner: list
@@ -425,7 +457,7 @@ def _assemble(readable, skipped, ctx, Dataset, check: bool = True):
     people = _people_with_every_named_ref(gathered)
     ref_map, contacts, owner_ids = identity.resolve(people, gathered.owner)
     step(ctx.progress, "load: counting duplicates")
-    inter = _interactions_with_contacts(gathered.interactions, ref_map, contacts["contact_id"])
+    inter = _interactions_with_contacts(gathered, ref_map, contacts["contact_id"])
     outc = _concat_rows(gathered.outcomes)
     outc["contact_id"] = outc["ref"].map(ref_map).where(outc["ref"].notna(), None)
 
@@ -476,7 +508,7 @@ def _gather(readable, ctx) -> _Gathered:
     The frames are shallow copies (copy-on-write shares the unchanged columns);
     each file's parsed rows are dropped as soon as its copies are made.
     """
-    gathered = _Gathered([], [], [], [], [], list(ctx.me))
+    gathered = _Gathered([], [], [], [], [], [], list(ctx.me))
     for index, (path, parsed) in enumerate(readable):
         ns = parsed.source + ":"
         gathered.files.append((path, parsed.format, parsed.rows_read, parsed.notes))
@@ -485,21 +517,23 @@ def _gather(readable, ctx) -> _Gathered:
         people["_file"] = index
         people["_rid"] = _record_ids(parsed.source, people["record_key"])
         gathered.people.append(people.drop(columns="record_key"))
-        gathered.interactions.append(_namespaced_records(parsed.interactions, parsed.source, index, str))
-        gathered.outcomes.append(_namespaced_records(parsed.outcomes, parsed.source, index, "string"))
+        codes, refs = _coded_refs(parsed.interactions["ref"], ns)
+        interactions = parsed.interactions.drop(columns="ref").assign(_ref=codes)
+        gathered.interactions.append(_namespaced_records(interactions, parsed.source, index))
+        gathered.interaction_refs.append(refs)
+        gathered.outcomes.append(_namespaced_records(parsed.outcomes, parsed.source, index))
         gathered.rejected.append(parsed.rejected.assign(_file=index))
         if not ctx.me:  # --me is the whole truth about the owner: detection runs only without it
             gathered.owner.extend(parsed.owner)
     return gathered
 
 
-def _namespaced_records(records: pd.DataFrame, source: str, index: int, ref_type) -> pd.DataFrame:
-    """Interactions or outcomes of one file with namespaced refs and groups, their file and record hashes."""
+def _namespaced_records(records: pd.DataFrame, source: str, index: int) -> pd.DataFrame:
+    """Interactions or outcomes of one file with namespaced refs (if a `ref` column, which may
+    name no one) and groups, their file and record hashes."""
     ns = source + ":"
     out = records.copy(deep=False)  # copy-on-write: columns are shared until changed
-    if ref_type is str:
-        out["ref"] = ns + out["ref"].astype(str)
-    else:  # an outcome may name no one
+    if "ref" in out:
         out["ref"] = (ns + out["ref"].astype("string")).astype(object).where(out["ref"].notna(), None)
     out["source"] = source
     out["group_key"] = _namespaced_group(out, ns)
@@ -514,7 +548,7 @@ def _people_with_every_named_ref(gathered: _Gathered) -> pd.DataFrame:
     Every ref an interaction or outcome names is a person, even with no details.
     """
     people = pd.concat(gathered.people, ignore_index=True)
-    named = pc.unique(pa.chunked_array([arrow_strings(x["ref"]) for x in gathered.interactions + gathered.outcomes],
+    named = pc.unique(pa.chunked_array(gathered.interaction_refs + [arrow_strings(x["ref"]) for x in gathered.outcomes],
                                        type=pa.string()).drop_null())
     held = arrow_strings(people["ref"])
     missing = pd.Index(sorted(pc.filter(named, pc.invert(pc.is_in(named, value_set=held))).to_pylist()), dtype=object)
@@ -526,16 +560,21 @@ def _people_with_every_named_ref(gathered: _Gathered) -> pd.DataFrame:
     return people
 
 
-def _interactions_with_contacts(pieces: list, ref_map: pd.Series, contact_ids: pd.Series) -> pd.DataFrame:
-    """The files' interactions in one frame, each with its contact id instead of its source ref,
+def _interactions_with_contacts(gathered: _Gathered, ref_map: pd.Series, contact_ids: pd.Series) -> pd.DataFrame:
+    """The files' interactions in one frame, each with its contact id instead of its ref code,
     and `_contact`, the contact's row in the contacts table (-1 for the owner).
 
-    Empties `pieces` (they belong to the gathering step) so that their rows are freed once stacked.
+    Empties `gathered.interactions` (they belong to the gathering step) so that their rows are
+    freed once stacked.
     """
-    inter = _concat_rows(pieces) if pieces else empty_interactions()
+    pieces, refs = gathered.interactions, gathered.interaction_refs
+    inter = _concat_rows(pieces)
     pieces.clear()
-    inter["contact_id"], inter["_contact"] = _map_refs(inter["ref"], ref_map, contact_ids)
-    return inter.drop(columns=["ref"])  # not needed any more; large at 10M rows
+    first_code = np.cumsum([0] + [len(r) for r in refs])  # each file's refs, one after another
+    codes = inter["_ref"].to_numpy(dtype=np.int64) + first_code[inter["_file"].to_numpy(dtype=np.int64)]
+    all_refs = pa.concat_arrays(refs) if refs else pa.array([], type=pa.string())
+    inter["contact_id"], inter["_contact"] = _map_refs(all_refs, codes, ref_map, contact_ids, inter.index)
+    return inter.drop(columns=["_ref"])
 
 
 def _with_owner_only_rows(rejected: pd.DataFrame, owner_rows: pd.DataFrame, row_new: pd.DataFrame) -> pd.DataFrame:
