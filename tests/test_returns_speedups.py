@@ -134,3 +134,68 @@ def test_opened_rows_mark_the_same_unit_months_as_a_set_of_keys(simulated_datase
     expected = [float((str(u), y * 12 + m) in keys) for u, y, m in zip(rows.unit, period.year, period.month)]
     assert got.event.tolist() == expected and 0 < sum(expected) < len(won)
     assert cycle == round(float(np.median((won["timestamp"] - won["opened_at"]).dt.days / 30.4375)))
+
+
+def _pooled_drawn_matrix(X, patterns, y, rng, n_boot):
+    """The pooled statistics as the link test first computed them: every column read at the drawn rows into one
+    (drawn pairs x half-lives) matrix, summed per redraw at the end."""
+    from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+    from netanalysis.analysis.returns.link_test import _drawn_wins, _PatternProjection, _standardise
+
+    params, _ = GroupedCloglog(y, None, patterns).fit(None)
+    ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
+    mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+    ratio, W = ee / mu, ee * ee * (1.0 - mu) / mu
+    drawn, redraw = _drawn_wins(mu, rng, n_boot)
+    project = _PatternProjection(patterns, W)
+    m = len(X)
+    info, t_obs, expected, at_drawn = np.empty(m), np.empty(m), np.empty(m), np.empty((len(drawn), m))
+    for j in range(m):
+        xt = project.residual(X[j])
+        info[j], t_obs[j], expected[j] = np.dot(xt * W, xt), xt @ ((y - mu) * ratio), xt @ (mu * ratio)
+        at_drawn[:, j] = xt[drawn]
+    scale, ok = _standardise(info)
+    per_win = (at_drawn * scale)[:, ok] * ratio[drawn][:, None]
+    sums = np.column_stack([np.bincount(redraw, per_win[:, j], minlength=n_boot) for j in range(per_win.shape[1])])
+    return t_obs * scale, (sums - expected[ok] * scale[ok]).max(axis=1)
+
+
+def test_pooled_tests_of_every_gap_share_one_null_fit_and_give_each_gap_s_own_test_exactly():
+    """One null fit and one set of redraws for the tests at gaps 0..3: bit for bit the statistics of a test per
+    gap, each computed from its own null fit and redraws as the drawn-rows matrix."""
+    from netanalysis.analysis.returns import link_test
+
+    rows = _rows(seed=4, units=120, months=16)
+    rows.tenure = np.tile(np.arange(16), 120)
+    rows.period = np.tile(np.arange("2023-06", "2024-10", dtype="datetime64[M]").astype("datetime64[ns]"), 120)
+    grid = np.array([0.5, 1.5, 4.0, 12.0])
+    shared = link_test.pooled_link_tests(rows, (3, 0, 1, 2, 1), grid=grid, n_boot=99, seed=7)
+    assert sorted(shared) == [0, 1, 2, 3]
+    for k, test in shared.items():
+        assert test == link_test.link_test(rows, "pooled", gap_months=k, grid=grid, n_boot=99, seed=7)
+        columns = link_test.StockColumns(rows, grid, k, link_test.stock_transform)
+        t_obs, t_boot = _pooled_drawn_matrix(columns, rows.control_patterns(), rows.event,
+                                             np.random.default_rng(7), 99)
+        assert test.statistic == np.max(t_obs)
+        assert test.p_value == (1 + np.sum(t_boot >= test.statistic - 1e-12)) / 100
+    assert 0.05 < shared[0].p_value < 1  # no link in this world: the redraws' statistics are what decide
+    t_obs, t_boot = link_test._pooled(link_test.StockColumns(rows, grid, 2, link_test.stock_transform),
+                                      rows.control_patterns(), rows.event, np.random.default_rng(7), 99)
+    ref_obs, ref_boot = _pooled_drawn_matrix(link_test.StockColumns(rows, grid, 2, link_test.stock_transform),
+                                             rows.control_patterns(), rows.event, np.random.default_rng(7), 99)
+    np.testing.assert_array_equal(t_obs, ref_obs)
+    np.testing.assert_array_equal(t_boot, ref_boot)
+
+
+def test_lagged_stock_with_the_kept_places_is_the_shift_by_hand():
+    rows = _rows(seed=5, units=7, months=6)
+    stock = rows.lagged_stock(2.0, gap_months=2)
+    d = 0.5 ** (1 / 2.0)
+    for u0 in rows.starts:
+        s, by_hand = 0.0, []
+        for t in range(u0, u0 + 6):
+            s = s * d + rows.minutes[t]
+            by_hand.append(s)
+        expected = np.r_[np.zeros(3), np.array(by_hand[:3]) * d ** 2]  # end of month t-3, carried two months
+        np.testing.assert_allclose(stock[u0:u0 + 6], expected, rtol=1e-13)
+    assert rows.place().tolist() == list(range(6)) * 7

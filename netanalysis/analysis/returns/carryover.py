@@ -120,7 +120,14 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        return _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+        shifted = _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months), self.place())
+        return shifted * d ** int(gap_months)
+
+    def place(self) -> np.ndarray:
+        """Each row's place in its unit's history (0 at its first row); read-only, made once."""
+        if "place" not in self._memo:
+            self._memo["place"] = _read_only(_place(self.starts, self.n_rows))
+        return self._memo["place"]
 
     def _stock(self, half_life_months: float, decay: float) -> np.ndarray:
         """The stock at the end of each month (`panel._stock`), kept for the last `STOCK_CACHE` half-lives asked."""
@@ -228,16 +235,21 @@ def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
                       starts=starts.astype("int64"), unit_kind=unit)
 
 
-def _shift_within(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
-    """x shifted down by k rows within each unit (zeros before a unit's first row)."""
+def _shift_within(x: np.ndarray, starts: np.ndarray, k: int, place: np.ndarray | None = None) -> np.ndarray:
+    """x shifted down by k rows within each unit (zeros before a unit's first row); `place`: `_place` of the
+    rows, when already known."""
     out = np.zeros_like(x, dtype=float)
     if k <= 0:
         return x.astype(float)
     if len(x) > k:
         out[k:] = x[:-k]
-    tenure = np.arange(len(x)) - np.repeat(starts, np.diff(np.append(starts, len(x))))
-    out[tenure < k] = 0.0
+    out[(_place(starts, len(x)) if place is None else place) < k] = 0.0
     return out
+
+
+def _place(starts: np.ndarray, n_rows: int) -> np.ndarray:
+    """Each row's place in its unit (0 at the unit's first row), for units beginning at `starts`."""
+    return np.arange(n_rows) - np.repeat(starts, np.diff(np.append(starts, n_rows)))
 
 
 def stock_transform(stock_minutes: np.ndarray, scale: float = STOCK_SCALE_MINUTES) -> np.ndarray:
