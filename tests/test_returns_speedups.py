@@ -199,3 +199,63 @@ def test_lagged_stock_with_the_kept_places_is_the_shift_by_hand():
         expected = np.r_[np.zeros(3), np.array(by_hand[:3]) * d ** 2]  # end of month t-3, carried two months
         np.testing.assert_allclose(stock[u0:u0 + 6], expected, rtol=1e-13)
     assert rows.place().tolist() == list(range(6)) * 7
+
+
+def test_within_link_test_from_the_patterned_null_fit_is_the_row_by_row_one(monkeypatch):
+    """The within design's null fit from the controls' patterns: the row-by-row Newton fit's statistic (to
+    rounding) and the same redraws, so the same p-value."""
+    from netanalysis.analysis.returns import link_test
+    from netanalysis.analysis.returns.within_fit import fit_conditional_poisson
+
+    rows = _rows(seed=6, units=150, months=16)
+    rows.tenure = np.tile(np.arange(16), 150)
+    rows.period = np.tile(np.arange("2023-06", "2024-10", dtype="datetime64[M]").astype("datetime64[ns]"), 150)
+    fast = link_test.link_test(rows, "within", n_boot=99, seed=3)
+
+    class RowByRow:
+        def __init__(self, g, Z):
+            self.g, self.Z = g, Z
+
+        def fit(self):
+            return fit_conditional_poisson(self.g, self.Z)
+
+    monkeypatch.setattr(link_test, "PatternedConditionalPoisson", RowByRow)
+    slow = link_test.link_test(rows, "within", n_boot=99, seed=3)
+    assert 0.05 < slow.p_value < 1 and fast.p_value == slow.p_value
+    assert fast.best_half_life == slow.best_half_life
+    np.testing.assert_allclose(fast.statistic, slow.statistic, rtol=1e-9)
+
+
+def test_stock_from_the_kept_layout_is_the_panel_s_stock_bit_for_bit():
+    from netanalysis.analysis.returns.carryover import StockLayout
+    from netanalysis.panel.build import _stock
+
+    rng = np.random.default_rng(8)
+    lengths = rng.integers(1, 30, 200)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    minutes = rng.exponential(40, lengths.sum()) * (rng.random(lengths.sum()) < 0.3)
+    layout = StockLayout(minutes, starts)
+    for half_life in (0.25, 1.0, 3.7, 36.0):
+        d = 0.5 ** (1 / half_life)
+        np.testing.assert_array_equal(layout(d), _stock(minutes, starts, d))
+    assert StockLayout(np.zeros(0), np.zeros(0, dtype=int))(0.5).shape == (0,)
+
+
+def test_pattern_sums_of_several_dose_columns_are_the_bincounts_bit_for_bit():
+    from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+
+    rng = np.random.default_rng(11)
+    n = 5000
+    controls = np.column_stack([np.ones(n), rng.random((n, 3)) < 0.4]).astype(float)
+    x = rng.exponential(1.0, (n, 4)) * (rng.random((n, 4)) < 0.3)
+    fitter = GroupedCloglog((rng.random(n) < 0.05).astype(float), controls)
+    ee = np.exp(rng.normal(-3, 0.5, n))
+    score, info = fitter._score_info(ee.copy(), x)
+    mu = -np.expm1(-ee)
+    w = ee * (ee / mu) * (1.0 - mu)
+    wx = x * w[:, None]
+    by_bincount = np.column_stack([np.bincount(fitter.group, wx[:, j], minlength=len(fitter.patterns))
+                                   for j in range(4)])
+    k = fitter.k
+    np.testing.assert_array_equal(info[:k, k:], fitter.patterns.T @ by_bincount)
+    np.testing.assert_array_equal(info[k:, k:], wx.T @ x)

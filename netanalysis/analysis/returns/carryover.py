@@ -53,7 +53,7 @@ from netanalysis.analysis.returns.hazard_fit import (
 from netanalysis.analysis.words import describe_hours, plural, small_percent
 from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import as_timestamp
-from netanalysis.panel.build import _stock, decay_per_month
+from netanalysis.panel.build import decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
 STOCK_SCALE_MINUTES = 60.0
@@ -123,6 +123,12 @@ class HazardRows:
         shifted = _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months), self.place())
         return shifted * d ** int(gap_months)
 
+    def stock_layout(self) -> StockLayout:
+        """`StockLayout` of these rows (made once): runs `panel._stock` for any decay."""
+        if "stock_layout" not in self._memo:
+            self._memo["stock_layout"] = StockLayout(self.minutes, self.starts)
+        return self._memo["stock_layout"]
+
     def place(self) -> np.ndarray:
         """Each row's place in its unit's history (0 at its first row); read-only, made once."""
         if "place" not in self._memo:
@@ -135,7 +141,7 @@ class HazardRows:
             if half_life_months in self._stocks:
                 self._stocks.move_to_end(half_life_months)
                 return self._stocks[half_life_months]
-        s = _stock(self.minutes, self.starts, decay)
+        s = self.stock_layout()(decay)
         with self._lock:
             self._stocks[half_life_months] = s
             if len(self._stocks) > STOCK_CACHE:
@@ -190,6 +196,38 @@ class HazardRows:
         if "fitter" not in self._memo:
             self._memo["fitter"] = GroupedCloglog(self.event, self.controls(), self.control_patterns())
         return self._memo["fitter"]
+
+
+class StockLayout:
+    """`panel._stock` (stock_t = stock_{t-1} * decay + minutes_t within each unit) for one set of rows, at any decay.
+
+    The same floating-point operations in the same order as `panel._stock`:
+    the rows laid out month of tenure by month of tenure (longest units first),
+    one vectorised step per month of tenure. The layout, and the minutes in it,
+    are worked out once here, as every half-life of a profile reads the same rows.
+    """
+
+    def __init__(self, minutes: np.ndarray, starts: np.ndarray):
+        minutes = np.asarray(minutes, dtype="float64")
+        starts = np.asarray(starts, dtype="int64")
+        lengths = np.diff(np.append(starts, len(minutes)))
+        order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
+        rank = np.empty(len(lengths), dtype="int64")
+        rank[order] = np.arange(len(lengths))
+        self.active = np.bincount(lengths)[::-1].cumsum()[::-1][1:] if len(minutes) else np.zeros(0, dtype="int64")
+        self.offset = np.concatenate([[0], np.cumsum(self.active)[:-1]]).astype("int64")
+        self.where = self.offset[_place(starts, len(minutes))] + np.repeat(rank, lengths) if len(minutes) else \
+            np.zeros(0, dtype="int64")
+        self.laid_out = np.empty(len(minutes))
+        self.laid_out[self.where] = minutes
+
+    def __call__(self, decay: float) -> np.ndarray:
+        t = self.laid_out.copy()
+        offset, active = self.offset, self.active
+        for step in range(1, len(active)):
+            cur, prev, m = offset[step], offset[step - 1], active[step]
+            t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
+        return np.maximum(t[self.where], 0.0)
 
 
 def tenure_dummies(tenure: np.ndarray) -> np.ndarray:

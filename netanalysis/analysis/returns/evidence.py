@@ -169,6 +169,7 @@ def _prepare(rows: HazardRows | None) -> None:
     rows.fitter()
     rows.calendar_month()
     rows.place()
+    rows.stock_layout()
 
 
 def opened_rows(ds, rows: HazardRows, as_of: pd.Timestamp | None = None) -> tuple[HazardRows | None, int | None]:

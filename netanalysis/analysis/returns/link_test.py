@@ -34,11 +34,11 @@ from threadpoolctl import threadpool_limits
 from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
 from netanalysis.analysis.returns.within_contact import (
-    fit_conditional_poisson,
     unit_groups,
     within_controls,
     within_probabilities,
 )
+from netanalysis.analysis.returns.within_fit import PatternedConditionalPoisson
 
 LINK_GRID = np.geomspace(0.25, 36.0, 24)
 N_BOOT = 199
@@ -303,7 +303,7 @@ def _within(rows, X, y, rng, n_boot):
         return None, None, 0
     Z = within_controls(rows, at=g.keep)
     Xg = np.column_stack([X[j][g.keep] for j in range(len(X))])
-    b, _, _ = fit_conditional_poisson(g, Z)
+    b, _, _ = PatternedConditionalPoisson(g, Z).fit()  # the null fit, from the controls' few row patterns
     p = within_probabilities(g, Z @ b)
     W = g.n_events[g.code] * p
 
