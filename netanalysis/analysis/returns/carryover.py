@@ -184,6 +184,14 @@ class HazardRows:
         return self._memo["control_patterns"]
 
 
+    def null_fit(self) -> tuple[np.ndarray, float]:
+        """The fit with the controls alone (no invested time): (params, deviance), made once; every design starts
+        from it or compares with it."""
+        if "null_fit" not in self._memo:
+            params, deviance = self.fitter().fit(None)
+            self._memo["null_fit"] = (_read_only(params), float(deviance))
+        return self._memo["null_fit"]
+
     def cell_grid(self) -> DoseCellGrid:
         """`hazard_fit.DoseCellGrid` of these rows (made once): groups them into dose cells of any stock."""
         if "cell_grid" not in self._memo:
@@ -465,7 +473,7 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    _, no_stock_dev = rows.fitter().fit(None)
+    no_stock_dev = rows.null_fit()[1]
     by_sat, fits = _deviance_surface(rows, grid, sat, gap_months)
     fixed = _fixed_dose_column(by_sat, sat)
     deviance = np.nanmin(np.where(np.isfinite(by_sat), by_sat, np.inf), axis=1)

@@ -167,6 +167,7 @@ def _prepare(rows: HazardRows | None) -> None:
     rows.control_patterns()
     rows.cell_grid()
     rows.fitter()
+    rows.null_fit()
     rows.calendar_month()
     rows.place()
     rows.stock_layout()

@@ -113,7 +113,8 @@ class ScoreTest:
         rng = np.random.default_rng(seed)
         with threadpool_limits(1):
             if self.design == "pooled":
-                t_obs, t_boot = PooledNull(self.patterns, y, rng, n_boot).statistics(self.X)
+                known = self.rows.null_fit()[0] if y is self.rows.event else None
+                t_obs, t_boot = PooledNull(self.patterns, y, rng, n_boot, known).statistics(self.X)
             else:
                 t_obs, t_boot, base["n_units"] = _within(self.rows, self.X, y, rng, n_boot)
         return _result(t_obs, t_boot, self.grid, base)
@@ -168,7 +169,7 @@ def pooled_link_tests(rows: HazardRows, gaps, grid=None, n_boot: int = N_BOOT, s
         return {k: LinkTest(None, None, None, **b, reason=f"only {n_events} won months (at least {MIN_EVENTS} "
                                                           "are needed)") for k, b in bases.items()}
     with threadpool_limits(1):
-        null = PooledNull(rows.control_patterns(), y, np.random.default_rng(seed), n_boot)
+        null = PooledNull(rows.control_patterns(), y, np.random.default_rng(seed), n_boot, rows.null_fit()[0])
         parts = {k: (np.empty(len(grid)), np.empty(len(grid)), np.empty(len(grid)), np.empty((n_boot, len(grid))))
                  for k in gaps}
         for j, h in enumerate(grid):  # one half-life's stock at a time, read at every gap
@@ -221,8 +222,9 @@ class PooledNull:
     `drawn` and `redraw` are the (row, redraw) pairs of the wins the redraws make.
     """
 
-    def __init__(self, patterns: tuple, y: np.ndarray, rng, n_boot: int):
-        params, _ = GroupedCloglog(y, None, patterns).fit(None)
+    def __init__(self, patterns: tuple, y: np.ndarray, rng, n_boot: int, params: np.ndarray | None = None):
+        if params is None:  # else: the null fit's params, when already known
+            params, _ = GroupedCloglog(y, None, patterns).fit(None)
         ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
         self.mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
         self.ratio = ee / self.mu
