@@ -205,21 +205,19 @@ def test_within_link_test_from_the_patterned_null_fit_is_the_row_by_row_one(monk
     """The within design's null fit from the controls' patterns: the row-by-row Newton fit's statistic (to
     rounding) and the same redraws, so the same p-value."""
     from netanalysis.analysis.returns import link_test
+    from netanalysis.analysis.returns.within_contact import WithinDesign, forget_within_design
     from netanalysis.analysis.returns.within_fit import fit_conditional_poisson
 
     rows = _rows(seed=6, units=150, months=16)
     rows.tenure = np.tile(np.arange(16), 150)
     rows.period = np.tile(np.arange("2023-06", "2024-10", dtype="datetime64[M]").astype("datetime64[ns]"), 150)
     fast = link_test.link_test(rows, "within", n_boot=99, seed=3)
+    forget_within_design(rows)
 
-    class RowByRow:
-        def __init__(self, g, Z):
-            self.g, self.Z = g, Z
+    def row_by_row(design):
+        return fit_conditional_poisson(design.groups, design.controls())
 
-        def fit(self):
-            return fit_conditional_poisson(self.g, self.Z)
-
-    monkeypatch.setattr(link_test, "PatternedConditionalPoisson", RowByRow)
+    monkeypatch.setattr(WithinDesign, "null_fit", row_by_row)
     slow = link_test.link_test(rows, "within", n_boot=99, seed=3)
     assert 0.05 < slow.p_value < 1 and fast.p_value == slow.p_value
     assert fast.best_half_life == slow.best_half_life

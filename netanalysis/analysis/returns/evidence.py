@@ -27,7 +27,12 @@ from netanalysis.analysis.returns.carryover import HalfLifeProfile, HazardRows, 
 from netanalysis.analysis.returns.link_test import LinkTest, link_test, pooled_link_tests
 from netanalysis.analysis.returns.verdict import Evidence, Verdict, decide
 from netanalysis.analysis.returns.within_contact import KEY as WITHIN_KEY
-from netanalysis.analysis.returns.within_contact import WithinContactCarryover, within_contact_carryover
+from netanalysis.analysis.returns.within_contact import (
+    WithinContactCarryover,
+    forget_within_design,
+    within_contact_carryover,
+    within_design,
+)
 from netanalysis.dates import as_timestamp
 
 WINDOWS = (1, 2, 3)
@@ -130,6 +135,8 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
         # each design is a function of the rows alone (its own seeded draws): the same results in any order
         for r in (rows, opened):
             _prepare(r)
+        if within_design(rows).groups.n_groups:
+            within_design(rows).null_fit()  # the within-unit profile and its link test share it
         run = pool.submit
         pooled_job = run(profile_half_life, rows, grid=grid) if pooled is None else None
         # the pooled test and its exclusion windows share one null fit and one set of redraws
@@ -144,6 +151,7 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
         windows = {k: links[k] for k in ks}
         profiles = {k: j.result() for k, j in profile_jobs.items()}
         opened_test = None if opened_job is None else opened_job.result()
+    forget_within_design(rows)
     ev = Evidence(link_p=link.p_value, within_p=within_link.p_value, window_p={k: t.p_value for k, t in windows.items()},
                   opened_p=None if opened_test is None else opened_test.p_value, n_units=rows.n_units,
                   n_events=rows.n_events, n_within_units=within.n_units_, lag_shape=lag_shape,

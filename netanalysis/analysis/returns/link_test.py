@@ -33,12 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
-from netanalysis.analysis.returns.within_contact import (
-    unit_groups,
-    within_controls,
-    within_probabilities,
-)
-from netanalysis.analysis.returns.within_fit import PatternedConditionalPoisson
+from netanalysis.analysis.returns.within_contact import WithinDesign, within_design, within_probabilities
 
 LINK_GRID = np.geomspace(0.25, 36.0, 24)
 N_BOOT = 199
@@ -144,6 +139,9 @@ class StockColumns:
 
     def __getitem__(self, j: int) -> np.ndarray:
         return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
+
+    def at(self, j: int, positions: np.ndarray) -> np.ndarray:
+        return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months)[positions])
 
 def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
               seed: int = 0, transform=stock_transform) -> LinkTest:
@@ -300,12 +298,14 @@ def _drawn_wins(mu: np.ndarray, rng, n_boot: int) -> tuple[np.ndarray, np.ndarra
 
 def _within(rows, X, y, rng, n_boot):
     """As `_pooled`, for the conditional Poisson: redraws move each unit's wins among its own months."""
-    g = unit_groups(_with_events(rows, y))
+    design = within_design(rows) if y is rows.event else WithinDesign(_with_events(rows, y))
+    g = design.groups
     if g.n_groups == 0:
         return None, None, 0
-    Z = within_controls(rows, at=g.keep)
-    Xg = np.column_stack([X[j][g.keep] for j in range(len(X))])
-    b, _, _ = PatternedConditionalPoisson(g, Z).fit()  # the null fit, from the controls' few row patterns
+    Z = design.controls()
+    at = getattr(X, "at", None)
+    Xg = np.column_stack([X[j][g.keep] if at is None else at(j, g.keep) for j in range(len(X))])
+    b, _, _ = design.null_fit()  # from the controls' few row patterns
     p = within_probabilities(g, Z @ b)
     W = g.n_events[g.code] * p
 
