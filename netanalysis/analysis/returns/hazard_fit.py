@@ -145,6 +145,8 @@ class GroupedCloglog:
             if 0.0 <= decrement < 0.1 * tol * (abs(dev) + 1.0):
                 break
             beta, new_dev, new_ee = halving_step(lambda b: self._deviance(*split(b), x), beta, step, dev)
+            if new_ee is None:
+                break  # no step lowers the deviance: at the optimum up to rounding
             done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
             dev, ee = new_dev, new_ee
             if done:
@@ -262,15 +264,18 @@ def control_patterns(controls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def halving_step(deviance_at, beta: np.ndarray, step: np.ndarray, deviance: float):
-    """A Newton step, halved until the deviance does not rise (or the step is tiny).
+    """A Newton step, halved until the deviance does not rise.
 
     `deviance_at(b)` returns ``(deviance, linear_predictor_exp)``; the result is
-    ``(new_beta, new_deviance, new_linear_predictor_exp)``. Shared by the lean
-    cloglog fitters so both take exactly the same steps.
+    ``(new_beta, new_deviance, new_linear_predictor_exp)``, or ``(beta, deviance,
+    None)`` when even a step of 1/2**14 raises the deviance: the fit stays where it
+    is (a step that raises the deviance is never taken).
     """
     t = 1.0
     while True:
         new_dev, new_ee = deviance_at(beta + t * step)
-        if new_dev <= deviance + 1e-12 or t < 1e-4:
+        if new_dev <= deviance + 1e-12:
             return beta + t * step, new_dev, new_ee
+        if t < 1e-4:
+            return beta, deviance, None
         t /= 2.0
