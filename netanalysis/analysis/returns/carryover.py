@@ -512,6 +512,7 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
     on the rows.
     """
     patterns = rows.control_patterns()[0]
+    null_deviance = rows.null_fit()[1]
     by_sat = np.full((len(grid), len(sat)), np.nan)
     fits = {}
     starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
@@ -525,7 +526,12 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
             if not np.isnan(by_sat[i, j]):
                 return
             start = _extrapolated(starts[j], before[j] if last[j] == i - 1 else None)
-            params, dev = fitter.fit(dose_covariate(cells.stock, sat[j]), start, tol=CELL_TOL)
+            dose = dose_covariate(cells.stock, sat[j])
+            params, dev = fitter.fit(dose, start, tol=CELL_TOL)
+            if start is not None and not dev <= null_deviance + 1.0:
+                # a dose never fits worse than the controls alone: a start far off left the fit stranded where
+                # the clipped chance is flat, so start again from the controls-only rate
+                params, dev = fitter.fit(dose, None, tol=CELL_TOL)
             if np.all(np.isfinite(params)) and np.isfinite(dev):
                 # the fits at consecutive half-lives lie on a smooth path: the next starts a step further along it
                 before[j] = starts[j] if last[j] == i - 1 else None
