@@ -257,3 +257,37 @@ def test_pattern_sums_of_several_dose_columns_are_the_bincounts_bit_for_bit():
     k = fitter.k
     np.testing.assert_array_equal(info[:k, k:], fitter.patterns.T @ by_bincount)
     np.testing.assert_array_equal(info[k:, k:], wx.T @ x)
+
+
+def test_lagged_stock_is_the_shifted_panel_stock_bit_for_bit_with_units_shorter_than_the_gap():
+    from netanalysis.analysis.returns.carryover import decay_per_month
+    from netanalysis.panel.build import _stock
+
+    rng = np.random.default_rng(12)
+    lengths = rng.integers(1, 9, 60)
+    n = int(lengths.sum())
+    rows = HazardRows(unit=np.repeat(np.arange(60), lengths).astype(object), period=np.zeros(n), event=np.zeros(n),
+                      minutes=rng.exponential(30, n) * (rng.random(n) < 0.5), tenure=np.zeros(n, dtype=int),
+                      starts=np.r_[0, np.cumsum(lengths)[:-1]])
+    for half_life in (0.5, 3.0):
+        d = decay_per_month(half_life)
+        for gap in range(4):
+            expected = _shift_within(_stock(rows.minutes, rows.starts, d), rows.starts, 1 + gap) * d ** gap
+            np.testing.assert_array_equal(rows.lagged_stock(half_life, gap), expected)
+    tiny = HazardRows(unit=np.array(["a", "b"], dtype=object), period=np.zeros(2), minutes=np.array([5.0, 7.0]),
+                      event=np.zeros(2), tenure=np.zeros(2, dtype=int), starts=np.array([0, 1]))
+    assert tiny.lagged_stock(1.0, 3).tolist() == [0.0, 0.0]
+
+
+def test_within_probabilities_are_each_unit_s_softmax_bit_for_bit():
+    from netanalysis.analysis.returns.within_fit import UnitGroups, within_probabilities
+
+    rng = np.random.default_rng(13)
+    lengths = rng.integers(1, 12, 80)
+    code = np.repeat(np.arange(80), lengths)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    g = UnitGroups(keep=np.arange(len(code)), code=code, starts=starts, n_events=np.ones(80), y=np.zeros(len(code)))
+    eta = rng.normal(0, 3, len(code))
+    top = np.maximum.reduceat(eta, starts)
+    e = np.exp(eta - top[code])
+    np.testing.assert_array_equal(within_probabilities(g, eta), e / np.add.reduceat(e, starts)[code])

@@ -120,8 +120,21 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        shifted = _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months), self.place())
-        return shifted * d ** int(gap_months)
+        stock, k = self._stock(float(half_life_months), d), 1 + int(gap_months)
+        # `_shift_within(stock, starts, k) * d ** gap`, the first k rows of each unit found once
+        out = np.empty(len(stock))
+        out[:k] = 0.0
+        if len(stock) > k:
+            out[k:] = stock[:-k]
+        out[self._first_rows(k)] = 0.0
+        out *= d ** int(gap_months)
+        return out
+
+    def _first_rows(self, k: int) -> np.ndarray:
+        """Positions of the rows within the first `k` of their unit (made once per k)."""
+        if ("first_rows", k) not in self._memo:
+            self._memo[("first_rows", k)] = _read_only(np.flatnonzero(self.place() < k))
+        return self._memo[("first_rows", k)]
 
     def stock_layout(self) -> StockLayout:
         """`StockLayout` of these rows (made once): runs `panel._stock` for any decay."""
