@@ -5,7 +5,7 @@
 
 The timing runs what notebook 03 computes (Kaplan-Meier, segments with log-rank,
 lags and bootstrap, cohorts, the half-life profile and its reverse-causation
-twin, dose-response, distributed lag) and its figures, on a simulated world
+twin, the lag shape, the verdict's evidence, dose-response, distributed lag) and its figures, on a simulated world
 built in memory. The coverage study repeats the ground-truth test for many seeds
 and reports how often the estimate is within 30% of the truth and the 95%
 interval covers it.
@@ -28,6 +28,7 @@ from test_returns_truth import world_dataset
 
 from netanalysis.analysis.returns.carryover import dose_response, hazard_rows, lag_profile, profile_half_life
 from netanalysis.analysis.returns.cohorts import cohort_table, cohort_triangle
+from netanalysis.analysis.returns.evidence import assess_delayed_returns
 from netanalysis.analysis.returns.first_outcome import (
     first_outcome_table,
     outcome_lags,
@@ -35,6 +36,7 @@ from netanalysis.analysis.returns.first_outcome import (
     within_days_share,
 )
 from netanalysis.analysis.returns.kaplan_meier import KaplanMeier
+from netanalysis.analysis.returns.lag_shape import LagShapeFit
 from netanalysis.analysis.returns.segments import compare_segments
 from netanalysis.plots import general as plots
 from netanalysis.plots import returns as plots_returns
@@ -78,6 +80,13 @@ def analysis(ds, unit: str = "contact") -> dict:
     sens = profile_half_life(rows, gap_months=1)
     out["half_life_gap1"] = (sens.best, sens.ci, sens.reason)
     lap("reverse_causation_profile")
+    shape = LagShapeFit().fit(rows)
+    out["lag_shape"] = shape.shape_
+    lap("lag_shape")
+    # the verdict's designs: pooled and exclusion-window link tests (one null fit), within-unit profile and test
+    ev = assess_delayed_returns(rows, pooled=prof, lag_shape=shape.shape_ or "geometric", n_boot=199)
+    out["verdict"] = ev.verdict.code
+    lap("evidence")
     plots_returns.dose_response(dose_response(rows, prof))
     lap("dose_response")
     plots_returns.lag_profile(lag_profile(rows, 12))

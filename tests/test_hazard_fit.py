@@ -112,3 +112,46 @@ def test_designs_on_two_threads_give_what_one_thread_gives(monkeypatch):
         results.append((ev.metrics(), {k: t.p_value for k, t in ev.windows.items()},
                         {k: (p.best, p.ci) for k, p in ev.window_profiles.items()}, ev.within_link.p_value))
     assert results[0] == results[1]
+
+
+def test_a_fit_never_takes_a_step_that_raises_the_deviance():
+    """From a start far off (every month's chance clipped near 1), no halving lowers the deviance: the fit stays
+    where it started instead of taking the last, tiny step anyway."""
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.05).astype(float)
+    x = rng.exponential(1.0, 400)
+    fitter = GroupedCloglog(y, np.ones((400, 1)))
+    start = np.array([30.0, 5.0])  # eta far above the clip at 4: the deviance is flat around the start
+    start_dev, _ = fitter._deviance(start[:1], start[1:], x[:, None])
+    params, dev = fitter.fit(x, start)
+    assert dev <= start_dev
+    calls = []
+
+    def deviance_at(b):
+        calls.append(b)
+        return (10.0 + float(np.sum(b ** 2)), np.ones(3))  # every step away from 0 raises it
+
+    from netanalysis.analysis.returns.hazard_fit import halving_step
+
+    beta, new_dev, ee = halving_step(deviance_at, np.zeros(2), np.ones(2), 10.0)
+    assert ee is None and new_dev == 10.0 and np.array_equal(beta, np.zeros(2)) and len(calls) == 15
+
+
+def test_a_profile_fit_stranded_by_a_far_off_warm_start_starts_again(rows, monkeypatch):
+    """Warm starts far off (the chance clipped near 1, where the deviance is flat) would strand a cell fit far
+    above the controls-only deviance; the profile starts such a fit again, so its surface is the one fitted
+    from the controls-only rate at every point."""
+    from netanalysis.analysis.returns import carryover
+
+    grid = np.geomspace(0.5, 24.0, 8)
+    cold = profile_half_life(rows, grid=grid)
+    monkeypatch.setattr(carryover, "_extrapolated", lambda start, before: None)
+    from_rate = profile_half_life(rows, grid=grid)
+    monkeypatch.setattr(carryover, "_extrapolated",
+                        lambda start, before: None if start is None else np.r_[np.full(len(start) - 1, 30.0), 5.0])
+    far_off = profile_half_life(rows, grid=grid)
+    for prof in (cold, far_off):
+        surface = prof.deviance_by_saturation_
+        assert np.nanmax(surface) <= prof.deviance_no_stock + 1.0
+        np.testing.assert_allclose(surface, from_rate.deviance_by_saturation_, rtol=1e-8)
+    assert far_off.best == pytest.approx(from_rate.best, rel=1e-8)

@@ -134,3 +134,160 @@ def test_opened_rows_mark_the_same_unit_months_as_a_set_of_keys(simulated_datase
     expected = [float((str(u), y * 12 + m) in keys) for u, y, m in zip(rows.unit, period.year, period.month)]
     assert got.event.tolist() == expected and 0 < sum(expected) < len(won)
     assert cycle == round(float(np.median((won["timestamp"] - won["opened_at"]).dt.days / 30.4375)))
+
+
+def _pooled_drawn_matrix(X, patterns, y, rng, n_boot):
+    """The pooled statistics as the link test first computed them: every column read at the drawn rows into one
+    (drawn pairs x half-lives) matrix, summed per redraw at the end."""
+    from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+    from netanalysis.analysis.returns.link_test import _drawn_wins, _PatternProjection, _standardise
+
+    params, _ = GroupedCloglog(y, None, patterns).fit(None)
+    ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
+    mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+    ratio, W = ee / mu, ee * ee * (1.0 - mu) / mu
+    drawn, redraw = _drawn_wins(mu, rng, n_boot)
+    project = _PatternProjection(patterns, W)
+    m = len(X)
+    info, t_obs, expected, at_drawn = np.empty(m), np.empty(m), np.empty(m), np.empty((len(drawn), m))
+    for j in range(m):
+        xt = project.residual(X[j])
+        info[j], t_obs[j], expected[j] = np.dot(xt * W, xt), xt @ ((y - mu) * ratio), xt @ (mu * ratio)
+        at_drawn[:, j] = xt[drawn]
+    scale, ok = _standardise(info)
+    per_win = (at_drawn * scale)[:, ok] * ratio[drawn][:, None]
+    sums = np.column_stack([np.bincount(redraw, per_win[:, j], minlength=n_boot) for j in range(per_win.shape[1])])
+    return t_obs * scale, (sums - expected[ok] * scale[ok]).max(axis=1)
+
+
+def test_pooled_tests_of_every_gap_share_one_null_fit_and_give_each_gap_s_own_test_exactly():
+    """One null fit and one set of redraws for the tests at gaps 0..3: bit for bit the statistics of a test per
+    gap, each computed from its own null fit and redraws as the drawn-rows matrix."""
+    from netanalysis.analysis.returns import link_test
+
+    rows = _rows(seed=4, units=120, months=16)
+    rows.tenure = np.tile(np.arange(16), 120)
+    rows.period = np.tile(np.arange("2023-06", "2024-10", dtype="datetime64[M]").astype("datetime64[ns]"), 120)
+    grid = np.array([0.5, 1.5, 4.0, 12.0])
+    shared = link_test.pooled_link_tests(rows, (3, 0, 1, 2, 1), grid=grid, n_boot=99, seed=7)
+    assert sorted(shared) == [0, 1, 2, 3]
+    for k, test in shared.items():
+        assert test == link_test.link_test(rows, "pooled", gap_months=k, grid=grid, n_boot=99, seed=7)
+        columns = link_test.StockColumns(rows, grid, k, link_test.stock_transform)
+        t_obs, t_boot = _pooled_drawn_matrix(columns, rows.control_patterns(), rows.event,
+                                             np.random.default_rng(7), 99)
+        assert test.statistic == np.max(t_obs)
+        assert test.p_value == (1 + np.sum(t_boot >= test.statistic - 1e-12)) / 100
+    assert 0.05 < shared[0].p_value < 1  # no link in this world: the redraws' statistics are what decide
+    t_obs, t_boot = link_test._pooled(link_test.StockColumns(rows, grid, 2, link_test.stock_transform),
+                                      rows.control_patterns(), rows.event, np.random.default_rng(7), 99)
+    ref_obs, ref_boot = _pooled_drawn_matrix(link_test.StockColumns(rows, grid, 2, link_test.stock_transform),
+                                             rows.control_patterns(), rows.event, np.random.default_rng(7), 99)
+    np.testing.assert_array_equal(t_obs, ref_obs)
+    np.testing.assert_array_equal(t_boot, ref_boot)
+
+
+def test_lagged_stock_with_the_kept_places_is_the_shift_by_hand():
+    rows = _rows(seed=5, units=7, months=6)
+    stock = rows.lagged_stock(2.0, gap_months=2)
+    d = 0.5 ** (1 / 2.0)
+    for u0 in rows.starts:
+        s, by_hand = 0.0, []
+        for t in range(u0, u0 + 6):
+            s = s * d + rows.minutes[t]
+            by_hand.append(s)
+        expected = np.r_[np.zeros(3), np.array(by_hand[:3]) * d ** 2]  # end of month t-3, carried two months
+        np.testing.assert_allclose(stock[u0:u0 + 6], expected, rtol=1e-13)
+    assert rows.place().tolist() == list(range(6)) * 7
+
+
+def test_within_link_test_from_the_patterned_null_fit_is_the_row_by_row_one(monkeypatch):
+    """The within design's null fit from the controls' patterns: the row-by-row Newton fit's statistic (to
+    rounding) and the same redraws, so the same p-value."""
+    from netanalysis.analysis.returns import link_test
+    from netanalysis.analysis.returns.within_contact import WithinDesign, forget_within_design
+    from netanalysis.analysis.returns.within_fit import fit_conditional_poisson
+
+    rows = _rows(seed=6, units=150, months=16)
+    rows.tenure = np.tile(np.arange(16), 150)
+    rows.period = np.tile(np.arange("2023-06", "2024-10", dtype="datetime64[M]").astype("datetime64[ns]"), 150)
+    fast = link_test.link_test(rows, "within", n_boot=99, seed=3)
+    forget_within_design(rows)
+
+    def row_by_row(design):
+        return fit_conditional_poisson(design.groups, design.controls())
+
+    monkeypatch.setattr(WithinDesign, "null_fit", row_by_row)
+    slow = link_test.link_test(rows, "within", n_boot=99, seed=3)
+    assert 0.05 < slow.p_value < 1 and fast.p_value == slow.p_value
+    assert fast.best_half_life == slow.best_half_life
+    np.testing.assert_allclose(fast.statistic, slow.statistic, rtol=1e-9)
+
+
+def test_stock_from_the_kept_layout_is_the_panel_s_stock_bit_for_bit():
+    from netanalysis.analysis.returns.carryover import StockLayout
+    from netanalysis.panel.build import _stock
+
+    rng = np.random.default_rng(8)
+    lengths = rng.integers(1, 30, 200)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    minutes = rng.exponential(40, lengths.sum()) * (rng.random(lengths.sum()) < 0.3)
+    layout = StockLayout(minutes, starts)
+    for half_life in (0.25, 1.0, 3.7, 36.0):
+        d = 0.5 ** (1 / half_life)
+        np.testing.assert_array_equal(layout(d), _stock(minutes, starts, d))
+    assert StockLayout(np.zeros(0), np.zeros(0, dtype=int))(0.5).shape == (0,)
+
+
+def test_pattern_sums_of_several_dose_columns_are_the_bincounts_bit_for_bit():
+    from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
+
+    rng = np.random.default_rng(11)
+    n = 5000
+    controls = np.column_stack([np.ones(n), rng.random((n, 3)) < 0.4]).astype(float)
+    x = rng.exponential(1.0, (n, 4)) * (rng.random((n, 4)) < 0.3)
+    fitter = GroupedCloglog((rng.random(n) < 0.05).astype(float), controls)
+    ee = np.exp(rng.normal(-3, 0.5, n))
+    score, info = fitter._score_info(ee.copy(), x)
+    mu = -np.expm1(-ee)
+    w = ee * (ee / mu) * (1.0 - mu)
+    wx = x * w[:, None]
+    by_bincount = np.column_stack([np.bincount(fitter.group, wx[:, j], minlength=len(fitter.patterns))
+                                   for j in range(4)])
+    k = fitter.k
+    np.testing.assert_array_equal(info[:k, k:], fitter.patterns.T @ by_bincount)
+    np.testing.assert_array_equal(info[k:, k:], wx.T @ x)
+
+
+def test_lagged_stock_is_the_shifted_panel_stock_bit_for_bit_with_units_shorter_than_the_gap():
+    from netanalysis.analysis.returns.carryover import decay_per_month
+    from netanalysis.panel.build import _stock
+
+    rng = np.random.default_rng(12)
+    lengths = rng.integers(1, 9, 60)
+    n = int(lengths.sum())
+    rows = HazardRows(unit=np.repeat(np.arange(60), lengths).astype(object), period=np.zeros(n), event=np.zeros(n),
+                      minutes=rng.exponential(30, n) * (rng.random(n) < 0.5), tenure=np.zeros(n, dtype=int),
+                      starts=np.r_[0, np.cumsum(lengths)[:-1]])
+    for half_life in (0.5, 3.0):
+        d = decay_per_month(half_life)
+        for gap in range(4):
+            expected = _shift_within(_stock(rows.minutes, rows.starts, d), rows.starts, 1 + gap) * d ** gap
+            np.testing.assert_array_equal(rows.lagged_stock(half_life, gap), expected)
+    tiny = HazardRows(unit=np.array(["a", "b"], dtype=object), period=np.zeros(2), minutes=np.array([5.0, 7.0]),
+                      event=np.zeros(2), tenure=np.zeros(2, dtype=int), starts=np.array([0, 1]))
+    assert tiny.lagged_stock(1.0, 3).tolist() == [0.0, 0.0]
+
+
+def test_within_probabilities_are_each_unit_s_softmax_bit_for_bit():
+    from netanalysis.analysis.returns.within_fit import UnitGroups, within_probabilities
+
+    rng = np.random.default_rng(13)
+    lengths = rng.integers(1, 12, 80)
+    code = np.repeat(np.arange(80), lengths)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    g = UnitGroups(keep=np.arange(len(code)), code=code, starts=starts, n_events=np.ones(80), y=np.zeros(len(code)))
+    eta = rng.normal(0, 3, len(code))
+    top = np.maximum.reduceat(eta, starts)
+    e = np.exp(eta - top[code])
+    np.testing.assert_array_equal(within_probabilities(g, eta), e / np.add.reduceat(e, starts)[code])

@@ -53,7 +53,7 @@ from netanalysis.analysis.returns.hazard_fit import (
 from netanalysis.analysis.words import describe_hours, plural, small_percent
 from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import as_timestamp
-from netanalysis.panel.build import _stock, decay_per_month
+from netanalysis.panel.build import decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
 STOCK_SCALE_MINUTES = 60.0
@@ -120,7 +120,33 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        return _shift_within(self._stock(float(half_life_months), d), self.starts, 1 + int(gap_months)) * d ** int(gap_months)
+        stock, k = self._stock(float(half_life_months), d), 1 + int(gap_months)
+        # `_shift_within(stock, starts, k) * d ** gap`, the first k rows of each unit found once
+        out = np.empty(len(stock))
+        out[:k] = 0.0
+        if len(stock) > k:
+            out[k:] = stock[:-k]
+        out[self._first_rows(k)] = 0.0
+        out *= d ** int(gap_months)
+        return out
+
+    def _first_rows(self, k: int) -> np.ndarray:
+        """Positions of the rows within the first `k` of their unit (made once per k)."""
+        if ("first_rows", k) not in self._memo:
+            self._memo[("first_rows", k)] = _read_only(np.flatnonzero(self.place() < k))
+        return self._memo[("first_rows", k)]
+
+    def stock_layout(self) -> StockLayout:
+        """`StockLayout` of these rows (made once): runs `panel._stock` for any decay."""
+        if "stock_layout" not in self._memo:
+            self._memo["stock_layout"] = StockLayout(self.minutes, self.starts)
+        return self._memo["stock_layout"]
+
+    def place(self) -> np.ndarray:
+        """Each row's place in its unit's history (0 at its first row); read-only, made once."""
+        if "place" not in self._memo:
+            self._memo["place"] = _read_only(_place(self.starts, self.n_rows))
+        return self._memo["place"]
 
     def _stock(self, half_life_months: float, decay: float) -> np.ndarray:
         """The stock at the end of each month (`panel._stock`), kept for the last `STOCK_CACHE` half-lives asked."""
@@ -128,7 +154,7 @@ class HazardRows:
             if half_life_months in self._stocks:
                 self._stocks.move_to_end(half_life_months)
                 return self._stocks[half_life_months]
-        s = _stock(self.minutes, self.starts, decay)
+        s = self.stock_layout()(decay)
         with self._lock:
             self._stocks[half_life_months] = s
             if len(self._stocks) > STOCK_CACHE:
@@ -171,6 +197,14 @@ class HazardRows:
         return self._memo["control_patterns"]
 
 
+    def null_fit(self) -> tuple[np.ndarray, float]:
+        """The fit with the controls alone (no invested time): (params, deviance), made once; every design starts
+        from it or compares with it."""
+        if "null_fit" not in self._memo:
+            params, deviance = self.fitter().fit(None)
+            self._memo["null_fit"] = (_read_only(params), float(deviance))
+        return self._memo["null_fit"]
+
     def cell_grid(self) -> DoseCellGrid:
         """`hazard_fit.DoseCellGrid` of these rows (made once): groups them into dose cells of any stock."""
         if "cell_grid" not in self._memo:
@@ -183,6 +217,38 @@ class HazardRows:
         if "fitter" not in self._memo:
             self._memo["fitter"] = GroupedCloglog(self.event, self.controls(), self.control_patterns())
         return self._memo["fitter"]
+
+
+class StockLayout:
+    """`panel._stock` (stock_t = stock_{t-1} * decay + minutes_t within each unit) for one set of rows, at any decay.
+
+    The same floating-point operations in the same order as `panel._stock`:
+    the rows laid out month of tenure by month of tenure (longest units first),
+    one vectorised step per month of tenure. The layout, and the minutes in it,
+    are worked out once here, as every half-life of a profile reads the same rows.
+    """
+
+    def __init__(self, minutes: np.ndarray, starts: np.ndarray):
+        minutes = np.asarray(minutes, dtype="float64")
+        starts = np.asarray(starts, dtype="int64")
+        lengths = np.diff(np.append(starts, len(minutes)))
+        order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
+        rank = np.empty(len(lengths), dtype="int64")
+        rank[order] = np.arange(len(lengths))
+        self.active = np.bincount(lengths)[::-1].cumsum()[::-1][1:] if len(minutes) else np.zeros(0, dtype="int64")
+        self.offset = np.concatenate([[0], np.cumsum(self.active)[:-1]]).astype("int64")
+        self.where = self.offset[_place(starts, len(minutes))] + np.repeat(rank, lengths) if len(minutes) else \
+            np.zeros(0, dtype="int64")
+        self.laid_out = np.empty(len(minutes))
+        self.laid_out[self.where] = minutes
+
+    def __call__(self, decay: float) -> np.ndarray:
+        t = self.laid_out.copy()
+        offset, active = self.offset, self.active
+        for step in range(1, len(active)):
+            cur, prev, m = offset[step], offset[step - 1], active[step]
+            t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
+        return np.maximum(t[self.where], 0.0)
 
 
 def tenure_dummies(tenure: np.ndarray) -> np.ndarray:
@@ -228,16 +294,21 @@ def hazard_rows(ds, unit: str = "contact", as_of: pd.Timestamp | None = None,
                       starts=starts.astype("int64"), unit_kind=unit)
 
 
-def _shift_within(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
-    """x shifted down by k rows within each unit (zeros before a unit's first row)."""
+def _shift_within(x: np.ndarray, starts: np.ndarray, k: int, place: np.ndarray | None = None) -> np.ndarray:
+    """x shifted down by k rows within each unit (zeros before a unit's first row); `place`: `_place` of the
+    rows, when already known."""
     out = np.zeros_like(x, dtype=float)
     if k <= 0:
         return x.astype(float)
     if len(x) > k:
         out[k:] = x[:-k]
-    tenure = np.arange(len(x)) - np.repeat(starts, np.diff(np.append(starts, len(x))))
-    out[tenure < k] = 0.0
+    out[(_place(starts, len(x)) if place is None else place) < k] = 0.0
     return out
+
+
+def _place(starts: np.ndarray, n_rows: int) -> np.ndarray:
+    """Each row's place in its unit (0 at the unit's first row), for units beginning at `starts`."""
+    return np.arange(n_rows) - np.repeat(starts, np.diff(np.append(starts, n_rows)))
 
 
 def stock_transform(stock_minutes: np.ndarray, scale: float = STOCK_SCALE_MINUTES) -> np.ndarray:
@@ -415,7 +486,7 @@ def _profile(rows: HazardRows, grid=None, gap_months: int = 0, min_events: int =
                                               f"(at least {min_events} are needed to estimate it)")
     if rows.n_events == rows.n_rows:
         return HalfLifeProfile(**base, reason="every month has a won outcome, so nothing varies")
-    _, no_stock_dev = rows.fitter().fit(None)
+    no_stock_dev = rows.null_fit()[1]
     by_sat, fits = _deviance_surface(rows, grid, sat, gap_months)
     fixed = _fixed_dose_column(by_sat, sat)
     deviance = np.nanmin(np.where(np.isfinite(by_sat), by_sat, np.inf), axis=1)
@@ -454,6 +525,7 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
     on the rows.
     """
     patterns = rows.control_patterns()[0]
+    null_deviance = rows.null_fit()[1]
     by_sat = np.full((len(grid), len(sat)), np.nan)
     fits = {}
     starts, before, last = [None] * len(sat), [None] * len(sat), [-2] * len(sat)
@@ -467,7 +539,12 @@ def _deviance_surface(rows: HazardRows, grid, sat, gap_months) -> tuple[np.ndarr
             if not np.isnan(by_sat[i, j]):
                 return
             start = _extrapolated(starts[j], before[j] if last[j] == i - 1 else None)
-            params, dev = fitter.fit(dose_covariate(cells.stock, sat[j]), start, tol=CELL_TOL)
+            dose = dose_covariate(cells.stock, sat[j])
+            params, dev = fitter.fit(dose, start, tol=CELL_TOL)
+            if start is not None and not dev <= null_deviance + 1.0:
+                # a dose never fits worse than the controls alone: a start far off left the fit stranded where
+                # the clipped chance is flat, so start again from the controls-only rate
+                params, dev = fitter.fit(dose, None, tol=CELL_TOL)
             if np.all(np.isfinite(params)) and np.isfinite(dev):
                 # the fits at consecutive half-lives lie on a smooth path: the next starts a step further along it
                 before[j] = starts[j] if last[j] == i - 1 else None

@@ -24,10 +24,15 @@ import numpy as np
 import pandas as pd
 
 from netanalysis.analysis.returns.carryover import HalfLifeProfile, HazardRows, profile_half_life
-from netanalysis.analysis.returns.link_test import LinkTest, link_test
+from netanalysis.analysis.returns.link_test import LinkTest, link_test, pooled_link_tests
 from netanalysis.analysis.returns.verdict import Evidence, Verdict, decide
 from netanalysis.analysis.returns.within_contact import KEY as WITHIN_KEY
-from netanalysis.analysis.returns.within_contact import WithinContactCarryover, within_contact_carryover
+from netanalysis.analysis.returns.within_contact import (
+    WithinContactCarryover,
+    forget_within_design,
+    within_contact_carryover,
+    within_design,
+)
 from netanalysis.dates import as_timestamp
 
 WINDOWS = (1, 2, 3)
@@ -130,19 +135,23 @@ def assess_delayed_returns(rows: HazardRows, pooled: HalfLifeProfile | None = No
         # each design is a function of the rows alone (its own seeded draws): the same results in any order
         for r in (rows, opened):
             _prepare(r)
+        if within_design(rows).groups.n_groups:
+            within_design(rows).null_fit()  # the within-unit profile and its link test share it
         run = pool.submit
         pooled_job = run(profile_half_life, rows, grid=grid) if pooled is None else None
+        # the pooled test and its exclusion windows share one null fit and one set of redraws
+        links_job = run(pooled_link_tests, rows, (0, *ks), n_boot=n_boot, seed=seed)
         within_job = run(within_contact_carryover, rows, grid=WINDOW_GRID if within_grid is None else within_grid)
-        link_job = run(link_test, rows, "pooled", n_boot=n_boot, seed=seed)
         within_link_job = run(link_test, rows, "within", n_boot=n_boot, seed=seed)
-        window_jobs = {k: run(link_test, rows, "pooled", gap_months=k, n_boot=n_boot, seed=seed) for k in ks}
         profile_jobs = {k: run(profile_half_life, rows, grid=WINDOW_GRID, gap_months=k) for k in ks}
         opened_job = run(link_test, opened, "pooled", n_boot=n_boot, seed=seed) if opened is not None else None
         pooled = pooled if pooled_job is None else pooled_job.result()
-        within, link, within_link = within_job.result(), link_job.result(), within_link_job.result()
-        windows = {k: j.result() for k, j in window_jobs.items()}
+        links = links_job.result()
+        within, link, within_link = within_job.result(), links[0], within_link_job.result()
+        windows = {k: links[k] for k in ks}
         profiles = {k: j.result() for k, j in profile_jobs.items()}
         opened_test = None if opened_job is None else opened_job.result()
+    forget_within_design(rows)
     ev = Evidence(link_p=link.p_value, within_p=within_link.p_value, window_p={k: t.p_value for k, t in windows.items()},
                   opened_p=None if opened_test is None else opened_test.p_value, n_units=rows.n_units,
                   n_events=rows.n_events, n_within_units=within.n_units_, lag_shape=lag_shape,
@@ -166,7 +175,10 @@ def _prepare(rows: HazardRows | None) -> None:
     rows.control_patterns()
     rows.cell_grid()
     rows.fitter()
+    rows.null_fit()
     rows.calendar_month()
+    rows.place()
+    rows.stock_layout()
 
 
 def opened_rows(ds, rows: HazardRows, as_of: pd.Timestamp | None = None) -> tuple[HazardRows | None, int | None]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 STOCK_BINS = 4096  # bins of log1p(stock / BIN_SCALE_MINUTES) per control pattern in `DoseCellGrid`
 BIN_SCALE_MINUTES = 7.5  # the smallest saturation scale: each bin is a near-straight stretch of every dose
@@ -57,6 +58,7 @@ class GroupedCloglog:
         self.hit = np.flatnonzero(self.y > 0)
         self.k = self.patterns.shape[1]
         self.weights = None if weights is None else np.asarray(weights, dtype=float)
+        self._by_pattern = None
 
     def _sum(self, v: np.ndarray, rows=None) -> float:
         """Sum of per-row terms (over `rows`), each counted `weights` times."""
@@ -95,8 +97,20 @@ class GroupedCloglog:
         if x is None:
             return score_c, info_cc
         wx = x * w[:, None]
-        cross = P.T @ np.column_stack([np.bincount(g, wx[:, j], minlength=n_pat) for j in range(x.shape[1])])
+        if x.shape[1] == 1:
+            cross = P.T @ np.bincount(g, wx[:, 0], minlength=n_pat)[:, None]
+        else:  # each pattern's rows' sums, every column in one pass (the order `np.bincount` adds them in)
+            cross = P.T @ (self._members() @ wx)
         return np.append(score_c, r @ x), np.block([[info_cc, cross], [cross.T, wx.T @ x]])
+
+    def _members(self) -> sparse.csr_matrix:
+        """Patterns x rows 0/1 matrix, each pattern's rows in increasing order (made once)."""
+        if self._by_pattern is None:
+            order = np.argsort(self.group, kind="stable")
+            indptr = np.append(0, np.cumsum(np.bincount(self.group, minlength=len(self.patterns))))
+            self._by_pattern = sparse.csr_matrix((np.ones(len(order)), order, indptr),
+                                                 shape=(len(self.patterns), len(self.group)))
+        return self._by_pattern
 
     def _step(self, ee: np.ndarray, x):
         """The Fisher-scoring step (information^-1 score) at the current fit, and score @ step."""
@@ -131,6 +145,8 @@ class GroupedCloglog:
             if 0.0 <= decrement < 0.1 * tol * (abs(dev) + 1.0):
                 break
             beta, new_dev, new_ee = halving_step(lambda b: self._deviance(*split(b), x), beta, step, dev)
+            if new_ee is None:
+                break  # no step lowers the deviance: at the optimum up to rounding
             done = abs(dev - new_dev) < tol * (abs(dev) + 1.0)
             dev, ee = new_dev, new_ee
             if done:
@@ -248,15 +264,18 @@ def control_patterns(controls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def halving_step(deviance_at, beta: np.ndarray, step: np.ndarray, deviance: float):
-    """A Newton step, halved until the deviance does not rise (or the step is tiny).
+    """A Newton step, halved until the deviance does not rise.
 
     `deviance_at(b)` returns ``(deviance, linear_predictor_exp)``; the result is
-    ``(new_beta, new_deviance, new_linear_predictor_exp)``. Shared by the lean
-    cloglog fitters so both take exactly the same steps.
+    ``(new_beta, new_deviance, new_linear_predictor_exp)``, or ``(beta, deviance,
+    None)`` when even a step of 1/2**14 raises the deviance: the fit stays where it
+    is (a step that raises the deviance is never taken).
     """
     t = 1.0
     while True:
         new_dev, new_ee = deviance_at(beta + t * step)
-        if new_dev <= deviance + 1e-12 or t < 1e-4:
+        if new_dev <= deviance + 1e-12:
             return beta + t * step, new_dev, new_ee
+        if t < 1e-4:
+            return beta, deviance, None
         t /= 2.0

@@ -285,7 +285,7 @@ class LagShapeFit:
     def _fit_kernels(self, rows: HazardRows, delayed: LagKernel) -> None:
         """Profile each kernel at log1p(x/60), profile the dose scale at its best, and again at that scale."""
         prof = _Profiler(rows, self.max_lag)
-        _, self.deviance_no_stock_ = prof.fitter.fit(None)
+        self.deviance_no_stock_ = rows.null_fit()[1]
         self.deviance_, self.slope_, self.tables_ = {}, {}, {}
         for kernel in (LagKernel.GEOMETRIC, delayed):
             table = _kernel_table(prof, kernel, self.max_lag)

@@ -33,12 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
-from netanalysis.analysis.returns.within_contact import (
-    fit_conditional_poisson,
-    unit_groups,
-    within_controls,
-    within_probabilities,
-)
+from netanalysis.analysis.returns.within_contact import WithinDesign, within_design, within_probabilities
 
 LINK_GRID = np.geomspace(0.25, 36.0, 24)
 N_BOOT = 199
@@ -113,14 +108,20 @@ class ScoreTest:
         rng = np.random.default_rng(seed)
         with threadpool_limits(1):
             if self.design == "pooled":
-                t_obs, t_boot = _pooled(self.X, self.patterns, y, rng, n_boot)
+                known = self.rows.null_fit()[0] if y is self.rows.event else None
+                t_obs, t_boot = PooledNull(self.patterns, y, rng, n_boot, known).statistics(self.X)
             else:
                 t_obs, t_boot, base["n_units"] = _within(self.rows, self.X, y, rng, n_boot)
-        if t_obs is None:
-            return LinkTest(None, None, None, **base, reason="invested time does not vary, nothing to test")
-        stat, at = float(np.max(t_obs)), float(self.grid[int(np.argmax(t_obs))])
-        p = float((1 + np.sum(t_boot >= stat - 1e-12)) / (n_boot + 1))
-        return LinkTest(p, stat, at, **base)
+        return _result(t_obs, t_boot, self.grid, base)
+
+
+def _result(t_obs, t_boot, grid: np.ndarray, base: dict) -> LinkTest:
+    """The test from the observed standardised scores and the redraws' sup-statistics."""
+    if t_obs is None:
+        return LinkTest(None, None, None, **base, reason="invested time does not vary, nothing to test")
+    stat, at = float(np.max(t_obs)), float(grid[int(np.argmax(t_obs))])
+    p = float((1 + np.sum(t_boot >= stat - 1e-12)) / (base["n_boot"] + 1))
+    return LinkTest(p, stat, at, **base)
 
 
 class StockColumns:
@@ -139,11 +140,41 @@ class StockColumns:
     def __getitem__(self, j: int) -> np.ndarray:
         return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
 
+    def at(self, j: int, positions: np.ndarray) -> np.ndarray:
+        return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months)[positions])
+
 def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
               seed: int = 0, transform=stock_transform) -> LinkTest:
     """Calibrated p-value of any positive link between the carryover stock and later wins.
     """
     return ScoreTest(rows, design, gap_months, grid, transform).test(n_boot=n_boot, seed=seed)
+
+
+def pooled_link_tests(rows: HazardRows, gaps, grid=None, n_boot: int = N_BOOT, seed: int = 0,
+                      transform=stock_transform) -> dict[int, LinkTest]:
+    """`link_test` of the pooled design at each of `gaps` (months left out before each month), by gap.
+
+    The same tests as one `link_test` per gap, sharing what does not depend on
+    the gap: the null fit, the redraws (one seed) and each half-life's stock.
+    """
+    grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
+    gaps = sorted({int(k) for k in gaps})
+    y = rows.event
+    n_events = int(y.sum())
+    bases = {k: dict(design="pooled", gap_months=k, n_boot=int(n_boot), n_units=rows.n_units, n_events=n_events)
+             for k in gaps}
+    if n_events < MIN_EVENTS or n_events == len(y):
+        return {k: LinkTest(None, None, None, **b, reason=f"only {n_events} won months (at least {MIN_EVENTS} "
+                                                          "are needed)") for k, b in bases.items()}
+    with threadpool_limits(1):
+        null = PooledNull(rows.control_patterns(), y, np.random.default_rng(seed), n_boot, rows.null_fit()[0])
+        parts = {k: (np.empty(len(grid)), np.empty(len(grid)), np.empty(len(grid)), np.empty((n_boot, len(grid))))
+                 for k in gaps}
+        for j, h in enumerate(grid):  # one half-life's stock at a time, read at every gap
+            for k in gaps:
+                info, t_obs, expected, sums = parts[k]
+                info[j], t_obs[j], expected[j], sums[:, j] = null.column(transform(rows.lagged_stock(h, k)))
+        return {k: _result(*null.finish(*parts[k]), grid, bases[k]) for k in gaps}
 
 
 def _standardise(info: np.ndarray):
@@ -178,7 +209,59 @@ class _PatternProjection:
         return x - (self.P @ coef)[self.group]
 
 
-DRAW_ROWS = 1 << 18  # rows of uniforms drawn at a time (x 50 redraws: 100 MB)
+DRAW_ROWS = 1 << 13  # rows of uniforms drawn at a time (x 50 redraws: 3 MB, reused from the cache)
+
+
+class PooledNull:
+    """The pooled design's null fit (controls only) and its redraws, for outcomes `y`.
+
+    Neither depends on the covariates, so the tests of every exclusion window
+    share one: the same seed draws the same redraws from the same null fit.
+    `drawn` and `redraw` are the (row, redraw) pairs of the wins the redraws make.
+    """
+
+    def __init__(self, patterns: tuple, y: np.ndarray, rng, n_boot: int, params: np.ndarray | None = None):
+        if params is None:  # else: the null fit's params, when already known
+            params, _ = GroupedCloglog(y, None, patterns).fit(None)
+        ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
+        self.mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
+        self.ratio = ee / self.mu
+        self.W = ee * ee * (1.0 - self.mu) / self.mu
+        self.resid = (y - self.mu) * self.ratio  # the observed outcomes' score terms
+        self.mu_ratio = self.mu * self.ratio
+        self.drawn, self.redraw = _drawn_wins(self.mu, rng, n_boot)
+        self.project = _PatternProjection(patterns, self.W)
+        self.n_boot = int(n_boot)
+
+    def statistics(self, X):
+        """Observed standardised scores (per column of `X`) and the bootstrap sup-statistics; (None, None) when
+        no column carries information."""
+        m = len(X)
+        info, t_obs, expected = np.empty(m), np.empty(m), np.empty(m)
+        sums = np.empty((self.n_boot, m))
+        for j in range(m):
+            info[j], t_obs[j], expected[j], sums[:, j] = self.column(X[j])
+        return self.finish(info, t_obs, expected, sums)
+
+    def column(self, x: np.ndarray) -> tuple[float, float, float, np.ndarray]:
+        """One covariate's information, observed score, expected score and its redraws' sums (unscaled)."""
+        xt = self.project.residual(x)
+        info = float(np.dot(xt * self.W, xt))
+        scale = _standardise(np.array([info]))[0][0]
+        # A redraw's scores are XtS' ((Y - mu) ratio) = (XtS ratio)' Y - XtS' (mu ratio): wins are rare, so the
+        # first term sums the few drawn rows, the second is the same for every redraw.
+        per_win = ((xt * scale) * self.ratio)[self.drawn]
+        return info, float(xt @ self.resid), float(xt @ self.mu_ratio), np.bincount(self.redraw, per_win,
+                                                                                      minlength=self.n_boot)
+
+    def finish(self, info, t_obs, expected, sums):
+        """The statistics from the columns' parts (`column`)."""
+        scale, ok = _standardise(info)
+        if not ok.any():
+            return None, None
+        t_obs = t_obs * scale
+        t_obs[~ok] = -np.inf
+        return t_obs, (sums[:, ok] - expected[ok] * scale[ok]).max(axis=1)
 
 
 def _pooled(X, patterns, y, rng, n_boot):
@@ -188,32 +271,7 @@ def _pooled(X, patterns, y, rng, n_boot):
     transpose); `patterns` is `HazardRows.control_patterns()`. Only the rows
     some redraw makes a win are read from each column for the redraws.
     """
-    params, _ = GroupedCloglog(y, None, patterns).fit(None)
-    ee = np.exp(np.clip((patterns[0] @ params)[patterns[1]], -40.0, 4.0))
-    mu = np.clip(-np.expm1(-ee), 1e-15, 1 - 1e-15)
-    ratio = ee / mu
-    W = ee * ee * (1.0 - mu) / mu
-    drawn, redraw = _drawn_wins(mu, rng, n_boot)
-    project = _PatternProjection(patterns, W)
-    m = len(X)
-    info, t_obs, expected, at_drawn = np.empty(m), np.empty(m), np.empty(m), np.empty((len(drawn), m))
-    for j in range(m):
-        xt = project.residual(X[j])
-        info[j] = np.dot(xt * W, xt)
-        t_obs[j] = xt @ ((y - mu) * ratio)
-        expected[j] = xt @ (mu * ratio)
-        at_drawn[:, j] = xt[drawn]
-    scale, ok = _standardise(info)
-    if not ok.any():
-        return None, None
-    t_obs = t_obs * scale
-    t_obs[~ok] = -np.inf
-    # A redraw's scores are XtS' ((Y - mu) ratio) = (XtS ratio)' Y - XtS' (mu ratio): wins are rare, so the
-    # first term sums the few drawn rows, the second is the same for every redraw.
-    per_win = (at_drawn * scale)[:, ok] * ratio[drawn][:, None]
-    sums = np.column_stack([np.bincount(redraw, per_win[:, j], minlength=n_boot) for j in range(per_win.shape[1])])
-    t_boot = (sums - expected[ok] * scale[ok]).max(axis=1)
-    return t_obs, t_boot
+    return PooledNull(patterns, y, rng, n_boot).statistics(X)
 
 
 def _drawn_wins(mu: np.ndarray, rng, n_boot: int) -> tuple[np.ndarray, np.ndarray]:
@@ -239,12 +297,14 @@ def _drawn_wins(mu: np.ndarray, rng, n_boot: int) -> tuple[np.ndarray, np.ndarra
 
 def _within(rows, X, y, rng, n_boot):
     """As `_pooled`, for the conditional Poisson: redraws move each unit's wins among its own months."""
-    g = unit_groups(_with_events(rows, y))
+    design = within_design(rows) if y is rows.event else WithinDesign(_with_events(rows, y))
+    g = design.groups
     if g.n_groups == 0:
         return None, None, 0
-    Z = within_controls(rows, at=g.keep)
-    Xg = np.column_stack([X[j][g.keep] for j in range(len(X))])
-    b, _, _ = fit_conditional_poisson(g, Z)
+    Z = design.controls()
+    at = getattr(X, "at", None)
+    Xg = np.column_stack([X[j][g.keep] if at is None else at(j, g.keep) for j in range(len(X))])
+    b, _, _ = design.null_fit()  # from the controls' few row patterns
     p = within_probabilities(g, Z @ b)
     W = g.n_events[g.code] * p
 

@@ -130,7 +130,7 @@ def within_contact_carryover(rows: HazardRows, grid=None, gap_months: int = 0, m
 
 def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarryover:
     grid = np.unique(np.asarray(DEFAULT_GRID if grid is None else grid, dtype=float))
-    g = unit_groups(rows)
+    g = within_design(rows).groups
     n_events = int(g.y.sum())
     base = dict(half_life_=None, ci_=(None, None), beta_=None, beta_ci_=None, lr_=None, n_units_=g.n_groups,
                 n_events_=n_events, grid_=grid, deviance_=np.full(len(grid), np.nan), gap_months=int(gap_months),
@@ -138,9 +138,9 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
     if n_events < min_events or g.n_groups < MIN_UNITS:
         return WithinContactCarryover(**base, reason_=f"only {n_events} won months in {g.n_groups} {rows.unit_kind}s "
                                                       f"(at least {min_events} in {MIN_UNITS} are needed)")
-    Z = within_controls(rows, at=g.keep)
-    fitter = PatternedConditionalPoisson(g, Z)  # one fit per half-life: sums over the controls' few patterns
-    b0, ll0, _ = fitter.fit()
+    design = within_design(rows)
+    fitter = design.fitter()  # one fit per half-life: sums over the controls' few patterns
+    b0, ll0, _ = design.null_fit()
     dev = np.full(len(grid), np.nan)
     fits = {}
     # Every half-life starts from the controls-only optimum: the same start keeps the profile smooth where a
@@ -148,7 +148,7 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
     start = np.r_[b0, 0.0]
 
     def fit_at(h):
-        x = transform(rows.lagged_stock(h, gap_months))[g.keep]
+        x = transform(rows.lagged_stock(h, gap_months)[g.keep])
         b, ll, cov = fitter.fit(x, start)
         if ll < ll0 - 1e-6:  # a poor start: adding a column cannot fit worse than the controls alone
             b, ll, cov = fitter.fit(x)
@@ -172,6 +172,47 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
         best = float(np.exp(_parabola_min(np.log(grid[i_best - 1:i_best + 2]), dev[i_best - 1:i_best + 2])))
     base.update(half_life_=float(best), ci_=(_bound(grid, delta, "low"), _bound(grid, delta, "high")))
     return WithinContactCarryover(**base)
+
+
+class WithinDesign:
+    """What the within-unit designs read from one set of rows, each part made once when first asked for: the
+    unit groups, their controls, the patterned fitter and its fit on the controls alone.
+
+    The within-unit profile and the within link test share it (`within_design`).
+    """
+
+    def __init__(self, rows: HazardRows):
+        self.rows = rows
+        self.groups = unit_groups(rows)
+        self._parts = {}
+
+    def controls(self) -> np.ndarray:
+        if "controls" not in self._parts:
+            self._parts["controls"] = within_controls(self.rows, at=self.groups.keep)
+        return self._parts["controls"]
+
+    def fitter(self) -> PatternedConditionalPoisson:
+        if "fitter" not in self._parts:
+            self._parts["fitter"] = PatternedConditionalPoisson(self.groups, self.controls())
+        return self._parts["fitter"]
+
+    def null_fit(self) -> tuple:
+        """(coef, loglik, covariance) of the controls alone (`PatternedConditionalPoisson.fit`)."""
+        if "null_fit" not in self._parts:
+            self._parts["null_fit"] = self.fitter().fit()
+        return self._parts["null_fit"]
+
+
+def within_design(rows: HazardRows) -> WithinDesign:
+    """The rows' `WithinDesign`, kept with the rows (`forget_within_design` lets it go)."""
+    if "within_design" not in rows._memo:
+        rows._memo["within_design"] = WithinDesign(rows)
+    return rows._memo["within_design"]
+
+
+def forget_within_design(rows: HazardRows) -> None:
+    """Let the rows' `WithinDesign` go (its controls take rows x ~50 floats)."""
+    rows._memo.pop("within_design", None)
 
 
 ZOOM_STEPS = 4  # half-lives added between two neighbours of the grid where the estimate is read

@@ -61,9 +61,9 @@ def within_probabilities(g: UnitGroups, eta: np.ndarray) -> np.ndarray:
     """Softmax of `eta` within each group (each group's p sums to one)."""
     if not len(eta):
         return eta
-    top = np.maximum.reduceat(eta, g.starts)
-    e = np.exp(eta - top[g.code])
-    return e / np.add.reduceat(e, g.starts)[g.code]
+    lengths = np.diff(np.append(g.starts, len(eta)))  # each group's rows are contiguous: repeat, not gather
+    e = np.exp(eta - np.repeat(np.maximum.reduceat(eta, g.starts), lengths))
+    return e / np.repeat(np.add.reduceat(e, g.starts), lengths)
 
 
 def conditional_loglik(g: UnitGroups, X: np.ndarray, b: np.ndarray) -> float:
