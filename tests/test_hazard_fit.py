@@ -155,3 +155,26 @@ def test_a_profile_fit_stranded_by_a_far_off_warm_start_starts_again(rows, monke
         assert np.nanmax(surface) <= prof.deviance_no_stock + 1.0
         np.testing.assert_allclose(surface, from_rate.deviance_by_saturation_, rtol=1e-8)
     assert far_off.best == pytest.approx(from_rate.best, rel=1e-8)
+
+
+def test_a_kinked_profile_reads_its_best_inside_its_own_interval():
+    """Deviances 1000, 0, 10 around the minimum: the parabola's vertex (0.49 of a grid step up) lies past the
+    3.84 crossing (0.384 of a step, by straight lines), so the grid's best is read and lies inside the interval.
+    A smooth profile keeps the parabola's vertex."""
+    from netanalysis.analysis.returns.carryover import HalfLifeProfile, _identified
+
+    grid = np.geomspace(1.0, 64.0, 7)
+    step = np.log(2.0)
+
+    def read(deviance):
+        prof = HalfLifeProfile(grid=grid, deviance=np.asarray(deviance, dtype=float), best=None, ci=(None, None),
+                               beta=None, beta_ci=None, deviance_no_stock=None, n_units=1, n_rows=1, n_events=1)
+        return _identified(prof, int(np.argmin(deviance)))
+
+    kinked = read([3000, 2000, 1000, 0, 10, 40, 90])
+    assert kinked.best == pytest.approx(8.0)
+    assert kinked.ci[1] == pytest.approx(8.0 * np.exp(3.8414588 / 10 * step))  # chi2(1) 95%: 3.8414588
+    assert kinked.ci[0] <= kinked.best <= kinked.ci[1]
+    smooth = read([90, 40, 10, 0, 12, 40, 90])
+    assert smooth.best == pytest.approx(8.0 * np.exp((10 - 12) / (2 * (10 + 12)) * step))  # the vertex, a bit down
+    assert smooth.ci[0] <= smooth.best <= smooth.ci[1]

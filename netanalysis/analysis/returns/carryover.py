@@ -664,6 +664,10 @@ def _identified(prof: HalfLifeProfile, i_best: int) -> HalfLifeProfile:
         prof.edge_note = f"the lower end is below the shortest half-life tried ({grid[0]:g} months): the half-life is at most {hi:.1f} months"
     elif hi is None:
         prof.edge_note = f"the upper end is beyond the longest half-life tried ({grid[-1]:g} months): the half-life is at least {lo:.1f} months"
+    if (lo is not None and np.exp(best) < lo) or (hi is not None and np.exp(best) > hi):
+        # A kinked profile (the best dose scale switches near the minimum) can put the parabola's vertex outside
+        # the interval read from the same profile: the parabola does not describe it, so the grid's best is read.
+        best = np.log(grid[i_best])
     prof.best, prof.ci = float(np.exp(best)), (lo, hi)
     return prof
 
