@@ -658,18 +658,25 @@ def _identified(prof: HalfLifeProfile, i_best: int) -> HalfLifeProfile:
                        f"invested time keeps working for at least {_bound(grid, delta, 'low') or grid[-1]:.2g} months")
     if prof.reason:
         return prof
-    best = _parabola_min(np.log(grid[i_best - 1:i_best + 2]), deviance[i_best - 1:i_best + 2])
     lo, hi = _bound(grid, delta, "low"), _bound(grid, delta, "high")
+    best = np.log(best_half_life(grid, deviance, i_best, lo, hi))
     if lo is None:
         prof.edge_note = f"the lower end is below the shortest half-life tried ({grid[0]:g} months): the half-life is at most {hi:.1f} months"
     elif hi is None:
         prof.edge_note = f"the upper end is beyond the longest half-life tried ({grid[-1]:g} months): the half-life is at least {lo:.1f} months"
-    if (lo is not None and np.exp(best) < lo) or (hi is not None and np.exp(best) > hi):
-        # A kinked profile (the best dose scale switches near the minimum) can put the parabola's vertex outside
-        # the interval read from the same profile: the parabola does not describe it, so the grid's best is read.
-        best = np.log(grid[i_best])
     prof.best, prof.ci = float(np.exp(best)), (lo, hi)
     return prof
+
+
+def best_half_life(grid: np.ndarray, deviance: np.ndarray, i_best: int, lo: float | None, hi: float | None) -> float:
+    """The half-life a profile reads as its best: the vertex of the parabola through the grid's best and its two
+    neighbours (in log half-life), unless that vertex falls outside the interval (`lo`, `hi`) read from the same
+    profile. A kinked profile (the best dose scale switching near the minimum) can do that: the parabola does not
+    describe it, and the grid's best is read instead."""
+    best = float(np.exp(_parabola_min(np.log(grid[i_best - 1:i_best + 2]), deviance[i_best - 1:i_best + 2])))
+    if (lo is not None and best < lo) or (hi is not None and best > hi):
+        return float(grid[i_best])
+    return best
 
 
 def _parabola_min(x: np.ndarray, y: np.ndarray) -> float:

@@ -33,7 +33,7 @@ from netanalysis.analysis.returns.carryover import (
     HazardRows,
     _bound,
     _bracket,
-    _parabola_min,
+    best_half_life,
     stock_transform,
     tenure_dummies,
 )
@@ -167,10 +167,9 @@ def _within(rows, grid, gap_months, min_events, transform) -> WithinContactCarry
         return WithinContactCarryover(**base, reason_=f"no detectable link within {rows.unit_kind}s "
                                                       f"(likelihood ratio {lr:.1f}, slope {b[-1]:+.2f})")
     delta = dev - dev[i_best]
-    best = grid[i_best]
-    if 0 < i_best < len(grid) - 1:
-        best = float(np.exp(_parabola_min(np.log(grid[i_best - 1:i_best + 2]), dev[i_best - 1:i_best + 2])))
-    base.update(half_life_=float(best), ci_=(_bound(grid, delta, "low"), _bound(grid, delta, "high")))
+    lo, hi = _bound(grid, delta, "low"), _bound(grid, delta, "high")
+    best = best_half_life(grid, dev, i_best, lo, hi) if 0 < i_best < len(grid) - 1 else grid[i_best]
+    base.update(half_life_=float(best), ci_=(lo, hi))
     return WithinContactCarryover(**base)
 
 
