@@ -53,6 +53,7 @@ def test_report_dataset_builds_the_pandas_panel_on_dask(loaded, dask_calls, kwar
     got = nb.ds.panel(**kwargs)
     expected = build_panel(nb.ds, **kwargs)
     assert len(dask_calls) == 1 and len(expected) > 50
+    assert dask_calls[0]["local"] == "synchronous"  # a report kernel: one task at a time, no pool of threads
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == expected.attrs
 

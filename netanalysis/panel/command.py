@@ -278,11 +278,14 @@ def _period_dtype(cut: pd.Timestamp, contacts: pd.DataFrame, outcomes: pd.DataFr
 
 def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "contact",
                as_of: pd.Timestamp | None = None, scheduler: str | None = None, npartitions: int | None = None,
-               minutes_by_channel: dict | None = None) -> pd.DataFrame:
+               minutes_by_channel: dict | None = None, local: str = "threads") -> pd.DataFrame:
     """The panel computed with dask: interactions shuffled by unit, `build_panel` per partition.
 
     Returns the same frame as the pandas engine (rows sorted by unit and period,
-    same dtypes and `attrs`).
+    same dtypes and `attrs`). Without `scheduler`, dask runs here on its `local`
+    scheduler: "threads", or "synchronous" (one task at a time, so only one
+    partition's pieces are in memory: what a report's kernels use, as the report
+    already runs a notebook per core).
     """
     import dask
     import dask.dataframe as dd
@@ -306,7 +309,7 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
             def run(*xs):
                 if client is not None:
                     return tuple(f.result() for f in client.compute(list(xs)))
-                return dask.compute(*xs)
+                return dask.compute(*xs, scheduler=local)
 
             (last_inter,) = run(inter["timestamp"].max())
             stamps = [t for t in (last_inter, outcomes["timestamp"].max()) if pd.notna(t)]
