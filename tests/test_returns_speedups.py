@@ -225,18 +225,18 @@ def test_within_link_test_from_the_patterned_null_fit_is_the_row_by_row_one(monk
 
 
 def test_stock_from_the_kept_layout_is_the_panel_s_stock_bit_for_bit():
-    from netanalysis.analysis.returns.carryover import StockLayout
-    from netanalysis.panel.build import _stock
+    from netanalysis.analysis.returns.carryover import _place
+    from netanalysis.panel.build import StockLayout, _stock
 
     rng = np.random.default_rng(8)
     lengths = rng.integers(1, 30, 200)
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     minutes = rng.exponential(40, lengths.sum()) * (rng.random(lengths.sum()) < 0.3)
-    layout = StockLayout(minutes, starts)
+    layout = StockLayout(minutes, lengths, _place(starts, len(minutes)))
     for half_life in (0.25, 1.0, 3.7, 36.0):
         d = 0.5 ** (1 / half_life)
         np.testing.assert_array_equal(layout(d), _stock(minutes, starts, d))
-    assert StockLayout(np.zeros(0), np.zeros(0, dtype=int))(0.5).shape == (0,)
+    assert StockLayout(np.zeros(0), np.zeros(0, dtype=int), np.zeros(0, dtype=int))(0.5).shape == (0,)
 
 
 def test_pattern_sums_of_several_dose_columns_are_the_bincounts_bit_for_bit():

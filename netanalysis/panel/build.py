@@ -87,20 +87,37 @@ def _stock(minutes: np.ndarray, starts: np.ndarray, decay: float) -> np.ndarray:
 
 def _recursion(minutes: np.ndarray, lengths: np.ndarray, k: np.ndarray, decay: float) -> np.ndarray:
     """`_stock` for units of `lengths` rows, `k` being each row's place in its unit."""
-    if len(minutes) == 0:
-        return np.zeros(0)
-    order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
-    rank = np.empty(len(lengths), dtype="int64")
-    rank[order] = np.arange(len(lengths))
-    active = np.bincount(lengths)[::-1].cumsum()[::-1][1:]  # active[k]: the number of units with a k-th row
-    offset = np.concatenate([[0], np.cumsum(active)[:-1]])
-    where = offset[k] + np.repeat(rank, lengths)  # each row's place in the tenure-major layout
-    t = np.empty(len(minutes))
-    t[where] = minutes
-    for step in range(1, len(active)):
-        cur, prev, m = offset[step], offset[step - 1], active[step]
-        t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
-    return np.maximum(t[where], 0.0)
+    return StockLayout(minutes, lengths, k)(decay)
+
+
+class StockLayout:
+    """The rows of `_stock` laid out month of tenure by month of tenure (longest units first), made once so that
+    the recursion can run at any decay (the delayed-returns profiles run it for every half-life on the same rows).
+
+    `lengths` are the units' numbers of rows, `k` each row's place in its unit.
+    """
+
+    def __init__(self, minutes: np.ndarray, lengths: np.ndarray, k: np.ndarray):
+        minutes = np.asarray(minutes, dtype="float64")
+        lengths = np.asarray(lengths, dtype="int64")
+        order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
+        rank = np.empty(len(lengths), dtype="int64")
+        rank[order] = np.arange(len(lengths))
+        # active[k]: the number of units with a k-th row
+        self.active = np.bincount(lengths)[::-1].cumsum()[::-1][1:] if len(minutes) else np.zeros(0, dtype="int64")
+        self.offset = np.concatenate([[0], np.cumsum(self.active)[:-1]]).astype("int64")
+        # each row's place in the tenure-major layout
+        self.where = self.offset[k] + np.repeat(rank, lengths) if len(minutes) else np.zeros(0, dtype="int64")
+        self.laid_out = np.empty(len(minutes))
+        self.laid_out[self.where] = minutes
+
+    def __call__(self, decay: float) -> np.ndarray:
+        t = self.laid_out.copy()
+        offset, active = self.offset, self.active
+        for step in range(1, len(active)):
+            cur, prev, m = offset[step], offset[step - 1], active[step]
+            t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
+        return np.maximum(t[self.where], 0.0)
 
 
 # -- the interactions, reduced to integer codes ---------------------------------------

@@ -53,7 +53,7 @@ from netanalysis.analysis.returns.hazard_fit import (
 from netanalysis.analysis.words import describe_hours, plural, small_percent
 from netanalysis.analysis.words import months as months_words
 from netanalysis.dates import as_timestamp
-from netanalysis.panel.build import decay_per_month
+from netanalysis.panel.build import StockLayout, decay_per_month
 
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # 3.84
 STOCK_SCALE_MINUTES = 60.0
@@ -120,26 +120,14 @@ class HazardRows:
         reverse-causation sensitivity check), keeping older minutes decayed.
         """
         d = decay_per_month(half_life_months)
-        stock, k = self._stock(float(half_life_months), d), 1 + int(gap_months)
-        # `_shift_within(stock, starts, k) * d ** gap`, the first k rows of each unit found once
-        out = np.empty(len(stock))
-        out[:k] = 0.0
-        if len(stock) > k:
-            out[k:] = stock[:-k]
-        out[self._first_rows(k)] = 0.0
-        out *= d ** int(gap_months)
-        return out
-
-    def _first_rows(self, k: int) -> np.ndarray:
-        """Positions of the rows within the first `k` of their unit (made once per k)."""
-        if ("first_rows", k) not in self._memo:
-            self._memo[("first_rows", k)] = _read_only(np.flatnonzero(self.place() < k))
-        return self._memo[("first_rows", k)]
+        stock = self._stock(float(half_life_months), d)
+        return _shift_within(stock, self.starts, 1 + int(gap_months), self.place()) * d ** int(gap_months)
 
     def stock_layout(self) -> StockLayout:
         """`StockLayout` of these rows (made once): runs `panel._stock` for any decay."""
         if "stock_layout" not in self._memo:
-            self._memo["stock_layout"] = StockLayout(self.minutes, self.starts)
+            lengths = np.diff(np.append(self.starts, self.n_rows))
+            self._memo["stock_layout"] = StockLayout(self.minutes, lengths, self.place())
         return self._memo["stock_layout"]
 
     def place(self) -> np.ndarray:
@@ -217,38 +205,6 @@ class HazardRows:
         if "fitter" not in self._memo:
             self._memo["fitter"] = GroupedCloglog(self.event, self.controls(), self.control_patterns())
         return self._memo["fitter"]
-
-
-class StockLayout:
-    """`panel._stock` (stock_t = stock_{t-1} * decay + minutes_t within each unit) for one set of rows, at any decay.
-
-    The same floating-point operations in the same order as `panel._stock`:
-    the rows laid out month of tenure by month of tenure (longest units first),
-    one vectorised step per month of tenure. The layout, and the minutes in it,
-    are worked out once here, as every half-life of a profile reads the same rows.
-    """
-
-    def __init__(self, minutes: np.ndarray, starts: np.ndarray):
-        minutes = np.asarray(minutes, dtype="float64")
-        starts = np.asarray(starts, dtype="int64")
-        lengths = np.diff(np.append(starts, len(minutes)))
-        order = np.argsort(-lengths, kind="stable")  # longest first: the units with a k-th row are a prefix
-        rank = np.empty(len(lengths), dtype="int64")
-        rank[order] = np.arange(len(lengths))
-        self.active = np.bincount(lengths)[::-1].cumsum()[::-1][1:] if len(minutes) else np.zeros(0, dtype="int64")
-        self.offset = np.concatenate([[0], np.cumsum(self.active)[:-1]]).astype("int64")
-        self.where = self.offset[_place(starts, len(minutes))] + np.repeat(rank, lengths) if len(minutes) else \
-            np.zeros(0, dtype="int64")
-        self.laid_out = np.empty(len(minutes))
-        self.laid_out[self.where] = minutes
-
-    def __call__(self, decay: float) -> np.ndarray:
-        t = self.laid_out.copy()
-        offset, active = self.offset, self.active
-        for step in range(1, len(active)):
-            cur, prev, m = offset[step], offset[step - 1], active[step]
-            t[cur:cur + m] = t[prev:prev + m] * decay + t[cur:cur + m]
-        return np.maximum(t[self.where], 0.0)
 
 
 def tenure_dummies(tenure: np.ndarray) -> np.ndarray:
