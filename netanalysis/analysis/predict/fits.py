@@ -24,25 +24,13 @@ from netanalysis.analysis.predict.models import MODELS, REPEATS_AS_WEIGHTS
 
 def distinct_row_codes(values: np.ndarray) -> np.ndarray:
     """One code per row of the 2-D array `values`: rows share a code only when they are equal in every column
-    (NaN equal to NaN). Rows are hashed column by column; a row whose hash is shared by a different row keeps
-    a code of its own, so a hash collision never merges rows that differ.
+    (NaN equal to NaN), as pandas' grouping on every column says; codes in order of first appearance.
 
     >>> distinct_row_codes(np.array([[1.0, 0.0], [2.0, 0.0], [1.0, 0.0], [np.nan, 1.0], [np.nan, 1.0]])).tolist()
     [0, 1, 0, 2, 2]
     """
-    values = np.asarray(values, dtype="float64")
-    h = np.zeros(len(values), dtype="uint64")
-    with np.errstate(over="ignore"):
-        for j in range(values.shape[1]):
-            h = h * np.uint64(1_000_003) ^ pd.util.hash_array(values[:, j])
-    codes, _ = pd.factorize(h)
-    first = np.full(codes.max() + 1 if len(codes) else 0, len(values))
-    np.minimum.at(first, codes, np.arange(len(values)))
-    rep = values[first[codes]]
-    same = ((rep == values) | (np.isnan(rep) & np.isnan(values))).all(axis=1)
-    codes = codes.astype("int64")
-    codes[~same] = len(first) + np.arange(int((~same).sum()))
-    return codes
+    frame = pd.DataFrame(np.asarray(values, dtype="float64"))
+    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy(dtype="int64")
 
 
 class WindowFits:
