@@ -183,8 +183,8 @@ def test_ranking_metrics_at_positive_thresholds_equal_the_row_by_row_sums_exactl
 
 
 def test_distinct_row_codes_match_grouping_and_survive_hash_collisions(monkeypatch):
-    """Codes are equal exactly when rows are equal (NaN equal to NaN), as pandas' grouping says; when every
-    row hashes alike, rows that differ still keep codes of their own."""
+    """Codes are equal exactly when rows are equal (NaN equal to NaN), as pandas' grouping says; with pandas'
+    row hash stubbed to make every row collide, rows that differ still keep codes of their own."""
     from netanalysis.analysis.predict.fits import distinct_row_codes
 
     rng = np.random.default_rng(3)
