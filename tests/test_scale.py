@@ -33,8 +33,13 @@ def loaded_world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as c:
+    import dask
+
+    # Worker processes forked from a server that has imported dask and pandas once, rather than two fresh
+    # interpreters importing them each: the same two processes, tasks still pickled between them.
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                     silence_logs=40) as c:
         yield c
 
 
