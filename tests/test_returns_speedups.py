@@ -291,3 +291,47 @@ def test_within_probabilities_are_each_unit_s_softmax_bit_for_bit():
     top = np.maximum.reduceat(eta, starts)
     e = np.exp(eta - top[code])
     np.testing.assert_array_equal(within_probabilities(g, eta), e / np.add.reduceat(e, starts)[code])
+
+
+def test_within_redraws_drawn_a_block_at_a_time_are_the_redraw_by_redraw_draws():
+    """`_drawn_within` against the plain loop: one `rng.random(n_won)` per redraw, each won month moved to the
+    row of its unit where its uniform falls among the unit's cumulative chances."""
+    from netanalysis.analysis.returns.link_test import _drawn_within
+    from netanalysis.analysis.returns.within_fit import unit_groups, within_probabilities
+
+    rows = _rows(seed=9, units=80, months=12)
+    g = unit_groups(rows)
+    p = within_probabilities(g, np.random.default_rng(1).normal(0, 1, len(g.keep)))
+    n_boot = 123  # blocks of 50, 50 and 23
+    got = np.concatenate([d for _, d in _drawn_within(p, g, np.random.default_rng(4), n_boot)])
+    rng = np.random.default_rng(4)
+    lengths = np.diff(np.append(g.starts, len(p)))
+    expected = []
+    for _ in range(n_boot):
+        drawn, k = [], 0
+        u_all = rng.random(int(g.n_events.sum()))  # one uniform per won month, the units' in order
+        for unit, n_won in enumerate(g.n_events.astype(int)):
+            cum = np.cumsum(p[g.starts[unit]:g.starts[unit] + lengths[unit]])
+            for _ in range(n_won):
+                drawn.append(g.starts[unit] + min(int(np.searchsorted(cum, u_all[k], side="right")), lengths[unit] - 1))
+                k += 1
+        expected.append(drawn)
+    assert got.shape == (n_boot, g.n_events.sum()) and g.n_groups > 10
+    np.testing.assert_array_equal(got, np.array(expected))
+
+
+def test_a_redrawn_outcome_gives_the_test_of_fresh_rows_with_that_outcome():
+    """`ScoreTest.test(y)` (the redraw's rows share what the rows alone make) equals the test of new rows whose
+    outcome is y (everything made afresh)."""
+    from netanalysis.analysis.returns.link_test import ScoreTest, link_test
+
+    rows = _rows(seed=10, units=120, months=14)
+    rows.period = np.tile(np.arange("2023-06", "2024-08", dtype="datetime64[M]").astype("datetime64[ns]"), 120)
+    score = ScoreTest(rows, "within")
+    for i in range(3):
+        y = (np.random.default_rng(20 + i).random(rows.n_rows) < 0.06).astype(float)
+        fresh = HazardRows(unit=rows.unit, period=rows.period, minutes=rows.minutes.copy(), event=y,
+                           tenure=rows.tenure, starts=rows.starts)
+        got, expected = score.test(y, n_boot=49, seed=i), link_test(fresh, "within", n_boot=49, seed=i)
+        assert got.p_value is not None and (got.p_value, got.statistic, got.n_units) == (
+            expected.p_value, expected.statistic, expected.n_units)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from netanalysis.analysis.returns.carryover import HazardRows, stock_transform
 from netanalysis.analysis.returns.hazard_fit import GroupedCloglog
@@ -95,6 +95,7 @@ class ScoreTest:
         self.grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
         self.X = StockColumns(rows, self.grid, self.gap_months, transform)
         self.patterns = rows.control_patterns()
+        self.threads = ThreadpoolController()  # found once: finding the libraries costs a test as much as its fit
 
     def test(self, y=None, n_boot: int = N_BOOT, seed: int = 0, min_events: int = MIN_EVENTS) -> LinkTest:
         """Sup-score statistic and its bootstrap p-value for outcomes `y` (default: the rows' own)."""
@@ -106,7 +107,7 @@ class ScoreTest:
             return LinkTest(None, None, None, **base, reason=f"only {n_events} won months (at least {min_events} "
                                                              "are needed)")
         rng = np.random.default_rng(seed)
-        with threadpool_limits(1):
+        with self.threads.limit(limits=1):
             if self.design == "pooled":
                 known = self.rows.null_fit()[0] if y is self.rows.event else None
                 t_obs, t_boot = PooledNull(self.patterns, y, rng, n_boot, known).statistics(self.X)
@@ -319,22 +320,38 @@ def _within(rows, X, y, rng, n_boot):
     t_obs = np.full(len(X), -np.inf)
     t_obs[ok] = XtS.T @ (g.y - W)
     expected = XtS.T @ W
-    # Draw each won month's row within its unit: cumulative p runs from u to u + 1 over unit u's rows.
-    cp = np.cumsum(p)
-    cp[g.starts[1:] - 1] = np.arange(1, g.n_groups)  # exact unit boundaries despite rounding
-    unit_of_event = np.repeat(np.arange(g.n_groups), g.n_events.astype(int))
     t_boot = np.empty(n_boot)
-    for b_ in range(n_boot):
-        v = unit_of_event + rng.random(len(unit_of_event))
-        drawn = np.minimum(np.searchsorted(cp, v, side="right"), len(cp) - 1)
-        drawn = np.clip(drawn, g.starts[unit_of_event], np.append(g.starts[1:], len(cp))[unit_of_event] - 1)
-        t_boot[b_] = (XtS[drawn].sum(axis=0) - expected).max()
+    for lo, drawn in _drawn_within(p, g, rng, n_boot):
+        for k, rows_k in enumerate(drawn):
+            t_boot[lo + k] = (XtS[rows_k].sum(axis=0) - expected).max()
     return t_obs, t_boot, g.n_groups
 
 
+def _drawn_within(p: np.ndarray, g, rng, n_boot: int, block: int = 50):
+    """Each redraw's won rows: every won month of a unit moves to one of the unit's rows with chances `p`.
+
+    Yields (first redraw, drawn rows of `block` redraws), the uniforms those of
+    ``rng.random(n_won)`` redraw after redraw (the same numbers, drawn a block at a time).
+    """
+    # cumulative p runs from u to u + 1 over unit u's rows
+    cp = np.cumsum(p)
+    cp[g.starts[1:] - 1] = np.arange(1, g.n_groups)  # exact unit boundaries despite rounding
+    unit_of_event = np.repeat(np.arange(g.n_groups), g.n_events.astype(int))
+    first, last = g.starts[unit_of_event], np.append(g.starts[1:], len(cp))[unit_of_event] - 1
+    for lo in range(0, n_boot, block):
+        v = unit_of_event + rng.random((min(block, n_boot - lo), len(unit_of_event)))
+        yield lo, np.clip(np.minimum(np.searchsorted(cp, v, side="right"), len(cp) - 1), first, last)
+
+
+_OUTCOME_FREE = ("calendar_month", "place", "stock_layout")  # what `HazardRows` makes from the rows alone
+
+
 def _with_events(rows: HazardRows, y: np.ndarray) -> HazardRows:
-    """The same rows with other outcomes (for redrawn outcome vectors)."""
+    """The same rows with other outcomes (for redrawn outcome vectors), sharing what `rows` has already made
+    from the rows alone (reading the months again would cost each redraw as much as its null fit)."""
     if y is rows.event:
         return rows
-    return HazardRows(unit=rows.unit, period=rows.period, minutes=rows.minutes, event=y, tenure=rows.tenure,
-                      starts=rows.starts, unit_kind=rows.unit_kind)
+    other = HazardRows(unit=rows.unit, period=rows.period, minutes=rows.minutes, event=y, tenure=rows.tenure,
+                       starts=rows.starts, unit_kind=rows.unit_kind)
+    other._memo.update({k: v for k, v in rows._memo.items() if k in _OUTCOME_FREE})
+    return other
