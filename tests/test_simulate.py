@@ -50,3 +50,35 @@ def test_same_seed_same_world():
     a, b = simulate_world(100, 24, seed=9), simulate_world(100, 24, seed=9)
     pd.testing.assert_frame_equal(a.interactions, b.interactions)
     pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+
+
+def test_group_first_is_pandas_first_of_each_group():
+    """Each touch's source is its group's first member (pandas' transform("first")), or itself outside groups."""
+    from netanalysis.simulate.world import _group_first
+
+    rng = np.random.default_rng(2)
+    group = np.where(rng.random(300) < 0.6, rng.integers(0, 40, 300), -1)
+    values = pd.Series(rng.normal(size=300))
+    expected = values.copy()
+    g = group >= 0
+    expected[g] = values[g].groupby(group[g]).transform("first").to_numpy()
+    np.testing.assert_array_equal(values.to_numpy()[_group_first(group)], expected.to_numpy())
+    assert _group_first(np.full(4, -1)).tolist() == [0, 1, 2, 3]
+
+
+def test_months_stacked_into_one_frame_are_the_concatenated_month_frames():
+    """`_frame` of the months' columns equals `pd.concat` of one frame per month: values and dtypes (zoned times,
+    pandas strings with missing values, text), a month with no rows adding nothing."""
+    from netanalysis.simulate.world import _frame
+
+    months = []
+    for t, k in enumerate((3, 0, 2)):
+        months.append({
+            "contact_id": np.array([f"c{t}{i}" for i in range(k)], dtype=object), "month": np.full(k, t),
+            "timestamp": pd.Timestamp("2024-01-01", tz="UTC") + pd.DateOffset(months=t) + pd.to_timedelta(np.arange(k),
+                                                                                                              unit="D"),
+            "group_key": pd.array([f"g{i}" if i % 2 else None for i in range(k)], dtype="string"),
+            "value": np.arange(k) / 3.0})
+    # (pd.concat would turn the text columns into objects for the empty month's frame: the months with rows)
+    expected = pd.concat([pd.DataFrame(m) for m in months if len(m["month"])], ignore_index=True)
+    pd.testing.assert_frame_equal(_frame(months), expected, check_exact=True)

@@ -216,6 +216,7 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
     # Group meetings (several contacts, one group_key) come from their own random stream.
     grng = np.random.default_rng([int(seed), 6])
     circle = pd.factorize(people["company"], sort=True)[0] % int(np.clip(n // 40, 2, 6))
+    ids, companies = people["contact_id"].to_numpy(), people["company"].to_numpy()
     for t in range(m):
         met = arrival <= t
         first = arrival == t
@@ -229,22 +230,37 @@ def simulate_world(contacts: int = 300, months: int = 36, seed: int = 0, half_li
         touches = np.where(first, 1, 0) + np.where(active & (rng.random(n) < touch_p), 1 + rng.poisson(0.6, n), 0)
         extra = _before_wins(xrng, prewon, t, met & ~first) if prewon is not None else np.zeros(n, dtype=int)
         touches = touches + extra
-        minutes, frame = _month_interactions(rng, xrng, grng, t, touches, extra, first, people["contact_id"].to_numpy(),
-                                             circle, inbound_p, start_ts)
-        if frame is not None:
-            rows_i.append(frame)
-        rows_o += _month_outcomes(rng, t, won, lost, people, start_ts)
-        monthly.append(pd.DataFrame({"contact_id": people["contact_id"].to_numpy()[met], "month": t,
-                                     "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]}))
+        minutes, columns = _month_interactions(rng, xrng, grng, t, touches, extra, first, ids, circle, inbound_p,
+                                               start_ts)
+        if columns is not None:
+            rows_i.append(columns)
+        rows_o += _month_outcomes(rng, t, won, lost, ids, companies, start_ts)
+        monthly.append({"contact_id": ids[met], "month": np.full(int(met.sum()), t),
+                        "minutes": minutes[met], "stock_before": stock[met], "hazard": h[met]})
         stock = stock * decay + minutes
         history[:, t] = minutes
-    inter = pd.concat(rows_i, ignore_index=True).sort_values("timestamp", kind="stable").reset_index(drop=True)
-    outc = (pd.concat(rows_o, ignore_index=True) if rows_o else
+    inter = _frame(rows_i).sort_values("timestamp", kind="stable").reset_index(drop=True)
+    outc = (_frame(rows_o) if rows_o else
             pd.DataFrame(columns=["contact_id", "account", "timestamp", "kind", "status", "value", "currency"]))
     outc = outc.sort_values("timestamp", kind="stable").reset_index(drop=True)
     people["follow_up"] = np.array(list(STYLES))[style]
     people["arrival_month"] = arrival
-    return World(people, inter, outc, truth, pd.concat(monthly, ignore_index=True))
+    return World(people, inter, outc, truth, _frame(monthly))
+
+
+def _frame(months: list[dict]) -> pd.DataFrame:
+    """One frame of the months' columns, one after the other (one frame built once, not one per month)."""
+    return pd.DataFrame({k: _stacked([m[k] for m in months]) for k in months[0]})
+
+
+def _stacked(parts: list):
+    """The parts of one column end to end, keeping their kind (times with their zone, pandas strings)."""
+    first = parts[0]
+    if isinstance(first, pd.Index):
+        return first.append(parts[1:])
+    if isinstance(first, pd.api.extensions.ExtensionArray):
+        return type(first)._concat_same_type(parts)
+    return np.concatenate(parts)
 
 def _contact_traits(rng, xrng, truth, n: int, m: int):
     """Each contact's style-driven habits and own baseline.
@@ -290,7 +306,7 @@ def _monthly_hazard(truth, dose: str, stock: np.ndarray, past: np.ndarray, kerne
 
 def _month_interactions(rng, xrng, grng, t: int, touches: np.ndarray, extra: np.ndarray, first: np.ndarray,
                         contact_ids: np.ndarray, circle: np.ndarray, inbound_p: np.ndarray, start_ts):
-    """Month `t`'s invested minutes by contact and its interactions (None when there are none).
+    """Month `t`'s invested minutes by contact and its interactions' columns (None when there are none).
 
     A contact's first touch is a meeting; the reverse world's `extra` touches
     before a win are meetings or calls. Draws in a fixed order from the three
@@ -315,24 +331,26 @@ def _month_interactions(rng, xrng, grng, t: int, touches: np.ndarray, extra: np.
     call = ch == "call"
     dur[call] = rng.choice([10, 15, 20, 30, 45], size=int(call.sum()))
     group = meeting_groups(grng, idx, meet, circle)
-    dur = _same_within_group(group, dur).to_numpy(dtype=float)
-    inv = np.where(np.isnan(dur), pd.Series(ch).map(DEFAULT_MINUTES).to_numpy(dtype=float), dur)
+    shared = _group_first(group)
+    dur = dur[shared]
+    inv = np.where(np.isnan(dur), _default_minutes(ch), dur)
     np.add.at(minutes, idx, inv)
     day = rng.integers(0, 28, size=len(idx))
     secs = rng.integers(8 * 3600, 18 * 3600, size=len(idx))
     when = start_ts + pd.DateOffset(months=t)
     ts = when + pd.to_timedelta(day, unit="D") + pd.to_timedelta(secs, unit="s")
-    ts = pd.DatetimeIndex(_same_within_group(group, ts))
+    ts = ts[shared]
     direction = np.where(meet, "mutual", np.where(rng.random(len(idx)) < inbound_p[idx], "inbound", "outbound"))
-    return minutes, pd.DataFrame({
+    return minutes, {
         "contact_id": contact_ids[idx], "timestamp": ts, "channel": ch, "direction": direction,
         "duration_minutes": dur,
         "group_key": pd.array(np.where(group >= 0, np.char.add(f"meeting-{t}-", group.astype(str)), None),
-                              dtype="string")})
+                              dtype="string")}
 
 
-def _month_outcomes(rng, t: int, won: np.ndarray, lost: np.ndarray, people: pd.DataFrame, start_ts) -> list:
-    """Month `t`'s won and lost outcomes, one frame for each kind that happened."""
+def _month_outcomes(rng, t: int, won: np.ndarray, lost: np.ndarray, ids: np.ndarray, companies: np.ndarray,
+                    start_ts) -> list:
+    """Month `t`'s won and lost outcomes, the columns of each kind that happened."""
     kinds = np.array(list(OUTCOME_KINDS))
     kind_p = np.array(list(OUTCOME_KINDS.values()))
     frames = []
@@ -342,10 +360,10 @@ def _month_outcomes(rng, t: int, won: np.ndarray, lost: np.ndarray, people: pd.D
             who = np.flatnonzero(mask)
             when = start_ts + pd.DateOffset(months=t)
             ts = when + pd.to_timedelta(rng.integers(0, 28, k), unit="D") + pd.to_timedelta(rng.integers(9, 18, k), unit="h")
-            frames.append(pd.DataFrame({
-                "contact_id": people["contact_id"].to_numpy()[who], "account": people["company"].to_numpy()[who],
-                "timestamp": ts, "kind": rng.choice(kinds, size=k, p=kind_p), "status": status,
-                "value": np.round(rng.lognormal(8.3, 0.9, k), -1), "currency": "EUR"}))
+            frames.append({
+                "contact_id": ids[who], "account": companies[who],
+                "timestamp": ts, "kind": rng.choice(kinds, size=k, p=kind_p), "status": np.full(k, status, dtype=object),
+                "value": np.round(rng.lognormal(8.3, 0.9, k), -1), "currency": np.full(k, "EUR", dtype=object)})
     return frames
 
 
@@ -391,13 +409,20 @@ def meeting_groups(grng: np.random.Generator, contacts: np.ndarray, meet: np.nda
     return group
 
 
-def _same_within_group(group: np.ndarray, values) -> pd.Series:
-    """Each group member takes the value of its group's first member (a shared start or duration)."""
-    out = pd.Series(values).copy()
-    g = group >= 0
-    if g.any():
-        out[g] = out[g].groupby(group[g]).transform("first").to_numpy()
-    return out
+def _group_first(group: np.ndarray) -> np.ndarray:
+    """Where each touch takes its values from: its group's first member (a shared start or duration), or itself."""
+    source = np.arange(len(group))
+    members = np.flatnonzero(group >= 0)
+    if len(members):
+        _, first, which = np.unique(group[members], return_index=True, return_inverse=True)
+        source[members] = members[first[which]]
+    return source
+
+
+def _default_minutes(channels: np.ndarray) -> np.ndarray:
+    """Each channel's `DEFAULT_MINUTES` (NaN for a channel without one)."""
+    names, which = np.unique(channels, return_inverse=True)
+    return np.array([DEFAULT_MINUTES.get(c, np.nan) for c in names], dtype=float)[which]
 
 
 def _people(rng, n: int) -> pd.DataFrame:
