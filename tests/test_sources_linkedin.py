@@ -3,6 +3,7 @@
 Expected numbers are counted by hand from the fixture files.
 """
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,13 @@ FIX = Path(__file__).parent / "fixtures" / "linkedin"
 
 
 def load(*names, **kw):
-    return netanalysis.load([FIX / n for n in names], **kw)
+    """The fixture files loaded; without options, loaded once for this module (the tests only read them)."""
+    return _loaded(names) if not kw else netanalysis.load([FIX / n for n in names], **kw)
+
+
+@functools.cache
+def _loaded(names: tuple):
+    return netanalysis.load([FIX / n for n in names])
 
 
 # ------------------------------------------------------------------ Connections.csv
