@@ -335,3 +335,21 @@ def test_a_redrawn_outcome_gives_the_test_of_fresh_rows_with_that_outcome():
         got, expected = score.test(y, n_boot=49, seed=i), link_test(fresh, "within", n_boot=49, seed=i)
         assert got.p_value is not None and (got.p_value, got.statistic, got.n_units) == (
             expected.p_value, expected.statistic, expected.n_units)
+
+
+def test_drawn_wins_in_slices_of_rows_are_the_wins_of_each_block_s_uniforms(monkeypatch):
+    """The pooled redraws' wins, drawn a slice of rows at a time into one buffer: those of
+    ``rng.random((rows, k)) < mu`` for each block of k <= 50 redraws, in order of row within each block."""
+    from netanalysis.analysis.returns import link_test
+
+    monkeypatch.setattr(link_test, "DRAW_ROWS", 97)  # several slices of rows, the last one shorter
+    mu = np.random.default_rng(3).random(1000) * 0.05
+    drawn, redraw = link_test._drawn_wins(mu, np.random.default_rng(8), 120)
+    rng, expected = np.random.default_rng(8), []
+    for lo, k in ((0, 50), (50, 50), (100, 20)):
+        blocks = [np.argwhere(rng.random((min(r0 + 97, 1000) - r0, k)) < mu[r0:r0 + 97, None]) + [r0, lo]
+                  for r0 in range(0, 1000, 97)]
+        expected.append(np.concatenate(blocks))
+    expected = np.concatenate(expected)
+    assert len(drawn) > 1000
+    np.testing.assert_array_equal(np.column_stack([drawn, redraw]), expected)

@@ -284,13 +284,15 @@ def _drawn_wins(mu: np.ndarray, rng, n_boot: int) -> tuple[np.ndarray, np.ndarra
     """
     rows_out, redraw_out = [], []
     n = len(mu)
+    buffer = np.empty(min(n, DRAW_ROWS) * min(50, n_boot))  # one block's uniforms, drawn into the same memory
     for lo in range(0, n_boot, 50):
         k = min(50, n_boot - lo)
         for r0 in range(0, n, DRAW_ROWS):
             r1 = min(r0 + DRAW_ROWS, n)
-            r, b = np.nonzero(rng.random((r1 - r0, k)) < mu[r0:r1, None])
-            rows_out.append(r + r0)
-            redraw_out.append(b + lo)
+            u = rng.random(out=buffer[:(r1 - r0) * k].reshape(r1 - r0, k))
+            at = np.flatnonzero(u < mu[r0:r1, None])
+            rows_out.append(at // k + r0)
+            redraw_out.append(at % k + lo)
     if not rows_out:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     return np.concatenate(rows_out), np.concatenate(redraw_out)
