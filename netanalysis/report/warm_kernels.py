@@ -45,8 +45,10 @@ KERNEL_MODULE = "netanalysis.report.kernel"
 # Imported by every kernel before its notebook's first cell, or lazily by the analyses.
 ALWAYS_IMPORTED = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell",
                    "import statsmodels.stats.proportion")
-# Set by pandera when imported (for Spark); every kernel imports it, so they are no difference.
-SET_BY_IMPORTS = {"SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE"}
+# Variables that may differ between a kernel and its warm process: pandera sets the first two when imported
+# (for Spark; every kernel imports it too), and pytest names the running test in the third. No library reads
+# them when imported, and the kernel gets its own values.
+NOT_COMPARED = {"SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE", "PYTEST_CURRENT_TEST"}
 # jemalloc (pyarrow's allocator) keeps a purging thread; its own fork handlers make forking safe.
 FORK_SAFE_THREADS = {"jemalloc_bg_thd"}
 
@@ -83,9 +85,9 @@ def notebook_imports(notebooks) -> list[str]:
 
 # -- the runner's side -------------------------------------------------------------------
 def _key(env: dict) -> tuple:
-    """What a warm process must share with a kernel: its environment without the per-kernel JPY_* variables
-    (nor those an import sets)."""
-    return tuple(sorted((k, v) for k, v in env.items() if not k.startswith("JPY_") and k not in SET_BY_IMPORTS))
+    """What a warm process must share with a kernel: its environment, without the per-kernel JPY_* variables
+    and those `NOT_COMPARED`."""
+    return tuple(sorted((k, v) for k, v in env.items() if not k.startswith("JPY_") and k not in NOT_COMPARED))
 
 
 class WarmProcess:
@@ -136,17 +138,22 @@ class WarmProcess:
         return json.loads(line) if line else {"error": "the warm process ended"}
 
     def close(self) -> None:
-        """End the warm process (its kernels keep running until they are shut down)."""
+        """Tell the warm process to end once it has answered (its kernels run on until they are shut down)."""
         with self._lock:
             self._reader.close()
             self._sock.close()  # with the reader closed too: the warm process reads its end
+
+    def wait(self) -> None:
+        """Wait for the warm process to end after `close` (it is killed after 10 s)."""
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
 _current: WarmProcess | None = None
+_retired: list[WarmProcess] = []  # closed, and waited for when this process ends
 _registry_lock = threading.Lock()
 
 
@@ -162,6 +169,7 @@ def prepare(notebooks, env: dict) -> WarmProcess | None:
         if _current is None or _current.key != _key(env) or _current.process.poll() is not None:
             if _current is not None:
                 _current.close()
+                _retired.append(_current)
             _current = WarmProcess(env)
         warm = _current
     warm.import_lines([*ALWAYS_IMPORTED, *notebook_imports(notebooks)])
@@ -169,9 +177,11 @@ def prepare(notebooks, env: dict) -> WarmProcess | None:
 
 
 @atexit.register
-def _close_current() -> None:
+def _end_warm_processes() -> None:
     if _current is not None:
         _current.close()
+    for warm in [*_retired, *([_current] if _current is not None else [])]:
+        warm.wait()
 
 
 def fork_kernel(cmd: list[str], cwd, env: dict) -> ForkedKernel | None:
