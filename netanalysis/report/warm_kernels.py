@@ -42,9 +42,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 KERNEL_MODULE = "netanalysis.report.kernel"
-# Imported by every kernel before its notebook's first cell, or lazily by the analyses.
-ALWAYS_IMPORTED = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell",
-                   "import statsmodels.stats.proportion")
+# Imported by every kernel before its notebook's first cell.
+ALWAYS_IMPORTED = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell")
 # Variables that may differ between a kernel and its warm process: pandera sets the first two when imported
 # (for Spark; every kernel imports it too), and pytest names the running test in the third. No library reads
 # them when imported, and the kernel gets its own values.
