@@ -127,3 +127,15 @@ def test_the_imports_are_the_notebooks_top_level_ones(tmp_path):
     nbformat.write(nb, tmp_path / "a.ipynb")
     assert warm_kernels.notebook_imports([tmp_path / "a.ipynb", tmp_path / "missing.ipynb"]) == [
         "import pandas as pd", "from netanalysis.dates import parse_as_of"]
+
+
+def test_a_kernel_does_not_wait_for_an_import_that_hangs(tmp_path, monkeypatch):
+    monkeypatch.setattr(warm_kernels, "IMPORTS_WAIT", 1.0)
+    first = _run(tmp_path, "first")
+    busy = warm_kernels._current
+    busy.import_lines(["import time; time.sleep(6)"])  # a module that takes its time to import
+    started = time.time()
+    cold = _run(tmp_path, "meanwhile")
+    assert cold["ppid"] == os.getpid() and time.time() - started < 6  # started as a new process, not waited
+    assert cold["facts"] == first["facts"]
+    assert busy.ask({"imports": []})["imported"] == 0  # the warm process answers again once the import is done

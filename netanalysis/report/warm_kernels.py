@@ -44,6 +44,8 @@ from jupyter_client.provisioning import LocalProvisioner
 KERNEL_MODULE = "netanalysis.report.kernel"
 # Imported by every kernel before its notebook's first cell.
 ALWAYS_IMPORTED = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell")
+# How long a kernel waits for the warm process to finish importing before it starts as a new process.
+IMPORTS_WAIT = 120.0
 # Variables that may differ between a kernel and its warm process: pandera sets the first two when imported
 # (for Spark; every kernel imports it too), and pytest names the running test in the third. No library reads
 # them when imported, and the kernel gets its own values.
@@ -119,14 +121,21 @@ class WarmProcess:
         if new:
             threading.Thread(target=self.ask, args=(None,), daemon=True, name="warm-imports").start()
 
-    def ask(self, request: dict | None) -> dict:
-        """Send the pending imports, then `request` (if any); its reply, or {"error": ...} when the process is gone."""
-        with self._lock:
+    def ask(self, request: dict | None, wait: float | None = None) -> dict:
+        """Send the pending imports, then `request` (if any); its reply, or {"error": ...} when the process is gone.
+
+        With `wait`, give up (with an error) if another request still holds the process after `wait` seconds.
+        """
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            return {"error": f"the warm process was still busy after {wait} s"}
+        try:
             with self._imports_lock:
                 imports, self._pending = self._pending, []
             if imports:
                 self._request({"imports": imports})
             return self._request(request) if request is not None else {}
+        finally:
+            self._lock.release()
 
     def _request(self, request: dict) -> dict:
         try:
@@ -188,7 +197,8 @@ def fork_kernel(cmd: list[str], cwd, env: dict) -> ForkedKernel | None:
     if not (enabled() and cmd[:3] == [sys.executable, "-m", KERNEL_MODULE]):
         return None
     warm = prepare((), env)
-    reply = warm.ask({"kernel": {"argv": cmd[2:], "cwd": str(cwd or os.getcwd()), "env": env}})
+    # A kernel waits for the warm process's imports (seconds) but not for an import that hangs.
+    reply = warm.ask({"kernel": {"argv": cmd[2:], "cwd": str(cwd or os.getcwd()), "env": env}}, wait=IMPORTS_WAIT)
     if "pid" not in reply:
         return None
     try:
@@ -314,7 +324,11 @@ def _import(lines: list[str]) -> dict:
 def _other_threads() -> list[str]:
     """The names of this process's threads other than the main one and those safe to fork past."""
     names = []
-    for task in os.listdir("/proc/self/task"):
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return ["(unknown: /proc/self/task cannot be read)"]
+    for task in tasks:
         if int(task) != os.getpid():
             try:
                 names.append(Path(f"/proc/self/task/{task}/comm").read_text().strip())
