@@ -160,6 +160,9 @@ class WarmProcess:
             self.process.wait()
 
 
+# A few warm processes stay, one per environment (a test suite switches between some); the last used is _current.
+KEEP_ALIVE = 3
+_live: dict[tuple, WarmProcess] = {}  # by `_key`, least recently used first
 _current: WarmProcess | None = None
 _retired: list[WarmProcess] = []  # closed, and waited for when this process ends
 _registry_lock = threading.Lock()
@@ -173,22 +176,31 @@ def prepare(notebooks, env: dict) -> WarmProcess | None:
     global _current
     if not enabled():
         return None
+    key = _key(env)
     with _registry_lock:
-        if _current is None or _current.key != _key(env) or _current.process.poll() is not None:
-            if _current is not None:
-                _current.close()
-                _retired.append(_current)
-            _current = WarmProcess(env)
-        warm = _current
+        warm = _live.pop(key, None)
+        if warm is not None and warm.process.poll() is not None:  # it ended (or was killed)
+            _retire(warm)
+            warm = None
+        _live[key] = _current = warm = warm or WarmProcess(env)
+        while len(_live) > KEEP_ALIVE:
+            _retire(_live.pop(next(iter(_live))))
     warm.import_lines([*ALWAYS_IMPORTED, *notebook_imports(notebooks)])
     return warm
 
 
+def _retire(warm: WarmProcess) -> None:
+    warm.close()
+    _retired.append(warm)
+
+
 @atexit.register
 def _end_warm_processes() -> None:
-    if _current is not None:
-        _current.close()
-    for warm in [*_retired, *([_current] if _current is not None else [])]:
+    with _registry_lock:
+        for warm in _live.values():
+            _retire(warm)
+        _live.clear()
+    for warm in _retired:
         warm.wait()
 
 
