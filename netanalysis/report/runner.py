@@ -211,6 +211,8 @@ def _run_papermill(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
     from netanalysis.report import warm_kernels
 
     warm = {"kernel_manager_class": warm_kernels.WarmKernelManager} if warm_kernels.enabled() else {}
+    if warm:  # (done already when run by `run_notebooks`)
+        warm_kernels.prepare([nb], kernel_environment())
     for attempt in range(1, KERNEL_START_TRIES + 1):
         try:
             # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
