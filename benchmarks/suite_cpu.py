@@ -7,7 +7,9 @@ plus that of the child processes that ended meanwhile (notebook kernels, the CLI
     PYTHONPATH=benchmarks python -m pytest -p suite_cpu -n 2 --dist loadfile --junitxml=run.xml
     python benchmarks/suite_times.py run.xml
 
-A session fixture's work is counted in the first test that asks for it.
+A session fixture's work is counted in the first test that asks for it. Kernels forked from the warm process
+(`netanalysis.report.warm_kernels`) are its children, not the worker's: their seconds reach the worker when the
+warm process ends, at the end of the run; set NETANALYSIS_WARM_KERNELS=0 to count them test by test.
 """
 
 import resource

@@ -37,6 +37,10 @@ HEADLINE_KEYS = (
 )
 # Figures show in the notebook, beside the text that explains them (save_figure also saves them).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Set for every kernel by its spec: figures inline, and the same hash seed in every run (stable layouts).
+KERNEL_ENV = {"MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": "0"}
+# Set to one thread for kernels unless the user set them (`_one_blas_thread_per_kernel`).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 NOT_YET = "not estimated yet: this version of netanalysis does not compute it"
 
 
@@ -129,8 +133,7 @@ def project_kernel() -> str:
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-m", "netanalysis.report.kernel", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
-            "display_name": "netanalysis (project)", "language": "python",
-            "env": {"MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": "0"}}
+            "display_name": "netanalysis (project)", "language": "python", "env": KERNEL_ENV}
     text = json.dumps(spec)
     target = spec_dir / "kernel.json"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
@@ -143,6 +146,24 @@ def project_kernel() -> str:
     if str(folder) not in paths.split(os.pathsep):
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([paths] if paths else []))
     return KERNEL_NAME
+
+
+def kernel_environment() -> dict:
+    """The environment a kernel started now gets: this process's, with the kernel spec's variables."""
+    project_kernel()  # it puts the spec's folder on JUPYTER_PATH
+    return {**os.environ, **KERNEL_ENV}
+
+
+def warm_kernels_for(notebooks) -> None:
+    """Have the warm process (`warm_kernels`) import what `notebooks` import, for kernels started by `run_notebooks`.
+
+    It imports in the background: call this as early as the notebooks are known.
+    """
+    skip_iri_grammar()  # before jupyter_client's imports
+    from netanalysis.report import warm_kernels
+
+    with _one_blas_thread_per_kernel():
+        warm_kernels.prepare(notebooks, kernel_environment())
 
 
 def report_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -187,13 +208,18 @@ def _run_papermill(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
     """
     import papermill as pm
 
+    from netanalysis.report import warm_kernels
+
+    warm = {"kernel_manager_class": warm_kernels.WarmKernelManager} if warm_kernels.enabled() else {}
+    if warm:  # (done already when run by `run_notebooks`)
+        warm_kernels.prepare([nb], kernel_environment())
     for attempt in range(1, KERNEL_START_TRIES + 1):
         try:
             # The kernel starts in `cwd` through nbclient's resources; papermill's own `cwd=` would
             # chdir the whole process, which is not safe while other threads run notebooks.
             pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, kernel_name=project_kernel(),
                                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                                resources={"metadata": {"path": str(cwd)}})
+                                resources={"metadata": {"path": str(cwd)}}, **warm)
             return
         except RuntimeError as exc:
             if "before replying to kernel_info" not in str(exc) or attempt == KERNEL_START_TRIES:
@@ -260,6 +286,7 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
     notebooks start first.
     """
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    warm_kernels_for([job[0] for job in jobs])
     with _one_blas_thread_per_kernel():
         return _run_jobs(jobs, show_code, workers, progress)
 
@@ -277,9 +304,8 @@ def _one_blas_thread_per_kernel():
     product can take several times longer). scikit-learn's gradient boosting
     uses OpenMP: its extra threads spin waiting for a core the other kernel holds.
     """
-    names = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-    before = {n: os.environ.get(n) for n in names}
-    for n in names:
+    before = {n: os.environ.get(n) for n in THREAD_VARIABLES}
+    for n in THREAD_VARIABLES:
         os.environ.setdefault(n, "1")
     try:
         yield
@@ -410,6 +436,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
     params_by_nb = check_parameters(nbs, parameters or {})
+    warm_kernels_for(nbs)  # their imports, meanwhile
     ds, known, cut = _data_to_report(inputs, as_of, tz, me, anonymize, today)
     as_of_label = cut.strftime("%Y-%m-%d")
     stale_notes = _stale_data_notes(ds, cut)
