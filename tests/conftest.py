@@ -31,7 +31,6 @@ import pytest  # noqa: E402
 from helpers import write  # noqa: E402
 
 import netanalysis  # noqa: E402
-from netanalysis.analysis.returns.carryover import HazardRows  # noqa: E402
 from netanalysis.classroom.naive_readings import world_dataset  # noqa: E402
 from netanalysis.dataset import Dataset  # noqa: E402
 from netanalysis.simulate.world import simulate_world  # noqa: E402
@@ -97,7 +96,11 @@ def simulated_dataset():
     return make
 
 
-def _world_rows(world: str, contacts: int, months: int, seed: int, **kw) -> HazardRows:
+def _world_rows(world: str, contacts: int, months: int, seed: int, **kw):
+    """Hazard rows (`carryover.HazardRows`) from a simulated world's monthly truth."""
+    # imported here: scipy.stats is slow to import, and the xdist controller imports this file and runs no test
+    from netanalysis.analysis.returns.carryover import HazardRows
+
     w = simulate_world(contacts, months, seed=seed, world=world, **kw)
     m = w.monthly.sort_values(["contact_id", "month"], kind="stable").reset_index(drop=True)
     start = pd.Timestamp(w.truth.start, tz="UTC")

@@ -18,14 +18,11 @@ from netanalysis.simulate.world import simulate_world
 
 @pytest.mark.slow
 def test_notebook_reports_on_two_contacts(tiny_ds, tmp_path):
-    import papermill as pm
-
-    from netanalysis.report.runner import project_kernel
+    from netanalysis.report.runner import execute_notebook
 
     data = tiny_ds.to_parquet(tmp_path / "data")
-    pm.execute_notebook(str(NOTEBOOKS / "05_network_structure.ipynb"), str(tmp_path / "05.ipynb"),
-                        parameters={"data_dir": str(data), "output_dir": str(tmp_path), "n_boot": 200},
-                        kernel_name=project_kernel(), progress_bar=False)
+    execute_notebook(NOTEBOOKS / "05_network_structure.ipynb", tmp_path / "05.ipynb",
+                     {"data_dir": str(data), "output_dir": str(tmp_path), "n_boot": 200}, tmp_path)
     part = json.loads((tmp_path / "metrics" / "05_network_structure.json").read_text())
     m, notes = part["metrics"], part["notes"]
     # By hand: active tie-months have 60, 60, 65 (Ann: Feb, Mar, Apr) and 20, 20 (Bob: Mar, Apr) recent
