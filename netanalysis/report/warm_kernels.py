@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
 import gc
 import json
 import os
@@ -147,9 +148,11 @@ class WarmProcess:
 
     def close(self) -> None:
         """Tell the warm process to end once it has answered (its kernels run on until they are shut down)."""
+        with contextlib.suppress(OSError):  # (closed already)
+            self._sock.shutdown(socket.SHUT_RDWR)  # a request waiting for its reply gets an error at once
         with self._lock:
             self._reader.close()
-            self._sock.close()  # with the reader closed too: the warm process reads its end
+            self._sock.close()
 
     def wait(self) -> None:
         """Wait for the warm process to end after `close` (it is killed after 10 s)."""
@@ -305,8 +308,11 @@ def serve(fd: int) -> None:
             return  # the runner closed its end or ended: so do we (our kernels notice and end)
         request = json.loads(line)
         reply = _import(request["imports"]) if "imports" in request else _fork(request["kernel"], sock)
-        writer.write(json.dumps(reply).encode() + b"\n")
-        writer.flush()
+        try:
+            writer.write(json.dumps(reply).encode() + b"\n")
+            writer.flush()
+        except OSError:  # the runner stopped listening (`WarmProcess.close`)
+            return
 
 
 def _reap() -> None:
