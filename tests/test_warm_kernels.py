@@ -140,3 +140,15 @@ def test_a_kernel_does_not_wait_for_an_import_that_hangs(tmp_path, monkeypatch):
     assert cold["ppid"] == os.getpid() and time.time() - started < 60  # started as a new process, not waited
     assert cold["facts"] == first["facts"]
     busy.process.kill()  # (rather than wait for the import)
+
+
+def test_a_report_on_large_data_starts_its_kernels_as_new_processes(monkeypatch):
+    monkeypatch.delenv("NETANALYSIS_WARM_KERNELS", raising=False)
+    with runner._kernels_for(warm_kernels.LARGEST_WARM_DATA):
+        assert warm_kernels.enabled()
+    with runner._kernels_for(warm_kernels.LARGEST_WARM_DATA + 1):
+        assert not warm_kernels.enabled() and not warm_kernels._live  # the warm process is let go as well
+    assert warm_kernels.enabled()
+    monkeypatch.setenv("NETANALYSIS_WARM_KERNELS", "1")  # the user's choice stands
+    with runner._kernels_for(warm_kernels.LARGEST_WARM_DATA + 1):
+        assert warm_kernels.enabled()

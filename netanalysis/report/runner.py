@@ -457,7 +457,9 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         counts, own, since_previous = _before_notebooks(known, build, nbs, as_of_label, with_outcomes, previous)
         del known  # the kernels read the tables from `data_dir`: the runner lets its copy go meanwhile
         _give_back_memory()
-        for res in run_notebooks(jobs, show_code, workers, progress):
+        with _kernels_for(counts["interactions"]):
+            results = run_notebooks(jobs, show_code, workers, progress)
+        for res in results:
             if not res["ok"]:
                 _fail(res, build, out)
         shutil.rmtree(data_dir)
@@ -479,6 +481,26 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if history:
         _refresh_history_index(out.parent)
     return out
+
+
+@contextmanager
+def _kernels_for(interactions: int):
+    """Kernels forked from the warm process, unless the data is large (`warm_kernels.LARGEST_WARM_DATA`).
+
+    A long kernel on large data ends up with its own copy of most pages it shared with the warm process,
+    which keeps the originals: the memory that matters at that scale, for a second or two per kernel.
+    """
+    from netanalysis.report import warm_kernels
+
+    if interactions <= warm_kernels.LARGEST_WARM_DATA or "NETANALYSIS_WARM_KERNELS" in os.environ:
+        yield
+        return
+    warm_kernels.end_all()
+    os.environ["NETANALYSIS_WARM_KERNELS"] = "0"
+    try:
+        yield
+    finally:
+        os.environ.pop("NETANALYSIS_WARM_KERNELS", None)
 
 
 def _before_notebooks(known, build: Path, nbs: list[Path], as_of_label: str, with_outcomes: bool,
