@@ -312,7 +312,8 @@ SHARED_REPORT_FILES = {
 # they start at once and the many short files fill the end.
 HEAVIEST_FIRST = ("shared_reports", "tests/test_returns_verdict.py", "tests/test_lag_shape.py", "tests/test_scale.py",
                   "anonymized_reports", "tests/test_load_properties.py", "tests/test_report_history_datasets.py",
-                  "tests/test_canonical_load.py", "tests/test_report_without_outcomes.py", "tests/test_returns_truth.py",
+                  "tests/test_canonical_load.py", "tests/test_report_without_outcomes.py", "tests/test_warm_kernels.py",
+                  "tests/test_report_imports.py", "tests/test_returns_truth.py",
                   "tests/test_sources_crm.py", "tests/test_sources_linkedin.py", "tests/test_hostile_inputs.py",
                   "tests/test_predict_fast_paths.py", "tests/test_predict_leakage.py")
 
