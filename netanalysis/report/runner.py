@@ -457,9 +457,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         counts, own, since_previous = _before_notebooks(known, build, nbs, as_of_label, with_outcomes, previous)
         del known  # the kernels read the tables from `data_dir`: the runner lets its copy go meanwhile
         _give_back_memory()
-        with _kernels_for(counts["interactions"]):
-            results = run_notebooks(jobs, show_code, workers, progress)
-        for res in results:
+        for res in _run_notebooks_on(counts["interactions"], jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
         shutil.rmtree(data_dir)
@@ -481,6 +479,12 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if history:
         _refresh_history_index(out.parent)
     return out
+
+
+def _run_notebooks_on(interactions: int, *args) -> list[dict]:
+    """`run_notebooks(*args)` for a report on data with this many interactions (`_kernels_for`)."""
+    with _kernels_for(interactions):
+        return run_notebooks(*args)
 
 
 @contextmanager
