@@ -152,3 +152,17 @@ def test_a_report_on_large_data_starts_its_kernels_as_new_processes(monkeypatch)
     monkeypatch.setenv("NETANALYSIS_WARM_KERNELS", "1")  # the user's choice stands
     with runner._kernels_for(warm_kernels.LARGEST_WARM_DATA + 1):
         assert warm_kernels.enabled()
+
+
+def test_no_warm_kernels_where_pidfds_are_refused(monkeypatch):
+    def refused(pid):
+        raise PermissionError(1, "Operation not permitted")  # as some container sandboxes answer
+
+    monkeypatch.setattr(os, "pidfd_open", refused)
+    warm_kernels._pidfds_work.cache_clear()
+    try:
+        assert not warm_kernels.enabled()
+    finally:
+        monkeypatch.undo()
+        warm_kernels._pidfds_work.cache_clear()
+    assert warm_kernels.enabled()

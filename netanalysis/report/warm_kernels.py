@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import atexit
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -61,8 +62,18 @@ FORK_SAFE_THREADS = {"jemalloc_bg_thd"}
 
 def enabled() -> bool:
     """Whether kernels may be forked from a warm process here (Linux with pidfds, not switched off)."""
-    return (sys.platform.startswith("linux") and hasattr(os, "pidfd_open")
-            and os.environ.get("NETANALYSIS_WARM_KERNELS", "1") != "0")
+    return (sys.platform.startswith("linux") and os.environ.get("NETANALYSIS_WARM_KERNELS", "1") != "0"
+            and _pidfds_work())
+
+
+@functools.cache
+def _pidfds_work() -> bool:
+    """Whether this system lets us open a pidfd (some container sandboxes refuse the system call)."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def notebook_imports(notebooks) -> list[str]:
