@@ -166,3 +166,12 @@ def test_no_warm_kernels_where_pidfds_are_refused(monkeypatch):
         monkeypatch.undo()
         warm_kernels._pidfds_work.cache_clear()
     assert warm_kernels.enabled()
+
+
+def test_a_kernel_starts_as_a_new_process_when_no_warm_process_can_start(tmp_path, monkeypatch):
+    def cannot_start(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(warm_kernels.WarmProcess, "__init__", cannot_start)
+    monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "no warm process for this environment yet")
+    assert _run(tmp_path, "cold")["ppid"] == os.getpid()

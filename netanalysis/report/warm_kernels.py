@@ -200,7 +200,12 @@ def prepare(notebooks, env: dict) -> WarmProcess | None:
         if warm is not None and warm.process.poll() is not None:  # it ended (or was killed)
             _retire(warm)
             warm = None
-        _live[key] = _current = warm = warm or WarmProcess(env)
+        if warm is None:
+            try:
+                warm = WarmProcess(env)
+            except OSError:  # it cannot start here: kernels start as new processes
+                return None
+        _live[key] = _current = warm
         while len(_live) > KEEP_ALIVE:
             _retire(_live.pop(next(iter(_live))))
     warm.import_lines([*ALWAYS_IMPORTED, *notebook_imports(notebooks)])
@@ -232,6 +237,8 @@ def fork_kernel(cmd: list[str], cwd, env: dict) -> ForkedKernel | None:
     if not (enabled() and cmd[:3] == [sys.executable, "-m", KERNEL_MODULE]):
         return None
     warm = prepare((), env)
+    if warm is None:
+        return None
     # A kernel waits for the warm process's imports (seconds) but not for an import that hangs.
     reply = warm.ask({"kernel": {"argv": cmd[2:], "cwd": str(cwd or os.getcwd()), "env": env}}, wait=IMPORTS_WAIT)
     if "pid" not in reply:
