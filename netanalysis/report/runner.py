@@ -155,9 +155,10 @@ def kernel_environment() -> dict:
 
 
 def warm_kernels_for(notebooks) -> None:
-    """Have the warm process (`warm_kernels`) import what `notebooks` import, for kernels started by `run_notebooks`.
+    """Have the warm process (`warm_kernels`) import what `notebooks` import, for the kernels `run_notebooks` starts.
 
-    It imports in the background: call this as early as the notebooks are known.
+    It imports in the background while the caller goes on (each kernel also asks for its own notebook's
+    imports when it starts: this only starts them sooner).
     """
     skip_iri_grammar()  # before jupyter_client's imports
     from netanalysis.report import warm_kernels
@@ -211,7 +212,7 @@ def _run_papermill(nb: Path, out_nb: Path, parameters: dict, cwd: Path) -> None:
     from netanalysis.report import warm_kernels
 
     warm = {"kernel_manager_class": warm_kernels.WarmKernelManager} if warm_kernels.enabled() else {}
-    if warm:  # (done already when run by `run_notebooks`)
+    if warm:  # the notebook's imports, if not asked for already (`warm_kernels_for`)
         warm_kernels.prepare([nb], kernel_environment())
     for attempt in range(1, KERNEL_START_TRIES + 1):
         try:
@@ -286,7 +287,6 @@ def run_notebooks(jobs: list[tuple], show_code: bool, workers: int | None = None
     notebooks start first.
     """
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
-    warm_kernels_for([job[0] for job in jobs])
     with _one_blas_thread_per_kernel():
         return _run_jobs(jobs, show_code, workers, progress)
 

@@ -262,6 +262,7 @@ def _stacked(parts: list):
         return type(first)._concat_same_type(parts)
     return np.concatenate(parts)
 
+
 def _contact_traits(rng, xrng, truth, n: int, m: int):
     """Each contact's style-driven habits and own baseline.
 
