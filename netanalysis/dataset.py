@@ -13,6 +13,7 @@ from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import CONTACTS_TABLE, INTERACTIONS_TABLE, OUTCOMES_TABLE, UTC, text_columns
 
 TABLES = ("contacts", "interactions", "outcomes")
+ID_COLUMNS = {"contacts": "contact_id", "interactions": "interaction_id", "outcomes": "outcome_id"}
 
 
 def _as_lists(values: pd.Series) -> list[list]:
@@ -26,6 +27,15 @@ def _as_list(v) -> list:
     if isinstance(v, np.ndarray):
         return v.tolist()
     return []
+
+
+def _write_table(frame: pd.DataFrame, path: Path, id_column: str) -> None:
+    """`frame.to_parquet(path, index=False)`, the table's own id column stored without a dictionary.
+
+    The ids are distinct, so a dictionary of them is as long as the column: Parquet
+    would build it for every row and then fall back to plain values.
+    """
+    frame.to_parquet(path, index=False, use_dictionary=[c for c in frame.columns if c != id_column])
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -214,7 +224,7 @@ class Dataset:
             # One thread per table: pyarrow encodes and compresses without the GIL, so the
             # large interactions table is written while the others are converted (and checked).
             with ThreadPoolExecutor(max_workers=len(TABLES) + 1) as pool:
-                done = [pool.submit(getattr(self, name).to_parquet, staging / f"{name}.parquet", index=False)
+                done = [pool.submit(_write_table, getattr(self, name), staging / f"{name}.parquet", ID_COLUMNS[name])
                         for name in TABLES]
                 if validate:
                     done.append(pool.submit(self.validate))

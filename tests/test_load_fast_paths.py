@@ -86,3 +86,34 @@ def test_take_rows_equals_dataframe_take():
     got, expected = _take_rows(records, order), records.take(order)
     assert got.equals(expected) and got.index.equals(expected.index)
     assert list(got.dtypes) == list(expected.dtypes)
+
+
+def test_text_hashes_are_pandas_keyed_siphash_of_each_string(monkeypatch):
+    """Record ids must not change between versions: each string hashes as pandas'
+    `hash_pandas_object` hashes it alone, missing values to the constant, in every chunk."""
+    from netanalysis.io import hashing
+
+    monkeypatch.setattr(hashing, "_CHUNK", 3)  # several chunks of distinct values
+    values = ["ann", "bob", None, "ann", "", "Zoë", "b\u00f6b", "bob", "x" * 300, None, "k17"]
+    got = hashing.text_hashes(pd.Series(values, dtype="string"))
+    for v, h in zip(values, got):
+        want = hashing._NA if v is None else pd.util.hash_pandas_object(
+            pd.Series([v], dtype=object), index=False, hash_key=hashing.HASH_KEY).iloc[0]
+        assert h == np.uint64(want), v
+
+
+def test_loaded_tables_read_back_the_same_without_a_dictionary_for_ids(tmp_path):
+    """The tables' own id columns are written without a dictionary; what is read back is what was written."""
+    import pyarrow.parquet as pq
+
+    from netanalysis.dataset import Dataset
+    from netanalysis.io.loader import load
+
+    ds = load(["data/sample"], check=False)
+    ds.to_parquet(tmp_path)
+    back = Dataset.read_parquet(tmp_path)
+    for name, id_col in (("contacts", "contact_id"), ("interactions", "interaction_id"), ("outcomes", "outcome_id")):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name).reset_index(drop=True), check_dtype=False)
+        meta = pq.ParquetFile(tmp_path / f"{name}.parquet").metadata.row_group(0)
+        encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+        assert "RLE_DICTIONARY" not in encodings[id_col] and "PLAIN_DICTIONARY" not in encodings[id_col]

@@ -39,8 +39,11 @@ def text_hashes(values) -> np.ndarray:
     """
     arr = arrow_strings(values)
     encoded = pc.dictionary_encode(arr)  # hash each distinct value once
-    uniques = pd.Series(encoded.dictionary.to_pandas(), dtype=object)
-    parts = [pd.util.hash_pandas_object(uniques.iloc[lo:lo + _CHUNK], index=False, hash_key=HASH_KEY).to_numpy()
+    uniques = encoded.dictionary
+    # The values are distinct already: `categorize=False` skips pandas' own factorize
+    # of them (the hashes are the same, `hash_pandas_object` of a Series is `hash_array`).
+    parts = [pd.util.hash_array(np.asarray(uniques.slice(lo, _CHUNK).to_numpy(zero_copy_only=False), dtype=object),
+                                hash_key=HASH_KEY, categorize=False)
              for lo in range(0, len(uniques), _CHUNK)]
     table = np.concatenate(parts).astype(np.uint64) if parts else np.zeros(0, dtype=np.uint64)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
