@@ -325,8 +325,8 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
             args = (contacts, outcomes, cut, freq, half_life, unit, period_dtype, minutes_by_channel)
             meta = _panel_partition(keyed._meta, *args)
             parts = shuffled.map_partitions(_panel_partition, *args, meta=meta, align_dataframes=False)
-            panel = sorted_panel(list(run(*parts.to_delayed())), meta.dtypes)
-            give_back_memory()  # what the shuffle and the partitions held (about 1 GB at 10M interactions)
+            panel = sorted_panel(_computed(run(*parts.to_delayed())), meta.dtypes)
+            give_back_memory()  # what the partitions held
     finally:
         if client is not None:
             client.close()
@@ -334,6 +334,13 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
     panel.attrs.update({"as_of": cut.isoformat(), "half_life_months": float(half_life), "freq": freq, "unit": unit,
                         "outcomes_outside_panel": int(won.sum() - panel["outcomes_won"].sum())})
     return panel
+
+
+def _computed(parts: tuple) -> list[pd.DataFrame]:
+    """The computed partitions, with the memory the shuffle freed handed back first (about 1 GB at 10M
+    interactions: gathering them does not reuse it)."""
+    give_back_memory()
+    return list(parts)
 
 
 def sorted_panel(parts: list[pd.DataFrame], dtypes: pd.Series) -> pd.DataFrame:
