@@ -16,7 +16,7 @@ from netanalysis.dates import parse_as_of
 from netanalysis.io.arrow_text import hex_ids
 from netanalysis.io.sources import fastcsv
 from netanalysis.io.sources.base import read_csv_table
-from netanalysis.panel.command import dask_panel, panel_command
+from netanalysis.panel.command import dask_panel, panel_command, sorted_panel
 from netanalysis.simulate.world import simulate_world, write_canonical
 
 
@@ -61,6 +61,25 @@ def test_dask_engine_without_a_scheduler_runs_locally(loaded_world):
     folder, ds = loaded_world
     got = dask_panel(folder, freq="Q", npartitions=2)
     pd.testing.assert_frame_equal(got, ds.panel(freq="Q"))
+
+
+def test_sorted_panel_equals_concatenating_then_sorting(loaded_world):
+    """The dask engine's column-by-column gather gives the plain concat + astype + sort, on partitions holding
+    whole units in no particular order (one of them empty, with another resolution for `period`)."""
+    _, ds = loaded_world
+    whole = ds.panel(half_life_months=2.0)
+    codes = pd.factorize(whole["contact_id"])[0]
+    parts = [whole[codes % 3 == k].iloc[::-1].sort_values(["contact_id", "period"], ascending=[k != 1, True])
+             for k in range(3)]  # units within a partition in either order; periods ascending
+    parts = [p.reset_index(drop=True) for p in parts]
+    empty = whole.iloc[:0].astype({"period": "datetime64[s, UTC]"})
+    parts.insert(1, empty)
+    expected = (pd.concat(parts).astype(whole.dtypes.to_dict()).sort_values(["contact_id", "period"], kind="stable")
+                .reset_index(drop=True))
+    assert len(parts[2]) > 50 and (parts[2]["contact_id"].iloc[0] > parts[2]["contact_id"].iloc[-1])
+    got = sorted_panel([p.copy() for p in parts], whole.dtypes)
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, whole.reset_index(drop=True))
 
 
 def test_panel_command_writes_the_panel_worked_out_by_hand(tiny, tmp_path):

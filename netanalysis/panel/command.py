@@ -45,6 +45,7 @@ from netanalysis.panel.build import (
     unit_of_interactions,
     unit_of_outcomes,
 )
+from netanalysis.panel.memory import give_back_memory
 
 INTERACTION_COLUMNS = ["contact_id", "timestamp", "channel", "direction", "duration_minutes"]
 OUTCOME_COLUMNS = ["contact_id", "account", "timestamp", "status", "value"]
@@ -324,16 +325,50 @@ def dask_panel(data_dir, freq: str = "M", half_life: float = 3.0, unit: str = "c
             args = (contacts, outcomes, cut, freq, half_life, unit, period_dtype, minutes_by_channel)
             meta = _panel_partition(keyed._meta, *args)
             parts = shuffled.map_partitions(_panel_partition, *args, meta=meta, align_dataframes=False)
-            (panel,) = run(parts)
+            panel = sorted_panel(_computed(run(*parts.to_delayed())), meta.dtypes)
+            give_back_memory()  # what the partitions held
     finally:
         if client is not None:
             client.close()
-    unit_col = "contact_id" if unit == "contact" else "account"
-    panel = panel.astype(meta.dtypes.to_dict()).sort_values([unit_col, "period"], kind="stable").reset_index(drop=True)
     won = (outcomes["status"] == "won") & (outcomes["timestamp"] <= cut)
     panel.attrs.update({"as_of": cut.isoformat(), "half_life_months": float(half_life), "freq": freq, "unit": unit,
                         "outcomes_outside_panel": int(won.sum() - panel["outcomes_won"].sum())})
     return panel
+
+
+def _computed(parts: tuple) -> list[pd.DataFrame]:
+    """The computed partitions, with the memory the shuffle freed handed back first (about 1 GB at 10M
+    interactions: gathering them does not reuse it)."""
+    give_back_memory()
+    return list(parts)
+
+
+def sorted_panel(parts: list[pd.DataFrame], dtypes: pd.Series) -> pd.DataFrame:
+    """The panels of the partitions as one frame sorted by unit and period, with these `dtypes`.
+
+    What ``pd.concat(parts).astype(dtypes).sort_values([unit, "period"], kind="stable")`` gives, built one
+    column at a time: each column is taken out of the partitions (emptied as they go; the caller keeps no
+    other reference to them) and put in order before the next, so the rows are held about once rather than
+    three times (the partitions, their concatenation, the sorted copy). Every unit sits in one partition
+    with its rows in period order (as `build_panel` makes them), so a stable sort by unit alone orders
+    the rows by unit and period.
+    """
+    unit_col = dtypes.index[0]
+    parts = [p.copy(deep=False) for p in parts]  # dask may hand the same (empty) frame for several partitions
+    units = pd.concat([p.pop(unit_col) for p in parts], ignore_index=True)
+    codes, _ = pd.factorize(units, sort=True)  # no unit is missing: `build_panel` leaves such rows out
+    order = np.argsort(codes, kind="stable")
+    del codes
+    columns = {unit_col: _in_order(units, order, dtypes[unit_col])}
+    del units
+    for col in dtypes.index[1:]:
+        columns[col] = _in_order(pd.concat([p.pop(col) for p in parts], ignore_index=True), order, dtypes[col])
+    return pd.DataFrame(columns, copy=False)
+
+
+def _in_order(values: pd.Series, order: np.ndarray, dtype) -> pd.Series:
+    """`values` taken in `order` (a new array, without a new index), as `dtype`."""
+    return pd.Series(values.astype(dtype).array.take(order), copy=False)
 
 
 def _default_partitions(client) -> int:

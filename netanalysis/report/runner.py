@@ -8,7 +8,6 @@ Parameter checking lives in :mod:`netanalysis.report.parameters`, the config fil
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from netanalysis.dates import parse_as_of
 from netanalysis.errors import NotebookFailed, UserError
 from netanalysis.modes import Period, values
 from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
+from netanalysis.panel.memory import give_back_memory
 from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
 from netanalysis.report.lighter_imports import skip_iri_grammar
 from netanalysis.report.parameters import check_parameters, coerce_parameter  # noqa: F401  (public here since the first version)
@@ -456,7 +456,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         previous = previous_report(out.parent, as_of_label, out, dataset=dataset["key"]) if history else None
         counts, own, since_previous = _before_notebooks(known, build, nbs, as_of_label, with_outcomes, previous)
         del known  # the kernels read the tables from `data_dir`: the runner lets its copy go meanwhile
-        _give_back_memory()
+        give_back_memory()
         for res in _run_notebooks_on(counts["interactions"], jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
@@ -521,20 +521,6 @@ def _before_notebooks(known, build: Path, nbs: list[Path], as_of_label: str, wit
     counts = {"contacts": int(len(known.contacts)), "interactions": int(len(known.interactions)),
               "outcomes": int(len(known.outcomes))}
     return counts, own, since
-
-
-def _give_back_memory() -> None:
-    """Hand the memory of freed tables back to the system while the kernels run (each reads its own copy):
-    pyarrow's pool and glibc's heap keep freed memory for reuse otherwise."""
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _stale_data_notes(ds, cut: pd.Timestamp) -> list[str]:
