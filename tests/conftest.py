@@ -206,6 +206,24 @@ def distinctive_world():
     return _distinctive_world
 
 
+# -- one headless browser per test module ----------------------------------------------------------
+NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
+              "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's page checks (`chromium.Chromium`: each page in a fresh context);
+    the test is skipped when Chromium is not installed."""
+    from chromium import CHROMIUM, Chromium
+
+    if not CHROMIUM:
+        pytest.skip(NO_BROWSER)
+    chromium = Chromium()
+    yield chromium
+    chromium.close()
+
+
 # -- one report run shared by every test that only reads its outputs -------------------
 @contextlib.contextmanager
 def _once_per_session(tmp_path_factory, name: str):
