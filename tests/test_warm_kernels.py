@@ -30,7 +30,8 @@ FACTS = textwrap.dedent("""\
     facts = {
         "cwd": os.getcwd(), "path0": sys.path[0], "argv": [a for a in sys.argv if not a.endswith(".json") and "parent_handle" not in a],
         "env": {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONHASHSEED", "OMP_NUM_THREADS",
-                                               "OPENBLAS_NUM_THREADS", "NETANALYSIS_TEST_VALUE")},
+                                               "OPENBLAS_NUM_THREADS", "NETANALYSIS_TEST_VALUE",
+                                               "NETANALYSIS_KEY", "NETANALYSIS_BATCH")},
         "hash": hash("netanalysis"), "own_group": os.getpgid(0) == os.getpid(),
         "parent_is_jpy_parent": os.environ.get("JPY_PARENT_PID") == str(os.getppid()),
         "stdin_is_not_a_tty": not os.isatty(0), "backend": plt.get_backend(),
@@ -71,6 +72,43 @@ def test_a_forked_kernel_is_what_a_new_kernel_process_is(tmp_path, monkeypatch):
     assert cold["facts"]["cwd"] == "." and cold["facts"]["figure_shown"] and cold["facts"]["own_group"]
     assert cold["facts"]["env"]["NETANALYSIS_TEST_VALUE"] == "given"
     assert warm[0]["draw"] != warm[1]["draw"]  # not one inherited state of numpy's global generator
+
+
+def test_the_anonymizing_key_and_batch_flag_need_no_warm_process_of_their_own(tmp_path, monkeypatch):
+    """netanalysis reads them when a function runs, never on import: one warm process forks both kernels,
+    and each kernel sees its own values."""
+    monkeypatch.delenv("NETANALYSIS_KEY", raising=False)
+    monkeypatch.delenv("NETANALYSIS_BATCH", raising=False)
+    plain = _run(tmp_path, "plain")
+    monkeypatch.setenv("NETANALYSIS_KEY", "test-key-not-secret")
+    monkeypatch.setenv("NETANALYSIS_BATCH", "1")
+    keyed = _run(tmp_path, "keyed")
+    assert keyed["ppid"] == plain["ppid"] == warm_kernels._current.process.pid
+    assert [plain["facts"]["env"][k] for k in ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")] == [None, None]
+    assert [keyed["facts"]["env"][k] for k in ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")] == ["test-key-not-secret", "1"]
+
+
+def test_no_module_of_the_package_reads_the_environment_when_imported():
+    """What lets a warm process serve kernels whose NETANALYSIS_* variables differ (`NOT_COMPARED`): the
+    package reads the environment only inside functions, never at a module's top level or in a class body."""
+    import ast
+
+    import netanalysis
+
+    def top_level(node):  # the nodes run on import: not those inside a function or lambda
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                yield child
+                yield from top_level(child)
+
+    read = []
+    for path in Path(netanalysis.__file__).parent.rglob("*.py"):
+        for node in top_level(ast.parse(path.read_text(encoding="utf-8"))):
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            if name in ("environ", "environb", "getenv"):
+                read.append(f"{path.name}:{node.lineno}")
+    assert read == []
+    assert {"NETANALYSIS_KEY", "NETANALYSIS_BATCH"} <= warm_kernels.NOT_COMPARED
 
 
 def test_a_kernel_starts_as_a_new_process_when_the_warm_process_is_gone(tmp_path):
