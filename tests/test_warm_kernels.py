@@ -43,6 +43,9 @@ FACTS = textwrap.dedent("""\
 """)
 
 
+KEY_AND_BATCH = ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")
+
+
 def _run(tmp_path: Path, name: str) -> dict:
     folder = tmp_path / name
     folder.mkdir()
@@ -61,35 +64,30 @@ def _run(tmp_path: Path, name: str) -> dict:
 
 def test_a_forked_kernel_is_what_a_new_kernel_process_is(tmp_path, monkeypatch):
     monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "given")
-    warm = [_run(tmp_path, f"warm{k}") for k in range(2)]
+    for name in KEY_AND_BATCH:
+        monkeypatch.delenv(name, raising=False)
+    warm = [_run(tmp_path, "warm0")]
+    # the anonymizing key and the batch flag are read when a function runs, never on import (see the next
+    # test): the same warm process forks a kernel whose environment has them, and the kernel sees its own
+    monkeypatch.setenv("NETANALYSIS_KEY", "test-key-not-secret")
+    monkeypatch.setenv("NETANALYSIS_BATCH", "1")
+    warm.append(_run(tmp_path, "warm1"))
     forked_from = warm_kernels._current.process.pid
     monkeypatch.setenv("NETANALYSIS_WARM_KERNELS", "0")
-    monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "given")
     cold = _run(tmp_path, "cold")
     assert [w["ppid"] for w in warm] == [forked_from] * 2  # the warm ones were forked...
     assert cold["ppid"] == os.getpid()  # ...and the other one was started by the runner
+    assert [warm[0]["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == [None, None]
+    assert [warm[1]["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == ["test-key-not-secret", "1"]
+    assert [cold["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == ["test-key-not-secret", "1"]
     assert warm[0]["facts"] == warm[1]["facts"] == cold["facts"]
     assert cold["facts"]["cwd"] == "." and cold["facts"]["figure_shown"] and cold["facts"]["own_group"]
     assert cold["facts"]["env"]["NETANALYSIS_TEST_VALUE"] == "given"
     assert warm[0]["draw"] != warm[1]["draw"]  # not one inherited state of numpy's global generator
 
 
-def test_the_anonymizing_key_and_batch_flag_need_no_warm_process_of_their_own(tmp_path, monkeypatch):
-    """netanalysis reads them when a function runs, never on import: one warm process forks both kernels,
-    and each kernel sees its own values."""
-    monkeypatch.delenv("NETANALYSIS_KEY", raising=False)
-    monkeypatch.delenv("NETANALYSIS_BATCH", raising=False)
-    plain = _run(tmp_path, "plain")
-    monkeypatch.setenv("NETANALYSIS_KEY", "test-key-not-secret")
-    monkeypatch.setenv("NETANALYSIS_BATCH", "1")
-    keyed = _run(tmp_path, "keyed")
-    assert keyed["ppid"] == plain["ppid"] == warm_kernels._current.process.pid
-    assert [plain["facts"]["env"][k] for k in ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")] == [None, None]
-    assert [keyed["facts"]["env"][k] for k in ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")] == ["test-key-not-secret", "1"]
-
-
 def test_no_module_of_the_package_reads_the_environment_when_imported():
-    """What lets a warm process serve kernels whose NETANALYSIS_* variables differ (`NOT_COMPARED`): the
+    """What lets a warm process serve kernels whose KEY and BATCH variables differ (`NOT_COMPARED`): the
     package reads the environment only inside functions, never at a module's top level or in a class body."""
     import ast
 
@@ -108,7 +106,7 @@ def test_no_module_of_the_package_reads_the_environment_when_imported():
             if name in ("environ", "environb", "getenv"):
                 read.append(f"{path.name}:{node.lineno}")
     assert read == []
-    assert {"NETANALYSIS_KEY", "NETANALYSIS_BATCH"} <= warm_kernels.NOT_COMPARED
+    assert set(KEY_AND_BATCH) <= warm_kernels.NOT_COMPARED
 
 
 def test_a_kernel_starts_as_a_new_process_when_the_warm_process_is_gone(tmp_path):
