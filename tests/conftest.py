@@ -37,31 +37,43 @@ from netanalysis.simulate.world import simulate_world  # noqa: E402
 
 
 # -- a tiny dataset worked out by hand -----------------------------------------
-@pytest.fixture
-def tiny(tmp_path):
+def _write_tiny(folder: Path) -> Path:
     """Two contacts: Ann (met Jan, e-mailed Mar, deal Apr) and Bob (one call in Feb)."""
-    write(tmp_path, "contacts.csv", """
+    write(folder, "contacts.csv", """
 contact_id,name,email,company
 c1,Ann Lee,ann@x.com,Acme
 c2,Bob Roy,,Beta
 """)
-    write(tmp_path, "interactions.csv", """
+    write(folder, "interactions.csv", """
 contact_id,timestamp,channel,direction,duration_minutes
 c1,2025-01-15T10:00:00Z,meeting,outbound,60
 c1,2025-03-02T09:00:00Z,email,inbound,
 c2,2025-02-01T12:00:00Z,call,outbound,
 """)
-    write(tmp_path, "outcomes.csv", """
+    write(folder, "outcomes.csv", """
 contact_id,timestamp,kind,status,value
 c1,2025-04-10T00:00:00Z,deal,won,1000
 c2,2025-04-11T00:00:00Z,deal,lost,500
 """)
-    return tmp_path
+    return folder
 
 
 @pytest.fixture
-def tiny_ds(tiny):
-    return netanalysis.load([tiny])
+def tiny(tmp_path):
+    """Two contacts: Ann (met Jan, e-mailed Mar, deal Apr) and Bob (one call in Feb), as canonical CSVs in
+    the test's own folder (tests may change the files)."""
+    return _write_tiny(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_ds(tmp_path_factory):
+    """The tiny dataset, loaded once per session (worker): read-only (`until` and `Dataset.from_frames`
+    make new datasets); checked unchanged when the session ends."""
+    ds = netanalysis.load([_write_tiny(tmp_path_factory.mktemp("tiny"))])
+    loaded = {name: getattr(ds, name).copy() for name in ("contacts", "interactions", "outcomes", "rejected")}
+    yield ds
+    for name, frame in loaded.items():
+        pd.testing.assert_frame_equal(getattr(ds, name), frame, obj=f"tiny_ds.{name} (changed by a test)")
 
 
 @pytest.fixture(scope="session")
@@ -204,6 +216,24 @@ def distinctive_world():
     With `until` (a date), the interactions and outcomes after that day are left out. Returns the folder.
     """
     return _distinctive_world
+
+
+# -- one headless browser per test module ----------------------------------------------------------
+NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
+              "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's page checks (`chromium.Chromium`: each page in a fresh context);
+    the test is skipped when Chromium is not installed."""
+    from chromium import CHROMIUM, Chromium
+
+    if not CHROMIUM:
+        pytest.skip(NO_BROWSER)
+    chromium = Chromium()
+    yield chromium
+    chromium.close()
 
 
 # -- one report run shared by every test that only reads its outputs -------------------

@@ -1,8 +1,6 @@
 """Loading canonical CSVs: accounting, duplicates, rejects, identity and errors."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -97,18 +95,19 @@ def test_bad_files_get_one_clear_message(tmp_path, name, text, words):
         assert w in str(err.value)
 
 
-def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_path):
+def test_cli_load_writes_the_contract_files_and_exits_2_on_bad_input(tiny, tmp_path, capsys):
+    # in this process: test_report_runs checks the console entry point once in a fresh one
+    from netanalysis.cli import main
+
     out = tmp_path / "loaded"  # next to the input files (never inside an input folder: that is refused)
     files = [str(tiny / f) for f in ("contacts.csv", "interactions.csv", "outcomes.csv")]
-    ok = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", *files, "--out", str(out)],
-                        capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
+    assert main(["load", *files, "--out", str(out)]) == 0, capsys.readouterr().err
     for f in ("contacts.parquet", "interactions.parquet", "outcomes.parquet", "load_report.json", "rejected.csv"):
         assert (out / f).exists()
-    bad = subprocess.run([sys.executable, "-m", "netanalysis.cli", "load", str(tmp_path / "nope.csv"), "--out", str(out)],
-                         capture_output=True, text=True)
-    assert bad.returncode == 2
-    assert "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
+    capsys.readouterr()
+    assert main(["load", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "Traceback" not in err
 
 
 def test_to_utc_tolerates_missing_values():

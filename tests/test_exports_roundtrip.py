@@ -7,8 +7,6 @@ an extra LinkedIn "connection" per contact, every outcome kind becomes "deal".
 """
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -97,11 +95,12 @@ def test_won_outcomes_match_the_world(roundtrip):
     assert (np.sort(ds.outcomes["timestamp"].to_numpy()) == ts_w).all()
 
 
-def test_cli_simulate_exports(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "netanalysis.cli", "simulate", "--out", str(tmp_path / "s"),
-                        "--contacts", "20", "--months", "6", "--seed", "1", "--format", "exports"],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+def test_cli_simulate_exports(tmp_path, capsys):
+    from netanalysis.cli import main  # in this process: test_report_runs checks the entry point in a fresh one
+
+    code = main(["simulate", "--out", str(tmp_path / "s"), "--contacts", "20", "--months", "6", "--seed", "1",
+                 "--format", "exports"])
+    assert code == 0, capsys.readouterr().err
     assert (tmp_path / "s" / "linkedin" / "Connections.csv").exists()
     assert (tmp_path / "s" / "ground_truth.json").exists()
 

@@ -42,9 +42,9 @@ def test_summary_has_every_design_key(report):
     assert 0 < lo < p12 < hi < 1
 
 
-def test_as_of_before_the_data_is_a_user_error(tmp_path):
+def test_as_of_before_the_data_is_a_user_error(tiny, tmp_path):
     with pytest.raises(UserError, match="before all data"):
-        run_report(out=tmp_path / "x", as_of="1990-01-01")
+        run_report([tiny], out=tmp_path / "x", as_of="1990-01-01")
     assert not (tmp_path / "x").exists()
 
 
@@ -274,3 +274,15 @@ def test_the_longest_notebooks_start_first_each_kernel_with_one_blas_thread(monk
     assert {stem for stem, _ in started[:2]} == {"03_delayed_returns", "04_predicting_outcomes"}
     assert {threads for _, threads in started} == {("1", "1")}
     assert "OPENBLAS_NUM_THREADS" not in os.environ and "OMP_NUM_THREADS" not in os.environ
+
+
+def test_memory_is_handed_back_only_after_large_tables(monkeypatch):
+    from netanalysis.report import runner
+
+    runner.give_back_memory()  # runs here (glibc or not)
+    calls = []
+    monkeypatch.setattr(runner, "give_back_memory", lambda: calls.append("handed back"))
+    runner._give_back_memory_after(runner.GIVE_BACK_ABOVE)  # a few megabytes: nothing worth a full collection
+    assert calls == []
+    runner._give_back_memory_after(runner.GIVE_BACK_ABOVE + 1)
+    assert calls == ["handed back"]

@@ -4,9 +4,6 @@ Chromium) and spreadsheet-safe CSVs (OWASP CSV injection rule)."""
 import csv
 import html
 import io
-import shutil
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,10 +13,6 @@ import pytest
 from netanalysis.report.csv_safety import is_dangerous, neutralize, neutralize_csv_file, write_safe_csv
 from netanalysis.report.front_page import write_index
 from netanalysis.report.history import write_history_index
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
-              "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
 
 
 # -- CSV injection ------------------------------------------------------------
@@ -84,50 +77,35 @@ class DomScan(HTMLParser):
         self.text.append(data)
 
 
-def dump_dom(page: Path, profile: Path) -> str:
-    """The DOM after the page's scripts ran. A page hangs if an `alert()` ran (headless waits for the dialog)."""
-    try:
-            r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync", "--no-first-run", "--mute-audio",
-                            f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
-                           capture_output=True, text=True, timeout=45)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{page.name}: the page never finished loading; an alert() from the data probably ran")
-    assert r.returncode == 0 and "<html" in r.stdout, f"chromium failed on {page.name}: {r.stderr[-500:]}"
-    return r.stdout
-
-
-def scan_in_browser(pages: list[Path], profile_root: Path) -> dict[str, DomScan]:
-    def one(n_page):
-        n, page = n_page
-        scan = DomScan()
-        scan.feed(dump_dom(page, profile_root / f"p{n}"))
-        return str(page), scan
-    with ThreadPoolExecutor(2) as pool:
-        return dict(pool.map(one, enumerate(pages)))
+def scan_in_browser(browser, pages: list[Path]) -> dict[str, DomScan]:
+    """Each page's DOM after its scripts ran, scanned; a dialog a script opened (an `alert()` from the data)
+    is a finding too."""
+    scans = {}
+    for page in pages:
+        shown = browser.show(page, budget_ms=3000)
+        assert "<html" in shown.dom, page.name
+        scan = scans[str(page)] = DomScan()
+        scan.feed(shown.dom)
+        scan.findings += [f"a script opened a dialog: {dialog}" for dialog in shown.dialogs]
+    return scans
 
 
 @pytest.mark.browser
-def test_oracle_catches_an_unescaped_page(tmp_path, hostile_names):
+def test_oracle_catches_an_unescaped_page(tmp_path, hostile_names, browser):
     """The browser check itself: a page that pastes the payloads raw is caught, its escaped twin is not."""
-    if not CHROMIUM:
-        pytest.skip(NO_BROWSER)
-    payloads = [n for n in hostile_names if "alert" not in n]  # a raw alert() would block the page (see dump_dom)
-    (tmp_path / "raw.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{n}</p>" for n in payloads) + "</body></html>")
+    (tmp_path / "raw.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{n}</p>" for n in hostile_names) + "</body></html>")
     (tmp_path / "safe.html").write_text("<!doctype html><html><body>" + "".join(f"<p>{html.escape(n)}</p>" for n in hostile_names) + "</body></html>")
-    scans = scan_in_browser([tmp_path / "raw.html", tmp_path / "safe.html"], tmp_path)
+    scans = scan_in_browser(browser, [tmp_path / "raw.html", tmp_path / "safe.html"])
     raw, safe = scans[str(tmp_path / "raw.html")], scans[str(tmp_path / "safe.html")]
     found = " | ".join(raw.findings)
-    assert "script ran" in found and "pwned-b" in found and "img src=x" in found
+    assert "script ran" in found and "pwned-b" in found and "img src=x" in found and "dialog: alert: 1" in found
     assert safe.findings == []
     assert "Zorblax Bold" in "".join(safe.text)
 
 
 @pytest.mark.browser
-def test_front_page_and_history_escape_data_strings(tmp_path, hostile_names):
+def test_front_page_and_history_escape_data_strings(tmp_path, hostile_names, browser):
     """Names reach our own pages through the follow-up movements and notes; the pages must show them as text."""
-    if not CHROMIUM:
-        pytest.skip(NO_BROWSER)
     rep = tmp_path / "reports" / "2025-02-28"
     rep.mkdir(parents=True)
     people = [{"id": f"c{i}", "name": n} for i, n in enumerate(hostile_names)]
@@ -137,7 +115,7 @@ def test_front_page_and_history_escape_data_strings(tmp_path, hostile_names):
     (rep / "summary.json").write_text(__import__("json").dumps(summary))
     write_index(rep, summary, [], title=hostile_names[0], history_link=True)
     write_history_index(tmp_path / "reports")
-    scans = scan_in_browser([rep / "index.html", tmp_path / "reports" / "index.html"], tmp_path)
+    scans = scan_in_browser(browser, [rep / "index.html", tmp_path / "reports" / "index.html"])
     for name, scan in scans.items():
         assert scan.findings == [], f"{name}: {scan.findings}"
     assert "Zorblax Bold" in "".join(scans[str(rep / "index.html")].text)
@@ -145,12 +123,10 @@ def test_front_page_and_history_escape_data_strings(tmp_path, hostile_names):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_every_report_page_escapes_hostile_names_in_the_browser(hostile_report, tmp_path):
-    if not CHROMIUM:
-        pytest.skip(NO_BROWSER)
+def test_every_report_page_escapes_hostile_names_in_the_browser(hostile_report, browser):
     pages = sorted(hostile_report.glob("*.html"))
     assert len(pages) >= 4
-    scans = scan_in_browser(pages, tmp_path)
+    scans = scan_in_browser(browser, pages)
     problems = {name: s.findings for name, s in scans.items() if s.findings}
     assert not problems, problems
     if (hostile_report / "followup.csv").exists():  # the follow-up list names people: markup shows as text

@@ -82,8 +82,8 @@ def test_sorted_panel_equals_concatenating_then_sorting(loaded_world):
     pd.testing.assert_frame_equal(got, whole.reset_index(drop=True))
 
 
-def test_panel_command_writes_the_panel_worked_out_by_hand(tiny, tmp_path):
-    netanalysis.load([tiny]).to_parquet(tmp_path / "loaded")
+def test_panel_command_writes_the_panel_worked_out_by_hand(tiny_ds, tmp_path):
+    tiny_ds.to_parquet(tmp_path / "loaded")
     out = tmp_path / "sub" / "panel.parquet"
     assert cli.main(["panel", str(tmp_path / "loaded"), "--out", str(out), "--half-life", "3", "--as-of", "2025-05-31"]) == 0
     p = pd.read_parquet(out)
@@ -102,8 +102,8 @@ def test_panel_command_writes_the_panel_worked_out_by_hand(tiny, tmp_path):
     (["--half-life", "0"], "--half-life"),
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
 ])
-def test_panel_command_bad_parameters_are_one_line_errors(tiny, tmp_path, capsys, args, word):
-    netanalysis.load([tiny]).to_parquet(tmp_path / "loaded")
+def test_panel_command_bad_parameters_are_one_line_errors(tiny_ds, tmp_path, capsys, args, word):
+    tiny_ds.to_parquet(tmp_path / "loaded")
     assert cli.main(["panel", str(tmp_path / "loaded"), "--out", str(tmp_path / "p.parquet"), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert word in err and "\n" not in err and "Traceback" not in err

@@ -30,7 +30,8 @@ FACTS = textwrap.dedent("""\
     facts = {
         "cwd": os.getcwd(), "path0": sys.path[0], "argv": [a for a in sys.argv if not a.endswith(".json") and "parent_handle" not in a],
         "env": {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONHASHSEED", "OMP_NUM_THREADS",
-                                               "OPENBLAS_NUM_THREADS", "NETANALYSIS_TEST_VALUE")},
+                                               "OPENBLAS_NUM_THREADS", "NETANALYSIS_TEST_VALUE",
+                                               "NETANALYSIS_KEY", "NETANALYSIS_BATCH")},
         "hash": hash("netanalysis"), "own_group": os.getpgid(0) == os.getpid(),
         "parent_is_jpy_parent": os.environ.get("JPY_PARENT_PID") == str(os.getppid()),
         "stdin_is_not_a_tty": not os.isatty(0), "backend": plt.get_backend(),
@@ -40,6 +41,9 @@ FACTS = textwrap.dedent("""\
     }
     print(json.dumps({"facts": facts, "ppid": os.getppid(), "draw": float(np.random.rand())}))
 """)
+
+
+KEY_AND_BATCH = ("NETANALYSIS_KEY", "NETANALYSIS_BATCH")
 
 
 def _run(tmp_path: Path, name: str) -> dict:
@@ -60,17 +64,49 @@ def _run(tmp_path: Path, name: str) -> dict:
 
 def test_a_forked_kernel_is_what_a_new_kernel_process_is(tmp_path, monkeypatch):
     monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "given")
-    warm = [_run(tmp_path, f"warm{k}") for k in range(2)]
+    for name in KEY_AND_BATCH:
+        monkeypatch.delenv(name, raising=False)
+    warm = [_run(tmp_path, "warm0")]
+    # the anonymizing key and the batch flag are read when a function runs, never on import (see the next
+    # test): the same warm process forks a kernel whose environment has them, and the kernel sees its own
+    monkeypatch.setenv("NETANALYSIS_KEY", "test-key-not-secret")
+    monkeypatch.setenv("NETANALYSIS_BATCH", "1")
+    warm.append(_run(tmp_path, "warm1"))
     forked_from = warm_kernels._current.process.pid
     monkeypatch.setenv("NETANALYSIS_WARM_KERNELS", "0")
-    monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "given")
     cold = _run(tmp_path, "cold")
     assert [w["ppid"] for w in warm] == [forked_from] * 2  # the warm ones were forked...
     assert cold["ppid"] == os.getpid()  # ...and the other one was started by the runner
+    assert [warm[0]["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == [None, None]
+    assert [warm[1]["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == ["test-key-not-secret", "1"]
+    assert [cold["facts"]["env"].pop(k) for k in KEY_AND_BATCH] == ["test-key-not-secret", "1"]
     assert warm[0]["facts"] == warm[1]["facts"] == cold["facts"]
     assert cold["facts"]["cwd"] == "." and cold["facts"]["figure_shown"] and cold["facts"]["own_group"]
     assert cold["facts"]["env"]["NETANALYSIS_TEST_VALUE"] == "given"
     assert warm[0]["draw"] != warm[1]["draw"]  # not one inherited state of numpy's global generator
+
+
+def test_no_module_of_the_package_reads_the_environment_when_imported():
+    """What lets a warm process serve kernels whose KEY and BATCH variables differ (`NOT_COMPARED`): the
+    package reads the environment only inside functions, never at a module's top level or in a class body."""
+    import ast
+
+    import netanalysis
+
+    def top_level(node):  # the nodes run on import: not those inside a function or lambda
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                yield child
+                yield from top_level(child)
+
+    read = []
+    for path in Path(netanalysis.__file__).parent.rglob("*.py"):
+        for node in top_level(ast.parse(path.read_text(encoding="utf-8"))):
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            if name in ("environ", "environb", "getenv"):
+                read.append(f"{path.name}:{node.lineno}")
+    assert read == []
+    assert set(KEY_AND_BATCH) <= warm_kernels.NOT_COMPARED
 
 
 def test_a_kernel_starts_as_a_new_process_when_the_warm_process_is_gone(tmp_path):

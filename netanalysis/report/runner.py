@@ -456,7 +456,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
         previous = previous_report(out.parent, as_of_label, out, dataset=dataset["key"]) if history else None
         counts, own, since_previous = _before_notebooks(known, build, nbs, as_of_label, with_outcomes, previous)
         del known  # the kernels read the tables from `data_dir`: the runner lets its copy go meanwhile
-        give_back_memory()
+        _give_back_memory_after(counts["interactions"])
         for res in _run_notebooks_on(counts["interactions"], jobs, show_code, workers, progress):
             if not res["ok"]:
                 _fail(res, build, out)
@@ -521,6 +521,17 @@ def _before_notebooks(known, build: Path, nbs: list[Path], as_of_label: str, wit
     counts = {"contacts": int(len(known.contacts)), "interactions": int(len(known.interactions)),
               "outcomes": int(len(known.outcomes))}
     return counts, own, since
+
+
+# Below this many interactions the runner's tables take a few megabytes: a full garbage collection (about
+# 0.25 CPU s in a process that has imported the report's libraries) would hand back nothing worth having.
+GIVE_BACK_ABOVE = 100_000
+
+
+def _give_back_memory_after(interactions: int) -> None:
+    """`give_back_memory` when the runner held tables of more than `GIVE_BACK_ABOVE` interactions."""
+    if interactions > GIVE_BACK_ABOVE:
+        give_back_memory()
 
 
 def _stale_data_notes(ds, cut: pd.Timestamp) -> list[str]:

@@ -53,9 +53,11 @@ LARGEST_WARM_DATA = 2_000_000
 # How long a kernel waits for the warm process to finish importing before it starts as a new process.
 IMPORTS_WAIT = 120.0
 # Variables that may differ between a kernel and its warm process: pandera sets the first two when imported
-# (for Spark; every kernel imports it too), and pytest names the running test in the third. No library reads
-# them when imported, and the kernel gets its own values.
-NOT_COMPARED = {"SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE", "PYTEST_CURRENT_TEST"}
+# (for Spark; every kernel imports it too), pytest names the running test in the third, and netanalysis reads
+# its anonymizing key and the classroom's batch flag when a function runs. No library reads them when
+# imported, and the kernel gets its own values.
+NOT_COMPARED = {"SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE", "PYTEST_CURRENT_TEST", "NETANALYSIS_KEY",
+                "NETANALYSIS_BATCH"}
 # jemalloc (pyarrow's allocator) keeps a purging thread; its own fork handlers make forking safe.
 FORK_SAFE_THREADS = {"jemalloc_bg_thd"}
 
