@@ -13,7 +13,9 @@ from netanalysis.errors import UserError
 from netanalysis.io.vocabulary import CONTACTS_TABLE, INTERACTIONS_TABLE, OUTCOMES_TABLE, UTC, text_columns
 
 TABLES = ("contacts", "interactions", "outcomes")
-ID_COLUMNS = {"contacts": "contact_id", "interactions": "interaction_id", "outcomes": "outcome_id"}
+# Each table's own id, its first column (DESIGN.md's canonical tables).
+ID_COLUMNS = {name: next(iter(table)) for name, table in
+              zip(TABLES, (CONTACTS_TABLE, INTERACTIONS_TABLE, OUTCOMES_TABLE))}
 
 
 def _as_lists(values: pd.Series) -> list[list]:

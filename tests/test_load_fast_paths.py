@@ -113,7 +113,7 @@ def test_loaded_tables_read_back_the_same_without_a_dictionary_for_ids(tmp_path)
     ds.to_parquet(tmp_path)
     back = Dataset.read_parquet(tmp_path)
     for name, id_col in (("contacts", "contact_id"), ("interactions", "interaction_id"), ("outcomes", "outcome_id")):
-        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name).reset_index(drop=True), check_dtype=False)
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name).reset_index(drop=True))
         meta = pq.ParquetFile(tmp_path / f"{name}.parquet").metadata.row_group(0)
         encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
         assert "RLE_DICTIONARY" not in encodings[id_col] and "PLAIN_DICTIONARY" not in encodings[id_col]

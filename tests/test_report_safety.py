@@ -132,3 +132,19 @@ def test_every_report_page_escapes_hostile_names_in_the_browser(hostile_report, 
     if (hostile_report / "followup.csv").exists():  # the follow-up list names people: markup shows as text
         shown = "".join(t for s in scans.values() for t in s.text)
         assert "Zorblax" in shown and ("<img src=x" in shown or "<script>" in shown or "<b id=" in shown)
+
+
+@pytest.mark.browser
+def test_the_browser_session_reports_a_load_the_policy_blocks(tmp_path, browser):
+    """The check the report pages pass (no console line naming the Content Security Policy) can fail: under
+    the pages' own policy, an image from another site and an external script are blocked and logged."""
+    from netanalysis.report.pages import CSP_META
+
+    page = tmp_path / "blocked.html"
+    page.write_text(f"<!doctype html><html><head>{CSP_META}</head><body><p>text</p>"
+                    '<img src="https://example.invalid/x.png"><script src="https://example.invalid/x.js"></script>'
+                    "</body></html>")
+    shown = browser.show(page, budget_ms=2000)
+    blocked = [line for line in shown.console if "Content Security Policy" in line]
+    assert len(blocked) >= 2, shown.console
+    assert "<p>text</p>" in shown.dom
