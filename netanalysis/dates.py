@@ -14,6 +14,7 @@ twice, so a bare date cannot mean two instants).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,10 @@ DAYS_PER_MONTH = 30.4375
 # A time that carries its offset: +02:00, +0200, Z, UTC, GMT at the end, or a short
 # +02 / lower-case z right after a time of day (not the -07 that ends a date).
 _OFFSET = r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)\s*$|(?:T\d{1,2}|:\d\d(?:[.,]\d+)?)\s*(?:[+-]\d\d|z)\s*$"
+_OFFSET_RE = re.compile(_OFFSET)
+_UTC_NAME_RE = re.compile(r"\s*(UTC|GMT)$")  # written as +00:00 before parsing
+# Up to this many values, `to_utc` reads them one by one (the bulk path's fixed cost is some 10 ms).
+SMALL = 512
 
 
 # Timestamps a record may carry. Outside, a value is a placeholder (9999-12-31,
@@ -34,6 +39,8 @@ LATEST = pd.Timestamp("2101-01-01")  # exclusive
 
 def within_range(parsed: pd.Series) -> pd.Series:
     """Parsed times (any resolution) with those outside 1900..2100 as NaT, as datetime64[ns]."""
+    if pd.api.types.is_datetime64_any_dtype(parsed.dtype):  # on the index's arrays: no Series machinery
+        return pd.Series(_kept_in_range(pd.DatetimeIndex(parsed.array)), index=parsed.index, name=parsed.name)
     aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
     lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
     if aware:
@@ -41,6 +48,15 @@ def within_range(parsed: pd.Series) -> pd.Series:
     ok = ((parsed >= lo) & (parsed < hi)).fillna(False).astype(bool)
     kept = parsed.where(ok)
     return kept.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")
+
+
+def _kept_in_range(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """`within_range` of a DatetimeIndex: aware times in UTC, those outside 1900..2100 as NaT, in ns."""
+    aware = times.tz is not None
+    if aware:
+        times = times.tz_convert("UTC")
+    lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
+    return times.where((times >= lo) & (times < hi)).as_unit("ns")  # NaT compares False
 
 
 def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst: bool = False) -> pd.Series:
@@ -55,6 +71,10 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
     s = pd.Series(values, copy=False)
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         s = s.astype("string").str.strip()
+        if len(s) <= SMALL and s.index.is_unique:
+            small = _small_to_utc(s, tz, fmt, dayfirst)
+            if small is not None:
+                return small
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(s.dtype):
@@ -62,7 +82,7 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
     has_offset = s.str.contains(_OFFSET, regex=True, na=False).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
-        part = s[has_offset].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True)
+        part = s[has_offset].str.replace(_UTC_NAME_RE.pattern, "+00:00", regex=True)
         out.loc[has_offset] = within_range(pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed",
                                                           dayfirst=dayfirst))
     naive = ~has_offset & s.notna() & (s != "").fillna(False).astype(bool)
@@ -79,6 +99,31 @@ def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst:
     return out
 
 
+def _small_to_utc(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series | None:
+    """`to_utc` of a few stripped strings, value by value in Python rather than through Series
+    operations (whose fixed cost is most of the time on a short column). The same steps and
+    pandas parser, so the same times; None where `to_utc`'s bulk path decides (a ValueError)."""
+    text = s.to_numpy(dtype=object, na_value=None)
+    has_offset = np.array([v is not None and _OFFSET_RE.search(v) is not None for v in text], dtype=bool)
+    naive = np.array([v is not None and v != "" for v in text], dtype=bool) & ~has_offset
+    out = np.full(len(text), np.datetime64("NaT", "ns"))
+    try:
+        if has_offset.any():
+            part = [_UTC_NAME_RE.sub("+00:00", v) for v in text[has_offset]]
+            parsed = pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+            out[has_offset] = _kept_in_range(parsed).tz_convert(None).to_numpy()
+        if naive.any():
+            parsed = pd.to_datetime(list(text[naive]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
+            if not isinstance(parsed, pd.DatetimeIndex):
+                return None
+            parsed = _kept_in_range(parsed)
+            parsed = parsed if parsed.tz is not None else _localize(parsed, tz)
+            out[naive] = parsed.tz_convert(None).to_numpy()
+    except ValueError:
+        return None
+    return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=s.index)
+
+
 def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
     """`to_utc` value by value: slow, for columns that mix offsets pandas cannot tell apart in bulk."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
@@ -91,8 +136,11 @@ def _one_by_one(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series:
     return out
 
 
-def _localize(s: pd.Series, tz: str) -> pd.Series:
+def _localize(s: pd.Series | pd.DatetimeIndex, tz: str) -> pd.Series | pd.DatetimeIndex:
+    """Naive times read in `tz` (a gap shifted forward, a fold NaT), in UTC."""
     try:
+        if isinstance(s, pd.DatetimeIndex):
+            return s.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
         return s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
     except Exception as exc:  # noqa: BLE001 - pandas and zoneinfo raise several types for an unknown zone name
         raise UserError(f"--tz: unknown time zone {tz!r} ({exc})") from None
