@@ -286,9 +286,11 @@ class Parsed:
 def frame(rows: list[dict] | pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
     """A frame with exactly `columns` (missing ones filled with NA)."""
     df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows
-    for c in columns:
-        if c not in df.columns:
-            df[c] = pd.NA
+    have = set(df.columns)
+    missing = [c for c in columns if c not in have]
+    if missing:  # added at once: a column added alone rebuilds the lookup of the frame's labels, each time
+        nothing = pd.DataFrame(pd.NA, index=pd.RangeIndex(len(df)), columns=missing)
+        df = pd.concat([df.reset_index(drop=True), nothing], axis=1)
     return df[columns].reset_index(drop=True)
 
 
