@@ -218,15 +218,16 @@ def distinctive_world():
     return _distinctive_world
 
 
-# -- one headless browser per test module ----------------------------------------------------------
+# -- one headless browser per session (worker) -----------------------------------------------------
 NO_BROWSER = ("headless Chromium is not installed: `make test` installs it on Debian/Ubuntu when run as root "
               "(apt-get install -y chromium); otherwise install the `chromium` package yourself")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the module's page checks (`chromium.Chromium`: each page in a fresh context);
-    the test is skipped when Chromium is not installed."""
+    """One headless Chromium for the session's page checks (`chromium.Chromium`: each page in a fresh context,
+    as a new browser would show it); the test is skipped when Chromium is not installed. The files that use it
+    read the shared reports, so they run one after the other on one worker, which starts it once."""
     from chromium import CHROMIUM, Chromium
 
     if not CHROMIUM:
