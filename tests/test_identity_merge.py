@@ -58,18 +58,28 @@ c2,,Dan Ortiz,https://www.linkedin.com/in/dan-ortiz,Pat Owner,https://www.linked
 """
 
 
+def _write_exports(folder):
+    write(folder, "Connections.csv", CONNECTIONS)
+    write(folder, "ann.vcf", VCARD)
+    write(folder, "contacts.csv", GOOGLE)
+    write(folder, "interactions.csv", INTERACTIONS)
+    write(folder, "messages.csv", MESSAGES)
+    return folder
+
+
 @pytest.fixture
 def exports(tmp_path):
-    write(tmp_path, "Connections.csv", CONNECTIONS)
-    write(tmp_path, "ann.vcf", VCARD)
-    write(tmp_path, "contacts.csv", GOOGLE)
-    write(tmp_path, "interactions.csv", INTERACTIONS)
-    write(tmp_path, "messages.csv", MESSAGES)
-    return tmp_path
+    return _write_exports(tmp_path)
 
 
-def test_one_person_across_four_sources(exports):
-    ds = netanalysis.load([exports])
+@pytest.fixture(scope="module")
+def exports_ds(tmp_path_factory):
+    """The four sources loaded with the defaults, once for the tests that only read them."""
+    return netanalysis.load([_write_exports(tmp_path_factory.mktemp("exports"))])
+
+
+def test_one_person_across_four_sources(exports_ds):
+    ds = exports_ds
     ann = ds.contacts[ds.contacts["name"] == "Ann Lee"]
     assert len(ann) == 1
     ann = ann.iloc[0]
@@ -82,8 +92,8 @@ def test_one_person_across_four_sources(exports):
     assert ann["first_seen"] == pd.Timestamp("2025-01-10", tz="UTC")
 
 
-def test_name_and_company_merge_only_without_conflicting_ids(exports):
-    ds = netanalysis.load([exports])
+def test_name_and_company_merge_only_without_conflicting_ids(exports_ds):
+    ds = exports_ds
     # Dan: no e-mail or URL in Connections or Google, same name + company -> one contact.
     dan = ds.contacts[ds.contacts["name"] == "Dan Ortiz"]
     connected = dan[dan["sources"].map(lambda s: "google_contacts" in s)]
@@ -109,11 +119,11 @@ END:VCARD
     assert (ds.contacts["name"] == "Lee Kim").sum() == 2
 
 
-def test_detected_owner_is_never_a_contact(exports):
+def test_detected_owner_is_never_a_contact(exports_ds):
     # The LinkedIn messages show Pat Owner in every conversation; Pat's own Google card
     # (same name) is then the owner too, and through its e-mail so is the canonical
     # meeting keyed by pat@owner.me.
-    ds = netanalysis.load([exports])
+    ds = exports_ds
     assert "Pat Owner" not in set(ds.contacts["name"].dropna())
     assert not ds.contacts["emails"].map(lambda e: "pat@owner.me" in e).any()
     assert ds.interactions["duration_minutes"].eq(30).sum() == 0

@@ -3,6 +3,7 @@
 Expected values are read off the hand-written fixtures in tests/fixtures/calendar.
 """
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -15,19 +16,25 @@ from netanalysis.errors import UserError
 FIX = Path(__file__).parent / "fixtures" / "calendar"
 
 
+@functools.cache
+def loaded(name: str):
+    """A fixture file loaded with the defaults, once per module (the tests only read the Dataset)."""
+    return netanalysis.load([FIX / name])
+
+
 @pytest.fixture(scope="module")
 def google():
-    return netanalysis.load([FIX / "google.ics"])
+    return loaded("google.ics")
 
 
 @pytest.fixture(scope="module")
 def outlook():
-    return netanalysis.load([FIX / "outlook.ics"])
+    return loaded("outlook.ics")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIX.glob("*.ics")))
 def test_every_vevent_is_accounted_for(name):
-    ds = netanalysis.load([FIX / name])
+    ds = loaded(name)
     f = ds.load_report["files"][0]
     text = (FIX / name).read_text()
     assert f["format"] == "ics_calendar"
@@ -133,7 +140,7 @@ def test_broken_calendar_is_a_user_error(tmp_path):
 
 
 def test_damaged_events_are_rejected_one_by_one():
-    ds = netanalysis.load([FIX / "damaged.ics"])
+    ds = loaded("damaged.ics")
     reasons = dict(zip(ds.rejected["row"], ds.rejected["reason"]))
     assert reasons[2].startswith("damaged recurrence rule")  # RRULE:FREQ=SOMETIMES
     assert reasons[3].startswith("damaged event")  # DTSTART:2025011

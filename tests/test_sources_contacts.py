@@ -4,6 +4,7 @@ Expected values are read by hand from the fixture files.
 """
 
 import codecs
+import functools
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,13 @@ FIX = Path(__file__).parent / "fixtures" / "contacts"
 
 
 def load(*names, **kw):
-    return netanalysis.load([FIX / n for n in names], **kw)
+    """The fixture files loaded; without options, once per module (the tests only read the Dataset)."""
+    return _loaded(names) if not kw else netanalysis.load([FIX / n for n in names], **kw)
+
+
+@functools.cache
+def _loaded(names: tuple[str, ...]):
+    return netanalysis.load([FIX / n for n in names])
 
 
 # ------------------------------------------------------------------ Google

@@ -1,5 +1,6 @@
 """Mail (mbox): Gmail Takeout and a plain Thunderbird folder, one test per quirk."""
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -12,14 +13,20 @@ from netanalysis.errors import UserError
 FIX = Path(__file__).parent / "fixtures" / "mail"
 
 
+@functools.cache
+def loaded(name: str):
+    """A fixture file loaded with the defaults, once per module (the tests only read the Dataset)."""
+    return netanalysis.load([FIX / name])
+
+
 @pytest.fixture(scope="module")
 def takeout():
-    return netanalysis.load([FIX / "takeout.mbox"])
+    return loaded("takeout.mbox")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIX.glob("*.mbox")))
 def test_every_message_is_accounted_for(name):
-    ds = netanalysis.load([FIX / name])
+    ds = loaded(name)
     f = ds.load_report["files"][0]
     separators = sum(1 for ln in (FIX / name).read_text().splitlines() if ln.startswith("From "))
     assert f["format"] == "mbox" and f["rows_read"] == separators
@@ -75,7 +82,7 @@ def test_message_without_message_id_still_loads(takeout):
 
 
 def test_owner_detected_by_frequency_without_labels():
-    ds = netanalysis.load([FIX / "thunderbird.mbox"])
+    ds = loaded("thunderbird.mbox")
     emails = {e for lst in ds.contacts["emails"] for e in lst}
     assert emails == {"kai@p.example", "lia@o.example"}
     assert ds.interactions.sort_values("timestamp")["direction"].tolist() == ["outbound", "inbound"] * 2
@@ -102,7 +109,7 @@ def test_not_an_mbox_is_a_user_error(tmp_path):
 
 def test_owner_from_delivered_to_when_nothing_was_sent():
     # Two received messages only: too few for the frequency rule; Delivered-To names the mailbox.
-    ds = netanalysis.load([FIX / "delivered_to.mbox"])
+    ds = loaded("delivered_to.mbox")
     emails = {e for lst in ds.contacts["emails"] for e in lst}
     assert emails == {"ola@n.example", "pia@m.example"}
     assert set(ds.interactions["direction"]) == {"inbound"}
