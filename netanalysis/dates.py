@@ -39,8 +39,11 @@ LATEST = pd.Timestamp("2101-01-01")  # exclusive
 
 def within_range(parsed: pd.Series) -> pd.Series:
     """Parsed times (any resolution) with those outside 1900..2100 as NaT, as datetime64[ns]."""
-    if pd.api.types.is_datetime64_any_dtype(parsed.dtype):  # on the index's arrays: no Series machinery
-        return pd.Series(_kept_in_range(pd.DatetimeIndex(parsed.array)), index=parsed.index, name=parsed.name)
+    if pd.api.types.is_datetime64_any_dtype(parsed.dtype):  # on numpy's arrays: no Series machinery
+        kept = _in_range_values(pd.DatetimeIndex(parsed.array))
+        aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+        return pd.Series(pd.DatetimeIndex(kept).tz_localize("UTC") if aware else kept, index=parsed.index,
+                         name=parsed.name)
     aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
     lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
     if aware:
@@ -50,13 +53,13 @@ def within_range(parsed: pd.Series) -> pd.Series:
     return kept.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")
 
 
-def _kept_in_range(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """`within_range` of a DatetimeIndex: aware times in UTC, those outside 1900..2100 as NaT, in ns."""
-    aware = times.tz is not None
-    if aware:
-        times = times.tz_convert("UTC")
-    lo, hi = (EARLIEST.tz_localize("UTC"), LATEST.tz_localize("UTC")) if aware else (EARLIEST, LATEST)
-    return times.where((times >= lo) & (times < hi)).as_unit("ns")  # NaT compares False
+def _in_range_values(times: pd.DatetimeIndex) -> np.ndarray:
+    """`within_range` of a DatetimeIndex as datetime64[ns] values: aware times as UTC wall times."""
+    values = (times.tz_convert(None) if times.tz is not None else times).to_numpy()
+    # bounds in seconds: numpy compares in the finer unit, the times' own, so no time is converted out of range
+    ok = (values >= EARLIEST.to_datetime64().astype("datetime64[s]")) & (
+        values < LATEST.to_datetime64().astype("datetime64[s]"))  # NaT compares False
+    return np.where(ok, values, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
 def to_utc(values: pd.Series, tz: str = "UTC", fmt: str | None = None, dayfirst: bool = False) -> pd.Series:
@@ -111,14 +114,15 @@ def _small_to_utc(s: pd.Series, tz: str, fmt, dayfirst: bool) -> pd.Series | Non
         if has_offset.any():
             part = [_UTC_NAME_RE.sub("+00:00", v) for v in text[has_offset]]
             parsed = pd.to_datetime(part, utc=True, errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
-            out[has_offset] = _kept_in_range(parsed).tz_convert(None).to_numpy()
+            out[has_offset] = _in_range_values(parsed)
         if naive.any():
             parsed = pd.to_datetime(list(text[naive]), errors="coerce", format=fmt or "mixed", dayfirst=dayfirst)
             if not isinstance(parsed, pd.DatetimeIndex):
                 return None
-            parsed = _kept_in_range(parsed)
-            parsed = parsed if parsed.tz is not None else _localize(parsed, tz)
-            out[naive] = parsed.tz_convert(None).to_numpy()
+            kept = _in_range_values(parsed)
+            if parsed.tz is None:  # wall times in `tz`
+                kept = _localize(pd.DatetimeIndex(kept), tz).tz_convert(None).to_numpy()
+            out[naive] = kept
     except ValueError:
         return None
     return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=s.index)
