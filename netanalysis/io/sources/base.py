@@ -285,6 +285,8 @@ class Parsed:
 
 def frame(rows: list[dict] | pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
     """A frame with exactly `columns` (missing ones filled with NA)."""
+    if rows is None or (isinstance(rows, list) and not rows):  # no records: the empty table in one step
+        return pd.DataFrame(pd.NA, index=pd.RangeIndex(0), columns=columns)
     df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows
     have = set(df.columns)
     missing = [c for c in columns if c not in have]
