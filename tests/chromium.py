@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import select
@@ -71,6 +72,7 @@ class Chromium:
         os.close(from_browser)
         self._buffer, self._next_id = b"", 0
         self._pages: dict[str, Shown] = {}  # the pages being shown, by DevTools session
+        self._shown: dict[tuple, Shown] = {}  # `show_once`'s pages, by file, bytes and budget
 
     # -- the protocol -----------------------------------------------------------------------------------------
     def _send(self, method: str, session: str | None = None, **params) -> int:
@@ -158,6 +160,16 @@ class Chromium:
             self.call("Target.closeTarget", targetId=target)
             self.call("Target.disposeBrowserContext", browserContextId=context)
         return shown
+
+    def show_once(self, page: Path, budget_ms: int = 3000) -> Shown:
+        """`show(page)`, loaded once for the same file, bytes and budget: checks in several modules read the
+        session's shared reports (read-only, so the files a page links to do not change either), and the same
+        page shows the same DOM, console and dialogs. Treat the result as read-only."""
+        page = Path(page).resolve()
+        key = (str(page), hashlib.sha256(page.read_bytes()).hexdigest(), budget_ms)
+        if key not in self._shown:
+            self._shown[key] = self.show(page, budget_ms)
+        return self._shown[key]
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, TimeoutError, OSError):  # already gone: nothing left to close
