@@ -113,6 +113,15 @@ def test_out_is_a_file_or_under_a_file(world, tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("command", ["load", "report"])
+def test_a_given_out_is_refused_before_the_inputs_are_read(tmp_path, capsys, command):
+    # both errors apply: the input does not exist and --out is a user's folder; the folder is named first
+    d = user_folder(tmp_path)
+    code, err = run_cli([command, tmp_path / "no-such-export.csv", "--out", d], capsys)
+    one_line_error(code, err, str(d), "did not write")
+    assert "no-such-export" not in err
+
+
+@pytest.mark.parametrize("command", ["load", "report"])
 def test_never_writes_among_its_inputs(world, capsys, command):
     inp = world / "world"
     before = tree(world / "world")

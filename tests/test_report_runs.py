@@ -42,10 +42,11 @@ def test_summary_has_every_design_key(report):
     assert 0 < lo < p12 < hi < 1
 
 
-def test_as_of_before_the_data_is_a_user_error(tiny, tmp_path):
+def test_as_of_before_the_data_is_a_user_error(tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports") / "x"  # apart from the input folder (`tiny` is the test's tmp_path)
     with pytest.raises(UserError, match="before all data"):
-        run_report([tiny], out=tmp_path / "x", as_of="1990-01-01")
-    assert not (tmp_path / "x").exists()
+        run_report([tiny], out=out, as_of="1990-01-01")
+    assert not out.exists()
 
 
 def test_unknown_parameter_exit_2(tmp_path, capsys):

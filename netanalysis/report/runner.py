@@ -24,7 +24,14 @@ import pandas as pd
 from netanalysis.dates import parse_as_of
 from netanalysis.errors import NotebookFailed, UserError
 from netanalysis.modes import Period, values
-from netanalysis.outputs import building, keep_failed_notebook, owns_reports_folder, publish, remove_failed_notebooks
+from netanalysis.outputs import (
+    building,
+    check_out_folder,
+    keep_failed_notebook,
+    owns_reports_folder,
+    publish,
+    remove_failed_notebooks,
+)
 from netanalysis.panel.memory import give_back_memory
 from netanalysis.paths import NOTEBOOKS, REPORTS, SAMPLE_DATA
 from netanalysis.report.lighter_imports import skip_iri_grammar
@@ -436,6 +443,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
     params_by_nb = check_parameters(nbs, parameters or {})
+    _check_given_out(out, inputs)  # before the (long) load, as `load` does
     warm_kernels_for(nbs)  # their imports, meanwhile
     ds, known, cut = _data_to_report(inputs, as_of, tz, me, anonymize, today)
     as_of_label = cut.strftime("%Y-%m-%d")
@@ -479,6 +487,13 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if history:
         _refresh_history_index(out.parent)
     return out
+
+
+def _check_given_out(out, inputs) -> None:
+    """Refuse a given `out` that `building` would refuse (it checks again after the load, when the default
+    folder, or one holding ``{as_of}``, has its name from the data)."""
+    if out and "{as_of}" not in str(out):
+        check_out_folder(out, "report", inputs)
 
 
 def _run_notebooks_on(interactions: int, *args) -> list[dict]:
