@@ -337,6 +337,29 @@ def test_a_redrawn_outcome_gives_the_test_of_fresh_rows_with_that_outcome():
             expected.p_value, expected.statistic, expected.n_units)
 
 
+def test_kept_columns_give_the_tests_of_columns_made_afresh(monkeypatch):
+    """A `ScoreTest` keeps each half-life's column for the next outcome vector on small rows, and makes it again
+    for each test above the bound: the same statistics and p-values, both designs, several outcome vectors."""
+    from netanalysis.analysis.returns import link_test
+
+    rows = _rows(seed=11, units=120, months=14)
+    rows.period = np.tile(np.arange("2023-06", "2024-08", dtype="datetime64[M]").astype("datetime64[ns]"), 120)
+    ys = [(np.random.default_rng(30 + i).random(rows.n_rows) < 0.06).astype(float) for i in range(3)]
+    for design in ("pooled", "within"):
+        kept = link_test.ScoreTest(rows, design)
+        assert kept.X.kept is not None
+        got = [kept.test(y, n_boot=49, seed=i) for i, y in enumerate(ys)]
+        assert len(kept.X.kept) == len(link_test.LINK_GRID) and not kept.X[0].flags.writeable
+        monkeypatch.setattr(link_test, "KEEP_COLUMNS_VALUES", rows.n_rows * len(link_test.LINK_GRID) - 1)
+        afresh = link_test.ScoreTest(rows, design)
+        assert afresh.X.kept is None
+        expected = [afresh.test(y, n_boot=49, seed=i) for i, y in enumerate(ys)]
+        monkeypatch.undo()
+        assert [g.p_value for g in got] == [e.p_value for e in expected] and got[0].p_value is not None
+        assert [(g.statistic, g.best_half_life, g.n_units) for g in got] == [
+            (e.statistic, e.best_half_life, e.n_units) for e in expected]
+
+
 def test_drawn_wins_in_slices_of_rows_are_the_wins_of_each_block_s_uniforms(monkeypatch):
     """The pooled redraws' wins, drawn a slice of rows at a time into one buffer: those of
     ``rng.random((rows, k)) < mu`` for each block of k <= 50 redraws, in order of row within each block."""

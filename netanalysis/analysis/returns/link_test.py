@@ -84,7 +84,8 @@ class ScoreTest:
     Built once per panel, so the same covariates can be tested against many
     redrawn outcome vectors (the calibration study does exactly that). The
     stock of each half-life is made when a test reads it (`StockColumns`), one
-    at a time: a rows x half-lives matrix would not fit in memory at scale.
+    at a time, and kept for the next `y` only on small rows: a rows x
+    half-lives matrix would not fit in memory at scale.
     """
 
     def __init__(self, rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None,
@@ -93,7 +94,7 @@ class ScoreTest:
             raise ValueError(f"design: {design!r} is not one of pooled, within")
         self.rows, self.design, self.gap_months = rows, design, int(gap_months)
         self.grid = np.asarray(LINK_GRID if grid is None else grid, dtype=float)
-        self.X = StockColumns(rows, self.grid, self.gap_months, transform)
+        self.X = StockColumns(rows, self.grid, self.gap_months, transform, keep=True)  # read for every `y`
         self.patterns = rows.control_patterns()
         self.threads = ThreadpoolController()  # found once: finding the libraries costs a test as much as its fit
 
@@ -125,24 +126,39 @@ def _result(t_obs, t_boot, grid: np.ndarray, base: dict) -> LinkTest:
     return LinkTest(p, stat, at, **base)
 
 
+# Up to this many values (rows x half-lives, 8 bytes each: 32 MB) a `ScoreTest` keeps its columns, made once
+# for all the outcome vectors it tests; above it each test makes them again, one at a time.
+KEEP_COLUMNS_VALUES = 4_000_000
+
+
 class StockColumns:
     """The link test's covariates, column by column: `transform` of the lagged stock at each half-life of `grid`.
 
     ``columns[j]`` is column j over all rows, ``columns.at(j, positions)`` the same
     at some rows; a matrix's transpose (``X.T``) serves as well where it fits in memory.
+    With `keep`, the columns are kept (read-only) once made, while rows x
+    half-lives stays within `KEEP_COLUMNS_VALUES`.
     """
 
-    def __init__(self, rows: HazardRows, grid: np.ndarray, gap_months: int, transform):
+    def __init__(self, rows: HazardRows, grid: np.ndarray, gap_months: int, transform, keep: bool = False):
         self.rows, self.grid, self.gap_months, self.transform = rows, grid, gap_months, transform
+        self.kept = {} if keep and rows.n_rows * len(grid) <= KEEP_COLUMNS_VALUES else None
 
     def __len__(self) -> int:
         return len(self.grid)
 
     def __getitem__(self, j: int) -> np.ndarray:
-        return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
+        if self.kept is None:
+            return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
+        if j not in self.kept:
+            self.kept[j] = self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months))
+            self.kept[j].flags.writeable = False
+        return self.kept[j]
 
     def at(self, j: int, positions: np.ndarray) -> np.ndarray:
-        return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months)[positions])
+        if self.kept is None:
+            return self.transform(self.rows.lagged_stock(self.grid[j], self.gap_months)[positions])
+        return self[j][positions]  # `transform` works value by value
 
 def link_test(rows: HazardRows, design: str = "pooled", gap_months: int = 0, grid=None, n_boot: int = N_BOOT,
               seed: int = 0, transform=stock_transform) -> LinkTest:
