@@ -42,6 +42,16 @@ def test_summary_has_every_design_key(report):
     assert 0 < lo < p12 < hi < 1
 
 
+def test_a_missing_input_is_refused_before_the_kernels_start(tmp_path, monkeypatch):
+    import netanalysis.report.runner as runner
+
+    started = []
+    monkeypatch.setattr(runner, "warm_kernels_for", started.append)
+    with pytest.raises(UserError, match=r"missing\.csv: no such file or folder"):
+        run_report([tmp_path / "missing.csv"], out=tmp_path / "r")
+    assert started == [] and not (tmp_path / "r").exists()
+
+
 def test_as_of_before_the_data_is_a_user_error(tiny, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports") / "x"  # apart from the input folder (`tiny` is the test's tmp_path)
     with pytest.raises(UserError, match="before all data"):

@@ -50,10 +50,9 @@ def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]
     """
     skipped = [] if skipped is None else skipped
     out: list[tuple[Path, bool]] = []
+    check_inputs_exist(paths)
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
-            raise UserError(f"{p}: no such file or folder")
         if p.is_dir():
             out += [(f, False) for f in _folder_files(p, skipped)]
         elif p.is_file():
@@ -63,6 +62,13 @@ def expand_inputs(paths, skipped: list | None = None) -> list[tuple[Path, bool]]
     if not out:
         raise UserError(f"no input files found in {', '.join(map(str, paths))}")
     return out
+
+
+def check_inputs_exist(paths) -> None:
+    """Raise UserError naming the first of `paths` that does not exist (a quick check before a long start)."""
+    for raw in paths:
+        if not Path(raw).exists():
+            raise UserError(f"{Path(raw)}: no such file or folder")
 
 
 def _folder_files(folder: Path, skipped: list) -> list[Path]:

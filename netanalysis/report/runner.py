@@ -443,7 +443,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     if not nbs:
         raise UserError(f"no report notebooks (NN_name.ipynb) found in {NOTEBOOKS}")
     params_by_nb = check_parameters(nbs, parameters or {})
-    _check_given_out(out, inputs)  # before the (long) load, as `load` does
+    _check_before_loading(out, inputs)  # as `load` does; before the kernels' imports start, too
     warm_kernels_for(nbs)  # their imports, meanwhile
     ds, known, cut = _data_to_report(inputs, as_of, tz, me, anonymize, today)
     as_of_label = cut.strftime("%Y-%m-%d")
@@ -489,11 +489,14 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     return out
 
 
-def _check_given_out(out, inputs) -> None:
+def _check_before_loading(out, inputs) -> None:
     """Refuse a given `out` that `building` would refuse (it checks again after the load, when the default
-    folder, or one holding ``{as_of}``, has its name from the data)."""
+    folder, or one holding ``{as_of}``, has its name from the data), then inputs that do not exist."""
+    from netanalysis.io.loader import check_inputs_exist
+
     if out and "{as_of}" not in str(out):
         check_out_folder(out, "report", inputs)
+    check_inputs_exist(inputs)
 
 
 def _run_notebooks_on(interactions: int, *args) -> list[dict]:
