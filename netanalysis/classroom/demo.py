@@ -222,9 +222,11 @@ def run_classroom(out=None, parameters: dict | None = None) -> Path:
     from netanalysis.classroom.strategies import check_classroom_parameters
     from netanalysis.errors import NotebookFailed
     from netanalysis.outputs import building, keep_failed_notebook, publish, remove_failed_notebooks
+    from netanalysis.report.lighter_imports import skip_iri_grammar
     from netanalysis.report.parameters import check_parameters
     from netanalysis.report.runner import execute_notebook, to_html
 
+    skip_iri_grammar()  # this process runs and renders a notebook: before papermill brings in jsonschema
     given = check_parameters([NOTEBOOK], dict(parameters or {}))[NOTEBOOK.stem]["given"]
     values = check_classroom_parameters(**given)
     params = {k: v for k, v in values.items() if k in given}

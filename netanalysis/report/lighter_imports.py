@@ -7,8 +7,8 @@ every process that runs or renders a notebook. Nothing in the report checks
 IRIs; without the module, jsonschema leaves that one check out.
 
 Only the processes that run or render the report's notebooks do this: the
-runner (`runner.run_report`, `runner.execute_notebook`, `runner.to_html`), the
-kernels it starts (`netanalysis.report.kernel`) and the test processes. Anyone
+runner (`runner.run_report`, `runner.execute_notebook`, `runner.to_html`,
+`classroom.demo.run_classroom`), the kernels it starts (`netanalysis.report.kernel`) and the test processes. Anyone
 else importing netanalysis keeps jsonschema's full checks and can import
 rfc3987-syntax.
 """
