@@ -92,3 +92,27 @@ def test_sampled_model_finds_nothing_where_the_world_has_none(small_limits):
     assert pred.table.attrs["unit_sample"]["units"] < 3000
     row = pred.holdout.table.set_index("model").loc["logistic_regression"]
     assert row["auc_low"] < 0.5 < row["auc_high"], row
+
+
+def test_the_sample_of_an_engine_dataset_is_built_in_process(world):
+    """A Dataset whose panels another engine builds (`report --engine dask`) still has its whole table built
+    there, but the leakage guard's rebuilt months on the sampled units are built by pandas: the engine reads
+    every contact of the loaded folder, where the sample needs a few. The rows are the same either way."""
+    from dataclasses import replace
+
+    from netanalysis.panel.build import build_panel
+
+    calls = []
+
+    def engine(ds, **kw):
+        calls.append(len(ds.interactions))
+        return build_panel(ds, **kw)
+
+    on_engine = replace(world, panel_builder=engine)
+    s = UnitSample(0.25, seed=1)
+    feature_table(on_engine, as_of=AS_OF, horizon_months=3)
+    assert calls == [len(world.interactions)]  # the whole table: the engine builds it
+    got = feature_table(on_engine, as_of=AS_OF, horizon_months=3, sample=s, score_every_unit=False)
+    assert len(calls) == 1  # the sampled units: built here
+    pd.testing.assert_frame_equal(got, feature_table(world, as_of=AS_OF, horizon_months=3, sample=s,
+                                                     score_every_unit=False), check_exact=True)

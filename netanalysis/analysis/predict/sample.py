@@ -71,7 +71,12 @@ def sample_sentence(table: pd.DataFrame) -> str:
 
 
 def only_units(ds, sample: UnitSample | None):
-    """`ds` with only the contacts in `sample`, their interactions and outcomes (`ds` itself when None)."""
+    """`ds` with only the contacts in `sample`, their interactions and outcomes (`ds` itself when None).
+
+    Its panels are built by pandas in this process, whatever engine `ds` had: another engine's builder
+    (`panel.engines.DaskPanels`) reads every contact of the loaded folder, where the sample's panel is a
+    few of them. Both engines give the same panel, so the numbers do not change.
+    """
     from dataclasses import replace
 
     if sample is None:
@@ -80,4 +85,5 @@ def only_units(ds, sample: UnitSample | None):
     def kept(frame):
         return frame[sample.keeps(frame["contact_id"]) & frame["contact_id"].notna().to_numpy()]
 
-    return replace(ds, contacts=kept(ds.contacts), interactions=kept(ds.interactions), outcomes=kept(ds.outcomes))
+    return replace(ds, contacts=kept(ds.contacts), interactions=kept(ds.interactions), outcomes=kept(ds.outcomes),
+                   panel_builder=None)

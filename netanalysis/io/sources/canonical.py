@@ -224,7 +224,8 @@ def _interaction_rows(r: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list]:
         "ref": cid[ok], "timestamp": ts_ok, "channel": channel[ok],
         "direction": direction[ok], "duration_minutes": duration[ok].astype(float),
         "source_row": r.loc[ok, "__row__"], "natural_key": key,
-        "group_key": (clean(r["group_key"]) if "group_key" in r else pd.Series(pd.NA, index=r.index, dtype="string"))[ok].to_numpy(),
+        # a Series, not an array: an array of NA objects would be inspected value by value (holding the GIL)
+        "group_key": (clean(r["group_key"]) if "group_key" in r else pd.Series(pd.NA, index=r.index, dtype="string"))[ok],
     })
     inter["timestamp"] = pd.to_datetime(inter["timestamp"], utc=True)
     return inter, rejected
