@@ -450,7 +450,7 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     stale_notes = _stale_data_notes(ds, cut)
     del ds  # `known` is what the report is about
 
-    out = Path(str(out).replace("{as_of}", as_of_label)) if out else REPORTS / as_of_label
+    out = Path(str(out).replace(AS_OF_IN_OUT, as_of_label)) if out else REPORTS / as_of_label
     if history is None:
         history = out.parent.name == "reports"
     with building(out, "report", inputs) as build:
@@ -489,12 +489,16 @@ def run_report(inputs=None, out=None, as_of=None, period: str = "month", anonymi
     return out
 
 
+# In `out`, replaced by the as-of date the data gives (YYYY-MM-DD).
+AS_OF_IN_OUT = "{as_of}"
+
+
 def _check_before_loading(out, inputs) -> None:
     """Refuse a given `out` that `building` would refuse (it checks again after the load, when the default
     folder, or one holding ``{as_of}``, has its name from the data), then inputs that do not exist."""
     from netanalysis.io.loader import check_inputs_exist
 
-    if out and "{as_of}" not in str(out):
+    if out and AS_OF_IN_OUT not in str(out):
         check_out_folder(out, "report", inputs)
     check_inputs_exist(inputs)
 
