@@ -211,3 +211,29 @@ def test_a_kernel_starts_as_a_new_process_when_no_warm_process_can_start(tmp_pat
     monkeypatch.setattr(warm_kernels.WarmProcess, "__init__", cannot_start)
     monkeypatch.setenv("NETANALYSIS_TEST_VALUE", "no warm process for this environment yet")
     assert _run(tmp_path, "cold")["ppid"] == os.getpid()
+
+
+def test_notebooks_are_parsed_one_at_a_time_across_threads(tmp_path, monkeypatch):
+    """The runner's notebook threads each read their notebook's imports: Python 3.11 cannot build two `ast`
+    trees at once (a SystemError now and then), so at most one parse runs at any moment."""
+    import ast
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    nbformat.write(new_notebook(cells=[new_code_cell("import json\nx = 1")]), tmp_path / "a.ipynb")
+    running, most, guard, parse = [0], [0], threading.Lock(), ast.parse
+
+    def slow_parse(source):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.005)  # long enough for another thread to enter, were it allowed
+        with guard:
+            running[0] -= 1
+        return parse(source)
+
+    monkeypatch.setattr(warm_kernels.ast, "parse", slow_parse)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda _: warm_kernels.notebook_imports([tmp_path / "a.ipynb"]), range(8)))
+    monkeypatch.undo()  # pytest itself parses to show a failure
+    assert found == [["import json"]] * 8 and most[0] == 1

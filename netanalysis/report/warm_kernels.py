@@ -78,6 +78,12 @@ def _pidfds_work() -> bool:
     return True
 
 
+# Python 3.11 builds `ast` trees with interpreter-wide state: two threads parsing at once (the runner's
+# notebook threads each call `prepare`) can fail with "SystemError: AST constructor recursion depth mismatch"
+# (CPython gh-106905). One parse at a time.
+_parse_lock = threading.Lock()
+
+
 def notebook_imports(notebooks) -> list[str]:
     """The import statements at the top level of the notebooks' code cells, in order, each once."""
     found: list[str] = []
@@ -91,7 +97,8 @@ def notebook_imports(notebooks) -> list[str]:
                 continue
             source = "".join(cell.get("source", ""))
             try:
-                body = ast.parse(source).body
+                with _parse_lock:
+                    body = ast.parse(source).body
             except SyntaxError:  # IPython magics: not plain Python
                 continue
             for node in body:
